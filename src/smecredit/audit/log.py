@@ -1,0 +1,103 @@
+"""The one API every stage uses to write the audit log: `record(db, actor=..., action=..., ...)`.
+
+The event is added in the caller's transaction, so it commits or rolls back with the change it
+describes. The head row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite has one writer at
+a time anyway), which makes the sequence gap-free and fork-free under concurrent writers, and the
+frontier it keeps makes each append O(log n) instead of re-reading the log.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smecredit.audit import merkle
+from smecredit.audit.canonical import canonical_json, leaf_data, sha256_hex
+from smecredit.audit.models import AuditEvent, AuditHead
+from smecredit.kernel.clock import utcnow
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who did it, in what role. `user_id` is None for the system itself."""
+
+    username: str
+    role: str
+    user_id: int | None = None
+
+
+SYSTEM = Actor(username="system", role="system")
+
+
+def lock_head(db: Session) -> AuditHead:
+    head = db.execute(
+        select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if head is None:  # a database made without the migration's seed row
+        head = AuditHead(id=1, tree_size=0, frontier="[]")
+        db.add(head)
+        db.flush()
+    return head
+
+
+def record(
+    db: Session,
+    *,
+    actor: Actor,
+    action: str,
+    entity_type: str,
+    entity_id: Any,
+    payload: Any = None,
+) -> AuditEvent:
+    """Append one event to the audit log inside the caller's transaction."""
+    head = lock_head(db)
+    seq = head.tree_size + 1
+    payload_bytes = canonical_json(payload if payload is not None else {})
+    payload_hash = sha256_hex(payload_bytes)
+    recorded_at = utcnow()
+    leaf = merkle.leaf_hash(
+        leaf_data(
+            seq=seq,
+            recorded_at=recorded_at,
+            actor=actor.username,
+            actor_id=actor.user_id,
+            role=actor.role,
+            action=action,
+            entity_type=entity_type,
+            entity_id=str(entity_id),
+            payload_sha256=payload_hash,
+        )
+    )
+    frontier = [bytes.fromhex(h) for h in json.loads(head.frontier)]
+    frontier = merkle.frontier_append(frontier, head.tree_size, leaf)
+    event = AuditEvent(
+        seq=seq,
+        recorded_at=recorded_at,
+        actor=actor.username,
+        actor_id=actor.user_id,
+        role=actor.role,
+        action=action,
+        entity_type=entity_type,
+        entity_id=str(entity_id),
+        payload=payload_bytes.decode("utf-8"),
+        payload_sha256=payload_hash,
+        leaf_hash=leaf.hex(),
+    )
+    db.add(event)
+    head.tree_size = seq
+    head.frontier = json.dumps([h.hex() for h in frontier])
+    head.updated_at = recorded_at
+    db.flush()
+    return event
+
+
+def current_root(db: Session) -> tuple[int, bytes]:
+    head = db.get(AuditHead, 1)
+    if head is None:
+        return 0, merkle.root_hash([])
+    frontier = [bytes.fromhex(h) for h in json.loads(head.frontier)]
+    return head.tree_size, merkle.frontier_root(frontier, head.tree_size)

@@ -1,0 +1,203 @@
+"""Identity pages: sign in and out, language, home, own password, and user administration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from smecredit.identity import service
+from smecredit.identity.models import User
+from smecredit.identity.roles import Role
+from smecredit.kernel.errors import DomainError
+from smecredit.web.deps import ANY_ROLE, SESSION_COOKIE, Allow, cookie_token, get_db, page_user_or_none, session_serializer
+from smecredit.web.i18n import LANG_COOKIE, request_lang
+from smecredit.web.security import csrf_protect
+from smecredit.web.templating import add_template_dir, render
+from smecredit.kernel.settings import get_settings
+
+add_template_dir(Path(__file__).resolve().parent / "templates")
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+ROLE_INTRO = {
+    Role.APPLICANT: ("在这里登记企业、提交贷款申请并跟踪进度。", "Register your enterprise, apply for loans and follow their progress here."),
+    Role.LOAN_OFFICER: ("管理您负责的企业客户、资料采集与贷款申请。", "Manage your enterprise clients, their data and their applications."),
+    Role.CREDIT_REVIEWER: ("审查待审贷款申请与风险报告。", "Review pending applications and their risk reports."),
+    Role.APPROVER: ("审批权限内的贷款，执行双人复核。", "Approve loans within your authority, with four-eyes review."),
+    Role.RISK_MANAGER: ("维护政策、产品与评分卡，关注预警与组合指标。", "Maintain policies, products and scorecards; watch warnings and the portfolio."),
+    Role.AUDITOR: ("查阅防篡改审计日志，核验数据链完整性。", "Read the tamper-evident audit log and verify its integrity."),
+    Role.ADMIN: ("管理用户、岗位与系统设置。", "Manage users, roles and settings."),
+}
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: no open redirect to another site."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/", db: Session = Depends(get_db)):
+    if page_user_or_none(request, db) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": safe_next(next)})
+
+
+@router.post("/login")
+def login(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+    db: Session = Depends(get_db),
+):
+    try:
+        user = service.authenticate(db, username=username, password=password)
+    except DomainError as error:
+        return render(
+            request,
+            "login.html",
+            {"message": error.message(request_lang(request)), "username": username, "next": safe_next(next)},
+            status_code=error.status,
+        )
+    new = service.start_session(db, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+    target = "/account/password" if user.must_change_password else safe_next(next)
+    response = RedirectResponse(target, status_code=303)
+    settings = get_settings()
+    response.set_cookie(
+        SESSION_COOKIE, session_serializer().dumps(new.token), httponly=True, samesite="lax",
+        secure=settings.cookie_secure, path="/",
+    )
+    if LANG_COOKIE not in request.cookies:
+        response.set_cookie(LANG_COOKIE, user.preferred_lang, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: Session = Depends(get_db)):
+    token = cookie_token(request)
+    if token:
+        service.end_session(db, token=token)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.post("/lang")
+def switch_language(request: Request, lang: str = Form("zh"), next: str = Form("/"), db: Session = Depends(get_db)):
+    lang = "en" if lang == "en" else "zh"
+    user = page_user_or_none(request, db)
+    if user is not None:
+        service.set_language(db, user=user, lang=lang)
+    response = RedirectResponse(safe_next(next), status_code=303)
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, samesite="lax", path="/")
+    return response
+
+
+@router.get("/")
+def home(request: Request, user: User = Depends(Allow(*ANY_ROLE))):
+    zh, en = ROLE_INTRO[user.primary_role]
+    return render(request, "home.html", {"role_intro_zh": zh, "role_intro_en": en})
+
+
+@router.get("/account/password")
+def password_form(request: Request, user: User = Depends(Allow(*ANY_ROLE))):
+    return render(request, "account_password.html")
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    old_password: str = Form(""),
+    new_password: str = Form(""),
+    user: User = Depends(Allow(*ANY_ROLE)),
+    db: Session = Depends(get_db),
+):
+    try:
+        service.change_own_password(db, user=user, old_password=old_password, new_password=new_password)
+    except DomainError as error:
+        return render(request, "account_password.html", {"message": error.message(request_lang(request))},
+                      status_code=error.status)
+    return render(request, "home.html", {
+        "notice": "Password changed" if request_lang(request) == "en" else "密码已修改",
+        "role_intro_zh": ROLE_INTRO[user.primary_role][0], "role_intro_en": ROLE_INTRO[user.primary_role][1],
+    })
+
+
+# --- user administration -----------------------------------------------------------------------
+
+admin_only = Allow(Role.ADMIN)
+
+
+@router.get("/admin/users")
+def users_page(request: Request, q: str = "", role: str = "", user: User = Depends(admin_only), db: Session = Depends(get_db)):
+    role_filter = Role(role) if role in {r.value for r in Role} else None
+    users = service.list_users(db, role=role_filter)
+    if q:
+        needle = q.strip().lower()
+        users = [u for u in users if needle in u.username or needle in u.display_name.lower()]
+    return render(request, "identity/users.html", {"users": users, "roles": list(Role), "q": q, "role": role,
+                                                   "notice": request.query_params.get("notice")})
+
+
+@router.get("/admin/users/new")
+def new_user_form(request: Request, user: User = Depends(admin_only)):
+    return render(request, "identity/user_form.html", {"roles": list(Role), "form": {}})
+
+
+@router.post("/admin/users")
+async def create_user(request: Request, user: User = Depends(admin_only), db: Session = Depends(get_db)):
+    form = await request.form()
+    roles = form.getlist("roles")
+    values = {k: str(form.get(k, "")) for k in ("username", "display_name", "password")}
+    try:
+        parsed_roles = [Role.parse(str(r)) for r in roles]
+        service.create_user(db, actor=service.actor_of(user), username=values["username"],
+                            display_name=values["display_name"], password=values["password"],
+                            roles=parsed_roles, must_change_password=True)
+    except DomainError as error:
+        return render(request, "identity/user_form.html",
+                      {"roles": list(Role), "form": {**values, "roles": roles}, "message": error.message(request_lang(request)),
+                       "error_field": error.field}, status_code=error.status)
+    return RedirectResponse(f"/admin/users/{values['username'].strip().lower()}?notice=created", status_code=303)
+
+
+@router.get("/admin/users/{username}")
+def user_detail(request: Request, username: str, user: User = Depends(admin_only), db: Session = Depends(get_db)):
+    target = service.get_user(db, username=username)
+    return render(request, "identity/user_detail.html", {"target": target, "roles": list(Role),
+                                                         "notice_code": request.query_params.get("notice")})
+
+
+@router.post("/admin/users/{username}/{operation}")
+async def user_operation(request: Request, username: str, operation: str, user: User = Depends(admin_only),
+                         db: Session = Depends(get_db)):
+    form = await request.form()
+    actor = service.actor_of(user)
+    try:
+        if operation == "roles":
+            service.set_roles(db, actor=actor, username=username, roles=[Role.parse(str(r)) for r in form.getlist("roles")])
+        elif operation == "disable":
+            service.set_active(db, actor=actor, username=username, active=False)
+        elif operation == "enable":
+            service.set_active(db, actor=actor, username=username, active=True)
+        elif operation == "unlock":
+            service.unlock(db, actor=actor, username=username)
+        elif operation == "reset-password":
+            service.reset_password(db, actor=actor, username=username, new_password=str(form.get("new_password", "")))
+        else:
+            raise DomainError("unknown_operation", "不支持的操作", "Unknown operation", "operation", 404)
+    except DomainError as error:
+        target = service.get_user(db, username=username)
+        return render(request, "identity/user_detail.html", {"target": target, "roles": list(Role),
+                                                             "message": error.message(request_lang(request))},
+                      status_code=error.status)
+    return RedirectResponse(f"/admin/users/{username}?notice={operation}", status_code=303)

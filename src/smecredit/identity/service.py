@@ -1,0 +1,357 @@
+"""Identity use cases: users, roles, login with lockout, page sessions, API tokens.
+
+Each public function is one use case and one transaction (`unit_of_work`), and writes its audit
+event in that transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smecredit.audit.log import SYSTEM, Actor, record
+from smecredit.identity.models import ApiToken, User, UserRole, WebSession
+from smecredit.identity.passwords import check_strength, hash_password, verify_password
+from smecredit.identity.roles import Role
+from smecredit.kernel.clock import as_utc, utcnow
+from smecredit.kernel.db import unit_of_work
+from smecredit.kernel.errors import Conflict, DomainError, NotFound
+from smecredit.kernel.settings import get_settings
+
+USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(username=user.username, role=user.primary_role.value, user_id=user.id)
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def normalise_username(username: str) -> str:
+    name = (username or "").strip().lower()
+    if not (3 <= len(name) <= 64) or not set(name) <= USERNAME_CHARS:
+        raise DomainError(
+            "invalid_username",
+            "用户名须为 3–64 位小写字母、数字或 . _ -",
+            "User name must be 3–64 characters of a–z, 0–9, '.', '_' or '-'",
+            "username",
+        )
+    return name
+
+
+def get_user(db: Session, *, username: str) -> User:
+    user = db.execute(select(User).where(User.username == username.strip().lower())).scalar_one_or_none()
+    if user is None:
+        raise NotFound("用户", "User", "username")
+    return user
+
+
+def list_users(db: Session, *, role: Role | None = None) -> list[User]:
+    query = select(User).order_by(User.username)
+    if role is not None:
+        query = query.where(User.role_rows.any(UserRole.role == role.value))
+    return list(db.execute(query).scalars())
+
+
+def _set_roles(user: User, roles: Iterable[Role]) -> None:
+    wanted = {Role(r) for r in roles}
+    if not wanted:
+        raise DomainError("no_role", "至少选择一个岗位", "Choose at least one role", "roles")
+    user.role_rows = [UserRole(role=r.value) for r in Role if r in wanted]
+
+
+def create_user(
+    db: Session,
+    *,
+    actor: Actor,
+    username: str,
+    display_name: str,
+    password: str,
+    roles: Iterable[Role],
+    must_change_password: bool = False,
+) -> User:
+    settings = get_settings()
+    username = normalise_username(username)
+    display_name = (display_name or "").strip() or username
+    check_strength(password, username=username, min_length=settings.password_min_length)
+    with unit_of_work(db):
+        if db.execute(select(func.count()).select_from(User).where(User.username == username)).scalar():
+            raise Conflict("username_taken", f"用户名 {username} 已存在", f"User name {username} is taken", "username")
+        now = utcnow()
+        user = User(
+            username=username,
+            display_name=display_name,
+            password_hash=hash_password(password),
+            is_active=True,
+            failed_logins=0,
+            must_change_password=must_change_password,
+            preferred_lang="zh",
+            created_at=now,
+            password_changed_at=now,
+        )
+        _set_roles(user, roles)
+        db.add(user)
+        db.flush()
+        record(
+            db,
+            actor=actor,
+            action="user.created",
+            entity_type="user",
+            entity_id=user.id,
+            payload={"username": username, "display_name": display_name, "roles": sorted(r.value for r in user.roles)},
+        )
+    return user
+
+
+def set_roles(db: Session, *, actor: Actor, username: str, roles: Iterable[Role]) -> User:
+    with unit_of_work(db):
+        user = get_user(db, username=username)
+        before = sorted(r.value for r in user.roles)
+        _set_roles(user, roles)
+        db.flush()
+        record(db, actor=actor, action="user.roles_changed", entity_type="user", entity_id=user.id,
+               payload={"username": user.username, "before": before, "after": sorted(r.value for r in user.roles)})
+    return user
+
+
+def set_active(db: Session, *, actor: Actor, username: str, active: bool) -> User:
+    with unit_of_work(db):
+        user = get_user(db, username=username)
+        if not active and actor.user_id == user.id:
+            raise DomainError("cannot_disable_self", "不能停用自己的账号", "You cannot disable your own account", "username")
+        user.is_active = active
+        if not active:
+            _end_all_sessions(db, user, reason="disabled")
+        record(db, actor=actor, action="user.enabled" if active else "user.disabled",
+               entity_type="user", entity_id=user.id, payload={"username": user.username})
+    return user
+
+
+def unlock(db: Session, *, actor: Actor, username: str) -> User:
+    with unit_of_work(db):
+        user = get_user(db, username=username)
+        user.failed_logins = 0
+        user.locked_until = None
+        record(db, actor=actor, action="user.unlocked", entity_type="user", entity_id=user.id,
+               payload={"username": user.username})
+    return user
+
+
+def reset_password(db: Session, *, actor: Actor, username: str, new_password: str, must_change: bool = True) -> User:
+    settings = get_settings()
+    with unit_of_work(db):
+        user = get_user(db, username=username)
+        check_strength(new_password, username=user.username, min_length=settings.password_min_length)
+        user.password_hash = hash_password(new_password)
+        user.password_changed_at = utcnow()
+        user.must_change_password = must_change
+        user.failed_logins = 0
+        user.locked_until = None
+        _end_all_sessions(db, user, reason="password_reset")
+        record(db, actor=actor, action="user.password_reset", entity_type="user", entity_id=user.id,
+               payload={"username": user.username, "must_change": must_change})
+    return user
+
+
+def change_own_password(db: Session, *, user: User, old_password: str, new_password: str) -> User:
+    settings = get_settings()
+    if not verify_password(user.password_hash, old_password):
+        raise DomainError("wrong_password", "原密码不正确", "The current password is wrong", "old_password")
+    if old_password == new_password:
+        raise DomainError("same_password", "新密码不能与原密码相同", "The new password must differ", "new_password")
+    check_strength(new_password, username=user.username, min_length=settings.password_min_length)
+    with unit_of_work(db):
+        user.password_hash = hash_password(new_password)
+        user.password_changed_at = utcnow()
+        user.must_change_password = False
+        record(db, actor=actor_of(user), action="user.password_changed", entity_type="user", entity_id=user.id,
+               payload={"username": user.username})
+    return user
+
+
+def set_language(db: Session, *, user: User, lang: str) -> None:
+    # A display preference, not a business fact: not worth an audit event.
+    with unit_of_work(db):
+        user.preferred_lang = "en" if lang == "en" else "zh"
+
+
+# --- login and lockout -------------------------------------------------------------------------
+
+INVALID_CREDENTIALS = DomainError(
+    "invalid_credentials", "用户名或密码错误", "Wrong user name or password", "password", 401
+)
+
+
+def _locked_error(until: datetime) -> DomainError:
+    local = as_utc(until).astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M")
+    return DomainError(
+        "account_locked",
+        f"连续输错密码次数过多，账号已锁定至 {local}；可联系管理员解锁",
+        f"Too many wrong passwords: the account is locked until {local}; an administrator can unlock it",
+        "username",
+        423,
+    )
+
+
+def authenticate(db: Session, *, username: str, password: str) -> User:
+    """Check a password. Wrong passwords count towards the lockout even though we then refuse,
+    so the counter is committed before the error is raised."""
+    settings = get_settings()
+    name = (username or "").strip().lower()
+    user = db.execute(select(User).where(User.username == name)).scalar_one_or_none()
+    now = utcnow()
+    if user is None:
+        verify_password(_DUMMY_HASH, password)  # same work as for a real user: no user-name oracle
+        raise INVALID_CREDENTIALS
+    if user.locked_until is not None and as_utc(user.locked_until) > now:
+        raise _locked_error(user.locked_until)
+    if not verify_password(user.password_hash, password):
+        with unit_of_work(db):
+            user.failed_logins += 1
+            payload = {"username": user.username, "failed_logins": user.failed_logins}
+            if user.failed_logins >= settings.lockout_threshold:
+                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+                user.failed_logins = 0
+                record(db, actor=SYSTEM, action="user.locked", entity_type="user", entity_id=user.id,
+                       payload={**payload, "locked_until": user.locked_until})
+            else:
+                record(db, actor=SYSTEM, action="auth.login_failed", entity_type="user", entity_id=user.id,
+                       payload=payload)
+        if user.locked_until is not None and as_utc(user.locked_until) > now:
+            raise _locked_error(user.locked_until)
+        raise INVALID_CREDENTIALS
+    if not user.is_active:
+        raise DomainError("account_disabled", "账号已停用", "This account is disabled", "username", 403)
+    return user
+
+
+_DUMMY_HASH = hash_password("not-a-real-password-Dummy-1")
+
+
+@dataclass(frozen=True)
+class NewSession:
+    token: str
+    session: WebSession
+
+
+def start_session(db: Session, *, user: User, ip: str | None, user_agent: str | None) -> NewSession:
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    with unit_of_work(db):
+        user.failed_logins = 0
+        user.last_login_at = now
+        session = WebSession(
+            token_sha256=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
+            ip=ip, user_agent=(user_agent or "")[:300],
+        )
+        db.add(session)
+        db.flush()
+        record(db, actor=actor_of(user), action="auth.login", entity_type="user", entity_id=user.id,
+               payload={"username": user.username, "session_id": session.id, "ip": ip})
+    return NewSession(token=token, session=session)
+
+
+def resume_session(db: Session, *, token: str) -> tuple[WebSession, User] | None:
+    """The live session for a cookie token, or None. Sessions idle for longer than the configured
+    time end here (and the end is recorded)."""
+    settings = get_settings()
+    session = db.execute(select(WebSession).where(WebSession.token_sha256 == token_digest(token))).scalar_one_or_none()
+    if session is None or session.ended_at is not None:
+        return None
+    user = db.get(User, session.user_id)
+    now = utcnow()
+    if user is None or not user.is_active:
+        return None
+    if now - as_utc(session.last_seen_at) > timedelta(minutes=settings.session_idle_minutes):
+        with unit_of_work(db):
+            session.ended_at = now
+            session.end_reason = "idle"
+            record(db, actor=SYSTEM, action="auth.session_expired", entity_type="user", entity_id=user.id,
+                   payload={"username": user.username, "session_id": session.id})
+        return None
+    # Touch at most once a minute: a page view should not be a write every time.
+    if now - as_utc(session.last_seen_at) > timedelta(seconds=60):
+        with unit_of_work(db):
+            session.last_seen_at = now
+    return session, user
+
+
+def end_session(db: Session, *, token: str) -> None:
+    session = db.execute(select(WebSession).where(WebSession.token_sha256 == token_digest(token))).scalar_one_or_none()
+    if session is None or session.ended_at is not None:
+        return
+    user = db.get(User, session.user_id)
+    with unit_of_work(db):
+        session.ended_at = utcnow()
+        session.end_reason = "logout"
+        record(db, actor=actor_of(user), action="auth.logout", entity_type="user", entity_id=user.id,
+               payload={"username": user.username, "session_id": session.id})
+
+
+def _end_all_sessions(db: Session, user: User, *, reason: str) -> None:
+    now = utcnow()
+    for session in db.execute(
+        select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+    ).scalars():
+        session.ended_at = now
+        session.end_reason = reason
+    for token in db.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars():
+        token.revoked_at = now
+
+
+# --- API tokens --------------------------------------------------------------------------------
+
+def issue_api_token(db: Session, *, user: User) -> tuple[str, ApiToken]:
+    settings = get_settings()
+    token = "smc_" + secrets.token_urlsafe(32)
+    now = utcnow()
+    with unit_of_work(db):
+        row = ApiToken(token_sha256=token_digest(token), user_id=user.id, created_at=now,
+                       expires_at=now + timedelta(hours=settings.api_token_hours))
+        db.add(row)
+        db.flush()
+        user.failed_logins = 0
+        record(db, actor=actor_of(user), action="auth.token_issued", entity_type="user", entity_id=user.id,
+               payload={"username": user.username, "token_id": row.id, "expires_at": row.expires_at})
+    return token, row
+
+
+def user_for_token(db: Session, *, token: str) -> User | None:
+    row = db.execute(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token))).scalar_one_or_none()
+    if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= utcnow():
+        return None
+    user = db.get(User, row.user_id)
+    return user if user is not None and user.is_active else None
+
+
+# --- demo data ---------------------------------------------------------------------------------
+
+DEMO_PASSWORD = "Demo-2026-smecredit"
+DEMO_USERS: list[tuple[str, str, Role]] = [
+    ("applicant", "演示企业财务 Demo applicant", Role.APPLICANT),
+    ("officer", "客户经理 王敏 Officer Wang", Role.LOAN_OFFICER),
+    ("reviewer", "审查员 李强 Reviewer Li", Role.CREDIT_REVIEWER),
+    ("approver", "审批人 陈静 Approver Chen", Role.APPROVER),
+    ("risk", "风险经理 赵磊 Risk manager Zhao", Role.RISK_MANAGER),
+    ("auditor", "审计 孙悦 Auditor Sun", Role.AUDITOR),
+    ("admin", "系统管理员 Administrator", Role.ADMIN),
+]
+
+
+def seed_demo_users(db: Session) -> list[tuple[str, str, Role]]:
+    """Create one demo user per role when the database has no users yet. Returns what it made
+    (empty when users already existed), so the caller prints the logins exactly once."""
+    if db.execute(select(func.count()).select_from(User)).scalar():
+        return []
+    actor = Actor(username="system:demo-seed", role="system")
+    for username, name, role in DEMO_USERS:
+        create_user(db, actor=actor, username=username, display_name=name, password=DEMO_PASSWORD, roles=[role])
+    return DEMO_USERS

@@ -1,0 +1,84 @@
+"""Settings from environment variables (documented in `.env.example`).
+
+Every command reads the same settings, so `SMECREDIT_DATABASE_URL=sqlite:///x.db smecredit db upgrade`
+works against a new file. Read once per process through `get_settings()`; tests call
+`get_settings.cache_clear()` after changing the environment.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SMECREDIT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(default=Path("var"), description="uploads, keys and the default database")
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; default sqlite under data_dir")
+    session_secret: str | None = Field(default=None, description="signs session cookies; default: a key file in data_dir")
+    timezone: str = "Asia/Shanghai"
+    business_date: date | None = Field(default=None, description="override the business date (demos, tests)")
+    session_idle_minutes: int = 30
+    lockout_threshold: int = 5
+    lockout_minutes: int = 15
+    api_token_hours: int = 8
+    password_min_length: int = 10
+    cookie_secure: bool = False
+    demo_seed: bool = True
+    host: str = "127.0.0.1"
+    port: int = 8000
+    checkpoint_interval_hours: int = 24
+    celery_broker_url: str | None = None
+    celery_always_eager: bool = True
+
+    @field_validator("business_date", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value):
+        return None if value in ("", None) else value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'smecredit.db').as_posix()}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    def ensure_dirs(self) -> None:
+        for path in (self.data_dir, self.keys_dir, self.uploads_dir):
+            path.mkdir(parents=True, exist_ok=True)
+
+    def resolved_session_secret(self) -> str:
+        """The configured secret, or one generated once and kept in data_dir (never in the DB)."""
+        if self.session_secret:
+            return self.session_secret
+        self.ensure_dirs()
+        path = self.keys_dir / "session_secret"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

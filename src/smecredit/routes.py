@@ -1,0 +1,13 @@
+"""Which routers the application serves; each stage adds its own here."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+
+def include_all(app: FastAPI) -> None:
+    from smecredit.identity import api as identity_api
+    from smecredit.identity import pages as identity_pages
+
+    app.include_router(identity_pages.router)
+    app.include_router(identity_api.router)

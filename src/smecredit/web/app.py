@@ -1,0 +1,67 @@
+"""The application factory: API, pages, static files, OpenAPI at /openapi.json and /docs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy import text
+
+from smecredit import __version__
+from smecredit.kernel.db import new_session
+from smecredit.kernel.settings import get_settings
+from smecredit.web import errors
+from smecredit.web.security import SecurityMiddleware
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+DESCRIPTION = """
+小微企业信贷平台 API — small and micro enterprise credit platform.
+
+认证 / Authentication: `POST /api/v1/auth/token` with a user name and password returns an opaque
+bearer token; send it as `Authorization: Bearer <token>`. Errors are JSON
+`{"error": {"code", "field", "message": {"zh", "en"}}}` with a 4xx status.
+"""
+
+
+def create_app() -> FastAPI:
+    settings = get_settings()
+    settings.ensure_dirs()
+    app = FastAPI(
+        title="smecredit",
+        version=__version__,
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.add_middleware(SecurityMiddleware, secure_cookies=settings.cookie_secure)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui():
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="smecredit API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.get("/healthz", tags=["ops"], summary="Liveness and database check for load balancers")
+    def healthz():
+        try:
+            with new_session() as db:
+                db.execute(text("SELECT 1"))
+        except Exception:  # the database is down: tell the load balancer, not the user
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return {"status": "ok", "database": "ok", "version": __version__}
+
+    from smecredit.routes import include_all
+
+    include_all(app)
+    return app

@@ -1,0 +1,116 @@
+"""Every error becomes a 4xx with a code, the field and a message in Chinese and English (JSON for
+/api, a friendly page otherwise). Anything unexpected is logged and answered 500 without details."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+
+from smecredit.kernel.errors import DomainError
+from smecredit.web.deps import LoginRequired
+from smecredit.web.i18n import request_lang
+from smecredit.web.templating import render
+
+log = logging.getLogger("smecredit.web")
+
+# pydantic error types → Chinese; English comes from pydantic itself.
+VALIDATION_ZH = {
+    "missing": "必填",
+    "string_too_short": "太短",
+    "string_too_long": "太长",
+    "string_type": "须为文本",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "decimal_parsing": "须为数字",
+    "float_parsing": "须为数字",
+    "date_parsing": "日期格式须为 YYYY-MM-DD",
+    "date_from_datetime_parsing": "日期格式须为 YYYY-MM-DD",
+    "datetime_parsing": "时间格式不正确",
+    "enum": "不是可选值之一",
+    "literal_error": "不是可选值之一",
+    "greater_than": "数值太小",
+    "greater_than_equal": "数值太小",
+    "less_than": "数值太大",
+    "less_than_equal": "数值太大",
+    "json_invalid": "JSON 格式不正确",
+    "model_attributes_type": "格式不正确",
+    "dict_type": "须为对象",
+    "list_type": "须为列表",
+    "bool_parsing": "须为是/否",
+    "value_error": "取值不正确",
+    "extra_forbidden": "不允许的字段",
+}
+
+HTTP_MESSAGES = {
+    404: ("not_found", "页面或资源不存在", "Not found"),
+    405: ("method_not_allowed", "不支持此请求方法", "Method not allowed"),
+    413: ("too_large", "请求内容过大", "Request too large"),
+}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def respond(request: Request, error: DomainError):
+    if is_api(request):
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return JSONResponse({"error": error.as_dict()}, status_code=error.status, headers=headers)
+    return render(
+        request,
+        "error.html",
+        {"error": error, "message": error.message(request_lang(request))},
+        status_code=error.status,
+    )
+
+
+def validation_error(exc: RequestValidationError) -> DomainError:
+    fields = []
+    for item in exc.errors():
+        loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path", "form", "header")]
+        field = ".".join(loc) or None
+        fields.append(
+            {
+                "field": field,
+                "code": item.get("type", "invalid"),
+                "message": {"zh": VALIDATION_ZH.get(item.get("type", ""), "取值不正确"), "en": item.get("msg", "invalid")},
+            }
+        )
+    first = fields[0] if fields else {"field": None, "message": {"zh": "输入不正确", "en": "Invalid input"}}
+    zh = "；".join(f"{f['field'] or '请求'}: {f['message']['zh']}" for f in fields) or "输入不正确"
+    en = "; ".join(f"{f['field'] or 'request'}: {f['message']['en']}" for f in fields) or "Invalid input"
+    return DomainError("validation_error", f"输入有误 — {zh}", f"Invalid input — {en}", first["field"], 422, {"errors": fields})
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def _domain(request: Request, exc: DomainError):
+        return respond(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError):
+        return respond(request, validation_error(exc))
+
+    @app.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired):
+        target = "/login?next=" + quote(request.url.path)
+        if request.headers.get("hx-request"):
+            return JSONResponse({}, status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException):
+        code, zh, en = HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
+        return respond(request, DomainError(code, zh, en, None, exc.status_code))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):  # pragma: no cover - a bug if reached
+        log.exception("unexpected error on %s %s", request.method, request.url.path)
+        error = DomainError("internal_error", "系统内部错误，已记录，请稍后重试", "Internal error; it has been logged", None, 500)
+        return respond(request, error)

@@ -1,0 +1,173 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL when SMECREDIT_TEST_DATABASE_URL
+is set), migrated with the real Alembic migrations, emptied between tests; the web app; users."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+PG_URL = os.environ.get("SMECREDIT_TEST_DATABASE_URL")
+PASSWORD = "Test-Passw0rd-2026"
+
+
+def _create_pg_database(admin_url: str) -> str:
+    url = make_url(admin_url)
+    name = f"smecredit_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_pg_database(admin_url: str, test_url: str) -> None:
+    from smecredit.kernel.db import engine_for
+
+    for engine in list(_engines()):
+        engine.dispose()
+    engine_for.cache_clear()
+    name = make_url(test_url).database
+    engine = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def _engines():
+    from smecredit.kernel.db import get_engine
+
+    try:
+        yield get_engine()
+    except Exception:  # pragma: no cover
+        return
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> Iterator[str]:
+    data_dir = tmp_path_factory.mktemp("var")
+    os.environ["SMECREDIT_DATA_DIR"] = str(data_dir)
+    os.environ["SMECREDIT_SESSION_SECRET"] = "test-secret-" + uuid.uuid4().hex
+    os.environ["SMECREDIT_DEMO_SEED"] = "false"
+    os.environ.pop("SMECREDIT_BUSINESS_DATE", None)
+    if PG_URL:
+        url = _create_pg_database(PG_URL)
+    else:
+        url = f"sqlite:///{(data_dir / 'test.db').as_posix()}"
+    os.environ["SMECREDIT_DATABASE_URL"] = url
+    from smecredit.kernel.db import engine_for
+    from smecredit.kernel.settings import get_settings
+
+    get_settings.cache_clear()
+    engine_for.cache_clear()
+    from smecredit.kernel import migrate
+
+    migrate.upgrade("head")
+    yield url
+    if PG_URL:
+        _drop_pg_database(PG_URL, url)
+
+
+def reset_database() -> None:
+    """Empty every table (keeping the schema) and put back the audit head row."""
+    from smecredit.kernel.db import Base, get_engine
+    from smecredit.models_registry import import_all_models
+
+    import_all_models()
+    engine = get_engine()
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f'DELETE FROM "{table}"'))
+        conn.execute(text("INSERT INTO audit_head (id, tree_size, frontier) VALUES (1, 0, '[]')"))
+
+
+@pytest.fixture()
+def clean_db(database_url) -> Iterator[str]:
+    from smecredit.kernel.settings import get_settings
+
+    get_settings.cache_clear()
+    reset_database()
+    yield database_url
+    get_settings.cache_clear()
+
+
+@pytest.fixture()
+def db(clean_db) -> Iterator[Session]:
+    from smecredit.kernel.db import session_factory
+
+    session = session_factory()()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
+@pytest.fixture()
+def app(clean_db):
+    from smecredit.web.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture()
+def client(app):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app, base_url="http://127.0.0.1") as test_client:
+        yield test_client
+
+
+@pytest.fixture()
+def make_user(db):
+    """make_user(role, username=None, password=PASSWORD) -> User (committed)."""
+    from smecredit.audit.log import Actor
+    from smecredit.identity import service
+    from smecredit.identity.roles import Role
+
+    counter = iter(range(1, 10_000))
+
+    def _make(role: Role | str, username: str | None = None, password: str = PASSWORD, **kwargs):
+        role = Role(role)
+        name = username or f"{role.value.replace('_', '-')}{next(counter)}"
+        return service.create_user(db, actor=Actor("test-setup", "system"), username=name,
+                                   display_name=kwargs.pop("display_name", name), password=password,
+                                   roles=[role], **kwargs)
+
+    return _make
+
+
+def csrf_of(client) -> str:
+    """The CSRF cookie value (the middleware sets it on the first response)."""
+    if "smecredit_csrf" not in client.cookies:
+        client.get("/login")
+    return client.cookies["smecredit_csrf"]
+
+
+def login(client, username: str, password: str = PASSWORD):
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": csrf_of(client)},
+                           follow_redirects=False)
+    return response
+
+
+def api_token(client, username: str, password: str = PASSWORD) -> dict[str, str]:
+    response = client.post("/api/v1/auth/token", json={"username": username, "password": password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+@pytest.fixture()
+def data_dir(clean_db) -> Path:
+    from smecredit.kernel.settings import get_settings
+
+    return get_settings().data_dir
