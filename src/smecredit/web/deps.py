@@ -4,6 +4,7 @@ protected route declares (pages redirect to the login page, the API answers 401/
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -27,7 +28,8 @@ def get_db() -> Iterator[Session]:
     try:
         yield session
     finally:
-        session.rollback()  # anything a failed use case left uncommitted goes
+        # close() rolls back anything a failed use case left uncommitted, and unlike rollback()
+        # keeps loaded attributes readable for the error page rendered afterwards.
         session.close()
 
 
@@ -46,6 +48,26 @@ def cookie_token(request: Request) -> str | None:
     return token if isinstance(token, str) else None
 
 
+@dataclass(frozen=True)
+class UserView:
+    """What pages show of the signed-in user; plain data, safe after the session closes."""
+
+    id: int
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    must_change_password: bool
+
+    @classmethod
+    def of(cls, user: User) -> "UserView":
+        return cls(user.id, user.username, user.display_name, user.roles, user.must_change_password)
+
+
+def remember_user(request: Request, user: User | None) -> None:
+    request.state.user = user
+    request.state.user_view = UserView.of(user) if user is not None else None
+
+
 class LoginRequired(Exception):
     """Raised by page routes without a live session; the handler redirects to /login."""
 
@@ -61,7 +83,7 @@ def page_user_or_none(request: Request, db: Session) -> User | None:
     token = cookie_token(request)
     found = identity.resume_session(db, token=token) if token else None
     user = found[1] if found else None
-    request.state.user = user
+    remember_user(request, user)
     if user is not None:
         request.state.lang = request.cookies.get("smecredit_lang") or user.preferred_lang
     return user
@@ -90,7 +112,7 @@ class Allow:
             user = identity.user_for_token(db, token=credentials.credentials) if credentials else None
             if user is None:
                 raise NOT_AUTHENTICATED
-            request.state.user = user
+            remember_user(request, user)
         else:
             user = page_user_or_none(request, db)
             if user is None:

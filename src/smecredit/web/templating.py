@@ -30,7 +30,7 @@ def add_template_dir(path: Path) -> None:
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200):
     lang = request_lang(request)
-    user = getattr(request.state, "user", None)
+    user = getattr(request.state, "user_view", None)
     ctx = {
         "lang": lang,
         "tr": lambda zh, en: pick(lang, zh, en),
