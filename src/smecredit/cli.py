@@ -8,6 +8,7 @@ from functools import wraps
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from smecredit.kernel.errors import DomainError
@@ -33,8 +34,8 @@ def reports_domain_errors(func: Callable) -> Callable:
         try:
             return func(*args, **kwargs)
         except DomainError as error:
-            field = f" [{error.field}]" if error.field else ""
-            err_console.print(f"[red]错误 / error{field}:[/red] {error.message_zh} / {error.message_en}")
+            field = escape(f" [{error.field}]") if error.field else ""
+            err_console.print(f"[red]错误 / error{field}:[/red] {escape(error.message_zh)} / {escape(error.message_en)}")
             raise typer.Exit(2) from None
 
     return wrapper

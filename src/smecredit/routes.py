@@ -6,8 +6,12 @@ from fastapi import FastAPI
 
 
 def include_all(app: FastAPI) -> None:
+    from smecredit.audit import api as audit_api
+    from smecredit.audit import pages as audit_pages
     from smecredit.identity import api as identity_api
     from smecredit.identity import pages as identity_pages
 
     app.include_router(identity_pages.router)
     app.include_router(identity_api.router)
+    app.include_router(audit_pages.router)
+    app.include_router(audit_api.router)

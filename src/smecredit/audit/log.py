@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from smecredit.audit import merkle
@@ -34,6 +34,10 @@ SYSTEM = Actor(username="system", role="system")
 
 
 def lock_head(db: Session) -> AuditHead:
+    if db.get_bind().dialect.name == "sqlite":
+        # pysqlite opens the transaction lazily at the first write, so a plain read of the head
+        # could race another writer; a no-op write takes SQLite's write lock first.
+        db.execute(text("UPDATE audit_head SET tree_size = tree_size WHERE id = 1"))
     head = db.execute(
         select(AuditHead).where(AuditHead.id == 1).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -27,10 +29,26 @@ bearer token; send it as `Authorization: Bearer <token>`. Errors are JSON
 """
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    """In embedded mode (no Celery broker) the server itself makes the daily audit checkpoint."""
+    from smecredit.jobs import checkpoint_loop
+
+    task = asyncio.create_task(checkpoint_loop()) if not get_settings().celery_broker_url else None
+    try:
+        yield
+    finally:
+        if task is not None:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+
+
 def create_app() -> FastAPI:
     settings = get_settings()
     settings.ensure_dirs()
     app = FastAPI(
+        lifespan=lifespan,
         title="smecredit",
         version=__version__,
         description=DESCRIPTION,

@@ -1,0 +1,164 @@
+"""Audit pages for auditors and administrators: the log with filters, one event with its proof,
+the signed checkpoints and the public key."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+
+from smecredit.audit import checkpoints as cps
+from smecredit.audit.proofs import prove
+from smecredit.audit.service import (
+    get_event,
+    local_day_end,
+    local_day_start,
+    payload_object,
+    payload_summary,
+    search_events,
+)
+from smecredit.identity.models import User
+from smecredit.identity.roles import Role
+from smecredit.identity.service import actor_of
+from smecredit.kernel.errors import DomainError
+from smecredit.web.deps import Allow, get_db
+from smecredit.web.i18n import pick, request_lang
+from smecredit.web.security import csrf_protect
+from smecredit.web.templating import add_template_dir, render
+
+add_template_dir(Path(__file__).resolve().parent / "templates")
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+auditors = Allow(Role.AUDITOR, Role.ADMIN)
+
+PAGE_SIZE = 50
+FILTERS = ("actor", "entity_type", "entity_id", "action", "date_from", "date_to")
+
+
+def role_label(value: str, lang: str) -> str:
+    try:
+        return Role(value).label(lang)
+    except ValueError:
+        return pick(lang, "系统", "System") if value == "system" else value
+
+
+def _parse_day(value: str, field: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError("invalid_date", "日期格式须为 YYYY-MM-DD", "Dates must be YYYY-MM-DD", field) from None
+
+
+def _page_number(value: str) -> int:
+    try:
+        return max(1, int(value))
+    except ValueError:
+        return 1
+
+
+@router.get("/audit")
+def audit_log(
+    request: Request,
+    actor: str = "",
+    entity_type: str = "",
+    entity_id: str = "",
+    action: str = "",
+    date_from: str = "",
+    date_to: str = "",
+    page: str = "1",
+    user: User = Depends(auditors),
+    db: Session = Depends(get_db),
+):
+    lang = request_lang(request)
+    filters = {"actor": actor, "entity_type": entity_type, "entity_id": entity_id, "action": action,
+               "date_from": date_from, "date_to": date_to}
+    message = None
+    error_field = None
+    result = None
+    try:
+        day_from = _parse_day(date_from, "date_from")
+        day_to = _parse_day(date_to, "date_to")
+        if day_from and day_to and day_to < day_from:
+            raise DomainError("invalid_range", "结束日期早于开始日期", "The end date is before the start date", "date_to")
+        result = search_events(
+            db, actor=actor, entity_type=entity_type, entity_id=entity_id, action=action,
+            since=local_day_start(day_from) if day_from else None,
+            until=local_day_end(day_to) if day_to else None,
+            page=_page_number(page), page_size=PAGE_SIZE,
+        )
+    except DomainError as error:
+        message, error_field = error.message(lang), error.field
+    active = {k: v.strip() for k, v in filters.items() if v.strip()}
+
+    def page_url(number: int) -> str:
+        return "/audit?" + urlencode({**active, "page": number})
+
+    return render(request, "audit/events.html", {
+        "filters": filters,
+        "filtered": bool(active),
+        "result": result,
+        "page_url": page_url,
+        "message": message,
+        "error_field": error_field,
+        "summary": payload_summary,
+        "role_label": lambda value: role_label(value, lang),
+    }, status_code=400 if message else 200)
+
+
+@router.get("/audit/events/{seq}")
+def audit_event(request: Request, seq: int, user: User = Depends(auditors), db: Session = Depends(get_db)):
+    lang = request_lang(request)
+    event = get_event(db, seq)
+    proof = None
+    proof_message = None
+    try:
+        proof = prove(db, seq)
+    except DomainError as error:
+        proof_message = error.message(lang)
+
+    return render(request, "audit/event_detail.html", {
+        "event": event,
+        "payload_pretty": json.dumps(payload_object(event), ensure_ascii=False, indent=2, sort_keys=True),
+        "proof": proof,
+        "proof_message": proof_message,
+        "role_label": lambda value: role_label(value, lang),
+    })
+
+
+@router.get("/audit/checkpoints")
+def checkpoints_page(request: Request, page: str = "1", user: User = Depends(auditors), db: Session = Depends(get_db)):
+    number = _page_number(page)
+    rows = cps.list_checkpoints(db, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
+    key = cps.load_or_create_signing_key()
+    notice = None
+    if request.query_params.get("notice") == "created":
+        notice = pick(request_lang(request), "已生成新的签名检查点", "A new signed checkpoint was made")
+    return render(request, "audit/checkpoints.html", {
+        "checkpoints": rows[:PAGE_SIZE],
+        "page": number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "key_id": cps.key_id(key),
+        "notice": notice,
+    })
+
+
+@router.post("/audit/checkpoints")
+def make_checkpoint(request: Request, user: User = Depends(auditors), db: Session = Depends(get_db)):
+    cps.create_checkpoint(db, actor=actor_of(user))
+    return RedirectResponse("/audit/checkpoints?notice=created", status_code=303)
+
+
+@router.get("/audit/public-key.pem")
+def public_key_file(user: User = Depends(auditors)):
+    pem = cps.public_key_pem()
+    return Response(pem, media_type="application/x-pem-file", headers={
+        "Content-Disposition": 'attachment; filename="smecredit-audit-ed25519.pub.pem"',
+    })

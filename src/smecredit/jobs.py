@@ -1,0 +1,94 @@
+"""Background jobs: the Celery app and the embedded-mode loop.
+
+Embedded mode (the default): ``task_always_eager`` is on, so calling a task runs it in-process, and
+the web app's lifespan runs `checkpoint_loop`, which makes the daily audit checkpoint without any
+broker. To scale out, set ``SMECREDIT_CELERY_BROKER_URL`` (Redis or RabbitMQ) and run workers and
+beat::
+
+    celery -A smecredit.jobs:celery_app worker
+    celery -A smecredit.jobs:celery_app beat
+
+With a broker set, tasks are queued (not eager) unless ``SMECREDIT_CELERY_ALWAYS_EAGER`` says
+otherwise explicitly. The beat schedule runs the checkpoint task hourly; it only signs when one is
+due, so there is at least one checkpoint a day (``SMECREDIT_CHECKPOINT_INTERVAL_HOURS``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from celery import Celery
+
+from smecredit.kernel.settings import Settings, get_settings
+
+log = logging.getLogger("smecredit.jobs")
+
+DAILY_CHECKPOINT_TASK = "smecredit.audit.daily_checkpoint"
+CHECK_EVERY_SECONDS = 3600.0
+
+
+def celery_config(settings: Settings) -> dict:
+    broker = settings.celery_broker_url
+    if "celery_always_eager" in settings.model_fields_set:
+        eager = settings.celery_always_eager
+    else:
+        eager = broker is None
+    return {
+        "broker_url": broker or "memory://",
+        "result_backend": None,
+        "task_always_eager": eager,
+        "task_eager_propagates": True,
+        "task_ignore_result": True,
+        "timezone": settings.timezone,
+        "enable_utc": True,
+        "broker_connection_retry_on_startup": True,
+        "beat_schedule": {
+            "audit-daily-checkpoint": {"task": DAILY_CHECKPOINT_TASK, "schedule": CHECK_EVERY_SECONDS},
+        },
+    }
+
+
+celery_app = Celery("smecredit")
+celery_app.conf.update(celery_config(get_settings()))
+
+
+def configure(settings: Settings | None = None) -> Celery:
+    """Re-read the settings (tests, or after changing the environment)."""
+    celery_app.conf.update(celery_config(settings or get_settings()))
+    return celery_app
+
+
+def run_checkpoint_if_due() -> dict | None:
+    """Make the periodic audit checkpoint when due; a summary of it, or None."""
+    from smecredit.audit.checkpoints import ensure_recent_checkpoint
+    from smecredit.kernel.db import new_session
+
+    with new_session() as db:
+        checkpoint = ensure_recent_checkpoint(db)
+        if checkpoint is None:
+            return None
+        summary = {"id": checkpoint.id, "tree_size": checkpoint.tree_size, "root_hash": checkpoint.root_hash}
+    log.info("audit checkpoint %(id)s signed at tree size %(tree_size)s", summary)
+    return summary
+
+
+@celery_app.task(name=DAILY_CHECKPOINT_TASK)
+def daily_checkpoint() -> dict | None:
+    return run_checkpoint_if_due()
+
+
+async def checkpoint_loop(interval_seconds: float = CHECK_EVERY_SECONDS) -> None:
+    """Embedded mode: at start and then every ``interval_seconds``, make the checkpoint if due.
+
+    Runs the database work in a thread; logs errors and carries on, never taking the server down.
+    Cancel the task to stop it (the lifespan does at shutdown).
+    """
+    while True:
+        try:
+            await asyncio.to_thread(run_checkpoint_if_due)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001 - a failed run must not stop the loop or the server
+            log.exception("periodic audit checkpoint failed; will retry in %.0f s", interval_seconds)
+        await asyncio.sleep(interval_seconds)
