@@ -206,7 +206,7 @@ def prepare() -> list:
         created = service.seed_demo_users(db)
     from smecredit import demo
 
-    demo.seed_all(first_start=bool(created))
+    demo.seed_all()
     return created
 
 

@@ -1,8 +1,12 @@
-"""Demo data for `make run` on first start. Each stage adds its own seeding here."""
+"""Demo data for `make run` on first start. Each stage adds its own seeding here; every seeder
+skips what already exists, so running it again changes nothing."""
 
 from __future__ import annotations
 
 
-def seed_all(*, first_start: bool) -> None:
-    """Seed demo records beyond the users. Stages append their seeders; idempotent."""
-    return None
+def seed_all() -> None:
+    from smecredit.enterprises.demo import seed_demo
+    from smecredit.kernel.db import new_session
+
+    with new_session() as db:
+        seed_demo(db)

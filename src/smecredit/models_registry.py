@@ -7,6 +7,7 @@ import importlib
 MODEL_MODULES = [
     "smecredit.identity.models",
     "smecredit.audit.models",
+    "smecredit.enterprises.models",
 ]
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks for smecredit: `make bench` (or `python -m bench [NAME ...]`)."""

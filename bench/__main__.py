@@ -1,0 +1,166 @@
+"""Run the benchmarks and print a Markdown table for docs/benchmarks.md.
+
+    python -m bench                 # all
+    python -m bench bank_statement  # by name
+
+Each benchmark makes its own data (deterministic) and its own scratch database under a temporary
+directory, so it never touches var/. Times are wall-clock seconds on the machine that runs them;
+record the machine with the numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from decimal import Decimal
+
+BENCHMARKS: dict[str, Callable[[], list[tuple[str, str]]]] = {}
+
+
+def benchmark(func):
+    BENCHMARKS[func.__name__] = func
+    return func
+
+
+def timed(func) -> tuple[float, object]:
+    start = time.perf_counter()
+    result = func()
+    return time.perf_counter() - start, result
+
+
+def _scratch_database() -> str:
+    directory = tempfile.mkdtemp(prefix="smecredit-bench-")
+    os.environ["SMECREDIT_DATA_DIR"] = directory
+    os.environ["SMECREDIT_DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{directory}/bench.db"
+    from smecredit.kernel.db import engine_for
+    from smecredit.kernel.settings import get_settings
+
+    get_settings.cache_clear()
+    engine_for.cache_clear()
+    from smecredit.kernel import migrate
+
+    migrate.upgrade("head")
+    return os.environ["SMECREDIT_DATABASE_URL"]
+
+
+def bank_statement_csv(rows: int) -> bytes:
+    """A realistic export: 交易日期,交易金额,借贷标志,余额,对方户名,摘要 with varied counterparties."""
+    lines = ["交易日期,交易金额,借贷标志,余额,对方户名,摘要"]
+    balance = Decimal("500000.00")
+    start = date(2025, 1, 1)
+    for i in range(rows):
+        day = start + timedelta(days=i * 365 // rows)
+        amount = Decimal(1000 + (i * 7919) % 90000) / 10
+        inflow = i % 3 != 0
+        balance += amount if inflow else -amount
+        lines.append(f"{day.isoformat()},{amount:.2f},{'贷' if inflow else '借'},{balance:.2f},客户{i % 257:03d}有限公司,货款{i}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+@benchmark
+def bank_statement() -> list[tuple[str, str]]:
+    from smecredit.enterprises.connectors.bank_statement import parse_bank_statement
+
+    data = bank_statement_csv(100_000)
+    seconds, parsed = timed(lambda: parse_bank_statement(data, filename="statement.csv", mapping="generic_zh"))
+    rows = len(parsed.content["rows"])
+    size_mb = len(data) / 1_000_000
+    return [(f"parse + validate 100,000 bank-statement rows (CSV, {size_mb:.1f} MB)",
+             f"{seconds:.2f} s ({rows / seconds:,.0f} rows/s)")]
+
+
+@benchmark
+def audit_append() -> list[tuple[str, str]]:
+    from smecredit.audit.log import Actor, record
+    from smecredit.kernel.db import new_session, unit_of_work
+
+    _scratch_database()
+    actor = Actor("bench", "system")
+    n = 5_000
+
+    def append_each_in_own_transaction():
+        with new_session() as db:
+            for i in range(n):
+                with unit_of_work(db):
+                    record(db, actor=actor, action="bench.event", entity_type="bench", entity_id=i,
+                           payload={"i": i, "amount": Decimal("12.34")})
+
+    seconds, _ = timed(append_each_in_own_transaction)
+    return [(f"append {n:,} audit events, one transaction each ({os.environ['SMECREDIT_DATABASE_URL'].split(':')[0]})",
+             f"{seconds:.2f} s ({n / seconds:,.0f} events/s)")]
+
+
+@benchmark
+def audit_verify() -> list[tuple[str, str]]:
+    from smecredit.audit.checkpoints import create_checkpoint
+    from smecredit.audit.log import Actor, record
+    from smecredit.audit.verify import verify_database
+    from smecredit.kernel.db import new_session, unit_of_work
+
+    _scratch_database()
+    actor = Actor("bench", "system")
+    n = 20_000
+    with new_session() as db:
+        with unit_of_work(db):
+            for i in range(n):
+                record(db, actor=actor, action="bench.event", entity_type="bench", entity_id=i, payload={"i": i})
+        create_checkpoint(db)
+    with new_session() as db:
+        seconds, report = timed(lambda: verify_database(db))
+    assert report.ok, report
+    return [(f"`audit verify` of {n:,} events and their checkpoint", f"{seconds:.2f} s ({n / seconds:,.0f} events/s)")]
+
+
+@benchmark
+def merkle() -> list[tuple[str, str]]:
+    import hashlib
+
+    from smecredit.audit import merkle as m
+
+    leaves = [m.leaf_hash(hashlib.sha256(str(i).encode()).digest()) for i in range(1_000_000)]
+    seconds, _ = timed(lambda: m.root_hash(leaves))
+    frontier: list[bytes] = []
+
+    def appends():
+        f = []
+        for size, leaf in enumerate(leaves[:100_000]):
+            f = m.frontier_append(f, size, leaf)
+        return f
+
+    append_seconds, frontier = timed(appends)
+    return [
+        ("Merkle root of 1,000,000 leaves", f"{seconds:.2f} s"),
+        ("100,000 frontier appends (the per-event cost of the log)", f"{append_seconds:.2f} s ({100_000 / append_seconds:,.0f}/s)"),
+    ]
+
+
+@benchmark
+def uscc() -> list[tuple[str, str]]:
+    from smecredit.standards.uscc import validate_uscc
+
+    codes = ["91350100M000100Y43", "91350100M000100Y4Z", "9135010"] * 33_334
+    seconds, _ = timed(lambda: [validate_uscc(c) for c in codes])
+    return [(f"validate {len(codes):,} credit codes", f"{seconds:.2f} s ({len(codes) / seconds:,.0f} codes/s)")]
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHMARKS)
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}")
+    print("| benchmark | result |\n|---|---|")
+    for name in names:
+        for label, result in BENCHMARKS[name]():
+            print(f"| {label} | {result} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

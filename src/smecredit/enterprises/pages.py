@@ -1,0 +1,573 @@
+"""Stage 1 pages: applicants register their enterprise, authorise credit enquiries and see the
+data held about them; staff search enterprises, register on behalf, and work on one enterprise
+(facts and size class, people with audited reveal, counterparties, data sources, profile)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+
+from smecredit.enterprises import profile as profiles
+from smecredit.enterprises import schemas, service
+from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.models import Enterprise, QueryAuthorisation
+from smecredit.identity.models import User
+from smecredit.identity.roles import Role
+from smecredit.identity.service import actor_of
+from smecredit.kernel.errors import DomainError
+from smecredit.standards import sme_size
+from smecredit.web import menu
+from smecredit.web.deps import ANY_ROLE, ANY_STAFF, Allow, get_db
+from smecredit.web.i18n import request_lang
+from smecredit.web.security import csrf_protect
+from smecredit.web.templating import add_template_dir, render
+
+add_template_dir(Path(__file__).resolve().parent / "templates")
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+VIEW = Allow(*ANY_ROLE)
+STAFF = Allow(*ANY_STAFF)
+APPLICANT = Allow(Role.APPLICANT)
+EDIT = Allow(Role.APPLICANT, Role.LOAN_OFFICER)
+REVEAL = Allow(Role.APPLICANT, Role.LOAN_OFFICER, Role.CREDIT_REVIEWER, Role.APPROVER, Role.RISK_MANAGER)
+OFFICER = Allow(Role.LOAN_OFFICER)
+
+menu.register(menu.MenuItem("my_enterprise", "/my/enterprises", "我的企业", "My enterprise", frozenset({Role.APPLICANT}),
+                            "building", "登记企业、征信查询授权、查看我们持有的数据",
+                            "Register your enterprise, authorise enquiries, see the data we hold"))
+menu.register(menu.MenuItem("enterprises", "/enterprises", "企业客户", "Enterprises", frozenset(ANY_STAFF), "buildings",
+                            "检索企业、代客登记、采集数据与信用画像",
+                            "Search enterprises, register on behalf, data and credit profiles"))
+menu.register(menu.MenuItem("bank_mappings", "/bank-mappings", "流水列映射", "Statement mappings",
+                            frozenset({Role.LOAN_OFFICER}), "table", "各银行流水导出的列映射",
+                            "Column mappings of each bank's statement export"))
+
+KIND_LABELS = {k.value: (k.label_zh, k.label_en) for k in SourceKind}
+FIELD_LABELS = {
+    "uscc": ("统一社会信用代码", "Unified social credit code"), "name": ("名称", "Name"),
+    "industry": ("行业", "Industry"), "employees": ("从业人员", "Employees"),
+    "revenue_wan": ("营业收入（万元）", "Revenue (10k CNY)"), "assets_wan": ("资产总额（万元）", "Total assets (10k CNY)"),
+}
+
+
+def _lang(request: Request) -> str:
+    return request_lang(request)
+
+
+def _form_error(error: ValidationError) -> DomainError:
+    first = error.errors()[0]
+    field = ".".join(str(p) for p in first.get("loc", ()))
+    return DomainError("validation_error", f"输入有误：{field}", f"Invalid input: {field} — {first.get('msg')}", field, 422)
+
+
+def _build(model: type[BaseModel], values: dict[str, Any]) -> Any:
+    try:
+        return model.model_validate(values)
+    except ValidationError as error:
+        raise _form_error(error) from None
+
+
+def _clean(form, *names: str) -> dict[str, Any]:
+    out = {}
+    for name in names:
+        value = form.get(name)
+        if isinstance(value, str):
+            value = value.strip()
+            out[name] = value if value != "" else None
+    return out
+
+
+def _party(form, prefix: str) -> dict[str, Any] | None:
+    values = {k: form.get(f"{prefix}.{k}") for k in ("name", "id_number", "phone", "address")}
+    values = {k: (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in values.items()}
+    return values if any(values.values()) else None
+
+
+def _error_ctx(request: Request, error: DomainError) -> dict[str, Any]:
+    errors = error.details.get("errors") if isinstance(error.details, dict) else None
+    return {"message": error.message(_lang(request)), "error_field": error.field, "error_code": error.code,
+            "line_errors": errors if isinstance(errors, list) else None}
+
+
+# --- applicant home and staff search ---------------------------------------------------------------
+
+
+@router.get("/my/enterprises")
+def my_enterprises(request: Request, user: User = Depends(APPLICANT), db: Session = Depends(get_db)):
+    rows = service.enterprises_of(db, user=user)
+    return render(request, "enterprises/mine.html", {"enterprises": rows, "size_classes": sme_size.SizeClass})
+
+
+@router.get("/enterprises")
+def search(request: Request, q: str = "", user: User = Depends(STAFF), db: Session = Depends(get_db)):
+    total, rows = service.list_enterprises(db, user=user, q=q, limit=100)
+    return render(request, "enterprises/list.html", {"enterprises": rows, "total": total, "q": q,
+                                                     "size_classes": sme_size.SizeClass,
+                                                     "can_register": Role.LOAN_OFFICER in user.roles})
+
+
+# --- registration -------------------------------------------------------------------------------------
+
+
+def _form_ctx(user: User, form: dict | None = None) -> dict[str, Any]:
+    return {"form": form or {}, "industries": list(sme_size.Industry), "on_behalf": Role.LOAN_OFFICER in user.roles}
+
+
+@router.get("/enterprises/new")
+def new_form(request: Request, user: User = Depends(EDIT)):
+    return render(request, "enterprises/form.html", _form_ctx(user))
+
+
+@router.get("/enterprises/check-uscc")
+def check_uscc(request: Request, uscc: str = "", user: User = Depends(VIEW), db: Session = Depends(get_db)):
+    """htmx: says which check of the code failed, or where it was registered."""
+    result = service.check_code(uscc) if uscc.strip() else None
+    if result is not None and result.valid:
+        result.taken = db.execute(select(Enterprise.id).where(Enterprise.uscc == result.code)).first() is not None
+    return render(request, "enterprises/_uscc_check.html", {"check": result})
+
+
+@router.post("/enterprises")
+async def register(request: Request, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+    form = await request.form()
+    flat = {k: v for k, v in form.items() if isinstance(v, str)}
+    values = _clean(form, "uscc", "name", "industry", "address", "founded_on", "employees", "revenue_wan",
+                    "assets_wan", "applicant_username")
+    values["legal_rep"] = _party(form, "legal_rep") or {}
+    controller = _party(form, "controller")
+    if controller and form.get("controller_same") != "on":
+        values["controller"] = controller
+    contact = _party(form, "contact")
+    if contact:
+        values["contact"] = {k: v for k, v in contact.items() if k != "id_number"}
+    try:
+        for key in ("uscc", "name", "industry"):
+            if not values.get(key):
+                raise DomainError("required", f"请填写{FIELD_LABELS[key][0]}", f"{FIELD_LABELS[key][1]} is required", key, 422)
+        data = _build(schemas.EnterpriseCreate, values)
+        enterprise = service.register_enterprise(db, user=user, data=data)
+    except DomainError as error:
+        return render(request, "enterprises/form.html", {**_form_ctx(user, flat), **_error_ctx(request, error)},
+                      status_code=error.status)
+    return RedirectResponse(f"/enterprises/{enterprise.id}?notice=registered", status_code=303)
+
+
+# --- one enterprise ---------------------------------------------------------------------------------------
+
+
+def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> dict[str, Any]:
+    latest = profiles.latest_profile(db, enterprise_id=enterprise.id)
+    snapshots = service.list_snapshots(db, user=user, enterprise_id=enterprise.id)
+    snap_by_id = {s.id: s for s in snapshots}
+    auth = service.latest_authorisation(db, enterprise_id=enterprise.id)
+    return {
+        "e": enterprise,
+        "industry": sme_size.Industry(enterprise.industry),
+        "size": sme_size.SizeClass(enterprise.size_class),
+        "persons": [(p, service.masked_person(p)) for p in enterprise.persons],
+        "counterparties": list(enterprise.counterparties),
+        "snapshots": snapshots,
+        "snap_by_id": snap_by_id,
+        "kinds": list(SourceKind),
+        "kind_labels": KIND_LABELS,
+        "profile": latest,
+        "history": profiles.profiles_of(db, enterprise_id=enterprise.id),
+        "format_value": lambda f: profiles.format_value(f, lang),
+        "missing_reason": profiles.missing_reason,
+        "authorisation": auth,
+        "can_edit": service.can_edit(enterprise, user),
+        "can_reveal": service.can_reveal(enterprise, user),
+        "is_officer": Role.LOAN_OFFICER in user.roles,
+        "mappings": service.mapping_options(db),
+        "role_labels": service.ROLE_LABELS,
+        "relation_labels": service.RELATION_LABELS,
+        "industries": list(sme_size.Industry),
+        "revealed": {},
+        "members": sorted(db.execute(select(User.username).where(User.id.in_([m.user_id for m in enterprise.members])))
+                          .scalars()) if enterprise.members else [],
+    }
+
+
+NOTICES = {
+    "registered": ("企业已登记", "Enterprise registered"), "saved": ("已保存", "Saved"),
+    "authorised": ("已记录征信查询授权", "Credit enquiry authorisation recorded"),
+    "pulled": ("数据已采集，信用画像已更新", "Data pulled; the credit profile was updated"),
+    "uploaded": ("文件已导入，信用画像已更新", "File imported; the credit profile was updated"),
+    "removed": ("已删除", "Removed"), "computed": ("信用画像已重新计算", "Credit profile recomputed"),
+}
+
+
+def _notice(request: Request) -> str | None:
+    code = request.query_params.get("notice")
+    if code in NOTICES:
+        zh, en = NOTICES[code]
+        return en if _lang(request) == "en" else zh
+    return None
+
+
+def _detail(request: Request, db: Session, user: User, enterprise_id: int, *, extra: dict | None = None,
+            status_code: int = 200):
+    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    ctx = _detail_ctx(db, user, enterprise, _lang(request))
+    ctx["notice"] = _notice(request)
+    ctx.update(extra or {})
+    return render(request, "enterprises/detail.html", ctx, status_code=status_code)
+
+
+def _failed(request: Request, db: Session, user: User, enterprise_id: int, error: DomainError, section: str):
+    if error.status in (403, 404):
+        raise error
+    db.rollback()
+    extra = {**_error_ctx(request, error), "error_section": section}
+    return _detail(request, db, user, enterprise_id, extra=extra, status_code=error.status)
+
+
+def _back(enterprise_id: int, notice: str, anchor: str = "") -> RedirectResponse:
+    return RedirectResponse(f"/enterprises/{enterprise_id}?notice={notice}{anchor}", status_code=303)
+
+
+@router.get("/enterprises/{enterprise_id}")
+def detail(request: Request, enterprise_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+    return _detail(request, db, user, enterprise_id)
+
+
+@router.post("/enterprises/{enterprise_id}/facts")
+async def update_facts(request: Request, enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+    form = await request.form()
+    values = _clean(form, "name", "industry", "address", "founded_on", "employees", "revenue_wan", "assets_wan")
+    try:
+        service.update_enterprise(db, user=user, enterprise_id=enterprise_id, data=_build(schemas.EnterpriseUpdate, values))
+    except DomainError as error:
+        return _failed(request, db, user, enterprise_id, error, "facts")
+    return _back(enterprise_id, "saved", "#facts")
+
+
+# --- authorisation -----------------------------------------------------------------------------------
+
+
+@router.get("/enterprises/{enterprise_id}/authorise")
+def authorise_form(request: Request, enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    history = db.execute(select(QueryAuthorisation).where(QueryAuthorisation.enterprise_id == enterprise.id)
+                         .order_by(QueryAuthorisation.id.desc())).scalars().all()
+    return render(request, "enterprises/authorise.html", {"e": enterprise, "text": service.authorisation_text(),
+                                                           "history": history})
+
+
+@router.post("/enterprises/{enterprise_id}/authorise")
+async def authorise(request: Request, enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+    form = await request.form()
+    try:
+        if form.get("agree") != "on":
+            raise DomainError("not_agreed", "请勾选“我已阅读并同意”", "Tick 'I have read and agree'", "agree", 422)
+        service.authorise_queries(db, user=user, enterprise_id=enterprise_id,
+                                  text_version=str(form.get("text_version", "")),
+                                  text_sha256=str(form.get("text_sha256", "")), lang=_lang(request))
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+        return render(request, "enterprises/authorise.html",
+                      {"e": enterprise, "text": service.authorisation_text(), "history": [],
+                       **_error_ctx(request, error)}, status_code=error.status)
+    return _back(enterprise_id, "authorised", "#data")
+
+
+# --- people -------------------------------------------------------------------------------------------------
+
+
+def _person_values(form) -> dict[str, Any]:
+    values = _clean(form, "role", "party_type", "name", "id_number", "phone", "address", "share_pct", "guarantee_amount")
+    values["party_type"] = values.get("party_type") or "person"
+    return values
+
+
+@router.post("/enterprises/{enterprise_id}/persons")
+async def add_person(request: Request, enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+    form = await request.form()
+    try:
+        service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+        service.add_person(db, user=user, enterprise_id=enterprise_id, data=_build(schemas.PersonIn, _person_values(form)))
+    except DomainError as error:
+        return _failed(request, db, user, enterprise_id, error, "persons")
+    return _back(enterprise_id, "saved", "#persons")
+
+
+@router.get("/enterprises/{enterprise_id}/persons/{person_id}/edit")
+def edit_person(request: Request, enterprise_id: int, person_id: int, user: User = Depends(EDIT),
+                db: Session = Depends(get_db)):
+    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    person = service._person(db, enterprise, person_id)
+    return render(request, "enterprises/person_form.html", {"e": enterprise, "person": person,
+                                                            "masked": service.masked_person(person),
+                                                            "role_labels": service.ROLE_LABELS})
+
+
+@router.post("/enterprises/{enterprise_id}/persons/{person_id}")
+async def update_person(request: Request, enterprise_id: int, person_id: int, user: User = Depends(EDIT),
+                        db: Session = Depends(get_db)):
+    form = await request.form()
+    try:
+        enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+        person = service._person(db, enterprise, person_id)
+        values = _person_values(form)
+        # Masked fields left untouched keep their stored value (the form never shows full values).
+        for key in ("name", "id_number", "phone", "address"):
+            if values.get(key) is None or "*" in (values.get(key) or ""):
+                values[key] = getattr(person, key)
+        service.update_person(db, user=user, enterprise_id=enterprise_id, person_id=person_id,
+                              data=_build(schemas.PersonIn, values))
+    except DomainError as error:
+        if error.status in (403, 404):
+            raise
+        db.rollback()
+        enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+        person = service._person(db, enterprise, person_id)
+        return render(request, "enterprises/person_form.html",
+                      {"e": enterprise, "person": person, "masked": service.masked_person(person),
+                       "role_labels": service.ROLE_LABELS, **_error_ctx(request, error)}, status_code=error.status)
+    return _back(enterprise_id, "saved", "#persons")
+
+
+@router.post("/enterprises/{enterprise_id}/persons/{person_id}/delete")
+def delete_person(request: Request, enterprise_id: int, person_id: int, user: User = Depends(EDIT),
+                  db: Session = Depends(get_db)):
+    try:
+        service.remove_person(db, user=user, enterprise_id=enterprise_id, person_id=person_id)
+    except DomainError as error:
+        return _failed(request, db, user, enterprise_id, error, "persons")
+    return _back(enterprise_id, "removed", "#persons")
+
+
+@router.post("/enterprises/{enterprise_id}/persons/{person_id}/reveal")
+def reveal(request: Request, enterprise_id: int, person_id: int, user: User = Depends(REVEAL),
+           db: Session = Depends(get_db)):
+    values = service.reveal(db, user=user, enterprise_id=enterprise_id, person_id=person_id)
+    if request.headers.get("hx-request"):
+        return render(request, "enterprises/_revealed.html", {"values": values, "person_id": person_id})
+    return _detail(request, db, user, enterprise_id, extra={"revealed": {person_id: values}})
+
+
+# --- counterparties ------------------------------------------------------------------------------------------
+
+
+def _counterparty_values(form) -> dict[str, Any]:
+    values = _clean(form, "relation", "name", "uscc", "annual_amount")
+    values["is_core_enterprise"] = form.get("is_core_enterprise") == "on"
+    return values
+
+
+@router.post("/enterprises/{enterprise_id}/counterparties")
+async def add_counterparty(request: Request, enterprise_id: int, user: User = Depends(EDIT),
+                           db: Session = Depends(get_db)):
+    form = await request.form()
+    try:
+        service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+        service.add_counterparty(db, user=user, enterprise_id=enterprise_id,
+                                 data=_build(schemas.CounterpartyIn, _counterparty_values(form)))
+    except DomainError as error:
+        return _failed(request, db, user, enterprise_id, error, "counterparties")
+    return _back(enterprise_id, "saved", "#counterparties")
+
+
+@router.get("/enterprises/{enterprise_id}/counterparties/{counterparty_id}/edit")
+def edit_counterparty(request: Request, enterprise_id: int, counterparty_id: int, user: User = Depends(EDIT),
+                      db: Session = Depends(get_db)):
+    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    row = service._counterparty(db, enterprise, counterparty_id)
+    return render(request, "enterprises/counterparty_form.html", {"e": enterprise, "c": row,
+                                                                  "relation_labels": service.RELATION_LABELS})
+
+
+@router.post("/enterprises/{enterprise_id}/counterparties/{counterparty_id}")
+async def update_counterparty(request: Request, enterprise_id: int, counterparty_id: int, user: User = Depends(EDIT),
+                              db: Session = Depends(get_db)):
+    form = await request.form()
+    try:
+        service.update_counterparty(db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id,
+                                    data=_build(schemas.CounterpartyIn, _counterparty_values(form)))
+    except DomainError as error:
+        return _failed(request, db, user, enterprise_id, error, "counterparties")
+    return _back(enterprise_id, "saved", "#counterparties")
+
+
+@router.post("/enterprises/{enterprise_id}/counterparties/{counterparty_id}/delete")
+def delete_counterparty(request: Request, enterprise_id: int, counterparty_id: int, user: User = Depends(EDIT),
+                        db: Session = Depends(get_db)):
+    try:
+        service.remove_counterparty(db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id)
+    except DomainError as error:
+        return _failed(request, db, user, enterprise_id, error, "counterparties")
+    return _back(enterprise_id, "removed", "#counterparties")
+
+
+# --- data ------------------------------------------------------------------------------------------------------
+
+
+@router.post("/enterprises/{enterprise_id}/data/pull-all")
+def pull_all(request: Request, enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+    try:
+        outcome = service.pull_all(db, user=user, enterprise_id=enterprise_id)
+    except DomainError as error:
+        return _failed(request, db, user, enterprise_id, error, "data")
+    if outcome.skipped:
+        first = outcome.skipped[0]
+        return _detail(request, db, user, enterprise_id, extra={
+            "notice": NOTICES["pulled"][1 if _lang(request) == "en" else 0],
+            "message": first.message(_lang(request)), "error_section": "data"})
+    return _back(enterprise_id, "pulled", "#data")
+
+
+@router.post("/enterprises/{enterprise_id}/data/{kind}/pull")
+def pull(request: Request, enterprise_id: int, kind: str, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+    try:
+        service.pull(db, user=user, enterprise_id=enterprise_id, kind=kind)
+    except DomainError as error:
+        return _failed(request, db, user, enterprise_id, error, "data")
+    return _back(enterprise_id, "pulled", "#data")
+
+
+@router.post("/enterprises/{enterprise_id}/data/{kind}/upload")
+async def upload(request: Request, enterprise_id: int, kind: str, user: User = Depends(EDIT),
+                 db: Session = Depends(get_db)):
+    form = await request.form()
+    try:
+        service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+        file = form.get("file")
+        if not isinstance(file, UploadFile) or not file.filename:
+            raise DomainError("file_required", "请选择要上传的文件", "Choose a file to upload", "file", 422)
+        data = await file.read(service.MAX_UPLOAD_BYTES + 1)
+        if len(data) > service.MAX_UPLOAD_BYTES:
+            raise service.too_large_error()
+        choice = str(form.get("mapping") or "")
+        mapping_id = int(choice[3:]) if choice.startswith("id:") and choice[3:].isdigit() else None
+        mapping = choice if choice and mapping_id is None else None
+        service.upload(db, user=user, enterprise_id=enterprise_id, kind=kind, data=data, filename=file.filename,
+                       mapping_id=mapping_id, mapping=mapping, amount_unit=str(form.get("amount_unit") or "") or None)
+    except DomainError as error:
+        return _failed(request, db, user, enterprise_id, error, f"upload-{kind}")
+    return _back(enterprise_id, "uploaded", "#data")
+
+
+@router.get("/enterprises/{enterprise_id}/snapshots/{snapshot_id}")
+def snapshot(request: Request, enterprise_id: int, snapshot_id: int, user: User = Depends(VIEW),
+             db: Session = Depends(get_db)):
+    snap = service.get_snapshot(db, user=user, enterprise_id=enterprise_id, snapshot_id=snapshot_id)
+    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    content = json.dumps(json.loads(snap.content), ensure_ascii=False, indent=2)
+    truncated = len(content) > 200_000
+    return render(request, "enterprises/snapshot.html", {
+        "e": enterprise, "s": snap, "kind": SourceKind(snap.kind), "content": content[:200_000],
+        "truncated": truncated, "warnings": json.loads(snap.warnings or "[]"),
+    })
+
+
+# --- profile -------------------------------------------------------------------------------------------------------
+
+
+@router.get("/enterprises/{enterprise_id}/profiles/{version}")
+def profile_version(request: Request, enterprise_id: int, version: int, user: User = Depends(VIEW),
+                    db: Session = Depends(get_db)):
+    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    row = profiles.get_profile(db, enterprise_id=enterprise.id, version=version)
+    snaps = {s.id: s for s in service.list_snapshots(db, user=user, enterprise_id=enterprise.id)}
+    lang = _lang(request)
+    return render(request, "enterprises/profile.html", {
+        "e": enterprise, "profile": row, "snap_by_id": snaps, "format_value": lambda f: profiles.format_value(f, lang),
+        "missing_reason": profiles.missing_reason, "history": profiles.profiles_of(db, enterprise_id=enterprise.id),
+        "kind_labels": KIND_LABELS,
+    })
+
+
+@router.post("/enterprises/{enterprise_id}/profile/compute")
+def compute(request: Request, enterprise_id: int, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    profiles.compute_profile(db, enterprise_id=enterprise.id, actor=actor_of(user), trigger="manual")
+    return _back(enterprise_id, "computed", "#profile")
+
+
+@router.get("/enterprises/{enterprise_id}/data-held")
+def data_held(request: Request, enterprise_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    held = profiles.data_held(db, enterprise_id=enterprise.id)
+    latest = profiles.latest_profile(db, enterprise_id=enterprise.id)
+    lang = _lang(request)
+    return render(request, "enterprises/data_held.html", {
+        "e": enterprise, "held": held, "profile": latest, "format_value": lambda f: profiles.format_value(f, lang),
+        "authorisation": service.latest_authorisation(db, enterprise_id=enterprise.id),
+        "persons": [service.masked_person(p) for p in enterprise.persons], "role_labels": service.ROLE_LABELS,
+    })
+
+
+# --- bank mappings -------------------------------------------------------------------------------------------------
+
+
+def _mapping_page(request: Request, db: Session, *, editing=None, form: dict | None = None, error: DomainError | None = None):
+    ctx = {"options": service.mapping_options(db), "editing": editing, "form": form or {}}
+    if error is not None:
+        ctx.update(_error_ctx(request, error))
+    return render(request, "enterprises/bank_mappings.html", ctx, status_code=error.status if error else 200)
+
+
+@router.get("/bank-mappings")
+def mappings(request: Request, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+    return _mapping_page(request, db, form={"mapping": json.dumps(
+        {"date_column": "交易日期", "amount_column": "交易金额", "direction_column": "借贷标志", "balance_column": "余额",
+         "counterparty_column": "对方户名", "memo_column": "摘要"}, ensure_ascii=False, indent=2)})
+
+
+def _mapping_input(form) -> schemas.BankMappingIn:
+    bank = str(form.get("bank_name") or "").strip()
+    raw = str(form.get("mapping") or "").strip()
+    try:
+        mapping = json.loads(raw) if raw else {}
+    except json.JSONDecodeError as exc:
+        raise DomainError("invalid_json", f"映射须为 JSON：{exc.msg}（第 {exc.lineno} 行）",
+                          f"The mapping must be JSON: {exc.msg} (line {exc.lineno})", "mapping", 422) from None
+    if not isinstance(mapping, dict):
+        raise DomainError("invalid_json", "映射须为 JSON 对象", "The mapping must be a JSON object", "mapping", 422)
+    return _build(schemas.BankMappingIn, {"bank_name": bank, "mapping": mapping})
+
+
+@router.post("/bank-mappings")
+async def create_mapping(request: Request, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+    form = await request.form()
+    try:
+        service.save_bank_mapping(db, user=user, data=_mapping_input(form))
+    except DomainError as error:
+        return _mapping_page(request, db, form=dict(form), error=error)
+    return RedirectResponse("/bank-mappings?notice=saved", status_code=303)
+
+
+@router.get("/bank-mappings/{mapping_id}")
+def edit_mapping(request: Request, mapping_id: int, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+    row = service.get_bank_mapping(db, mapping_id=mapping_id)
+    form = {"bank_name": row.bank_name, "mapping": json.dumps(json.loads(row.mapping), ensure_ascii=False, indent=2)}
+    return _mapping_page(request, db, editing=row, form=form)
+
+
+@router.post("/bank-mappings/{mapping_id}")
+async def update_mapping(request: Request, mapping_id: int, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+    form = await request.form()
+    row = service.get_bank_mapping(db, mapping_id=mapping_id)
+    try:
+        service.save_bank_mapping(db, user=user, data=_mapping_input(form), mapping_id=mapping_id)
+    except DomainError as error:
+        return _mapping_page(request, db, editing=row, form=dict(form), error=error)
+    return RedirectResponse("/bank-mappings?notice=saved", status_code=303)
+
+
+@router.post("/bank-mappings/{mapping_id}/delete")
+def delete_mapping(request: Request, mapping_id: int, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+    service.delete_bank_mapping(db, user=user, mapping_id=mapping_id)
+    return RedirectResponse("/bank-mappings?notice=removed", status_code=303)
+

@@ -1,0 +1,270 @@
+"""Shared connector vocabulary: kinds, errors, canonical JSON, money, periods, decoding, purity."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smecredit.enterprises.connectors.base import (
+    Bilingual,
+    DataProvider,
+    ErrorCollector,
+    ImportRejected,
+    LineError,
+    SourceKind,
+    canonical_json,
+    content_sha256,
+    decode_text,
+    make_parsed,
+    money_str,
+    parse_amount,
+    parse_period,
+)
+from smecredit.kernel.errors import DomainError
+
+
+def test_source_kinds_have_labels():
+    assert [k.value for k in SourceKind] == [
+        "registry", "tax", "bank_statement", "financial_statements", "credit_bureau", "judicial",
+    ]
+    assert SourceKind.BANK_STATEMENT.label_zh == "银行流水"
+    assert SourceKind.CREDIT_BUREAU.label_en == "Credit bureau"
+    assert SourceKind("judicial").label("zh") == "司法"
+    assert all(k.label_zh and k.label_en for k in SourceKind)
+
+
+def test_import_rejected_is_a_422_domain_error_listing_every_error():
+    errs = [LineError(3, "amount", "金额无效", "invalid amount"), LineError(None, "uscc", "缺少", "missing")]
+    exc = ImportRejected(errs, kind=SourceKind.TAX, filename="t.csv")
+    assert isinstance(exc, DomainError)
+    assert exc.code == "import_rejected" and exc.status == 422
+    assert exc.details["errors"] == [e.as_dict() for e in errs]
+    assert exc.details["errors"][0] == {"line": 3, "field": "amount", "reason_zh": "金额无效", "reason_en": "invalid amount"}
+    assert exc.details["kind"] == "tax" and exc.details["filename"] == "t.csv"
+    assert "2" in exc.message_zh and "nothing was imported" in exc.message_en
+    assert exc.as_dict()["details"]["error_count"] == 2
+    json.dumps(exc.as_dict(), ensure_ascii=False)
+
+
+def test_error_collector_sorts_by_line_and_caps_the_list():
+    c = ErrorCollector(SourceKind.BANK_STATEMENT, "x.csv")
+    c.add(None, "f", "a", "a")
+    c.add(9, None, "b", "b")
+    c.add(2, None, "c", "c")
+    assert [e.line for e in c.reject().errors] == [2, 9, None]
+    c2 = ErrorCollector(SourceKind.BANK_STATEMENT, "x.csv")
+    for i in range(c2.MAX_LISTED + 5):
+        c2.add(i + 1, None, "坏", "bad")
+    errors = c2.reject().errors
+    assert len(errors) == c2.MAX_LISTED + 1
+    assert errors[-1].reason_en == "5 more error(s) not listed"
+
+
+def test_parsed_source_hash_is_sha256_of_rfc8785():
+    content = {"b": "1.00", "a": [1, "中文", None, True], "schema": "x/1"}
+    ps = make_parsed(SourceKind.TAX, content, Bilingual("摘要", "summary"), [LineError(4, None, "重复", "dup")])
+    import hashlib
+
+    assert ps.content_sha256 == hashlib.sha256(rfc8785.dumps(content)).hexdigest()
+    assert ps.warnings == ("第 4 行：重复 / line 4: dup",)
+    assert ps.warning_details[0].line == 4
+    assert ps.as_dict()["summary"] == {"zh": "摘要", "en": "summary"}
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(json_values)
+def test_fast_canonical_json_matches_rfc8785(value):
+    try:
+        expected = rfc8785.dumps(value)
+    except Exception:  # lone surrogates etc.: both must refuse
+        with pytest.raises(Exception):
+            canonical_json(value)
+        return
+    assert canonical_json(value) == expected
+
+
+def test_canonical_json_key_order_outside_the_bmp_follows_utf16():
+    value = {"\U0001f600": 1, "\uff61": 2, "a": 3}
+    assert canonical_json(value) == rfc8785.dumps(value)
+    assert content_sha256(value) == content_sha256(dict(reversed(list(value.items()))))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("12,345.675", "12345.68"),
+        ("0.005", "0.01"),
+        ("-0.005", "-0.01"),
+        ("-0.004", "0.00"),
+        ("¥1,000", "1000.00"),
+        ("RMB 88.1", "88.10"),
+        ("200元", "200.00"),
+        (Decimal("1E+3"), "1000.00"),
+        (7, "7.00"),
+    ],
+)
+def test_amounts_are_quantised_half_up(raw, expected):
+    assert money_str(parse_amount(raw)) == expected
+
+
+@pytest.mark.parametrize("raw", ["abc", "", "NaN", "Infinity", True, None, 1.5, "1e20"])
+def test_bad_amounts_are_refused(raw):
+    with pytest.raises(ValueError):
+        parse_amount(raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "label", "start", "end"),
+    [
+        ("2024", "2024", date(2024, 1, 1), date(2024, 12, 31)),
+        ("2024年", "2024", date(2024, 1, 1), date(2024, 12, 31)),
+        ("2024-Q1", "2024-Q1", date(2024, 1, 1), date(2024, 3, 31)),
+        ("2024q4", "2024-Q4", date(2024, 10, 1), date(2024, 12, 31)),
+        ("2024年第2季度", "2024-Q2", date(2024, 4, 1), date(2024, 6, 30)),
+        ("2024-02", "2024-02", date(2024, 2, 1), date(2024, 2, 29)),
+        ("2024年3月", "2024-03", date(2024, 3, 1), date(2024, 3, 31)),
+        ("202411", "2024-11", date(2024, 11, 1), date(2024, 11, 30)),
+        ("2024/07", "2024-07", date(2024, 7, 1), date(2024, 7, 31)),
+    ],
+)
+def test_periods(raw, label, start, end):
+    p = parse_period(raw)
+    assert (p.label, p.start, p.end) == (label, start, end)
+
+
+def test_period_ranges_only_when_allowed():
+    with pytest.raises(ValueError):
+        parse_period("2024-01..2024-06")
+    p = parse_period("2024-01..2024-06", allow_range=True)
+    assert (p.label, p.granularity, p.months) == ("2024-01..2024-06", "range", 6)
+    for bad in ("2024-13", "2024-Q5", "24-01", "", "2024-06..2024-01"):
+        with pytest.raises(ValueError):
+            parse_period(bad, allow_range=True)
+
+
+def test_decoding_utf8_bom_gbk_and_bad_bytes():
+    c = ErrorCollector(SourceKind.BANK_STATEMENT, "x.csv")
+    assert decode_text("\ufeff交易日期".encode("utf-8"), c) == ("交易日期", "utf-8-sig")
+    assert decode_text("交易日期,摘要".encode("gbk"), c) == ("交易日期,摘要", "gb18030")
+    # clearly UTF-8 (Chinese before the fault) with a corrupt byte on line 3
+    bad = "交易日期\n货款\n".encode("utf-8") + b"\xe8\xb4\n"
+    with pytest.raises(ImportRejected) as exc:
+        decode_text(bad, ErrorCollector(SourceKind.BANK_STATEMENT, "x.csv"))
+    assert exc.value.errors[0].line == 3
+    assert "UTF-8" in exc.value.errors[0].reason_en
+    # neither UTF-8 nor GB18030
+    with pytest.raises(ImportRejected) as exc:
+        decode_text(b"date\nok\n\xff\xff\xff", ErrorCollector(SourceKind.BANK_STATEMENT, "x.csv"))
+    assert exc.value.errors[0].line == 3
+    assert "GBK" in exc.value.errors[0].reason_en
+    with pytest.raises(ImportRejected) as exc:
+        decode_text(b"", ErrorCollector(SourceKind.BANK_STATEMENT, "x.csv"))
+    assert exc.value.errors[0].reason_en == "the file is empty"
+
+
+def test_sandbox_provider_satisfies_the_protocol():
+    from smecredit.enterprises.connectors.sandbox import SandboxProvider
+
+    p = SandboxProvider()
+    assert isinstance(p, DataProvider)
+    assert p.name == "sandbox" and p.is_sandbox is True
+
+
+def test_connectors_and_profile_rules_are_pure():
+    code = (
+        "import sys\n"
+        "import smecredit.enterprises.connectors.base, smecredit.enterprises.connectors.registry\n"
+        "import smecredit.enterprises.connectors.tax, smecredit.enterprises.connectors.bank_statement\n"
+        "import smecredit.enterprises.connectors.financials, smecredit.enterprises.connectors.credit_bureau\n"
+        "import smecredit.enterprises.connectors.judicial, smecredit.enterprises.connectors.sandbox\n"
+        "import smecredit.enterprises.profile_rules\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('sqlalchemy', 'fastapi', 'starlette', 'jinja2', 'pydantic', 'celery', 'alembic')]\n"
+        "print(','.join(bad))\n"
+    )
+    import os
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == ""
+
+
+def _workbook_bytes(*, date1904: bool = False) -> bytes:
+    import io
+    from datetime import datetime as dt
+
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    if date1904:
+        wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    ws = wb.active
+    ws.title = "明细"
+    ws.append(["标题 & <说明>", None, "  带空格  "])
+    ws.append([date(2024, 1, 5), dt(2024, 1, 5, 10, 30), 1234.56, 7, True, "=SUM(C2:D2)", None, "x"])
+    ws.append([])
+    ws.append([0.1 + 0.2, 1e-7, 12345678901234, "2024-01-05", False])
+    c = ws.cell(5, 2, 45296)
+    c.number_format = "yyyy年m月d日"
+    ws.cell(6, 4, "只有第四列")
+    other = wb.create_sheet("第二页")
+    other.append(["a", 1])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("date1904", [False, True])
+def test_fast_xlsx_reader_matches_openpyxl(date1904):
+    from smecredit.enterprises.connectors.base import _openpyxl_rows, iter_xlsx_rows
+
+    data = _workbook_bytes(date1904=date1904)
+    for kwargs in ({"sheet": None, "all_sheets": False}, {"sheet": "第二页", "all_sheets": False}, {"sheet": None, "all_sheets": True}):
+        c = ErrorCollector(SourceKind.FINANCIAL_STATEMENTS, "w.xlsx")
+        fast = list(iter_xlsx_rows(data, c, **kwargs))
+        slow = list(_openpyxl_rows(data, c, **kwargs))
+        assert fast == slow
+    rows = list(iter_xlsx_rows(data, ErrorCollector(SourceKind.FINANCIAL_STATEMENTS, "w.xlsx")))
+    assert rows[0] == ("明细", 1, ["标题 & <说明>", "", "带空格"])
+    assert rows[1][2][:5] == [date(2024, 1, 5), __import__("datetime").datetime(2024, 1, 5, 10, 30), "1234.56", "7", "TRUE"]
+    assert rows[2][1] == 4  # the blank row 3 is skipped, row numbers are Excel's
+    assert rows[2][2][1:3] == ["0.0000001", "12345678901234"]
+    # a number with a date format is a date (serial 45296 in the 1900 or the 1904 system)
+    assert rows[3][2][1] == (date(2028, 1, 6) if date1904 else date(2024, 1, 5))
+    assert rows[4] == ("明细", 6, ["", "", "", "只有第四列"])
+
+
+def test_xlsx_missing_sheet_and_broken_file():
+    from smecredit.enterprises.connectors.base import iter_xlsx_rows
+
+    data = _workbook_bytes()
+    with pytest.raises(ImportRejected) as exc:
+        list(iter_xlsx_rows(data, ErrorCollector(SourceKind.BANK_STATEMENT, "w.xlsx"), sheet="没有"))
+    assert exc.value.errors[0].reason_en == "workbook has no sheet named '没有'"
+    with pytest.raises(ImportRejected) as exc:
+        list(iter_xlsx_rows(data[:200], ErrorCollector(SourceKind.BANK_STATEMENT, "w.xlsx")))
+    assert exc.value.errors[0].reason_en.startswith("not a valid XLSX file")
+
+
+def test_import_rejected_survives_pickling():
+    import pickle
+
+    exc = ImportRejected([LineError(2, "amount", "坏", "bad", "表1")], kind=SourceKind.BANK_STATEMENT, filename="b.xlsx")
+    again = pickle.loads(pickle.dumps(exc))
+    assert isinstance(again, ImportRejected)
+    assert again.errors == exc.errors and again.details == exc.details and again.kind is SourceKind.BANK_STATEMENT
