@@ -306,7 +306,7 @@ async def add_person(request: Request, enterprise_id: int, user: User = Depends(
 def edit_person(request: Request, enterprise_id: int, person_id: int, user: User = Depends(EDIT),
                 db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    person = service._person(db, enterprise, person_id)
+    person = service.person_of(db, enterprise, person_id)
     return render(request, "enterprises/person_form.html", {"e": enterprise, "person": person,
                                                             "masked": service.masked_person(person),
                                                             "role_labels": service.ROLE_LABELS})
@@ -318,7 +318,7 @@ async def update_person(request: Request, enterprise_id: int, person_id: int, us
     form = await request.form()
     try:
         enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-        person = service._person(db, enterprise, person_id)
+        person = service.person_of(db, enterprise, person_id)
         values = _person_values(form)
         # Masked fields left untouched keep their stored value (the form never shows full values).
         for key in ("name", "id_number", "phone", "address"):
@@ -331,7 +331,7 @@ async def update_person(request: Request, enterprise_id: int, person_id: int, us
             raise
         db.rollback()
         enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-        person = service._person(db, enterprise, person_id)
+        person = service.person_of(db, enterprise, person_id)
         return render(request, "enterprises/person_form.html",
                       {"e": enterprise, "person": person, "masked": service.masked_person(person),
                        "role_labels": service.ROLE_LABELS, **_error_ctx(request, error)}, status_code=error.status)
@@ -383,7 +383,7 @@ async def add_counterparty(request: Request, enterprise_id: int, user: User = De
 def edit_counterparty(request: Request, enterprise_id: int, counterparty_id: int, user: User = Depends(EDIT),
                       db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    row = service._counterparty(db, enterprise, counterparty_id)
+    row = service.counterparty_of(db, enterprise, counterparty_id)
     return render(request, "enterprises/counterparty_form.html", {"e": enterprise, "c": row,
                                                                   "relation_labels": service.RELATION_LABELS})
 

@@ -461,7 +461,7 @@ def add_person(db: Session, *, user: User, enterprise_id: int, data: schemas.Per
     return person
 
 
-def _person(db: Session, enterprise: Enterprise, person_id: int) -> EnterprisePerson:
+def person_of(db: Session, enterprise: Enterprise, person_id: int) -> EnterprisePerson:
     person = db.get(EnterprisePerson, person_id)
     if person is None or person.enterprise_id != enterprise.id:
         raise NotFound("人员", "Person", "person_id")
@@ -472,7 +472,7 @@ def update_person(db: Session, *, user: User, enterprise_id: int, person_id: int
     _check_person(data)
     with unit_of_work(db):
         enterprise = _editable(db, enterprise_id, user)
-        person = _person(db, enterprise, person_id)
+        person = person_of(db, enterprise, person_id)
         _check_roles_and_shares(db, enterprise, data, person.id)
         fresh = _new_person(enterprise.id, data, utcnow())
         changed = [f for f in ("role", "party_type", "name", "id_number", "phone", "address", "share_pct",
@@ -490,7 +490,7 @@ def update_person(db: Session, *, user: User, enterprise_id: int, person_id: int
 def remove_person(db: Session, *, user: User, enterprise_id: int, person_id: int) -> None:
     with unit_of_work(db):
         enterprise = _editable(db, enterprise_id, user)
-        person = _person(db, enterprise, person_id)
+        person = person_of(db, enterprise, person_id)
         if person.role == "legal_rep":
             raise DomainError("legal_rep_required", "法定代表人不能删除，只能修改", "The legal representative can be edited, not removed",
                               "role", 422)
@@ -533,7 +533,7 @@ def reveal(db: Session, *, user: User, enterprise_id: int, person_id: int, field
         if not can_reveal(enterprise, user):
             raise NOT_YOURS if not can_view(enterprise, user) else Forbidden(
                 "您的岗位不能查看完整个人信息", "Your role may not see full personal information")
-        person = _person(db, enterprise, person_id)
+        person = person_of(db, enterprise, person_id)
         values = {f: getattr(person, f) for f in wanted}
         record(db, actor=actor_of(user), action="enterprise.pii_revealed", entity_type="enterprise_person",
                entity_id=person.id, payload={"enterprise_id": enterprise.id, "person_id": person.id,
@@ -585,7 +585,7 @@ def _counterparty_payload(row: Counterparty) -> dict:
             "annual_amount": _plain(row.annual_amount), "is_core_enterprise": row.is_core_enterprise}
 
 
-def _counterparty(db: Session, enterprise: Enterprise, counterparty_id: int) -> Counterparty:
+def counterparty_of(db: Session, enterprise: Enterprise, counterparty_id: int) -> Counterparty:
     row = db.get(Counterparty, counterparty_id)
     if row is None or row.enterprise_id != enterprise.id:
         raise NotFound("交易对手", "Counterparty", "counterparty_id")
@@ -597,7 +597,7 @@ def update_counterparty(db: Session, *, user: User, enterprise_id: int, counterp
     code = _check_counterparty(data)
     with unit_of_work(db):
         enterprise = _editable(db, enterprise_id, user)
-        row = _counterparty(db, enterprise, counterparty_id)
+        row = counterparty_of(db, enterprise, counterparty_id)
         row.relation, row.name, row.uscc = data.relation, data.name.strip(), code
         row.annual_amount = _money_or_none(data.annual_amount, "annual_amount")
         row.is_core_enterprise = data.is_core_enterprise
@@ -610,7 +610,7 @@ def update_counterparty(db: Session, *, user: User, enterprise_id: int, counterp
 def remove_counterparty(db: Session, *, user: User, enterprise_id: int, counterparty_id: int) -> None:
     with unit_of_work(db):
         enterprise = _editable(db, enterprise_id, user)
-        row = _counterparty(db, enterprise, counterparty_id)
+        row = counterparty_of(db, enterprise, counterparty_id)
         payload = _counterparty_payload(row)
         enterprise.counterparties.remove(row)
         db.delete(row)
