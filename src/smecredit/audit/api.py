@@ -21,6 +21,7 @@ from smecredit.audit.service import MAX_PAGE_SIZE, search_events
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.web.deps import Allow, get_db
+from smecredit.web.params import EventSeq
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 auditors = Allow(Role.AUDITOR, Role.ADMIN, api=True)
@@ -49,7 +50,7 @@ def list_events(
 
 @router.get("/events/{seq}/proof", response_model=InclusionProofOut,
             summary="Inclusion proof of one event against the latest signed checkpoint (RFC 9162)")
-def event_proof(seq: int, user: User = Depends(auditors), db: Session = Depends(get_db)):
+def event_proof(seq: EventSeq, user: User = Depends(auditors), db: Session = Depends(get_db)):
     return prove(db, seq)
 
 

@@ -31,6 +31,7 @@ from smecredit.web.deps import Allow, get_db
 from smecredit.web.i18n import pick, request_lang
 from smecredit.web.security import csrf_protect
 from smecredit.web.templating import add_template_dir, render
+from smecredit.web.params import EventSeq
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -114,7 +115,7 @@ def audit_log(
 
 
 @router.get("/audit/events/{seq}")
-def audit_event(request: Request, seq: int, user: User = Depends(auditors), db: Session = Depends(get_db)):
+def audit_event(request: Request, seq: EventSeq, user: User = Depends(auditors), db: Session = Depends(get_db)):
     lang = request_lang(request)
     event = get_event(db, seq)
     proof = None

@@ -16,6 +16,7 @@ from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel.errors import NotFound
 from smecredit.web.deps import ANY_ROLE, Allow, get_db
+from smecredit.web.params import EntityId
 
 router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"])
 mappings_router = APIRouter(prefix="/api/v1/bank-mappings", tags=["enterprises"])
@@ -70,20 +71,20 @@ def authorisation_text(version: str = service.CURRENT_AUTHORISATION_VERSION, use
 
 
 @router.get("/{enterprise_id}", response_model=schemas.EnterpriseOut)
-def get_enterprise(enterprise_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def get_enterprise(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     return service.enterprise_out(db, service.get_enterprise(db, enterprise_id=enterprise_id, user=user))
 
 
 @router.patch("/{enterprise_id}", response_model=schemas.EnterpriseOut,
               summary="Update facts; the size class is re-derived")
-def update_enterprise(enterprise_id: int, body: schemas.EnterpriseUpdate, user: User = Depends(EDIT),
+def update_enterprise(enterprise_id: EntityId, body: schemas.EnterpriseUpdate, user: User = Depends(EDIT),
                       db: Session = Depends(get_db)):
     enterprise = service.update_enterprise(db, user=user, enterprise_id=enterprise_id, data=body)
     return service.enterprise_out(db, enterprise)
 
 
 @router.get("/{enterprise_id}/authorisations", response_model=list[schemas.AuthorisationOut])
-def list_authorisations(enterprise_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def list_authorisations(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     from sqlalchemy import select
 
     from smecredit.enterprises.models import QueryAuthorisation
@@ -96,7 +97,7 @@ def list_authorisations(enterprise_id: int, user: User = Depends(VIEW), db: Sess
 
 @router.post("/{enterprise_id}/authorisations", response_model=schemas.AuthorisationOut, status_code=201,
              summary="Record the 征信查询授权 (the version and SHA-256 of the text shown)")
-def authorise(enterprise_id: int, body: schemas.AuthoriseRequest, user: User = Depends(EDIT),
+def authorise(enterprise_id: EntityId, body: schemas.AuthoriseRequest, user: User = Depends(EDIT),
               db: Session = Depends(get_db)):
     auth = service.authorise_queries(db, user=user, enterprise_id=enterprise_id, text_version=body.text_version,
                                      text_sha256=body.text_sha256, lang=body.lang)
@@ -108,31 +109,31 @@ def authorise(enterprise_id: int, body: schemas.AuthoriseRequest, user: User = D
 
 @router.get("/{enterprise_id}/persons", response_model=list[schemas.PersonOut],
             summary="Legal representative, controller, shareholders, guarantors, contact (masked)")
-def list_persons(enterprise_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def list_persons(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     return [service.masked_person(p) for p in service.persons_of(db, user=user, enterprise_id=enterprise_id)]
 
 
 @router.post("/{enterprise_id}/persons", response_model=schemas.PersonOut, status_code=201)
-def add_person(enterprise_id: int, body: schemas.PersonIn, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def add_person(enterprise_id: EntityId, body: schemas.PersonIn, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     return service.masked_person(service.add_person(db, user=user, enterprise_id=enterprise_id, data=body))
 
 
 @router.put("/{enterprise_id}/persons/{person_id}", response_model=schemas.PersonOut)
-def update_person(enterprise_id: int, person_id: int, body: schemas.PersonIn, user: User = Depends(EDIT),
+def update_person(enterprise_id: EntityId, person_id: EntityId, body: schemas.PersonIn, user: User = Depends(EDIT),
                   db: Session = Depends(get_db)):
     return service.masked_person(service.update_person(db, user=user, enterprise_id=enterprise_id,
                                                        person_id=person_id, data=body))
 
 
 @router.delete("/{enterprise_id}/persons/{person_id}", status_code=204, response_class=Response)
-def remove_person(enterprise_id: int, person_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def remove_person(enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     service.remove_person(db, user=user, enterprise_id=enterprise_id, person_id=person_id)
     return Response(status_code=204)
 
 
 @router.post("/{enterprise_id}/persons/{person_id}/reveal", response_model=schemas.RevealOut,
              summary="Full personal information of one person (audited: who, which person, which fields)")
-def reveal(enterprise_id: int, person_id: int, body: schemas.RevealRequest | None = None,
+def reveal(enterprise_id: EntityId, person_id: EntityId, body: schemas.RevealRequest | None = None,
            user: User = Depends(REVEAL), db: Session = Depends(get_db)):
     fields = body.fields if body is not None else None
     values = service.reveal(db, user=user, enterprise_id=enterprise_id, person_id=person_id, fields=fields)
@@ -144,25 +145,25 @@ def reveal(enterprise_id: int, person_id: int, body: schemas.RevealRequest | Non
 
 @router.get("/{enterprise_id}/counterparties", response_model=list[schemas.CounterpartyOut],
             summary="Upstream suppliers and downstream customers")
-def list_counterparties(enterprise_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def list_counterparties(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     return [service.counterparty_out(c) for c in service.counterparties_of(db, user=user, enterprise_id=enterprise_id)]
 
 
 @router.post("/{enterprise_id}/counterparties", response_model=schemas.CounterpartyOut, status_code=201)
-def add_counterparty(enterprise_id: int, body: schemas.CounterpartyIn, user: User = Depends(EDIT),
+def add_counterparty(enterprise_id: EntityId, body: schemas.CounterpartyIn, user: User = Depends(EDIT),
                      db: Session = Depends(get_db)):
     return service.counterparty_out(service.add_counterparty(db, user=user, enterprise_id=enterprise_id, data=body))
 
 
 @router.put("/{enterprise_id}/counterparties/{counterparty_id}", response_model=schemas.CounterpartyOut)
-def update_counterparty(enterprise_id: int, counterparty_id: int, body: schemas.CounterpartyIn,
+def update_counterparty(enterprise_id: EntityId, counterparty_id: EntityId, body: schemas.CounterpartyIn,
                         user: User = Depends(EDIT), db: Session = Depends(get_db)):
     return service.counterparty_out(service.update_counterparty(
         db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id, data=body))
 
 
 @router.delete("/{enterprise_id}/counterparties/{counterparty_id}", status_code=204, response_class=Response)
-def remove_counterparty(enterprise_id: int, counterparty_id: int, user: User = Depends(EDIT),
+def remove_counterparty(enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
                         db: Session = Depends(get_db)):
     service.remove_counterparty(db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id)
     return Response(status_code=204)
@@ -173,19 +174,19 @@ def remove_counterparty(enterprise_id: int, counterparty_id: int, user: User = D
 
 @router.post("/{enterprise_id}/data/pull-all", response_model=schemas.DataResult,
              summary="Pull every source from the provider (sandbox); credit bureau needs the authorisation")
-def pull_all(enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def pull_all(enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     return _data_result(service.pull_all(db, user=user, enterprise_id=enterprise_id))
 
 
 @router.post("/{enterprise_id}/data/{kind}/pull", response_model=schemas.DataResult,
              summary="Pull one source (registry, tax, bank_statement, financial_statements, credit_bureau, judicial)")
-def pull(enterprise_id: int, kind: str, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def pull(enterprise_id: EntityId, kind: str, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     return _data_result(service.pull(db, user=user, enterprise_id=enterprise_id, kind=kind))
 
 
 @router.post("/{enterprise_id}/data/{kind}/upload", response_model=schemas.DataResult, status_code=201,
              summary="Import a file (≤ 20 MiB); bank statements take mapping_id or a built-in mapping name")
-async def upload(enterprise_id: int, kind: str, file: UploadFile = File(...), mapping_id: int | None = Form(None),
+async def upload(enterprise_id: EntityId, kind: str, file: UploadFile = File(...), mapping_id: int | None = Form(None),
                  mapping: str | None = Form(None), amount_unit: str | None = Form(None),
                  user: User = Depends(EDIT), db: Session = Depends(get_db)):
     data = await file.read(service.MAX_UPLOAD_BYTES + 1)
@@ -197,13 +198,13 @@ async def upload(enterprise_id: int, kind: str, file: UploadFile = File(...), ma
 
 
 @router.get("/{enterprise_id}/snapshots", response_model=list[schemas.SnapshotOut])
-def list_snapshots(enterprise_id: int, kind: str | None = None, user: User = Depends(VIEW),
+def list_snapshots(enterprise_id: EntityId, kind: str | None = None, user: User = Depends(VIEW),
                    db: Session = Depends(get_db)):
     return [service.snapshot_out(s) for s in service.list_snapshots(db, user=user, enterprise_id=enterprise_id, kind=kind)]
 
 
 @router.get("/{enterprise_id}/snapshots/{snapshot_id}", response_model=schemas.SnapshotDetail)
-def get_snapshot(enterprise_id: int, snapshot_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def get_snapshot(enterprise_id: EntityId, snapshot_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     snap = service.get_snapshot(db, user=user, enterprise_id=enterprise_id, snapshot_id=snapshot_id)
     return service.snapshot_out(snap, with_content=True)
 
@@ -212,7 +213,7 @@ def get_snapshot(enterprise_id: int, snapshot_id: int, user: User = Depends(VIEW
 
 
 @router.get("/{enterprise_id}/profile", response_model=schemas.ProfileOut, summary="The latest credit profile")
-def latest_profile(enterprise_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def latest_profile(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = profiles.latest_profile(db, enterprise_id=enterprise.id)
     if row is None:
@@ -221,20 +222,20 @@ def latest_profile(enterprise_id: int, user: User = Depends(VIEW), db: Session =
 
 
 @router.get("/{enterprise_id}/profiles", response_model=list[schemas.ProfileSummary], summary="Profile history")
-def profile_history(enterprise_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def profile_history(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     return [profiles.summary_out(p) for p in profiles.profiles_of(db, enterprise_id=enterprise.id)]
 
 
 @router.get("/{enterprise_id}/profiles/{version}", response_model=schemas.ProfileOut)
-def profile_version(enterprise_id: int, version: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def profile_version(enterprise_id: EntityId, version: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     return profiles.profile_out(db, profiles.get_profile(db, enterprise_id=enterprise.id, version=version))
 
 
 @router.post("/{enterprise_id}/profile/compute", response_model=schemas.ProfileOut, status_code=201,
              summary="Recompute the profile (optionally as of a past business date)")
-def compute(enterprise_id: int, body: schemas.ComputeProfileRequest | None = None, user: User = Depends(OFFICER),
+def compute(enterprise_id: EntityId, body: schemas.ComputeProfileRequest | None = None, user: User = Depends(OFFICER),
             db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = profiles.compute_profile(db, enterprise_id=enterprise.id, actor=actor_of(user),
@@ -257,17 +258,17 @@ def create_mapping(body: schemas.BankMappingIn, user: User = Depends(OFFICER), d
 
 
 @mappings_router.get("/{mapping_id}", response_model=schemas.BankMappingOut)
-def get_mapping(mapping_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def get_mapping(mapping_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     return service.bank_mapping_out(service.get_bank_mapping(db, mapping_id=mapping_id))
 
 
 @mappings_router.put("/{mapping_id}", response_model=schemas.BankMappingOut)
-def update_mapping(mapping_id: int, body: schemas.BankMappingIn, user: User = Depends(OFFICER),
+def update_mapping(mapping_id: EntityId, body: schemas.BankMappingIn, user: User = Depends(OFFICER),
                    db: Session = Depends(get_db)):
     return service.bank_mapping_out(service.save_bank_mapping(db, user=user, data=body, mapping_id=mapping_id))
 
 
 @mappings_router.delete("/{mapping_id}", status_code=204, response_class=Response)
-def delete_mapping(mapping_id: int, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+def delete_mapping(mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
     service.delete_bank_mapping(db, user=user, mapping_id=mapping_id)
     return Response(status_code=204)

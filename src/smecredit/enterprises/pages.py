@@ -30,6 +30,7 @@ from smecredit.web.deps import ANY_ROLE, ANY_STAFF, Allow, get_db
 from smecredit.web.i18n import request_lang
 from smecredit.web.security import csrf_protect
 from smecredit.web.templating import add_template_dir, render
+from smecredit.web.params import EntityId
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -214,7 +215,7 @@ def _notice(request: Request) -> str | None:
     return None
 
 
-def _detail(request: Request, db: Session, user: User, enterprise_id: int, *, extra: dict | None = None,
+def _detail(request: Request, db: Session, user: User, enterprise_id: EntityId, *, extra: dict | None = None,
             status_code: int = 200):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     ctx = _detail_ctx(db, user, enterprise, _lang(request))
@@ -223,7 +224,7 @@ def _detail(request: Request, db: Session, user: User, enterprise_id: int, *, ex
     return render(request, "enterprises/detail.html", ctx, status_code=status_code)
 
 
-def _failed(request: Request, db: Session, user: User, enterprise_id: int, error: DomainError, section: str):
+def _failed(request: Request, db: Session, user: User, enterprise_id: EntityId, error: DomainError, section: str):
     if error.status in (403, 404):
         raise error
     db.rollback()
@@ -231,17 +232,17 @@ def _failed(request: Request, db: Session, user: User, enterprise_id: int, error
     return _detail(request, db, user, enterprise_id, extra=extra, status_code=error.status)
 
 
-def _back(enterprise_id: int, notice: str, anchor: str = "") -> RedirectResponse:
+def _back(enterprise_id: EntityId, notice: str, anchor: str = "") -> RedirectResponse:
     return RedirectResponse(f"/enterprises/{enterprise_id}?notice={notice}{anchor}", status_code=303)
 
 
 @router.get("/enterprises/{enterprise_id}")
-def detail(request: Request, enterprise_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def detail(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     return _detail(request, db, user, enterprise_id)
 
 
 @router.post("/enterprises/{enterprise_id}/facts")
-async def update_facts(request: Request, enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+async def update_facts(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     form = await request.form()
     values = _clean(form, "name", "industry", "address", "founded_on", "employees", "revenue_wan", "assets_wan")
     try:
@@ -255,7 +256,7 @@ async def update_facts(request: Request, enterprise_id: int, user: User = Depend
 
 
 @router.get("/enterprises/{enterprise_id}/authorise")
-def authorise_form(request: Request, enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def authorise_form(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     history = db.execute(select(QueryAuthorisation).where(QueryAuthorisation.enterprise_id == enterprise.id)
                          .order_by(QueryAuthorisation.id.desc())).scalars().all()
@@ -264,7 +265,7 @@ def authorise_form(request: Request, enterprise_id: int, user: User = Depends(ED
 
 
 @router.post("/enterprises/{enterprise_id}/authorise")
-async def authorise(request: Request, enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+async def authorise(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     form = await request.form()
     try:
         if form.get("agree") != "on":
@@ -292,7 +293,7 @@ def _person_values(form) -> dict[str, Any]:
 
 
 @router.post("/enterprises/{enterprise_id}/persons")
-async def add_person(request: Request, enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+async def add_person(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     form = await request.form()
     try:
         service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
@@ -303,7 +304,7 @@ async def add_person(request: Request, enterprise_id: int, user: User = Depends(
 
 
 @router.get("/enterprises/{enterprise_id}/persons/{person_id}/edit")
-def edit_person(request: Request, enterprise_id: int, person_id: int, user: User = Depends(EDIT),
+def edit_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
                 db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     person = service.person_of(db, enterprise, person_id)
@@ -313,7 +314,7 @@ def edit_person(request: Request, enterprise_id: int, person_id: int, user: User
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}")
-async def update_person(request: Request, enterprise_id: int, person_id: int, user: User = Depends(EDIT),
+async def update_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
                         db: Session = Depends(get_db)):
     form = await request.form()
     try:
@@ -339,7 +340,7 @@ async def update_person(request: Request, enterprise_id: int, person_id: int, us
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}/delete")
-def delete_person(request: Request, enterprise_id: int, person_id: int, user: User = Depends(EDIT),
+def delete_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
                   db: Session = Depends(get_db)):
     try:
         service.remove_person(db, user=user, enterprise_id=enterprise_id, person_id=person_id)
@@ -349,7 +350,7 @@ def delete_person(request: Request, enterprise_id: int, person_id: int, user: Us
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}/reveal")
-def reveal(request: Request, enterprise_id: int, person_id: int, user: User = Depends(REVEAL),
+def reveal(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(REVEAL),
            db: Session = Depends(get_db)):
     values = service.reveal(db, user=user, enterprise_id=enterprise_id, person_id=person_id)
     if request.headers.get("hx-request"):
@@ -367,7 +368,7 @@ def _counterparty_values(form) -> dict[str, Any]:
 
 
 @router.post("/enterprises/{enterprise_id}/counterparties")
-async def add_counterparty(request: Request, enterprise_id: int, user: User = Depends(EDIT),
+async def add_counterparty(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT),
                            db: Session = Depends(get_db)):
     form = await request.form()
     try:
@@ -380,7 +381,7 @@ async def add_counterparty(request: Request, enterprise_id: int, user: User = De
 
 
 @router.get("/enterprises/{enterprise_id}/counterparties/{counterparty_id}/edit")
-def edit_counterparty(request: Request, enterprise_id: int, counterparty_id: int, user: User = Depends(EDIT),
+def edit_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
                       db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = service.counterparty_of(db, enterprise, counterparty_id)
@@ -389,7 +390,7 @@ def edit_counterparty(request: Request, enterprise_id: int, counterparty_id: int
 
 
 @router.post("/enterprises/{enterprise_id}/counterparties/{counterparty_id}")
-async def update_counterparty(request: Request, enterprise_id: int, counterparty_id: int, user: User = Depends(EDIT),
+async def update_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
                               db: Session = Depends(get_db)):
     form = await request.form()
     try:
@@ -401,7 +402,7 @@ async def update_counterparty(request: Request, enterprise_id: int, counterparty
 
 
 @router.post("/enterprises/{enterprise_id}/counterparties/{counterparty_id}/delete")
-def delete_counterparty(request: Request, enterprise_id: int, counterparty_id: int, user: User = Depends(EDIT),
+def delete_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
                         db: Session = Depends(get_db)):
     try:
         service.remove_counterparty(db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id)
@@ -414,7 +415,7 @@ def delete_counterparty(request: Request, enterprise_id: int, counterparty_id: i
 
 
 @router.post("/enterprises/{enterprise_id}/data/pull-all")
-def pull_all(request: Request, enterprise_id: int, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def pull_all(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     try:
         outcome = service.pull_all(db, user=user, enterprise_id=enterprise_id)
     except DomainError as error:
@@ -428,7 +429,7 @@ def pull_all(request: Request, enterprise_id: int, user: User = Depends(EDIT), d
 
 
 @router.post("/enterprises/{enterprise_id}/data/{kind}/pull")
-def pull(request: Request, enterprise_id: int, kind: str, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def pull(request: Request, enterprise_id: EntityId, kind: str, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     try:
         service.pull(db, user=user, enterprise_id=enterprise_id, kind=kind)
     except DomainError as error:
@@ -437,7 +438,7 @@ def pull(request: Request, enterprise_id: int, kind: str, user: User = Depends(E
 
 
 @router.post("/enterprises/{enterprise_id}/data/{kind}/upload")
-async def upload(request: Request, enterprise_id: int, kind: str, user: User = Depends(EDIT),
+async def upload(request: Request, enterprise_id: EntityId, kind: str, user: User = Depends(EDIT),
                  db: Session = Depends(get_db)):
     form = await request.form()
     try:
@@ -459,7 +460,7 @@ async def upload(request: Request, enterprise_id: int, kind: str, user: User = D
 
 
 @router.get("/enterprises/{enterprise_id}/snapshots/{snapshot_id}")
-def snapshot(request: Request, enterprise_id: int, snapshot_id: int, user: User = Depends(VIEW),
+def snapshot(request: Request, enterprise_id: EntityId, snapshot_id: EntityId, user: User = Depends(VIEW),
              db: Session = Depends(get_db)):
     snap = service.get_snapshot(db, user=user, enterprise_id=enterprise_id, snapshot_id=snapshot_id)
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
@@ -475,7 +476,7 @@ def snapshot(request: Request, enterprise_id: int, snapshot_id: int, user: User 
 
 
 @router.get("/enterprises/{enterprise_id}/profiles/{version}")
-def profile_version(request: Request, enterprise_id: int, version: int, user: User = Depends(VIEW),
+def profile_version(request: Request, enterprise_id: EntityId, version: EntityId, user: User = Depends(VIEW),
                     db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = profiles.get_profile(db, enterprise_id=enterprise.id, version=version)
@@ -489,14 +490,14 @@ def profile_version(request: Request, enterprise_id: int, version: int, user: Us
 
 
 @router.post("/enterprises/{enterprise_id}/profile/compute")
-def compute(request: Request, enterprise_id: int, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+def compute(request: Request, enterprise_id: EntityId, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     profiles.compute_profile(db, enterprise_id=enterprise.id, actor=actor_of(user), trigger="manual")
     return _back(enterprise_id, "computed", "#profile")
 
 
 @router.get("/enterprises/{enterprise_id}/data-held")
-def data_held(request: Request, enterprise_id: int, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def data_held(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     held = profiles.data_held(db, enterprise_id=enterprise.id)
     latest = profiles.latest_profile(db, enterprise_id=enterprise.id)
@@ -549,14 +550,14 @@ async def create_mapping(request: Request, user: User = Depends(OFFICER), db: Se
 
 
 @router.get("/bank-mappings/{mapping_id}")
-def edit_mapping(request: Request, mapping_id: int, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+def edit_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
     row = service.get_bank_mapping(db, mapping_id=mapping_id)
     form = {"bank_name": row.bank_name, "mapping": json.dumps(json.loads(row.mapping), ensure_ascii=False, indent=2)}
     return _mapping_page(request, db, editing=row, form=form)
 
 
 @router.post("/bank-mappings/{mapping_id}")
-async def update_mapping(request: Request, mapping_id: int, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+async def update_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
     form = await request.form()
     row = service.get_bank_mapping(db, mapping_id=mapping_id)
     try:
@@ -567,7 +568,7 @@ async def update_mapping(request: Request, mapping_id: int, user: User = Depends
 
 
 @router.post("/bank-mappings/{mapping_id}/delete")
-def delete_mapping(request: Request, mapping_id: int, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+def delete_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
     service.delete_bank_mapping(db, user=user, mapping_id=mapping_id)
     return RedirectResponse("/bank-mappings?notice=removed", status_code=303)
 

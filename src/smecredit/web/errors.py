@@ -9,6 +9,7 @@ from urllib.parse import quote
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
@@ -108,6 +109,13 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException):
         code, zh, en = HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
         return respond(request, DomainError(code, zh, en, None, exc.status_code))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, exc: Exception):
+        # Defence in depth: a number the database cannot hold is bad input, not a server fault.
+        log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
+        return respond(request, DomainError("out_of_range", "数值超出允许范围", "A number is out of range", None, 422))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):  # pragma: no cover - a bug if reached
