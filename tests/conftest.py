@@ -28,25 +28,15 @@ def _create_pg_database(admin_url: str) -> str:
 
 
 def _drop_pg_database(admin_url: str, test_url: str) -> None:
-    from smecredit.kernel.db import engine_for
+    from smecredit.kernel.db import engine_for, get_engine
 
-    for engine in list(_engines()):
-        engine.dispose()
+    get_engine().dispose()  # close our pooled connections so the database can be dropped
     engine_for.cache_clear()
     name = make_url(test_url).database
     engine = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
-
-
-def _engines():
-    from smecredit.kernel.db import get_engine
-
-    try:
-        yield get_engine()
-    except Exception:  # pragma: no cover
-        return
 
 
 @pytest.fixture(scope="session")

@@ -16,11 +16,20 @@ from smecredit.kernel.errors import DomainError
 from smecredit.web.deps import ANY_ROLE, SESSION_COOKIE, Allow, cookie_token, get_db, page_user_or_none, session_serializer
 from smecredit.web.i18n import LANG_COOKIE, request_lang
 from smecredit.web.security import csrf_protect
-from smecredit.web.templating import add_template_dir, render
+from smecredit.web.templating import add_template_dir, register_notices, render
 from smecredit.kernel.settings import get_settings
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+register_notices({
+    "password_changed": ("密码已修改", "Password changed"),
+    "user_created": ("用户已创建，首次登录须修改密码", "User created; they must change the password at first sign-in"),
+    "user_roles": ("岗位已保存", "Roles saved"),
+    "user_disable": ("账号已停用", "Account disabled"),
+    "user_enable": ("账号已启用", "Account enabled"),
+    "user_unlock": ("账号已解锁", "Account unlocked"),
+    "user_reset-password": ("已设置临时密码，用户下次登录须修改", "Temporary password set; the user must change it at next sign-in"),
+})
 
 ROLE_INTRO = {
     Role.APPLICANT: ("在这里登记企业、提交贷款申请并跟踪进度。", "Register your enterprise, apply for loans and follow their progress here."),
@@ -126,10 +135,7 @@ def change_password(
     except DomainError as error:
         return render(request, "account_password.html", {"message": error.message(request_lang(request))},
                       status_code=error.status)
-    return render(request, "home.html", {
-        "notice": "Password changed" if request_lang(request) == "en" else "密码已修改",
-        "role_intro_zh": ROLE_INTRO[user.primary_role][0], "role_intro_en": ROLE_INTRO[user.primary_role][1],
-    })
+    return RedirectResponse("/?notice=password_changed", status_code=303)
 
 
 # --- user administration -----------------------------------------------------------------------
@@ -144,8 +150,7 @@ def users_page(request: Request, q: str = "", role: str = "", user: User = Depen
     if q:
         needle = q.strip().lower()
         users = [u for u in users if needle in u.username or needle in u.display_name.lower()]
-    return render(request, "identity/users.html", {"users": users, "roles": list(Role), "q": q, "role": role,
-                                                   "notice": request.query_params.get("notice")})
+    return render(request, "identity/users.html", {"users": users, "roles": list(Role), "q": q, "role": role})
 
 
 @router.get("/admin/users/new")
@@ -167,14 +172,13 @@ async def create_user(request: Request, user: User = Depends(admin_only), db: Se
         return render(request, "identity/user_form.html",
                       {"roles": list(Role), "form": {**values, "roles": roles}, "message": error.message(request_lang(request)),
                        "error_field": error.field}, status_code=error.status)
-    return RedirectResponse(f"/admin/users/{values['username'].strip().lower()}?notice=created", status_code=303)
+    return RedirectResponse(f"/admin/users/{values['username'].strip().lower()}?notice=user_created", status_code=303)
 
 
 @router.get("/admin/users/{username}")
 def user_detail(request: Request, username: str, user: User = Depends(admin_only), db: Session = Depends(get_db)):
     target = service.get_user(db, username=username)
-    return render(request, "identity/user_detail.html", {"target": target, "roles": list(Role),
-                                                         "notice_code": request.query_params.get("notice")})
+    return render(request, "identity/user_detail.html", {"target": target, "roles": list(Role)})
 
 
 @router.post("/admin/users/{username}/{operation}")
@@ -200,4 +204,4 @@ async def user_operation(request: Request, username: str, operation: str, user: 
         return render(request, "identity/user_detail.html", {"target": target, "roles": list(Role),
                                                              "message": error.message(request_lang(request))},
                       status_code=error.status)
-    return RedirectResponse(f"/admin/users/{username}?notice={operation}", status_code=303)
+    return RedirectResponse(f"/admin/users/{username}?notice=user_{operation}", status_code=303)

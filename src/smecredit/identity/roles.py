@@ -50,5 +50,3 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.AUDITOR: ("审计/合规", "Auditor"),
     Role.ADMIN: ("系统管理员", "Administrator"),
 }
-
-STAFF_ROLES = frozenset(Role) - {Role.APPLICANT}

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -209,7 +210,7 @@ def authenticate(db: Session, *, username: str, password: str) -> User:
     user = db.execute(select(User).where(User.username == name)).scalar_one_or_none()
     now = utcnow()
     if user is None:
-        verify_password(_DUMMY_HASH, password)  # same work as for a real user: no user-name oracle
+        verify_password(_dummy_hash(), password)  # same work as for a real user: no user-name oracle
         raise INVALID_CREDENTIALS
     if user.locked_until is not None and as_utc(user.locked_until) > now:
         raise _locked_error(user.locked_until)
@@ -233,7 +234,9 @@ def authenticate(db: Session, *, username: str, password: str) -> User:
     return user
 
 
-_DUMMY_HASH = hash_password("not-a-real-password-Dummy-1")
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password("not-a-real-password-Dummy-1")
 
 
 @dataclass(frozen=True)

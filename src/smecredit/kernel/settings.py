@@ -71,12 +71,18 @@ class Settings(BaseSettings):
         """The configured secret, or one generated once and kept in data_dir (never in the DB)."""
         if self.session_secret:
             return self.session_secret
-        self.ensure_dirs()
-        path = self.keys_dir / "session_secret"
-        if not path.exists():
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
-        return path.read_text().strip()
+        return _session_secret_file(self.keys_dir)
+
+
+@lru_cache(maxsize=8)
+def _session_secret_file(keys_dir: Path) -> str:
+    """Read once per process (it is needed on every request), made on first use."""
+    keys_dir.mkdir(parents=True, exist_ok=True)
+    path = keys_dir / "session_secret"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 @lru_cache(maxsize=1)

@@ -28,6 +28,23 @@ def add_template_dir(path: Path) -> None:
         templates.env.loader.searchpath.append(str(path))
 
 
+# Success messages shown after a redirect (`?notice=CODE`). Only known codes are shown, so a link
+# cannot put arbitrary text on our pages. Stages add theirs with `register_notices`.
+NOTICES: dict[str, tuple[str, str]] = {
+    "saved": ("已保存", "Saved"),
+    "removed": ("已删除", "Removed"),
+}
+
+
+def register_notices(notices: dict[str, tuple[str, str]]) -> None:
+    NOTICES.update(notices)
+
+
+def notice_from(request: Request, lang: str) -> str | None:
+    found = NOTICES.get(request.query_params.get("notice", ""))
+    return pick(lang, *found) if found else None
+
+
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200):
     lang = request_lang(request)
     user = getattr(request.state, "user_view", None)
@@ -40,6 +57,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "business_date": business_date(),
         "path": request.url.path,
         "now": utcnow(),
+        "notice": notice_from(request, lang),
     }
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)
