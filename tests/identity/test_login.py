@@ -135,6 +135,23 @@ def test_reset_password_forces_a_change_at_next_sign_in(client, make_user, db):
     assert db.execute(select(User).where(User.username == "approver4")).scalar_one().must_change_password is False
 
 
+def test_a_temporary_password_opens_nothing_until_it_is_changed(client, make_user, db):
+    make_user(Role.AUDITOR, "auditor5")
+    admin = make_user(Role.ADMIN, "admin5")
+    service.reset_password(db, actor=service.actor_of(admin), username="auditor5", new_password="Temp-Passw0rd-5")
+    login(client, "auditor5", "Temp-Passw0rd-5")
+    for path in ("/", "/audit"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"] == "/account/password", path
+    headers = api_token(client, "auditor5", "Temp-Passw0rd-5")
+    refused = client.get("/api/v1/me", headers=headers)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "password_change_required"
+    client.post("/account/password", data={"old_password": "Temp-Passw0rd-5", "new_password": "Own-Passw0rd-55",
+                                           "csrf_token": csrf_of(client)})
+    assert client.get("/audit", follow_redirects=False).status_code == 200
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+
+
 def test_api_token_flow_and_errors(client, make_user):
     make_user(Role.RISK_MANAGER, "risk1")
     headers = api_token(client, "risk1")

@@ -13,7 +13,7 @@ from smecredit.identity import service
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.kernel.errors import DomainError
-from smecredit.web.deps import ANY_ROLE, SESSION_COOKIE, Allow, cookie_token, get_db, page_user_or_none, session_serializer
+from smecredit.web.deps import ANY_ROLE, PASSWORD_FORM, SESSION_COOKIE, Allow, cookie_token, get_db, page_user_or_none, session_serializer
 from smecredit.web.i18n import LANG_COOKIE, request_lang
 from smecredit.web.security import csrf_protect
 from smecredit.web.templating import add_template_dir, register_notices, render
@@ -78,7 +78,7 @@ def login(
             status_code=error.status,
         )
     new = service.start_session(db, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
-    target = "/account/password" if user.must_change_password else safe_next(next)
+    target = PASSWORD_FORM if user.must_change_password else safe_next(next)
     response = RedirectResponse(target, status_code=303)
     settings = get_settings()
     response.set_cookie(
@@ -117,12 +117,12 @@ def home(request: Request, user: User = Depends(Allow(*ANY_ROLE))):
     return render(request, "home.html", {"role_intro_zh": zh, "role_intro_en": en})
 
 
-@router.get("/account/password")
+@router.get(PASSWORD_FORM)
 def password_form(request: Request, user: User = Depends(Allow(*ANY_ROLE))):
     return render(request, "account_password.html")
 
 
-@router.post("/account/password")
+@router.post(PASSWORD_FORM)
 def change_password(
     request: Request,
     old_password: str = Form(""),

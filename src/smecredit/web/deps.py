@@ -72,6 +72,20 @@ class LoginRequired(Exception):
     """Raised by page routes without a live session; the handler redirects to /login."""
 
 
+class PasswordChangeRequired(Exception):
+    """Raised while a user still has a temporary password; the handler redirects to the form."""
+
+
+PASSWORD_FORM = "/account/password"
+PASSWORD_CHANGE_REQUIRED = DomainError(
+    "password_change_required",
+    "管理员重置了您的密码，请先在网页上修改密码",
+    "An administrator reset your password; change it in the web pages first",
+    "password",
+    403,
+)
+
+
 NOT_AUTHENTICATED = DomainError(
     "not_authenticated", "请先登录或提供有效的访问令牌", "Sign in or send a valid bearer token", None, 401
 )
@@ -117,6 +131,12 @@ class Allow:
             user = page_user_or_none(request, db)
             if user is None:
                 raise LoginRequired()
+        # A temporary password (set by an administrator, who therefore knows it) opens nothing
+        # but the form to replace it.
+        if user.must_change_password and request.url.path != PASSWORD_FORM:
+            if self.api:
+                raise PASSWORD_CHANGE_REQUIRED
+            raise PasswordChangeRequired()
         if not user.has_any(self.roles):
             raise DomainError(
                 "forbidden",

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
 from smecredit.kernel.errors import DomainError
-from smecredit.web.deps import LoginRequired
+from smecredit.web.deps import PASSWORD_FORM, LoginRequired, PasswordChangeRequired
 from smecredit.web.i18n import request_lang
 from smecredit.web.templating import render
 
@@ -104,6 +104,12 @@ def install(app: FastAPI) -> None:
         if request.headers.get("hx-request"):
             return JSONResponse({}, status_code=401, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def _password(request: Request, exc: PasswordChangeRequired):
+        if request.headers.get("hx-request"):
+            return JSONResponse({}, status_code=403, headers={"HX-Redirect": PASSWORD_FORM})
+        return RedirectResponse(PASSWORD_FORM, status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
