@@ -21,7 +21,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 
 console = Console()
-err_console = Console(stderr=True)
+# Error messages are never wrapped: a file path or reason split over lines is hard to read and to grep.
+err_console = Console(stderr=True, soft_wrap=True)
 
 CLI_ACTOR_ROLE = "admin"
 

@@ -34,15 +34,3 @@ def set_time(db: Session, table: str, column: str, key: str, key_value: int, mom
         bindparam("moment", type_=UTCDateTime()))
     db.execute(statement, {"moment": moment, "key": key_value})
     db.commit()
-
-
-def include_audit_routes(app) -> None:
-    """Serve the audit routers even before the lead wires them into routes.py (idempotent)."""
-    from smecredit.audit import api, pages
-
-    included = {id(getattr(route, "original_router", None)) for route in app.routes}
-    included |= {getattr(route, "path", None) for route in app.routes}  # older FastAPI flattens routes
-    if id(pages.router) not in included and "/audit" not in included:
-        app.include_router(pages.router)
-    if id(api.router) not in included and "/api/v1/audit/events" not in included:
-        app.include_router(api.router)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from smecredit.audit import merkle
@@ -11,15 +10,13 @@ from smecredit.audit.log import Actor
 from smecredit.audit.models import AuditEvent
 from smecredit.identity.roles import Role
 
-from tests.audit.support import append, include_audit_routes
+from tests.audit.support import append
 from tests.conftest import api_token
 
 
 @pytest.fixture()
-def web(app):
-    include_audit_routes(app)
-    with TestClient(app, base_url="http://127.0.0.1") as client:
-        yield client
+def web(client):
+    return client
 
 
 @pytest.fixture()

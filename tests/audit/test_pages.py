@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from smecredit.audit.log import Actor
@@ -13,15 +12,13 @@ from smecredit.audit.models import AuditEvent
 from smecredit.identity.roles import Role
 from smecredit.kernel.clock import local_now, utcnow
 
-from tests.audit.support import append, include_audit_routes, set_time
+from tests.audit.support import append, set_time
 from tests.conftest import csrf_of, login
 
 
 @pytest.fixture()
-def web(app):
-    include_audit_routes(app)
-    with TestClient(app, base_url="http://127.0.0.1") as client:
-        yield client
+def web(client):
+    return client
 
 
 @pytest.fixture()

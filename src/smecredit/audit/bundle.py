@@ -19,21 +19,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smecredit.audit.canonical import iso_utc
 from smecredit.audit.checkpoints import (
     LOG_ID,
-    checkpoint_dict,
     ensure_covering_checkpoint,
     key_id,
     load_or_create_signing_key,
     load_public_key,
     public_key_pem,
 )
-from smecredit.audit.models import AuditCheckpoint
-from smecredit.audit.verify import Problem, VerificationReport, iter_events, verify_log
+from smecredit.audit.verify import Problem, VerificationReport, checkpoint_dicts, iter_events, verify_log
 from smecredit.kernel.clock import utcnow
 from smecredit.kernel.errors import DomainError
 
@@ -60,19 +57,16 @@ def export_bundle(db: Session, path: str | Path) -> ExportSummary:
         raise DomainError("bundle_dir_missing", f"目录不存在: {target.parent}",
                           f"No such directory: {target.parent}", "out")
     key = load_or_create_signing_key()
+    kid = key_id(key)
     covering = ensure_covering_checkpoint(db)
     size = covering.tree_size if covering else 0
-    checkpoints = [
-        checkpoint_dict(c)
-        for c in db.execute(select(AuditCheckpoint).where(AuditCheckpoint.id <= (covering.id if covering else 0))
-                            .order_by(AuditCheckpoint.id)).scalars()
-    ]
+    checkpoints = checkpoint_dicts(db, up_to_id=covering.id if covering else 0)
     header = {
         "format": BUNDLE_FORMAT,
         "exported_at": iso_utc(utcnow()),
         "log": LOG_ID,
         "public_key_pem": public_key_pem(key),
-        "key_id": key_id(key),
+        "key_id": kid,
         "tree_size": size,
     }
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
@@ -96,7 +90,7 @@ def export_bundle(db: Session, path: str | Path) -> ExportSummary:
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
-    return ExportSummary(target, count, len(checkpoints), size, covering.root_hash if covering else None, key_id(key))
+    return ExportSummary(target, count, len(checkpoints), size, covering.root_hash if covering else None, kid)
 
 
 def _bundle_problem(kind: str, zh: str, en: str) -> VerificationReport:
@@ -125,6 +119,7 @@ def verify_bundle(path: str | Path, *, public_key_pem: str | None = None, progre
     if not isinstance(events, list) or not isinstance(checkpoints, list) or not isinstance(pem, str):
         return _bundle_problem("bundle_malformed", "导出包缺少 events、checkpoints 或 public_key_pem",
                                "The bundle lacks events, checkpoints or public_key_pem")
+    stated = data.get("key_id")
     if public_key_pem is not None:
         try:
             trusted = key_id(load_public_key(public_key_pem))
@@ -132,13 +127,12 @@ def verify_bundle(path: str | Path, *, public_key_pem: str | None = None, progre
             return VerificationReport(False, 0, 0, Problem(
                 "public_key", None, "bad_public_key", "给定的公钥不是有效的 Ed25519 PEM 公钥",
                 "The given public key is not a valid Ed25519 PEM public key"))
-        if data.get("key_id") is not None and data.get("key_id") != trusted:
+        if stated is not None and stated != trusted:
             return VerificationReport(False, 0, 0, Problem(
                 "public_key", None, "key_id_mismatch", "导出包的密钥编号与给定的公钥不符（不是同一把签名密钥）",
                 "The bundle's key_id differs from the given public key (a different signing key)"))
         pem = public_key_pem
-    stated = data.get("key_id")
-    if stated is not None:
+    elif stated is not None:
         try:
             actual = key_id(load_public_key(pem))
         except ValueError:

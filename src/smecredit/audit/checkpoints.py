@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import secrets
 from datetime import datetime, timedelta
@@ -28,9 +27,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smecredit.audit import merkle
 from smecredit.audit.canonical import canonical_json, iso_utc
-from smecredit.audit.log import Actor, lock_head, record
+from smecredit.audit.log import Actor, current_root, lock_head, record
 from smecredit.audit.models import AuditCheckpoint
 from smecredit.kernel.clock import as_utc, utcnow
 from smecredit.kernel.db import unit_of_work
@@ -40,6 +38,9 @@ from smecredit.kernel.settings import get_settings
 LOG_ID = "smecredit-audit/1"
 KEY_FILE_NAME = "audit_ed25519.pem"
 CHECKPOINT_ACTION = "audit.checkpoint"
+
+# path -> (file identity when read, key): the key is parsed once, not on every page, proof or job.
+_loaded_keys: dict[Path, tuple[tuple[int, int, int, int], Ed25519PrivateKey]] = {}
 
 
 # --- the key -----------------------------------------------------------------------------------
@@ -79,8 +80,13 @@ def load_or_create_signing_key() -> Ed25519PrivateKey:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_new_key(path)
-    if os.name == "posix" and path.stat().st_mode & 0o077:
+    stat = path.stat()
+    if os.name == "posix" and stat.st_mode & 0o077:
         path.chmod(0o600)  # a copied or restored key file must not stay readable by others
+    identity = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+    cached = _loaded_keys.get(path)
+    if cached is not None and cached[0] == identity:
+        return cached[1]
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as exc:
@@ -95,6 +101,7 @@ def load_or_create_signing_key() -> Ed25519PrivateKey:
             f"审计签名密钥不是 Ed25519 密钥: {path}",
             f"The audit signing key is not an Ed25519 key: {path}",
         )
+    _loaded_keys[path] = (identity, key)
     return key
 
 
@@ -174,10 +181,8 @@ def list_checkpoints(db: Session, *, limit: int = 100, offset: int = 0) -> list[
 
 def _sign_head(db: Session, key: Ed25519PrivateKey) -> AuditCheckpoint:
     """Sign the head as it stands (the caller holds its lock) and add the row."""
-    head = lock_head(db)
-    size = head.tree_size
-    frontier = [bytes.fromhex(h) for h in json.loads(head.frontier)]
-    root = merkle.frontier_root(frontier, size).hex()
+    size, root_bytes = current_root(db)
+    root = root_bytes.hex()
     now = utcnow()
     kid = key_id(key)
     message = checkpoint_message(tree_size=size, root_hash=root, timestamp=now, key_id=kid)

@@ -29,16 +29,15 @@ from smecredit.identity.service import actor_of
 from smecredit.kernel.errors import DomainError
 from smecredit.web.deps import Allow, get_db
 from smecredit.web.i18n import pick, request_lang
+from smecredit.web.params import EventSeq
 from smecredit.web.security import csrf_protect
 from smecredit.web.templating import add_template_dir, render
-from smecredit.web.params import EventSeq
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 auditors = Allow(Role.AUDITOR, Role.ADMIN)
 
 PAGE_SIZE = 50
-FILTERS = ("actor", "entity_type", "entity_id", "action", "date_from", "date_to")
 
 
 def role_label(value: str, lang: str) -> str:

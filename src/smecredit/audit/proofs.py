@@ -19,14 +19,14 @@ from smecredit.audit.checkpoints import (
     LOG_ID,
     checkpoint_message,
     latest_checkpoint,
-    load_public_key,
+    load_or_create_signing_key,
     public_key_pem,
-    signature_valid,
-    key_id as key_id_of,
+    verify_checkpoint,
 )
 from smecredit.audit.models import AuditEvent
+from smecredit.audit.service import get_event
 from smecredit.audit.verify import event_dict
-from smecredit.kernel.errors import DomainError, NotFound
+from smecredit.kernel.errors import DomainError
 
 
 def _path_ranges(index: int, size: int) -> list[tuple[int, int]]:
@@ -110,9 +110,7 @@ def prove(db: Session, seq: int) -> dict:
     ``verified`` is true only when the leaf re-derived from the event's columns is in the tree with
     the checkpoint's root, and the checkpoint's signature is valid for the exported public key.
     """
-    event = db.get(AuditEvent, seq, populate_existing=True)
-    if event is None:
-        raise NotFound(f"审计事件 #{seq} ", f"Audit event #{seq}", "seq")
+    event = get_event(db, seq)
     checkpoint = latest_checkpoint(db)
     if checkpoint is None or checkpoint.tree_size < seq:
         covered = checkpoint.tree_size if checkpoint else 0
@@ -135,12 +133,10 @@ def prove(db: Session, seq: int) -> dict:
         root = bytes.fromhex(checkpoint.root_hash)
     except ValueError:
         root = b""
-    pem = public_key_pem()
-    public_key = load_public_key(pem)
+    key = load_or_create_signing_key()
     message = checkpoint_message(tree_size=checkpoint.tree_size, root_hash=checkpoint.root_hash,
                                  timestamp=checkpoint.created_at, key_id=checkpoint.key_id)
-    signature_ok = checkpoint.key_id == key_id_of(public_key) and signature_valid(
-        public_key, message, checkpoint.signature)
+    signature_ok = verify_checkpoint(checkpoint, key.public_key())
     included = merkle.verify_inclusion(leaf, seq - 1, checkpoint.tree_size, path, root)
     return {
         "log": LOG_ID,
@@ -163,7 +159,7 @@ def prove(db: Session, seq: int) -> dict:
         },
         "signature": checkpoint.signature,
         "key_id": checkpoint.key_id,
-        "public_key_pem": pem,
+        "public_key_pem": public_key_pem(key),
         "inclusion_verified": included,
         "signature_verified": signature_ok,
         "verified": included and signature_ok,

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from smecredit.audit.models import AuditCheckpoint, AuditEvent
+from smecredit.audit.service import payload_object
 
 
 class AuditEventOut(BaseModel):
@@ -79,8 +80,6 @@ class PublicKeyOut(BaseModel):
 
 
 def event_out(event: AuditEvent) -> AuditEventOut:
-    from smecredit.audit.service import payload_object
-
     return AuditEventOut(
         seq=event.seq, recorded_at=event.recorded_at, actor=event.actor, actor_id=event.actor_id,
         role=event.role, action=event.action, entity_type=event.entity_type, entity_id=event.entity_id,

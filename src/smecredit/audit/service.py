@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smecredit.audit.models import AuditEvent, AuditHead
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import DomainError, NotFound
 from smecredit.kernel.settings import get_settings
 
 MAX_PAGE_SIZE = 200
+_MAX_OFFSET = 2**63 - 1  # a 64-bit OFFSET (PostgreSQL BIGINT, SQLite INTEGER); no page starts later
 
 
 @dataclass(frozen=True)
@@ -37,9 +38,15 @@ class EventPage:
         return self.page > 1
 
 
-def _aware(moment: datetime) -> datetime:
-    """Times without an offset are the lender's local time (what people type on the pages)."""
-    return moment.replace(tzinfo=get_settings().tz) if moment.tzinfo is None else moment
+def _utc(moment: datetime) -> datetime:
+    """The instant in UTC; times without an offset are the lender's local time (what people type
+    on the pages). A time so close to year 1 or 9999 that UTC cannot hold it becomes the first or
+    last instant there is: it lies before or after every event either way."""
+    aware = moment.replace(tzinfo=get_settings().tz) if moment.tzinfo is None else moment
+    try:
+        return aware.astimezone(timezone.utc)
+    except OverflowError:
+        return (datetime.min if aware.year == datetime.min.year else datetime.max).replace(tzinfo=timezone.utc)
 
 
 def local_day_start(day: date) -> datetime:
@@ -48,6 +55,8 @@ def local_day_start(day: date) -> datetime:
 
 def local_day_end(day: date) -> datetime:
     """The first instant after ``day`` in local time (use as the exclusive ``until``)."""
+    if day == date.max:  # no day after it
+        return datetime.max.replace(tzinfo=get_settings().tz)
     return local_day_start(day + timedelta(days=1))
 
 
@@ -92,24 +101,25 @@ def search_events(
     if (value := _clean(entity_id)) is not None:
         conditions.append(AuditEvent.entity_id == value)
     if since is not None:
-        conditions.append(AuditEvent.recorded_at >= _aware(since))
+        conditions.append(AuditEvent.recorded_at >= _utc(since))
     if until is not None:
-        conditions.append(AuditEvent.recorded_at < _aware(until))
+        conditions.append(AuditEvent.recorded_at < _utc(until))
 
     if conditions:
         total = db.execute(select(func.count()).select_from(AuditEvent).where(*conditions)).scalar_one()
     else:  # the head knows the size; counting a long log would read all of it
         size = db.execute(select(AuditHead.tree_size).where(AuditHead.id == 1)).scalar_one_or_none()
         total = size if size is not None else db.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
-    query = (select(AuditEvent).where(*conditions).order_by(AuditEvent.seq.desc())
-             .limit(page_size).offset((page - 1) * page_size))
-    items = list(db.execute(query).scalars())
+    offset = (page - 1) * page_size
+    items: list[AuditEvent] = []
+    if offset <= _MAX_OFFSET:  # an absurd page number is an empty page, not a database overflow
+        query = (select(AuditEvent).where(*conditions).order_by(AuditEvent.seq.desc())
+                 .limit(page_size).offset(offset))
+        items = list(db.execute(query).scalars())
     return EventPage(items=items, total=total, page=page, page_size=page_size)
 
 
 def get_event(db: Session, seq: int) -> AuditEvent:
-    from smecredit.kernel.errors import NotFound
-
     event = db.get(AuditEvent, seq, populate_existing=True)
     if event is None:
         raise NotFound(f"审计事件 #{seq} ", f"Audit event #{seq}", "seq")

@@ -12,9 +12,7 @@ not match is named, and the pass stops there: everything after it would only rep
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -24,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smecredit.audit import merkle
-from smecredit.audit.canonical import iso_utc, leaf_data
+from smecredit.audit.canonical import iso_utc, leaf_data, sha256_hex
 from smecredit.audit.checkpoints import (
     checkpoint_dict,
     checkpoint_message,
@@ -39,7 +37,6 @@ EVENT_FIELDS = (
     "seq", "recorded_at", "actor", "actor_id", "role", "action", "entity_type", "entity_id",
     "payload", "payload_sha256", "leaf_hash",
 )
-_HEX64 = re.compile(r"[0-9a-f]{64}")
 PROGRESS_EVERY = 1000
 
 
@@ -282,11 +279,9 @@ def _verify(events, checkpoints, public_key_pem, head, require_covered, progress
             next_cp += 1
             state["checkpoints"] += 1
 
-    def check_head_at(current: int, label_zh: str = "日志头", label_en: str = "the head") -> None:
+    def check_head_at(current: int) -> None:
         if head_frontier is not None and current == head_size and head_frontier != frontier:
-            raise _fail("head", None, "head_frontier_mismatch",
-                        f"{label_zh}记录的 frontier 与重新计算的不一致（大小 {current}）",
-                        f"{label_en}'s frontier does not match the recomputed tree at size {current}")
+            raise _head_frontier_mismatch(current)
 
     check_checkpoints_at(0)
     check_head_at(0)
@@ -312,7 +307,7 @@ def _verify(events, checkpoints, public_key_pem, head, require_covered, progress
                         f"事件 #{seq} 不在任何已签名检查点之内（导出包应全部被覆盖）",
                         f"event #{seq} is not covered by any signed checkpoint (a bundle must be fully covered)")
         try:
-            payload_hash = hashlib.sha256(event["payload"].encode("utf-8")).hexdigest()
+            payload_hash = sha256_hex(event["payload"].encode("utf-8"))
             leaf = merkle.leaf_hash(leaf_data(
                 seq=seq, recorded_at=_parse_time(event["recorded_at"]), actor=event["actor"],
                 actor_id=event["actor_id"], role=event["role"], action=event["action"],
@@ -365,9 +360,7 @@ def _verify(events, checkpoints, public_key_pem, head, require_covered, progress
                 except (ValueError, TypeError):
                     later_frontier = None
                 if later_frontier != frontier:
-                    raise _fail("head", None, "head_frontier_mismatch",
-                                f"日志头记录的 frontier 与重新计算的不一致（大小 {size}）",
-                                f"the head's frontier does not match the recomputed tree at size {size}")
+                    raise _head_frontier_mismatch(size)
     if out_of_order:
         # Reported last: every checkpoint is genuine, only their stored order is wrong.
         cp = parsed[min(out_of_order)]
@@ -379,6 +372,11 @@ def _verify(events, checkpoints, public_key_pem, head, require_covered, progress
         root_hash=merkle.frontier_root(frontier, size).hex(), latest_checkpoint_size=latest_size,
         key_id=expected_key_id,
     )
+
+
+def _head_frontier_mismatch(size: int) -> _Stop:
+    return _fail("head", None, "head_frontier_mismatch", f"日志头记录的 frontier 与重新计算的不一致（大小 {size}）",
+                 f"the head's frontier does not match the recomputed tree at size {size}")
 
 
 def _check_checkpoint(cp: _Checkpoint, root: str, expected_key_id, public_key) -> None:
@@ -393,7 +391,7 @@ def _check_checkpoint(cp: _Checkpoint, root: str, expected_key_id, public_key) -
                     f"the checkpoint's key id {cp.key_id[:16]}… does not match the public key "
                     f"{str(expected_key_id)[:16]}…")
     message = checkpoint_message(tree_size=cp.tree_size, root_hash=cp.root_hash,
-                                 timestamp=iso_utc(cp.created_at), key_id=cp.key_id)
+                                 timestamp=cp.created_at, key_id=cp.key_id)
     if not signature_valid(public_key, message, cp.signature):
         raise _fail("checkpoint", cp.id, "bad_signature", "检查点签名无效（大小、根哈希、时间或签名被改动）",
                     "the checkpoint's signature is invalid (its size, root, time or signature was changed)")
@@ -444,8 +442,12 @@ def read_head(db: Session) -> tuple[int, list[str]] | None:
     return row.tree_size, frontier if isinstance(frontier, list) else ["<unparseable>"]
 
 
-def checkpoint_dicts(db: Session) -> list[dict]:
-    return [checkpoint_dict(c) for c in db.execute(select(AuditCheckpoint).order_by(AuditCheckpoint.id)).scalars()]
+def checkpoint_dicts(db: Session, *, up_to_id: int | None = None) -> list[dict]:
+    """Every checkpoint (or those with id <= ``up_to_id``) in stored order, as exported."""
+    query = select(AuditCheckpoint).order_by(AuditCheckpoint.id)
+    if up_to_id is not None:
+        query = query.where(AuditCheckpoint.id <= up_to_id)
+    return [checkpoint_dict(c) for c in db.execute(query).scalars()]
 
 
 def verify_database(

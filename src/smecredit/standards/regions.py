@@ -93,15 +93,6 @@ class Region:
         }
 
 
-def province(code2: str) -> Province | None:
-    """The province for a 2-digit GB/T 2260 prefix, or None when it is not a province code."""
-    return PROVINCES.get(code2)
-
-
-def is_province_code(code2: str) -> bool:
-    return code2 in PROVINCES
-
-
 def region(code6: str, *, allow_central: bool = False) -> Region:
     """Describe a 6-character region code; the province names are None when it is unknown.
 

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import Enum
+from functools import total_ordering
 
 from smecredit.kernel.errors import DomainError
 
 
+@total_ordering
 class TaxCreditGrade(Enum):
     A = "A"
     B = "B"
@@ -46,25 +48,10 @@ class TaxCreditGrade(Enum):
     def en(self) -> str:
         return _DESCRIPTIONS[self.value][1]
 
-    def __lt__(self, other: object) -> bool:
+    def __lt__(self, other: object) -> bool:  # @total_ordering derives <=, > and >=
         if not isinstance(other, TaxCreditGrade):
             return NotImplemented
         return self.rank < other.rank
-
-    def __le__(self, other: object) -> bool:
-        if not isinstance(other, TaxCreditGrade):
-            return NotImplemented
-        return self.rank <= other.rank
-
-    def __gt__(self, other: object) -> bool:
-        if not isinstance(other, TaxCreditGrade):
-            return NotImplemented
-        return self.rank > other.rank
-
-    def __ge__(self, other: object) -> bool:
-        if not isinstance(other, TaxCreditGrade):
-            return NotImplemented
-        return self.rank >= other.rank
 
     @classmethod
     def parse(cls, text: str | TaxCreditGrade) -> TaxCreditGrade:

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
@@ -117,9 +117,13 @@ def install(app: FastAPI) -> None:
         return respond(request, DomainError(code, zh, en, None, exc.status_code))
 
     @app.exception_handler(OverflowError)
-    @app.exception_handler(DataError)
+    @app.exception_handler(StatementError)
     async def _out_of_range(request: Request, exc: Exception):
-        # Defence in depth: a number the database cannot hold is bad input, not a server fault.
+        # Defence in depth: a value the database cannot hold (the driver's DataError, or an
+        # OverflowError while binding, which SQLAlchemy wraps) is bad input, not a server fault.
+        cause = getattr(exc, "orig", exc)
+        if not isinstance(exc, (OverflowError, DataError)) and not isinstance(cause, OverflowError):
+            return await _unexpected(request, exc)
         log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
         return respond(request, DomainError("out_of_range", "数值超出允许范围", "A number is out of range", None, 422))
 
