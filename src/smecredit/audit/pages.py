@@ -31,9 +31,10 @@ from smecredit.web.deps import Allow, get_db
 from smecredit.web.i18n import pick, request_lang
 from smecredit.web.params import EventSeq
 from smecredit.web.security import csrf_protect
-from smecredit.web.templating import add_template_dir, render
+from smecredit.web.templating import add_template_dir, register_notices, render
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
+register_notices({"created": ("已生成新的签名检查点", "A new signed checkpoint was made")}, path="/audit/checkpoints")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 auditors = Allow(Role.AUDITOR, Role.ADMIN)
 
@@ -138,15 +139,11 @@ def checkpoints_page(request: Request, page: str = "1", user: User = Depends(aud
     number = _page_number(page)
     rows = cps.list_checkpoints(db, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
     key = cps.load_or_create_signing_key()
-    notice = None
-    if request.query_params.get("notice") == "created":
-        notice = pick(request_lang(request), "已生成新的签名检查点", "A new signed checkpoint was made")
     return render(request, "audit/checkpoints.html", {
         "checkpoints": rows[:PAGE_SIZE],
         "page": number,
         "has_next": len(rows) > PAGE_SIZE,
         "key_id": cps.key_id(key),
-        "notice": notice,
     })
 
 

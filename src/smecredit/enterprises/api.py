@@ -22,8 +22,8 @@ router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"])
 mappings_router = APIRouter(prefix="/api/v1/bank-mappings", tags=["enterprises"])
 
 VIEW = Allow(*ANY_ROLE, api=True)
-EDIT = Allow(Role.APPLICANT, Role.LOAN_OFFICER, api=True)
-REVEAL = Allow(Role.APPLICANT, Role.LOAN_OFFICER, Role.CREDIT_REVIEWER, Role.APPROVER, Role.RISK_MANAGER, api=True)
+EDIT = Allow(*service.EDIT_ROLES, api=True)
+REVEAL = Allow(*service.REVEAL_ROLES, api=True)
 OFFICER = Allow(Role.LOAN_OFFICER, api=True)
 
 
@@ -54,14 +54,7 @@ def register(body: schemas.EnterpriseCreate, user: User = Depends(EDIT), db: Ses
 
 @router.get("/check-uscc", response_model=schemas.UsccCheck, summary="Check a 统一社会信用代码 and say which check failed")
 def check_uscc(code: str = "", user: User = Depends(VIEW), db: Session = Depends(get_db)):
-    from sqlalchemy import select
-
-    from smecredit.enterprises.models import Enterprise
-
-    result = service.check_code(code)
-    if result.valid:
-        result.taken = db.execute(select(Enterprise.id).where(Enterprise.uscc == result.code)).first() is not None
-    return result
+    return service.check_code(db, code)
 
 
 @router.get("/authorisation-text", response_model=schemas.AuthorisationText,
@@ -85,14 +78,8 @@ def update_enterprise(enterprise_id: EntityId, body: schemas.EnterpriseUpdate, u
 
 @router.get("/{enterprise_id}/authorisations", response_model=list[schemas.AuthorisationOut])
 def list_authorisations(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
-    from sqlalchemy import select
-
-    from smecredit.enterprises.models import QueryAuthorisation
-
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    rows = db.execute(select(QueryAuthorisation).where(QueryAuthorisation.enterprise_id == enterprise.id)
-                      .order_by(QueryAuthorisation.id.desc())).scalars()
-    return [service.authorisation_out(a) for a in rows]
+    return [service.authorisation_out(a) for a in service.authorisations_of(db, enterprise_id=enterprise.id)]
 
 
 @router.post("/{enterprise_id}/authorisations", response_model=schemas.AuthorisationOut, status_code=201,

@@ -5,13 +5,13 @@ data held about them; staff search enterprises, register on behalf, and work on 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -19,7 +19,7 @@ from starlette.requests import Request
 from smecredit.enterprises import profile as profiles
 from smecredit.enterprises import schemas, service
 from smecredit.enterprises.connectors.base import SourceKind
-from smecredit.enterprises.models import Enterprise, QueryAuthorisation
+from smecredit.enterprises.models import Enterprise
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
@@ -27,10 +27,10 @@ from smecredit.kernel.errors import DomainError
 from smecredit.standards import sme_size
 from smecredit.web import menu
 from smecredit.web.deps import ANY_ROLE, ANY_STAFF, Allow, get_db
-from smecredit.web.i18n import request_lang
+from smecredit.web.i18n import pick, request_lang
 from smecredit.web.security import csrf_protect
-from smecredit.web.templating import add_template_dir, render
 from smecredit.web.params import EntityId
+from smecredit.web.templating import add_template_dir, register_notices, render
 
 add_template_dir(Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
@@ -38,8 +38,8 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 VIEW = Allow(*ANY_ROLE)
 STAFF = Allow(*ANY_STAFF)
 APPLICANT = Allow(Role.APPLICANT)
-EDIT = Allow(Role.APPLICANT, Role.LOAN_OFFICER)
-REVEAL = Allow(Role.APPLICANT, Role.LOAN_OFFICER, Role.CREDIT_REVIEWER, Role.APPROVER, Role.RISK_MANAGER)
+EDIT = Allow(*service.EDIT_ROLES)
+REVEAL = Allow(*service.REVEAL_ROLES)
 OFFICER = Allow(Role.LOAN_OFFICER)
 
 menu.register(menu.MenuItem("my_enterprise", "/my/enterprises", "我的企业", "My enterprise", frozenset({Role.APPLICANT}),
@@ -53,15 +53,10 @@ menu.register(menu.MenuItem("bank_mappings", "/bank-mappings", "流水列映射"
                             "Column mappings of each bank's statement export"))
 
 KIND_LABELS = {k.value: (k.label_zh, k.label_en) for k in SourceKind}
-FIELD_LABELS = {
-    "uscc": ("统一社会信用代码", "Unified social credit code"), "name": ("名称", "Name"),
-    "industry": ("行业", "Industry"), "employees": ("从业人员", "Employees"),
-    "revenue_wan": ("营业收入（万元）", "Revenue (10k CNY)"), "assets_wan": ("资产总额（万元）", "Total assets (10k CNY)"),
+# Required registration fields checked before the model, so the form names them in the user's words.
+REQUIRED_LABELS = {
+    "uscc": ("统一社会信用代码", "Unified social credit code"), "name": ("名称", "Name"), "industry": ("行业", "Industry"),
 }
-
-
-def _lang(request: Request) -> str:
-    return request_lang(request)
 
 
 def _form_error(error: ValidationError) -> DomainError:
@@ -95,7 +90,7 @@ def _party(form, prefix: str) -> dict[str, Any] | None:
 
 def _error_ctx(request: Request, error: DomainError) -> dict[str, Any]:
     errors = error.details.get("errors") if isinstance(error.details, dict) else None
-    return {"message": error.message(_lang(request)), "error_field": error.field, "error_code": error.code,
+    return {"message": error.message(request_lang(request)), "error_field": error.field, "error_code": error.code,
             "line_errors": errors if isinstance(errors, list) else None}
 
 
@@ -105,7 +100,7 @@ def _error_ctx(request: Request, error: DomainError) -> dict[str, Any]:
 @router.get("/my/enterprises")
 def my_enterprises(request: Request, user: User = Depends(APPLICANT), db: Session = Depends(get_db)):
     rows = service.enterprises_of(db, user=user)
-    return render(request, "enterprises/mine.html", {"enterprises": rows, "size_classes": sme_size.SizeClass})
+    return render(request, "enterprises/mine.html", {"enterprises": rows})
 
 
 @router.get("/enterprises")
@@ -131,9 +126,7 @@ def new_form(request: Request, user: User = Depends(EDIT)):
 @router.get("/enterprises/check-uscc")
 def check_uscc(request: Request, uscc: str = "", user: User = Depends(VIEW), db: Session = Depends(get_db)):
     """htmx: says which check of the code failed, or where it was registered."""
-    result = service.check_code(uscc) if uscc.strip() else None
-    if result is not None and result.valid:
-        result.taken = db.execute(select(Enterprise.id).where(Enterprise.uscc == result.code)).first() is not None
+    result = service.check_code(db, uscc) if uscc.strip() else None
     return render(request, "enterprises/_uscc_check.html", {"check": result})
 
 
@@ -151,9 +144,9 @@ async def register(request: Request, user: User = Depends(EDIT), db: Session = D
     if contact:
         values["contact"] = {k: v for k, v in contact.items() if k != "id_number"}
     try:
-        for key in ("uscc", "name", "industry"):
+        for key, (zh, en) in REQUIRED_LABELS.items():
             if not values.get(key):
-                raise DomainError("required", f"请填写{FIELD_LABELS[key][0]}", f"{FIELD_LABELS[key][1]} is required", key, 422)
+                raise DomainError("required", f"请填写{zh}", f"{en} is required", key, 422)
         data = _build(schemas.EnterpriseCreate, values)
         enterprise = service.register_enterprise(db, user=user, data=data)
     except DomainError as error:
@@ -166,10 +159,8 @@ async def register(request: Request, user: User = Depends(EDIT), db: Session = D
 
 
 def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> dict[str, Any]:
-    latest = profiles.latest_profile(db, enterprise_id=enterprise.id)
-    snapshots = service.list_snapshots(db, user=user, enterprise_id=enterprise.id)
-    snap_by_id = {s.id: s for s in snapshots}
-    auth = service.latest_authorisation(db, enterprise_id=enterprise.id)
+    history = profiles.profiles_of(db, enterprise_id=enterprise.id)  # newest version first
+    snapshots = service.snapshots_of(db, enterprise_id=enterprise.id)
     return {
         "e": enterprise,
         "industry": sme_size.Industry(enterprise.industry),
@@ -177,14 +168,14 @@ def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> d
         "persons": [(p, service.masked_person(p)) for p in enterprise.persons],
         "counterparties": list(enterprise.counterparties),
         "snapshots": snapshots,
-        "snap_by_id": snap_by_id,
+        "snap_by_id": {s.id: s for s in snapshots},
         "kinds": list(SourceKind),
         "kind_labels": KIND_LABELS,
-        "profile": latest,
-        "history": profiles.profiles_of(db, enterprise_id=enterprise.id),
+        "profile": history[0] if history else None,
+        "history": history,
         "format_value": lambda f: profiles.format_value(f, lang),
         "missing_reason": profiles.missing_reason,
-        "authorisation": auth,
+        "authorisation": service.latest_authorisation(db, enterprise_id=enterprise.id),
         "can_edit": service.can_edit(enterprise, user),
         "can_reveal": service.can_reveal(enterprise, user),
         "is_officer": Role.LOAN_OFFICER in user.roles,
@@ -193,33 +184,24 @@ def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> d
         "relation_labels": service.RELATION_LABELS,
         "industries": list(sme_size.Industry),
         "revealed": {},
-        "members": sorted(db.execute(select(User.username).where(User.id.in_([m.user_id for m in enterprise.members])))
-                          .scalars()) if enterprise.members else [],
+        "members": service.member_usernames(db, enterprise),
     }
 
 
 NOTICES = {
-    "registered": ("企业已登记", "Enterprise registered"), "saved": ("已保存", "Saved"),
+    "registered": ("企业已登记", "Enterprise registered"),
     "authorised": ("已记录征信查询授权", "Credit enquiry authorisation recorded"),
     "pulled": ("数据已采集，信用画像已更新", "Data pulled; the credit profile was updated"),
     "uploaded": ("文件已导入，信用画像已更新", "File imported; the credit profile was updated"),
-    "removed": ("已删除", "Removed"), "computed": ("信用画像已重新计算", "Credit profile recomputed"),
+    "computed": ("信用画像已重新计算", "Credit profile recomputed"),
 }
-
-
-def _notice(request: Request) -> str | None:
-    code = request.query_params.get("notice")
-    if code in NOTICES:
-        zh, en = NOTICES[code]
-        return en if _lang(request) == "en" else zh
-    return None
+register_notices(NOTICES)
 
 
 def _detail(request: Request, db: Session, user: User, enterprise_id: EntityId, *, extra: dict | None = None,
             status_code: int = 200):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    ctx = _detail_ctx(db, user, enterprise, _lang(request))
-    ctx["notice"] = _notice(request)
+    ctx = _detail_ctx(db, user, enterprise, request_lang(request))
     ctx.update(extra or {})
     return render(request, "enterprises/detail.html", ctx, status_code=status_code)
 
@@ -236,6 +218,17 @@ def _back(enterprise_id: EntityId, notice: str, anchor: str = "") -> RedirectRes
     return RedirectResponse(f"/enterprises/{enterprise_id}?notice={notice}{anchor}", status_code=303)
 
 
+def _act(request: Request, db: Session, user: User, enterprise_id: EntityId, section: str, notice: str,
+         action: Callable[[], object]):
+    """Run one use case from a form on the detail page: back to its section with a notice, or the
+    page again with the error shown in that section."""
+    try:
+        action()
+    except DomainError as error:
+        return _failed(request, db, user, enterprise_id, error, section)
+    return _back(enterprise_id, notice, f"#{section}")
+
+
 @router.get("/enterprises/{enterprise_id}")
 def detail(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     return _detail(request, db, user, enterprise_id)
@@ -245,11 +238,8 @@ def detail(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW)
 async def update_facts(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     form = await request.form()
     values = _clean(form, "name", "industry", "address", "founded_on", "employees", "revenue_wan", "assets_wan")
-    try:
-        service.update_enterprise(db, user=user, enterprise_id=enterprise_id, data=_build(schemas.EnterpriseUpdate, values))
-    except DomainError as error:
-        return _failed(request, db, user, enterprise_id, error, "facts")
-    return _back(enterprise_id, "saved", "#facts")
+    return _act(request, db, user, enterprise_id, "facts", "saved", lambda: service.update_enterprise(
+        db, user=user, enterprise_id=enterprise_id, data=_build(schemas.EnterpriseUpdate, values)))
 
 
 # --- authorisation -----------------------------------------------------------------------------------
@@ -258,8 +248,7 @@ async def update_facts(request: Request, enterprise_id: EntityId, user: User = D
 @router.get("/enterprises/{enterprise_id}/authorise")
 def authorise_form(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    history = db.execute(select(QueryAuthorisation).where(QueryAuthorisation.enterprise_id == enterprise.id)
-                         .order_by(QueryAuthorisation.id.desc())).scalars().all()
+    history = service.authorisations_of(db, enterprise_id=enterprise.id)
     return render(request, "enterprises/authorise.html", {"e": enterprise, "text": service.authorisation_text(),
                                                            "history": history})
 
@@ -272,7 +261,7 @@ async def authorise(request: Request, enterprise_id: EntityId, user: User = Depe
             raise DomainError("not_agreed", "请勾选“我已阅读并同意”", "Tick 'I have read and agree'", "agree", 422)
         service.authorise_queries(db, user=user, enterprise_id=enterprise_id,
                                   text_version=str(form.get("text_version", "")),
-                                  text_sha256=str(form.get("text_sha256", "")), lang=_lang(request))
+                                  text_sha256=str(form.get("text_sha256", "")), lang=request_lang(request))
     except DomainError as error:
         if error.status in (403, 404):
             raise
@@ -295,22 +284,24 @@ def _person_values(form) -> dict[str, Any]:
 @router.post("/enterprises/{enterprise_id}/persons")
 async def add_person(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
     form = await request.form()
-    try:
-        service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-        service.add_person(db, user=user, enterprise_id=enterprise_id, data=_build(schemas.PersonIn, _person_values(form)))
-    except DomainError as error:
-        return _failed(request, db, user, enterprise_id, error, "persons")
-    return _back(enterprise_id, "saved", "#persons")
+    return _act(request, db, user, enterprise_id, "persons", "saved", lambda: service.add_person(
+        db, user=user, enterprise_id=enterprise_id, data=_build(schemas.PersonIn, _person_values(form))))
+
+
+def _person_page(request: Request, db: Session, user: User, enterprise_id: EntityId, person_id: EntityId,
+                 error: DomainError | None = None):
+    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    person = service.person_of(db, enterprise, person_id)
+    ctx = {"e": enterprise, "person": person, "masked": service.masked_person(person), "role_labels": service.ROLE_LABELS}
+    if error is not None:
+        ctx.update(_error_ctx(request, error))
+    return render(request, "enterprises/person_form.html", ctx, status_code=error.status if error else 200)
 
 
 @router.get("/enterprises/{enterprise_id}/persons/{person_id}/edit")
 def edit_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
                 db: Session = Depends(get_db)):
-    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    person = service.person_of(db, enterprise, person_id)
-    return render(request, "enterprises/person_form.html", {"e": enterprise, "person": person,
-                                                            "masked": service.masked_person(person),
-                                                            "role_labels": service.ROLE_LABELS})
+    return _person_page(request, db, user, enterprise_id, person_id)
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}")
@@ -322,8 +313,8 @@ async def update_person(request: Request, enterprise_id: EntityId, person_id: En
         person = service.person_of(db, enterprise, person_id)
         values = _person_values(form)
         # Masked fields left untouched keep their stored value (the form never shows full values).
-        for key in ("name", "id_number", "phone", "address"):
-            if values.get(key) is None or "*" in (values.get(key) or ""):
+        for key in service.PII_FIELDS:
+            if values.get(key) is None or "*" in values[key]:
                 values[key] = getattr(person, key)
         service.update_person(db, user=user, enterprise_id=enterprise_id, person_id=person_id,
                               data=_build(schemas.PersonIn, values))
@@ -331,22 +322,15 @@ async def update_person(request: Request, enterprise_id: EntityId, person_id: En
         if error.status in (403, 404):
             raise
         db.rollback()
-        enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-        person = service.person_of(db, enterprise, person_id)
-        return render(request, "enterprises/person_form.html",
-                      {"e": enterprise, "person": person, "masked": service.masked_person(person),
-                       "role_labels": service.ROLE_LABELS, **_error_ctx(request, error)}, status_code=error.status)
+        return _person_page(request, db, user, enterprise_id, person_id, error)
     return _back(enterprise_id, "saved", "#persons")
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}/delete")
 def delete_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
                   db: Session = Depends(get_db)):
-    try:
-        service.remove_person(db, user=user, enterprise_id=enterprise_id, person_id=person_id)
-    except DomainError as error:
-        return _failed(request, db, user, enterprise_id, error, "persons")
-    return _back(enterprise_id, "removed", "#persons")
+    return _act(request, db, user, enterprise_id, "persons", "removed", lambda: service.remove_person(
+        db, user=user, enterprise_id=enterprise_id, person_id=person_id))
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}/reveal")
@@ -371,13 +355,8 @@ def _counterparty_values(form) -> dict[str, Any]:
 async def add_counterparty(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT),
                            db: Session = Depends(get_db)):
     form = await request.form()
-    try:
-        service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-        service.add_counterparty(db, user=user, enterprise_id=enterprise_id,
-                                 data=_build(schemas.CounterpartyIn, _counterparty_values(form)))
-    except DomainError as error:
-        return _failed(request, db, user, enterprise_id, error, "counterparties")
-    return _back(enterprise_id, "saved", "#counterparties")
+    return _act(request, db, user, enterprise_id, "counterparties", "saved", lambda: service.add_counterparty(
+        db, user=user, enterprise_id=enterprise_id, data=_build(schemas.CounterpartyIn, _counterparty_values(form))))
 
 
 @router.get("/enterprises/{enterprise_id}/counterparties/{counterparty_id}/edit")
@@ -393,22 +372,16 @@ def edit_counterparty(request: Request, enterprise_id: EntityId, counterparty_id
 async def update_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
                               db: Session = Depends(get_db)):
     form = await request.form()
-    try:
-        service.update_counterparty(db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id,
-                                    data=_build(schemas.CounterpartyIn, _counterparty_values(form)))
-    except DomainError as error:
-        return _failed(request, db, user, enterprise_id, error, "counterparties")
-    return _back(enterprise_id, "saved", "#counterparties")
+    return _act(request, db, user, enterprise_id, "counterparties", "saved", lambda: service.update_counterparty(
+        db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id,
+        data=_build(schemas.CounterpartyIn, _counterparty_values(form))))
 
 
 @router.post("/enterprises/{enterprise_id}/counterparties/{counterparty_id}/delete")
 def delete_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
                         db: Session = Depends(get_db)):
-    try:
-        service.remove_counterparty(db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id)
-    except DomainError as error:
-        return _failed(request, db, user, enterprise_id, error, "counterparties")
-    return _back(enterprise_id, "removed", "#counterparties")
+    return _act(request, db, user, enterprise_id, "counterparties", "removed", lambda: service.remove_counterparty(
+        db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id))
 
 
 # --- data ------------------------------------------------------------------------------------------------------
@@ -423,18 +396,15 @@ def pull_all(request: Request, enterprise_id: EntityId, user: User = Depends(EDI
     if outcome.skipped:
         first = outcome.skipped[0]
         return _detail(request, db, user, enterprise_id, extra={
-            "notice": NOTICES["pulled"][1 if _lang(request) == "en" else 0],
-            "message": first.message(_lang(request)), "error_section": "data"})
+            "notice": pick(request_lang(request), *NOTICES["pulled"]),
+            "message": first.message(request_lang(request)), "error_section": "data"})
     return _back(enterprise_id, "pulled", "#data")
 
 
 @router.post("/enterprises/{enterprise_id}/data/{kind}/pull")
 def pull(request: Request, enterprise_id: EntityId, kind: str, user: User = Depends(EDIT), db: Session = Depends(get_db)):
-    try:
-        service.pull(db, user=user, enterprise_id=enterprise_id, kind=kind)
-    except DomainError as error:
-        return _failed(request, db, user, enterprise_id, error, "data")
-    return _back(enterprise_id, "pulled", "#data")
+    return _act(request, db, user, enterprise_id, "data", "pulled",
+                lambda: service.pull(db, user=user, enterprise_id=enterprise_id, kind=kind))
 
 
 @router.post("/enterprises/{enterprise_id}/data/{kind}/upload")
@@ -450,7 +420,9 @@ async def upload(request: Request, enterprise_id: EntityId, kind: str, user: Use
         if len(data) > service.MAX_UPLOAD_BYTES:
             raise service.too_large_error()
         choice = str(form.get("mapping") or "")
-        mapping_id = int(choice[3:]) if choice.startswith("id:") and choice[3:].isdigit() else None
+        # isascii: str.isdigit() also accepts digits such as '²' that int() refuses.
+        digits = choice[3:] if choice.startswith("id:") else ""
+        mapping_id = int(digits) if digits.isascii() and digits.isdigit() else None
         mapping = choice if choice and mapping_id is None else None
         service.upload(db, user=user, enterprise_id=enterprise_id, kind=kind, data=data, filename=file.filename,
                        mapping_id=mapping_id, mapping=mapping, amount_unit=str(form.get("amount_unit") or "") or None)
@@ -462,8 +434,8 @@ async def upload(request: Request, enterprise_id: EntityId, kind: str, user: Use
 @router.get("/enterprises/{enterprise_id}/snapshots/{snapshot_id}")
 def snapshot(request: Request, enterprise_id: EntityId, snapshot_id: EntityId, user: User = Depends(VIEW),
              db: Session = Depends(get_db)):
-    snap = service.get_snapshot(db, user=user, enterprise_id=enterprise_id, snapshot_id=snapshot_id)
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    snap = service.snapshot_of(db, enterprise, snapshot_id)
     content = json.dumps(json.loads(snap.content), ensure_ascii=False, indent=2)
     truncated = len(content) > 200_000
     return render(request, "enterprises/snapshot.html", {
@@ -480,8 +452,8 @@ def profile_version(request: Request, enterprise_id: EntityId, version: EntityId
                     db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = profiles.get_profile(db, enterprise_id=enterprise.id, version=version)
-    snaps = {s.id: s for s in service.list_snapshots(db, user=user, enterprise_id=enterprise.id)}
-    lang = _lang(request)
+    snaps = {s.id: s for s in service.snapshots_of(db, enterprise_id=enterprise.id)}
+    lang = request_lang(request)
     return render(request, "enterprises/profile.html", {
         "e": enterprise, "profile": row, "snap_by_id": snaps, "format_value": lambda f: profiles.format_value(f, lang),
         "missing_reason": profiles.missing_reason, "history": profiles.profiles_of(db, enterprise_id=enterprise.id),
@@ -500,12 +472,12 @@ def compute(request: Request, enterprise_id: EntityId, user: User = Depends(OFFI
 def data_held(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     held = profiles.data_held(db, enterprise_id=enterprise.id)
-    latest = profiles.latest_profile(db, enterprise_id=enterprise.id)
-    lang = _lang(request)
+    lang = request_lang(request)
     return render(request, "enterprises/data_held.html", {
-        "e": enterprise, "held": held, "profile": latest, "format_value": lambda f: profiles.format_value(f, lang),
+        "e": enterprise, "held": held, "format_value": lambda f: profiles.format_value(f, lang),
         "authorisation": service.latest_authorisation(db, enterprise_id=enterprise.id),
         "persons": [service.masked_person(p) for p in enterprise.persons], "role_labels": service.ROLE_LABELS,
+        "kind_labels": KIND_LABELS,
     })
 
 

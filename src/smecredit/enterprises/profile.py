@@ -11,25 +11,30 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from smecredit.audit.log import Actor, record
-from smecredit.enterprises import schemas
+from smecredit.enterprises import schemas, service
 from smecredit.enterprises.connectors.base import SourceKind
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise, ProfileFeature
 from smecredit.enterprises.profile_rules import EnterpriseFacts, Feature, SourceRef, compute_features
 from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.db import unit_of_work
 from smecredit.kernel.errors import NotFound
+from smecredit.kernel.money import format_yuan, to_money
 from smecredit.standards.resident_id import validate_resident_id
 
 WAN = Decimal(10000)
 
 
 def latest_snapshots(db: Session, *, enterprise_id: int, as_of: date) -> dict[SourceKind, DataSnapshot]:
-    """The newest snapshot of each kind captured on or before the business date `as_of`."""
+    """The newest snapshot of each kind captured on or before the business date `as_of`.
+
+    Content is deferred: only the chosen snapshot of each kind is loaded and decrypted, not every
+    older one."""
     rows = db.execute(
         select(DataSnapshot)
+        .options(defer(DataSnapshot.content))
         .where(DataSnapshot.enterprise_id == enterprise_id, DataSnapshot.business_date <= as_of)
         .order_by(DataSnapshot.captured_at.desc(), DataSnapshot.id.desc())
     ).scalars()
@@ -49,8 +54,8 @@ def facts_of(enterprise: Enterprise) -> EnterpriseFacts:
         founding_date=enterprise.founded_on,
         controller_birth_date=birth,
         declared_staff=enterprise.employees,
-        declared_revenue=(enterprise.revenue_wan * WAN).quantize(Decimal("0.01")) if enterprise.revenue_wan is not None else None,
-        declared_assets=(enterprise.assets_wan * WAN).quantize(Decimal("0.01")) if enterprise.assets_wan is not None else None,
+        declared_revenue=to_money(enterprise.revenue_wan * WAN) if enterprise.revenue_wan is not None else None,
+        declared_assets=to_money(enterprise.assets_wan * WAN) if enterprise.assets_wan is not None else None,
     )
 
 
@@ -131,10 +136,9 @@ def summary_out(profile: CreditProfile) -> schemas.ProfileSummary:
 
 
 def profile_out(db: Session, profile: CreditProfile) -> schemas.ProfileOut:
-    from smecredit.enterprises.service import snapshot_out
-
     ids = json.loads(profile.snapshot_ids)
-    snaps = list(db.execute(select(DataSnapshot).where(DataSnapshot.id.in_(ids)).order_by(DataSnapshot.id)).scalars()) if ids else []
+    snaps = list(db.execute(select(DataSnapshot).options(defer(DataSnapshot.content))
+                            .where(DataSnapshot.id.in_(ids)).order_by(DataSnapshot.id)).scalars()) if ids else []
     features = []
     for f in profile.features:
         reason = missing_reason(f)
@@ -144,7 +148,7 @@ def profile_out(db: Session, profile: CreditProfile) -> schemas.ProfileOut:
             missing_reason=(f"{reason['zh']} / {reason['en']}" if reason else None),
         ))
     base = summary_out(profile).model_dump()
-    return schemas.ProfileOut(**base, features=features, snapshots=[snapshot_out(s) for s in snaps])
+    return schemas.ProfileOut(**base, features=features, snapshots=[service.snapshot_out(s) for s in snaps])
 
 
 @dataclass
@@ -164,9 +168,12 @@ def data_held(db: Session, *, enterprise_id: int) -> list[HeldSource]:
         for f in latest.features:
             if f.snapshot_id is not None:
                 by_snapshot.setdefault(f.snapshot_id, []).append(f)
-    snaps = db.execute(select(DataSnapshot).where(DataSnapshot.enterprise_id == enterprise_id)
-                       .order_by(DataSnapshot.captured_at.desc(), DataSnapshot.id.desc())).scalars()
+    snaps = service.snapshots_of(db, enterprise_id=enterprise_id)
     return [HeldSource(s, by_snapshot.get(s.id, []), s.id in used) for s in snaps]
+
+
+_UNITS = {"years": ("年", "years"), "count": ("", ""), "days": ("天", "days"), "months": ("个月", "months"),
+          "persons": ("人", "persons")}
 
 
 def format_value(feature: ProfileFeature, lang: str = "zh") -> str:
@@ -181,10 +188,8 @@ def format_value(feature: ProfileFeature, lang: str = "zh") -> str:
         if feature.unit == "ratio":
             return f"{(value * 100).quantize(Decimal('0.01'))}%"
         if feature.unit == "CNY":
-            return f"¥{value:,.2f}"
-    units = {"years": ("年", "years"), "count": ("", ""), "days": ("天", "days"), "months": ("个月", "months"),
-             "persons": ("人", "persons")}
-    zh, en = units.get(feature.unit or "", ("", ""))
+            return format_yuan(value)
+    zh, en = _UNITS.get(feature.unit or "", ("", ""))
     suffix = en if lang == "en" else zh
     return f"{feature.value_text} {suffix}".strip() if lang == "en" else f"{feature.value_text}{suffix}"
 

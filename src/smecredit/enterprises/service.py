@@ -21,15 +21,15 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
-from smecredit.audit.log import Actor, record
+from smecredit.audit.log import record
 from smecredit.enterprises import schemas
 from smecredit.enterprises.connectors.base import ParsedSource, SourceKind, parse_source
 from smecredit.enterprises.models import (
@@ -47,13 +47,13 @@ from smecredit.identity.service import actor_of
 from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.db import unit_of_work
 from smecredit.kernel.errors import Conflict, DomainError, Forbidden, NotFound
+from smecredit.kernel.money import to_money
 from smecredit.kernel.pii import blind_index
 from smecredit.kernel.settings import get_settings
 from smecredit.standards import sme_size
 from smecredit.standards.resident_id import mask_name, mask_phone, mask_resident_id, require_valid_resident_id
 from smecredit.standards.uscc import require_valid_uscc, validate_uscc
 
-VIEW_ROLES = frozenset(Role)
 EDIT_ROLES = frozenset({Role.APPLICANT, Role.LOAN_OFFICER})
 REVEAL_ROLES = frozenset({Role.APPLICANT, Role.LOAN_OFFICER, Role.CREDIT_REVIEWER, Role.APPROVER, Role.RISK_MANAGER})
 STAFF_VIEW_ROLES = frozenset(Role) - {Role.APPLICANT}
@@ -205,10 +205,29 @@ def _phone(value: str | None, field: str, *, required: bool = False) -> str | No
     return text
 
 
-def check_code(code: str) -> schemas.UsccCheck:
+def _code_taken(db: Session, code: str) -> bool:
+    return db.execute(select(Enterprise.id).where(Enterprise.uscc == code)).first() is not None
+
+
+def _uscc_taken(code: str) -> Conflict:
+    return Conflict("uscc_taken", f"统一社会信用代码 {code} 的企业已登记",
+                    f"An enterprise with code {code} is already registered", "uscc")
+
+
+def check_code(db: Session, code: str) -> schemas.UsccCheck:
+    """Which check of the code failed, or, for a valid code, whether it is already registered."""
     result = validate_uscc(code or "")
     return schemas.UsccCheck(code=result.code, valid=result.valid, reason=result.reason, reason_zh=result.reason_zh,
-                             reason_en=result.reason_en, region=result.region.as_dict() if result.region else None)
+                             reason_en=result.reason_en, region=result.region.as_dict() if result.region else None,
+                             taken=result.valid and _code_taken(db, result.code))
+
+
+def _money(value: Decimal | None, field: str) -> Decimal | None:
+    """Amounts are quantised to the fen on input, so what is checked, stored and answered agree."""
+    if value is None:
+        return None
+    with unprocessable():
+        return to_money(value, field=field)
 
 
 def _size(industry: str, employees, revenue_wan, assets_wan) -> sme_size.SizeResult:
@@ -269,16 +288,16 @@ def register_enterprise(db: Session, *, user: User, data: schemas.EnterpriseCrea
         _check_person(contact, "contact.")
     now = utcnow()
     with unit_of_work(db):
-        if db.execute(select(Enterprise.id).where(Enterprise.uscc == uscc_result.code)).first():
-            raise Conflict("uscc_taken", f"统一社会信用代码 {uscc_result.code} 的企业已登记",
-                           f"An enterprise with code {uscc_result.code} is already registered", "uscc")
+        if _code_taken(db, uscc_result.code):
+            raise _uscc_taken(uscc_result.code)
         enterprise = Enterprise(
             uscc=uscc_result.code, name=name, industry=industry.value,
             region_code=uscc_result.region.code if uscc_result.region else uscc_result.code[2:8],
             region_name=uscc_result.region.province_zh if uscc_result.region else None,
             address=_text(data.address, "address", max_len=300),
             founded_on=_past_date(data.founded_on, "founded_on"),
-            employees=data.employees, revenue_wan=data.revenue_wan, assets_wan=data.assets_wan,
+            employees=data.employees, revenue_wan=_money(data.revenue_wan, "revenue_wan"),
+            assets_wan=_money(data.assets_wan, "assets_wan"),
             created_at=now, updated_at=now, created_by_id=user.id,
         )
         size = _apply_size(enterprise)
@@ -286,8 +305,7 @@ def register_enterprise(db: Session, *, user: User, data: schemas.EnterpriseCrea
         try:
             db.flush()
         except IntegrityError:
-            raise Conflict("uscc_taken", f"统一社会信用代码 {uscc_result.code} 的企业已登记",
-                           f"An enterprise with code {uscc_result.code} is already registered", "uscc") from None
+            raise _uscc_taken(uscc_result.code) from None
         for person in (legal, controller, contact):
             if person is not None:
                 db.add(_new_person(enterprise.id, person, now))
@@ -329,6 +347,8 @@ def update_enterprise(db: Session, *, user: User, enterprise_id: int, data: sche
                 value = _past_date(value, "founded_on")
             elif key in ("employees", "revenue_wan") and value is None:
                 raise DomainError("required", "必填", "Required", key, 422)
+            elif key in ("revenue_wan", "assets_wan"):
+                value = _money(value, key)
             setattr(enterprise, key, value)
         size_before = enterprise.size_class
         if {"industry", "employees", "revenue_wan", "assets_wan"} & set(changes):
@@ -373,6 +393,11 @@ def authorise_queries(db: Session, *, user: User, enterprise_id: int, text_versi
     return auth
 
 
+def authorisations_of(db: Session, *, enterprise_id: int) -> list[QueryAuthorisation]:
+    return list(db.execute(select(QueryAuthorisation).where(QueryAuthorisation.enterprise_id == enterprise_id)
+                           .order_by(QueryAuthorisation.id.desc())).scalars())
+
+
 def latest_authorisation(db: Session, *, enterprise_id: int) -> QueryAuthorisation | None:
     return db.execute(select(QueryAuthorisation).where(QueryAuthorisation.enterprise_id == enterprise_id)
                       .order_by(QueryAuthorisation.authorised_at.desc(), QueryAuthorisation.id.desc())
@@ -402,11 +427,8 @@ def _check_person(data: schemas.PersonIn, prefix: str = "") -> None:
             raise DomainError("required", "须填写公民身份号码", "The resident identity number is required",
                               prefix + "id_number", 422)
         if (data.id_number or "").strip():
-            try:
+            with unprocessable():
                 require_valid_resident_id(data.id_number, field=prefix + "id_number")
-            except DomainError as error:
-                error.status = 422
-                raise
     _phone(data.phone, prefix + "phone", required=data.role == "contact")
     _text(data.address, prefix + "address", max_len=300)
     if data.role == "shareholder":
@@ -429,7 +451,7 @@ def _new_person(enterprise_id: int, data: schemas.PersonIn, now) -> EnterprisePe
         enterprise_id=enterprise_id, role=data.role, party_type=data.party_type, name=data.name.strip(),
         id_number=id_number, id_index=blind_index(id_number), phone=(data.phone or "").strip() or None,
         address=(data.address or "").strip() or None, share_pct=data.share_pct,
-        guarantee_amount=data.guarantee_amount, created_at=now, updated_at=now,
+        guarantee_amount=_money(data.guarantee_amount, "guarantee_amount"), created_at=now, updated_at=now,
     )
 
 
@@ -511,13 +533,13 @@ def mask_address(address: str | None) -> str | None:
 def masked_person(person: EnterprisePerson) -> schemas.PersonOut:
     """Masked by default for everyone. Enterprises (a party_type) are not personal information."""
     if person.party_type == "enterprise":
-        name, id_number, phone, address, masked = person.name, person.id_number, mask_phone(person.phone or "") or None, person.address, False
+        name, id_number, address, masked = person.name, person.id_number, person.address, False
     else:
         name = mask_name(person.name)
         id_number = mask_resident_id(person.id_number) if person.id_number else None
-        phone = mask_phone(person.phone) if person.phone else None
         address = mask_address(person.address)
         masked = True
+    phone = mask_phone(person.phone) if person.phone else None
     return schemas.PersonOut(id=person.id, role=person.role, party_type=person.party_type, name=name,
                              id_number=id_number, phone=phone, address=address, share_pct=person.share_pct,
                              guarantee_amount=person.guarantee_amount, masked=masked)
@@ -548,21 +570,9 @@ def _check_counterparty(data: schemas.CounterpartyIn) -> str | None:
     _text(data.name, "name", required=True)
     code = (data.uscc or "").strip().upper() or None
     if code:
-        try:
+        with unprocessable():
             require_valid_uscc(code)
-        except DomainError as error:
-            error.status = 422
-            raise
     return code
-
-
-def _money_or_none(value: Decimal | None, field: str) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        return Decimal(value).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise DomainError("invalid_amount", "金额格式不正确", "Not an amount", field, 422) from None
 
 
 def add_counterparty(db: Session, *, user: User, enterprise_id: int, data: schemas.CounterpartyIn) -> Counterparty:
@@ -571,7 +581,7 @@ def add_counterparty(db: Session, *, user: User, enterprise_id: int, data: schem
         enterprise = _editable(db, enterprise_id, user)
         now = utcnow()
         row = Counterparty(enterprise_id=enterprise.id, relation=data.relation, name=data.name.strip(), uscc=code,
-                           annual_amount=_money_or_none(data.annual_amount, "annual_amount"),
+                           annual_amount=_money(data.annual_amount, "annual_amount"),
                            is_core_enterprise=data.is_core_enterprise, created_at=now, updated_at=now)
         enterprise.counterparties.append(row)
         db.flush()
@@ -599,7 +609,7 @@ def update_counterparty(db: Session, *, user: User, enterprise_id: int, counterp
         enterprise = _editable(db, enterprise_id, user)
         row = counterparty_of(db, enterprise, counterparty_id)
         row.relation, row.name, row.uscc = data.relation, data.name.strip(), code
-        row.annual_amount = _money_or_none(data.annual_amount, "annual_amount")
+        row.annual_amount = _money(data.annual_amount, "annual_amount")
         row.is_core_enterprise = data.is_core_enterprise
         row.updated_at = utcnow()
         record(db, actor=actor_of(user), action="enterprise.counterparty_updated", entity_type="enterprise",
@@ -732,10 +742,6 @@ def sanitise_filename(filename: str | None) -> str:
     return name or "upload"
 
 
-def _uploads_dir() -> Path:
-    return get_settings().uploads_dir
-
-
 def resolve_mapping(db: Session, *, mapping_id: int | None = None, mapping: str | None = None):
     """The saved mapping by id, a built-in by name, or the default built-in."""
     from smecredit.enterprises.connectors.bank_statement import BUILTIN_MAPPINGS, ColumnMapping, get_mapping
@@ -779,7 +785,7 @@ def upload(db: Session, *, user: User, enterprise_id: int, kind: str, data: byte
     file_sha = hashlib.sha256(data).hexdigest()
     ext = Path(safe).suffix.lower()
     stored_name = f"{source.value}-{uuid.uuid4().hex}{ext if ext in ALLOWED_EXTENSIONS else '.bin'}"
-    folder = _uploads_dir() / "enterprises" / str(enterprise.id)
+    folder = get_settings().uploads_dir / "enterprises" / str(enterprise.id)
     target = folder / stored_name
     try:
         with unit_of_work(db):
@@ -806,20 +812,28 @@ def _recompute(db: Session, user: User, enterprise_id: int, trigger: str):
     return profile.compute_profile(db, enterprise_id=enterprise_id, actor=actor_of(user), trigger=trigger)
 
 
-def list_snapshots(db: Session, *, user: User, enterprise_id: int, kind: str | None = None) -> list[DataSnapshot]:
-    enterprise = get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    query = select(DataSnapshot).where(DataSnapshot.enterprise_id == enterprise.id)
-    if kind:
-        query = query.where(DataSnapshot.kind == parse_kind(kind).value)
+def snapshots_of(db: Session, *, enterprise_id: int, kind: SourceKind | None = None) -> list[DataSnapshot]:
+    """Newest first, without the (encrypted, possibly large) content: lists never show it."""
+    query = select(DataSnapshot).options(defer(DataSnapshot.content)).where(DataSnapshot.enterprise_id == enterprise_id)
+    if kind is not None:
+        query = query.where(DataSnapshot.kind == kind.value)
     return list(db.execute(query.order_by(DataSnapshot.captured_at.desc(), DataSnapshot.id.desc())).scalars())
 
 
-def get_snapshot(db: Session, *, user: User, enterprise_id: int, snapshot_id: int) -> DataSnapshot:
+def list_snapshots(db: Session, *, user: User, enterprise_id: int, kind: str | None = None) -> list[DataSnapshot]:
     enterprise = get_enterprise(db, enterprise_id=enterprise_id, user=user)
+    return snapshots_of(db, enterprise_id=enterprise.id, kind=parse_kind(kind) if kind else None)
+
+
+def snapshot_of(db: Session, enterprise: Enterprise, snapshot_id: int) -> DataSnapshot:
     snap = db.get(DataSnapshot, snapshot_id)
     if snap is None or snap.enterprise_id != enterprise.id:
         raise NotFound("数据快照", "Snapshot", "snapshot_id")
     return snap
+
+
+def get_snapshot(db: Session, *, user: User, enterprise_id: int, snapshot_id: int) -> DataSnapshot:
+    return snapshot_of(db, get_enterprise(db, enterprise_id=enterprise_id, user=user), snapshot_id)
 
 
 def snapshot_out(snap: DataSnapshot, *, with_content: bool = False):
@@ -845,12 +859,7 @@ def _parse_mapping(data: schemas.BankMappingIn):
     mapping = dict(data.mapping)
     mapping.setdefault("bank_name", bank)
     mapping.setdefault("name", bank)
-    try:
-        parsed = ColumnMapping.from_dict(mapping)
-    except DomainError as error:
-        error.status = 422
-        raise
-    return bank, parsed
+    return bank, ColumnMapping.from_dict(mapping)  # its errors are already 422
 
 
 def list_bank_mappings(db: Session) -> list[BankMapping]:
@@ -904,9 +913,7 @@ def mapping_options(db: Session) -> list[schemas.BankMappingOut]:
 
     out = [schemas.BankMappingOut(id=None, builtin=True, bank_name=m.bank_name, name=m.name, mapping=m.to_dict(),
                                   updated_at=None, updated_by=None) for m in BUILTIN_MAPPINGS.values()]
-    for row in list_bank_mappings(db):
-        out.append(bank_mapping_out(row))
-    return out
+    return out + [bank_mapping_out(row) for row in list_bank_mappings(db)]
 
 
 def bank_mapping_out(row: BankMapping) -> schemas.BankMappingOut:
@@ -921,10 +928,7 @@ def bank_mapping_out(row: BankMapping) -> schemas.BankMappingOut:
 def enterprise_out(db: Session, enterprise: Enterprise) -> schemas.EnterpriseOut:
     industry = sme_size.Industry(enterprise.industry)
     auth = latest_authorisation(db, enterprise_id=enterprise.id)
-    members = []
-    if enterprise.members:
-        ids = [m.user_id for m in enterprise.members]
-        members = sorted(db.execute(select(User.username).where(User.id.in_(ids))).scalars())
+    members = member_usernames(db, enterprise)
     return schemas.EnterpriseOut(
         id=enterprise.id, uscc=enterprise.uscc, name=enterprise.name, industry=industry.value, industry_zh=industry.zh,
         industry_en=industry.en, region_code=enterprise.region_code, region_name=enterprise.region_name,
@@ -935,6 +939,11 @@ def enterprise_out(db: Session, enterprise: Enterprise) -> schemas.EnterpriseOut
         latest_authorisation=authorisation_out(auth) if auth else None,
         created_at=enterprise.created_at, updated_at=enterprise.updated_at,
     )
+
+
+def member_usernames(db: Session, enterprise: Enterprise) -> list[str]:
+    ids = [m.user_id for m in enterprise.members]
+    return sorted(db.execute(select(User.username).where(User.id.in_(ids))).scalars()) if ids else []
 
 
 def authorisation_out(auth: QueryAuthorisation) -> schemas.AuthorisationOut:
@@ -955,9 +964,3 @@ def persons_of(db: Session, *, user: User, enterprise_id: int) -> list[Enterpris
 def counterparties_of(db: Session, *, user: User, enterprise_id: int) -> list[Counterparty]:
     enterprise = get_enterprise(db, enterprise_id=enterprise_id, user=user)
     return list(enterprise.counterparties)
-
-
-def system_actor() -> Actor:
-    from smecredit.audit.log import SYSTEM
-
-    return SYSTEM

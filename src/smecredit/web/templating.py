@@ -36,12 +36,14 @@ NOTICES: dict[str, tuple[str, str]] = {
 }
 
 
-def register_notices(notices: dict[str, tuple[str, str]]) -> None:
-    NOTICES.update(notices)
+def register_notices(notices: dict[str, tuple[str, str]], *, path: str | None = None) -> None:
+    """Add notice texts; with `path`, the codes mean these texts on that page only."""
+    NOTICES.update({f"{path}?{code}" if path else code: text for code, text in notices.items()})
 
 
 def notice_from(request: Request, lang: str) -> str | None:
-    found = NOTICES.get(request.query_params.get("notice", ""))
+    code = request.query_params.get("notice", "")
+    found = NOTICES.get(f"{request.url.path}?{code}") or NOTICES.get(code)
     return pick(lang, *found) if found else None
 
 
