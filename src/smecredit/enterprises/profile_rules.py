@@ -41,6 +41,7 @@ from smecredit.enterprises.connectors.base import (
     RATIO_QUANTUM,
     Bilingual,
     SourceKind,
+    money,
     month_index,
     month_label,
     parse_period,
@@ -243,25 +244,33 @@ FEATURES_BY_KEY: dict[str, FeatureSpec] = {s.key: s for s in FEATURE_CATALOGUE}
 # ------------------------------------------------------------------------------------------------
 
 
-def _rule_id(key: str) -> str:
-    return FEATURES_BY_KEY[key].rule.split(":", 1)[0]
-
-
-def _ok(key: str, value: FeatureValue, ref: SourceRef | None, detail: str = "") -> Feature:
+def _feature(
+    key: str,
+    value: FeatureValue,
+    ref: SourceRef | None,
+    detail: str,
+    *,
+    kind: SourceKind | None = None,
+    missing_reason: Bilingual | None = None,
+) -> Feature:
+    """A catalogue feature; source and sandbox flag from ``ref`` (``kind`` when there is none)."""
     spec = FEATURES_BY_KEY[key]
-    rule = spec.rule if not detail else f"{spec.rule} [{detail}]"
     return Feature(
         key=key,
         label_zh=spec.label_zh,
         label_en=spec.label_en,
         value=value,
         unit=spec.unit,
-        source_kind=ref.kind if ref is not None else None,
+        source_kind=ref.kind if ref is not None else kind,
         snapshot_id=ref.snapshot_id if ref is not None else None,
-        rule=rule,
-        missing_reason=None,
+        rule=f"{spec.rule} [{detail}]" if detail else spec.rule,
+        missing_reason=missing_reason,
         sandbox=ref.is_sandbox if ref is not None else False,
     )
+
+
+def _ok(key: str, value: FeatureValue, ref: SourceRef | None, detail: str = "") -> Feature:
+    return _feature(key, value, ref, detail)
 
 
 _SPEC = object()  # "use the catalogue's source kind"
@@ -276,29 +285,13 @@ def _missing(
     kind: SourceKind | None | object = _SPEC,
     detail: str = "",
 ) -> Feature:
-    spec = FEATURES_BY_KEY[key]
-    rule = spec.rule if not detail else f"{spec.rule} [{detail}]"
-    return Feature(
-        key=key,
-        label_zh=spec.label_zh,
-        label_en=spec.label_en,
-        value=None,
-        unit=spec.unit,
-        source_kind=ref.kind if ref is not None else (spec.source_kind if kind is _SPEC else kind),  # type: ignore[arg-type]
-        snapshot_id=ref.snapshot_id if ref is not None else None,
-        rule=rule,
-        missing_reason=Bilingual(zh, en),
-        sandbox=ref.is_sandbox if ref is not None else False,
-    )
+    if kind is _SPEC:
+        kind = FEATURES_BY_KEY[key].source_kind
+    return _feature(key, None, ref, detail, kind=kind, missing_reason=Bilingual(zh, en))  # type: ignore[arg-type]
 
 
 def _no_source(key: str, kind: SourceKind) -> Feature:
     return _missing(key, f"缺少{kind.label_zh}数据", f"no {kind.label_en.lower()} data", kind=kind)
-
-
-def _money(d: Decimal) -> Decimal:
-    q = d.quantize(CENT, rounding=ROUND_HALF_UP)
-    return q if q else abs(q)
 
 
 def _ratio(num: Decimal, den: Decimal) -> Decimal:
@@ -411,7 +404,7 @@ def _facts_features(as_of: date, facts: EnterpriseFacts) -> list[Feature]:
         elif key == "declared_staff":
             out.append(_ok(key, int(value), None))
         else:
-            out.append(_ok(key, _money(_d(value)), None))
+            out.append(_ok(key, money(_d(value)), None))
     return out
 
 
@@ -493,12 +486,12 @@ def _tax_and_revenue_features(as_of: date, tax: SourceRef | None, fin: SourceRef
     # annual revenue
     key = "annual_revenue"
     if tw is not None and tw.last is not None:
-        out.append(_ok(key, _money(tw.last[0]), tax, f"tax declarations {tw.span(0)}"))
+        out.append(_ok(key, money(tw.last[0]), tax, f"tax declarations {tw.span(0)}"))
     elif annual_fs:
         e = annual_fs[-1]
         rev = _d(e["items"]["revenue"])
         reason = f"; tax: {tw.last_reason.en}" if tw is not None and tw.last_reason else "; no tax data"
-        out.append(_ok(key, _money(rev), fin, f"income statement {e['period']}{reason}"))
+        out.append(_ok(key, money(rev), fin, f"income statement {e['period']}{reason}"))
     else:
         out.append(_revenue_missing(key, tax, fin, tw, "last"))
 
@@ -537,12 +530,12 @@ def _tax_and_revenue_features(as_of: date, tax: SourceRef | None, fin: SourceRef
             out.append(_no_source(key, _T))
         return out
     if tw.last is not None:
-        out.append(_ok("tax_paid_last12m", _money(tw.last[1]), tax, tw.span(0)))
+        out.append(_ok("tax_paid_last12m", money(tw.last[1]), tax, tw.span(0)))
     else:
         assert tw.last_reason is not None
         out.append(_missing("tax_paid_last12m", tw.last_reason.zh, tw.last_reason.en, ref=tax))
     if tw.prev is not None:
-        out.append(_ok("tax_paid_prev12m", _money(tw.prev[1]), tax, tw.span(12)))
+        out.append(_ok("tax_paid_prev12m", money(tw.prev[1]), tax, tw.span(12)))
     else:
         assert tw.prev_reason is not None
         out.append(_missing("tax_paid_prev12m", tw.prev_reason.zh, tw.prev_reason.en, ref=tax))
@@ -592,7 +585,7 @@ def _balance_sheet_features(as_of: date, fin: SourceRef | None) -> list[Feature]
         bs = sheets[-1]
         it = {k: _d(v) for k, v in bs["items"].items()}
         where = f"balance sheet as at {bs['end']}"
-        out.append(_ok("total_assets", _money(it["total_assets"]), fin, where))
+        out.append(_ok("total_assets", money(it["total_assets"]), fin, where))
 
         def ratio(key: str, num: Decimal, den_key: str) -> Feature:
             den = it[den_key]
@@ -649,7 +642,7 @@ def _bank_features(as_of: date, ref: SourceRef | None) -> list[Feature]:
     out = [_ok("bank_months_covered", n, ref, span)]
     total = sum(inflow.values(), Decimal(0))
     mean = total / n
-    out.append(_ok("bank_monthly_inflow_avg", _money(mean), ref, f"{span}, {n} month(s)"))
+    out.append(_ok("bank_monthly_inflow_avg", money(mean), ref, f"{span}, {n} month(s)"))
     if n < BANK_MIN_MONTHS_FOR_CV:
         out.append(_missing("bank_inflow_cv", f"流水仅 {n} 个月，至少需要 {BANK_MIN_MONTHS_FOR_CV} 个月", f"only {n} month(s) of statements, {BANK_MIN_MONTHS_FOR_CV} needed", ref=ref, detail=span))
     elif mean == 0:
@@ -725,20 +718,20 @@ def _credit_features(as_of: date, ref: SourceRef | None) -> list[Feature]:
     window = f"{month_label(month_index(as_of) - 24)}..{month_label(month_index(as_of) - 1)}"
     out = [
         _ok("current_overdue_count", int(e["current_overdue"]["count"]), ref, f"report {c['report_date']}"),
-        _ok("current_overdue_amount", _money(_d(e["current_overdue"]["amount"])), ref, f"report {c['report_date']}"),
+        _ok("current_overdue_amount", money(_d(e["current_overdue"]["amount"])), ref, f"report {c['report_date']}"),
     ]
     months, max_dpd = _history_stats(e, as_of)
     out.append(_ok("overdue_months_24m", months, ref, window))
     out.append(_ok("max_dpd_24m", max_dpd, ref, window))
     loans = e.get("loans") or []
-    out.append(_ok("outstanding_loans_total", _money(sum((_d(x["balance"]) for x in loans), Decimal(0))), ref, f"{len(loans)} loan(s)"))
+    out.append(_ok("outstanding_loans_total", money(sum((_d(x["balance"]) for x in loans), Decimal(0))), ref, f"{len(loans)} loan(s)"))
     npl = sum(1 for x in loans if x.get("classification") in ("substandard", "doubtful", "loss"))
     out.append(_ok("non_performing_loan_count", npl, ref))
     gtotal = Decimal(0)
     for g in e.get("guarantees") or []:
         v = g.get("balance") if g.get("balance") is not None else g.get("amount")
         gtotal += _d(v)
-    out.append(_ok("guarantees_given_total", _money(gtotal), ref, f"{len(e.get('guarantees') or [])} guarantee(s)"))
+    out.append(_ok("guarantees_given_total", money(gtotal), ref, f"{len(e.get('guarantees') or [])} guarantee(s)"))
     since = _months_before(as_of, 3)
     q = sum(1 for x in e.get("queries") or [] if (d := _date(x.get("date"))) and since < d <= as_of)
     out.append(_ok("queries_last_3m", q, ref, f"({since.isoformat()}, {as_of.isoformat()}]"))
@@ -755,7 +748,7 @@ def _credit_features(as_of: date, ref: SourceRef | None) -> list[Feature]:
             out.append(_missing(k, "征信数据中没有实际控制人报告", "no controller report in the credit bureau data", ref=ref))
     else:
         out.append(_ok("controller_current_overdue_count", int(ctl["current_overdue"]["count"]), ref, f"report {c['report_date']}"))
-        out.append(_ok("controller_current_overdue_amount", _money(_d(ctl["current_overdue"]["amount"])), ref, f"report {c['report_date']}"))
+        out.append(_ok("controller_current_overdue_amount", money(_d(ctl["current_overdue"]["amount"])), ref, f"report {c['report_date']}"))
         out.append(_ok("controller_max_dpd_24m", _history_stats(ctl, as_of)[1], ref, window))
     return out
 
@@ -783,7 +776,7 @@ def _judicial_features(as_of: date, ref: SourceRef | None) -> list[Feature]:
     suits = [x for x in c.get("lawsuits") or [] if x.get("role") == "defendant" and _open_on(x, as_of, "filed_date")]
     out = [
         _ok("open_lawsuits_defendant_count", len(suits), ref),
-        _ok("open_lawsuits_defendant_amount", _money(sum((_d(x["amount"]) for x in suits if x.get("amount")), Decimal(0))), ref,
+        _ok("open_lawsuits_defendant_amount", money(sum((_d(x["amount"]) for x in suits if x.get("amount")), Decimal(0))), ref,
             f"{sum(1 for x in suits if not x.get('amount'))} case(s) without an amount"),
     ]
     dishonest = False
@@ -795,7 +788,7 @@ def _judicial_features(as_of: date, ref: SourceRef | None) -> list[Feature]:
     out.append(_ok("dishonest_debtor_flag", dishonest, ref))
     enf = [x for x in c.get("enforcements") or [] if _open_on(x, as_of, "filed_date")]
     out.append(_ok("enforcement_count", len(enf), ref))
-    out.append(_ok("enforcement_amount", _money(sum((_d(x["amount"]) for x in enf if x.get("amount")), Decimal(0))), ref))
+    out.append(_ok("enforcement_amount", money(sum((_d(x["amount"]) for x in enf if x.get("amount")), Decimal(0))), ref))
     return out
 
 

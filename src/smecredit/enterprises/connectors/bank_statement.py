@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -31,7 +31,6 @@ from .base import (
     MAX_AMOUNT,
     Bilingual,
     ErrorCollector,
-    LineError,
     ParsedSource,
     SourceKind,
     csv_rows_or_reject,
@@ -94,6 +93,23 @@ def _invalid_mapping(zh: str, en: str) -> DomainError:
     return DomainError("invalid_column_mapping", f"列映射无效：{zh}", f"invalid column mapping: {en}", "mapping", 422)
 
 
+_STR_FIELDS = (
+    "name",
+    "bank_name",
+    "date_column",
+    "amount_column",
+    "direction_column",
+    "credit_column",
+    "debit_column",
+    "balance_column",
+    "counterparty_column",
+    "memo_column",
+    "thousands_separator",
+    "encoding",
+    "sheet",
+)
+
+
 @dataclass(frozen=True)
 class ColumnMapping:
     """How to read one bank's statement export. JSON round-trip: :meth:`to_dict` / :meth:`from_dict`.
@@ -129,6 +145,13 @@ class ColumnMapping:
             v = getattr(self, f)
             if isinstance(v, str) or not isinstance(v, tuple):
                 object.__setattr__(self, f, tuple([v] if isinstance(v, str) else v))
+            if not all(isinstance(x, str) for x in getattr(self, f)):
+                raise _invalid_mapping(f"{f} 只能包含文本", f"{f} must hold strings only")
+        # saved mappings are user JSON: a wrong type here would only fail later, mid-import
+        for f in _STR_FIELDS:
+            v = getattr(self, f)
+            if v is not None and not isinstance(v, str):
+                raise _invalid_mapping(f"{f} 应为文本", f"{f} must be a string")
         if not self.name or not self.date_column:
             raise _invalid_mapping("name 与 date_column 必填", "name and date_column are required")
         if self.amount_column is None and (self.credit_column is None or self.debit_column is None):
@@ -278,7 +301,7 @@ def parse_bank_statement(
     fmt = detect_format(data, filename, ("csv", "xlsx")) if format == "auto" else format
     if fmt == "csv":
         text, _enc = decode_text(data, errors, encoding=m.encoding)
-        rows: Iterable[tuple[int, list[Any]]] = csv_rows_or_reject(text, errors)
+        rows: list[tuple[int, list[Any]]] = csv_rows_or_reject(text, errors)
         sheet = None
     elif fmt == "xlsx":
         sheet_rows = list(iter_xlsx_rows(data, errors, sheet=m.sheet))
@@ -301,23 +324,24 @@ class _DateParser:
         self.cache: dict[str, date | None] = {}
 
     def __call__(self, raw: Any) -> date | None:
+        try:
+            return self.cache[raw]  # keyed by the raw cell: no per-row string work on a hit
+        except KeyError:
+            pass
         if isinstance(raw, date):
             return raw.date() if isinstance(raw, datetime) else raw
         s = raw
         if self.cut_time:
             s = s.split(" ", 1)[0].split("T", 1)[0]
-        try:
-            return self.cache[s]
-        except KeyError:
-            pass
-        result = None
-        for fmt in self.formats:
-            try:
-                result = datetime.strptime(s, fmt).date()
-                break
-            except ValueError:
-                continue
-        self.cache[s] = result
+        result = self.cache.get(s)
+        if result is None:
+            for fmt in self.formats:
+                try:
+                    result = datetime.strptime(s, fmt).date()
+                    break
+                except ValueError:
+                    continue
+        self.cache[raw] = self.cache[s] = result
         return result
 
 
@@ -334,9 +358,14 @@ def _amount(raw: Any, sep: str) -> Decimal:
     if s.startswith("(") and s.endswith(")"):
         s = "-" + s[1:-1]
     d = Decimal(s)  # InvalidOperation on garbage
-    if not d.is_finite() or abs(d) >= MAX_AMOUNT:
+    if not d.is_finite() or d.copy_abs() >= MAX_AMOUNT:  # copy_abs: no Overflow on 1e999999999
         raise InvalidOperation
     return d.quantize(CENT, ROUND_HALF_UP)
+
+
+def _cents_str(d: Decimal) -> str:
+    """:func:`money_str` of an amount :func:`_amount` already quantised."""
+    return f"{d:f}" if d else "0.00"
 
 
 def _find_header(
@@ -395,9 +424,8 @@ def _account_info(preamble: list[tuple[int, list[Any]]]) -> dict[str, str]:
 
 
 def _parse_rows(
-    all_rows: Iterable[tuple[int, list[Any]]], m: ColumnMapping, errors: ErrorCollector, sheet: str | None
+    rows: list[tuple[int, list[Any]]], m: ColumnMapping, errors: ErrorCollector, sheet: str | None
 ) -> ParsedSource:
-    rows = list(all_rows)
     if not rows:
         errors.fail(None, None, "文件中没有数据", "the file contains no data", sheet=sheet)
     h = _find_header(rows, m, errors, sheet)
@@ -472,7 +500,9 @@ def _parse_rows(
     for pos, (line, cells) in enumerate(body):
         if len(cells) < width:
             cells = list(cells) + [""] * (width - len(cells))
-        first = next((c for c in cells if c != ""), "")
+        first = cells[0]
+        if first == "":
+            first = next((c for c in cells if c != ""), "")
         if isinstance(first, str) and first.startswith(footers):
             stopped_at = line
             skipped_after_footer = len(body) - pos - 1
@@ -491,7 +521,7 @@ def _parse_rows(
             )
         direction = None
         amount = None
-        if layout == "direction":
+        if layout != "split":
             raw = cells[c_amount]
             try:
                 amount = _amount(raw, sep)
@@ -499,7 +529,11 @@ def _parse_rows(
                 ok = False
                 add(line, m.amount_column, f"金额无效：{raw or '（空）'}", f"invalid amount: {raw or '(empty)'}", sheet=sheet)
             else:
-                if amount < 0:
+                if layout == "signed":
+                    direction = "in"
+                    if amount < 0:
+                        amount, direction = -amount, "out"
+                elif amount < 0:
                     ok = False
                     add(
                         line,
@@ -508,6 +542,7 @@ def _parse_rows(
                         f"amount must not be negative (direction comes from '{m.direction_column}'): {raw}",
                         sheet=sheet,
                     )
+        if layout == "direction":
             raw_dir = cells[c_dir]
             direction = flags.get(raw_dir.strip().upper() if isinstance(raw_dir, str) else str(raw_dir))
             if direction is None:
@@ -555,24 +590,12 @@ def _parse_rows(
                     amount, direction = dr, "out"
                 else:
                     amount = Decimal(0)
-        else:  # signed
-            raw = cells[c_amount]
-            try:
-                v = _amount(raw, sep)
-            except (InvalidOperation, ValueError):
-                ok = False
-                add(line, m.amount_column, f"金额无效：{raw or '（空）'}", f"invalid amount: {raw or '(empty)'}", sheet=sheet)
-            else:
-                if v < 0:
-                    amount, direction = -v, "out"
-                else:
-                    amount, direction = v, "in"
         balance_s = None
         if c_bal is not None:
             raw = cells[c_bal]
             if raw != "":
                 try:
-                    balance_s = money_str(_amount(raw, sep))
+                    balance_s = _cents_str(_amount(raw, sep))
                 except (InvalidOperation, ValueError):
                     ok = False
                     add(line, m.balance_column, f"余额无效：{raw}", f"invalid balance: {raw}", sheet=sheet)
@@ -590,7 +613,7 @@ def _parse_rows(
             memo = str(memo)
         cp = cp.strip()[:200]
         memo = memo.strip()[:500]
-        amount_s = money_str(amount)
+        amount_s = f"{amount:f}"  # quantised by _amount and not zero here
         d_iso = d.isoformat()
         key = (d_iso, amount_s, direction, balance_s, cp, memo)
         prev = seen.get(key)
@@ -687,7 +710,6 @@ __all__ = [
     "DEFAULT_FOOTER_MARKERS",
     "DEFAULT_INFLOW_VALUES",
     "DEFAULT_OUTFLOW_VALUES",
-    "LineError",
     "get_mapping",
     "parse_bank_statement",
 ]

@@ -60,7 +60,6 @@ __all__ = [
     "decode_text",
     "detect_format",
     "load_json",
-    "iter_csv_rows",
     "iter_xlsx_rows",
     "check_uscc",
     "parse_source",
@@ -472,8 +471,11 @@ def money_str(value: Decimal) -> str:
 _AMOUNT_STRIP = str.maketrans("", "", " \u00a0\u3000¥￥")
 
 
-def parse_amount(raw: Any, *, thousands: str | None = ",") -> Decimal:
+def parse_amount(raw: Any, *, thousands: str | None = ",", scale: Decimal = Decimal(1)) -> Decimal:
     """Parse an amount from a JSON number (Decimal/int), or a string like ``"¥12,345.67"``.
+
+    ``scale`` converts a unit to yuan (1000 for 千元, 10000 for 万元) exactly, before the one
+    rounding to the fen, so ``123.4567`` 万元 is 1,234,567.00 yuan.
 
     Raises :class:`ValueError` (with an English reason) when it is not a finite amount.
     Floats are refused: JSON is read with ``parse_float=Decimal`` and XLSX cells are turned into
@@ -503,7 +505,10 @@ def parse_amount(raw: Any, *, thousands: str | None = ",") -> Decimal:
         raise ValueError("not a number")
     if not d.is_finite():
         raise ValueError("not a finite number")
-    if abs(d) >= MAX_AMOUNT:
+    if d.copy_abs() >= MAX_AMOUNT:  # before scaling too: keeps the multiplication small
+        raise ValueError("out of range")
+    d = d * scale
+    if d.copy_abs() >= MAX_AMOUNT:  # copy_abs: exact, no Overflow on "1e999999999"
         raise ValueError("out of range")
     return money(d)
 
@@ -665,7 +670,7 @@ def decode_text(data: bytes, errors: ErrorCollector, *, encoding: str = "auto") 
         enc = "utf-8"
     if enc == "auto":
         if data.startswith(_UTF8_BOM):
-            return _decode_or_reject(data[3:], "utf-8", errors, offset=0), "utf-8-sig"
+            return _decode_or_reject(data[3:], "utf-8", errors), "utf-8-sig"
         try:
             return data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError as exc:
@@ -691,13 +696,13 @@ def decode_text(data: bytes, errors: ErrorCollector, *, encoding: str = "auto") 
     if enc == "utf-8" and data.startswith(_UTF8_BOM):
         data = data[3:]
     try:
-        codecs.lookup(enc)
-    except LookupError:
+        return _decode_or_reject(data, enc, errors), enc
+    except LookupError:  # unknown, or not a text encoding (hex, rot13)
         errors.fail(None, "encoding", f"未知的字符编码：{encoding}", f"unknown encoding: {encoding}")
-    return _decode_or_reject(data, enc, errors, offset=0), enc
+    raise AssertionError("unreachable")
 
 
-def _decode_or_reject(data: bytes, enc: str, errors: ErrorCollector, *, offset: int) -> str:
+def _decode_or_reject(data: bytes, enc: str, errors: ErrorCollector) -> str:
     try:
         return data.decode(enc)
     except UnicodeDecodeError as exc:
@@ -750,7 +755,7 @@ def load_json(data: bytes, errors: ErrorCollector) -> Any:
             f"JSON must be UTF-8; line {line} contains invalid bytes",
         )
     try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_no_constants)
+        doc = json.loads(text, parse_float=Decimal, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         errors.fail(
             exc.lineno,
@@ -760,6 +765,28 @@ def load_json(data: bytes, errors: ErrorCollector) -> Any:
         )
     except ValueError as exc:
         errors.fail(None, None, f"JSON 含有不允许的数值：{exc}", f"JSON contains a disallowed value: {exc}")
+    except RecursionError:
+        errors.fail(None, None, "JSON 嵌套层数过多", "JSON is nested too deeply")
+    # "\ud800" escapes decode to lone surrogates, which no UTF-8 store (nor RFC 8785) accepts
+    if _SURROGATE_ESCAPE.search(text) is not None and _has_lone_surrogate(doc):
+        errors.fail(
+            None,
+            None,
+            "JSON 含有不成对的 UTF-16 代理项转义（\\uD800–\\uDFFF）",
+            "JSON contains an unpaired UTF-16 surrogate escape (\\uD800–\\uDFFF)",
+        )
+    return doc
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(doc: Any) -> bool:
+    try:
+        json.dumps(doc, ensure_ascii=False, default=str).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def iter_csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -782,7 +809,7 @@ def iter_csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
         for cells in reader:
             start = prev + 1
             prev = reader.line_num
-            if not cells or all(not c.strip() for c in cells):
+            if not cells or (not cells[0].strip() and all(not c.strip() for c in cells)):
                 continue
             yield start, cells
     except csv.Error as exc:
@@ -847,7 +874,12 @@ def iter_xlsx_rows(
     except _NoSuchSheet:
         errors.fail(None, "sheet", f"工作簿中没有工作表“{sheet}”", f"workbook has no sheet named '{sheet}'")
     except Exception:  # noqa: BLE001 - unusual workbook: let openpyxl try (and report)
-        rows = list(_openpyxl_rows(data, errors, sheet=sheet, all_sheets=all_sheets))
+        try:
+            rows = list(_openpyxl_rows(data, errors, sheet=sheet, all_sheets=all_sheets))
+        except ImportRejected:
+            raise
+        except Exception as exc:  # noqa: BLE001 - e.g. a numeric cell holding "abc": a bad file, not a 500
+            errors.fail(None, None, f"不是有效的 XLSX 文件：{exc}", f"not a valid XLSX file: {exc}")
     yield from rows
 
 
@@ -1150,6 +1182,21 @@ class FieldReader:
             return []
         return value
 
+    def objects(
+        self, obj: Mapping, key: str, path: str, known: Iterable[str] | None = None, *, required: bool = False
+    ) -> Iterator[tuple[str, dict]]:
+        """``(path, item)`` for each JSON object in the array ``obj[key]``; other items are
+        reported and skipped, and with ``known`` unknown keys are warned about."""
+        base = _join(path, key)
+        for i, item in enumerate(self.list(obj, key, path, required=required)):
+            p = f"{base}[{i}]"
+            o = self.obj(item, p)
+            if o is None:
+                continue
+            if known is not None:
+                self.unknown_keys(o, known, p)
+            yield p, o
+
     def unknown_keys(self, obj: Mapping, known: Iterable[str], path: str) -> None:
         known = set(known)
         for k in obj:
@@ -1255,16 +1302,22 @@ class FieldReader:
             if required:
                 self._missing(p)
             return None
-        n: int | None = None
+        d: Decimal | None = None
         if isinstance(value, int) and not isinstance(value, bool):
-            n = value
-        elif isinstance(value, Decimal) and value == value.to_integral_value():
-            n = int(value)
+            d = Decimal(value)
+        elif isinstance(value, Decimal):
+            d = value
         elif isinstance(value, str) and re.fullmatch(r"[+-]?\d+", value.strip()):
-            n = int(value.strip())
-        if n is None:
+            d = Decimal(value.strip())
+        if d is None or d != d.to_integral_value():
             self.errors.add(None, p, f"应为整数：{_show(value)}", f"must be a whole number: {_show(value)}")
             return None
+        if d.copy_abs() > _MAX_SAFE_INT:  # before int(): int(Decimal("1e999999")) would not finish
+            lo = minimum if minimum is not None else -_MAX_SAFE_INT
+            hi = maximum if maximum is not None else _MAX_SAFE_INT
+            self.errors.add(None, p, f"数值 {d} 超出范围 {lo}–{hi}", f"value {d} out of range {lo}–{hi}")
+            return None
+        n = int(d)
         if (minimum is not None and n < minimum) or (maximum is not None and n > maximum):
             rng = f"{minimum if minimum is not None else '-∞'}–{maximum if maximum is not None else '∞'}"
             self.errors.add(None, p, f"数值 {n} 超出范围 {rng}", f"value {n} out of range {rng}")
@@ -1364,35 +1417,16 @@ def _show(value: Any) -> str:
 def check_uscc(code: Any) -> tuple[str | None, Bilingual | None]:
     """Validate a 统一社会信用代码 with :func:`smecredit.standards.uscc.validate_uscc`.
 
-    Returns ``(normalised_code, None)`` when valid, ``(None, reason)`` when not. Tolerates the
-    validator either raising a DomainError, returning a bool, returning the normalised code, or
-    returning a result object with ``valid``/``ok`` and ``code`` attributes.
+    Returns ``(normalised_code, None)`` when valid, ``(None, reason)`` when not.
     """
-    from smecredit.standards.uscc import validate_uscc
+    from smecredit.standards.uscc import validate_uscc  # returns a UsccResult, never raises
 
     if not isinstance(code, str) or not code.strip():
         return None, Bilingual("统一社会信用代码为空", "USCC is empty")
-    candidate = code.strip().upper()
-    try:
-        result = validate_uscc(candidate)
-    except DomainError as exc:
-        return None, Bilingual(exc.message_zh, exc.message_en)
-    except ValueError as exc:
-        return None, Bilingual(f"统一社会信用代码无效：{exc}", f"invalid USCC: {exc}")
-    if result is None or result is True:
-        return candidate, None
-    if result is False:
-        return None, Bilingual("统一社会信用代码校验失败", "USCC check failed")
-    if isinstance(result, str):
-        return result, None
-    ok = getattr(result, "valid", getattr(result, "ok", getattr(result, "is_valid", True)))
-    if callable(ok):
-        ok = ok()
-    if ok:
-        return getattr(result, "code", getattr(result, "normalized", candidate)) or candidate, None
-    zh = getattr(result, "message_zh", None) or getattr(result, "reason_zh", None) or "统一社会信用代码校验失败"
-    en = getattr(result, "message_en", None) or getattr(result, "reason_en", None) or "USCC check failed"
-    return None, Bilingual(str(zh), str(en))
+    result = validate_uscc(code)
+    if result.valid:
+        return result.code, None
+    return None, Bilingual(result.reason_zh or "统一社会信用代码校验失败", result.reason_en or "USCC check failed")
 
 
 def read_uscc(reader: FieldReader, obj: Mapping, key: str, path: str, *, required: bool = True) -> str | None:

@@ -117,11 +117,7 @@ def _subject(
             r.errors.add(None, f"{co_path}.amount", "有逾期笔数时逾期金额须大于 0", "amount must be above 0 when count is above 0")
 
     history: dict[int, int] = {}
-    for i, item in enumerate(r.list(obj, "overdue_history", path)):
-        p = f"{path}.overdue_history[{i}]"
-        h = r.obj(item, p)
-        if h is None:
-            continue
+    for p, h in r.objects(obj, "overdue_history", path):
         m = r.month(h, "month", p)
         dpd = r.integer(h, "max_dpd", p, minimum=0, maximum=100000)
         if m is None or dpd is None:
@@ -135,12 +131,7 @@ def _subject(
         history[m] = dpd
 
     loans = []
-    for i, item in enumerate(r.list(obj, "loans", path)):
-        p = f"{path}.loans[{i}]"
-        ln = r.obj(item, p)
-        if ln is None:
-            continue
-        r.unknown_keys(ln, _LOAN_KEYS, p)
+    for p, ln in r.objects(obj, "loans", path, _LOAN_KEYS):
         balance = r.amount(ln, "balance", p)
         overdue_amount = r.amount(ln, "overdue_amount", p, required=False)
         start = r.date(ln, "start_date", p, required=False)
@@ -160,12 +151,7 @@ def _subject(
         )
 
     guarantees = []
-    for i, item in enumerate(r.list(obj, "guarantees", path)):
-        p = f"{path}.guarantees[{i}]"
-        g = r.obj(item, p)
-        if g is None:
-            continue
-        r.unknown_keys(g, _GUARANTEE_KEYS, p)
+    for p, g in r.objects(obj, "guarantees", path, _GUARANTEE_KEYS):
         amount_g = r.amount(g, "amount", p)
         balance_g = r.amount(g, "balance", p, required=False)
         maturity = r.date(g, "maturity_date", p, required=False)
@@ -180,12 +166,7 @@ def _subject(
         )
 
     queries = []
-    for i, item in enumerate(r.list(obj, "queries", path)):
-        p = f"{path}.queries[{i}]"
-        q = r.obj(item, p)
-        if q is None:
-            continue
-        r.unknown_keys(q, _QUERY_KEYS, p)
+    for p, q in r.objects(obj, "queries", path, _QUERY_KEYS):
         d = r.date(q, "date", p)
         if d and report_date and d > report_date:
             r.errors.add(None, f"{p}.date", "查询日期晚于报告日期", "query date is after the report date")

@@ -6,6 +6,7 @@ See docs/data-formats.md §judicial.
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -71,16 +72,8 @@ def parse_judicial(data: bytes, *, filename: str) -> ParsedSource:
             errors.add(None, key, "缺少必填字段（没有记录时请给出空数组 []）", "required field is missing (use [] when there are no records)")
 
     lawsuits = []
-    for i, item in enumerate(r.list(top, "lawsuits", "")):
-        p = f"lawsuits[{i}]"
-        o = r.obj(item, p)
-        if o is None:
-            continue
-        r.unknown_keys(o, _LAWSUIT_KEYS, p)
-        filed = r.date(o, "filed_date", p)
-        closed = r.date(o, "closed_date", p, required=False)
-        status = r.choice(o, "status", p, CASE_STATUS)
-        _check_closed(r, p, filed, closed, status)
+    for p, o in r.objects(top, "lawsuits", "", _LAWSUIT_KEYS):
+        filed, closed, status = _case_dates(r, o, p)
         amount = r.amount(o, "amount", p, required=False)
         lawsuits.append(
             {
@@ -97,16 +90,8 @@ def parse_judicial(data: bytes, *, filename: str) -> ParsedSource:
     _unique_case_nos(r, lawsuits, "lawsuits")
 
     enforcements = []
-    for i, item in enumerate(r.list(top, "enforcements", "")):
-        p = f"enforcements[{i}]"
-        o = r.obj(item, p)
-        if o is None:
-            continue
-        r.unknown_keys(o, _ENFORCEMENT_KEYS, p)
-        filed = r.date(o, "filed_date", p)
-        closed = r.date(o, "closed_date", p, required=False)
-        status = r.choice(o, "status", p, CASE_STATUS)
-        _check_closed(r, p, filed, closed, status)
+    for p, o in r.objects(top, "enforcements", "", _ENFORCEMENT_KEYS):
+        filed, closed, status = _case_dates(r, o, p)
         amount = r.amount(o, "amount", p)
         enforcements.append(
             {
@@ -121,12 +106,7 @@ def parse_judicial(data: bytes, *, filename: str) -> ParsedSource:
     _unique_case_nos(r, enforcements, "enforcements")
 
     dishonest = []
-    for i, item in enumerate(r.list(top, "dishonest_debtor", "")):
-        p = f"dishonest_debtor[{i}]"
-        o = r.obj(item, p)
-        if o is None:
-            continue
-        r.unknown_keys(o, _DISHONEST_KEYS, p)
+    for p, o in r.objects(top, "dishonest_debtor", "", _DISHONEST_KEYS):
         published = r.date(o, "published_date", p)
         removed = r.date(o, "removed_date", p, required=False)
         if published and removed and removed < published:
@@ -164,11 +144,16 @@ def parse_judicial(data: bytes, *, filename: str) -> ParsedSource:
     return make_parsed(SourceKind.JUDICIAL, content, summary, errors.warnings)
 
 
-def _check_closed(r: FieldReader, p: str, filed, closed, status) -> None:
+def _case_dates(r: FieldReader, o: dict, p: str) -> tuple[date | None, date | None, str | None]:
+    """``(filed_date, closed_date, status)`` of a lawsuit or enforcement record, checked together."""
+    filed = r.date(o, "filed_date", p)
+    closed = r.date(o, "closed_date", p, required=False)
+    status = r.choice(o, "status", p, CASE_STATUS)
     if filed and closed and closed < filed:
         r.errors.add(None, f"{p}.closed_date", "结案日期早于立案日期", "closed_date is before filed_date")
     if closed and status == "open":
         r.errors.add(None, f"{p}.status", "有结案日期的案件状态不能为未结", "a case with a closed_date cannot be open")
+    return filed, closed, status
 
 
 def _unique_case_nos(r: FieldReader, items: list[dict[str, Any]], path: str) -> None:

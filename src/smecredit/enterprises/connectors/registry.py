@@ -152,11 +152,7 @@ def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
         )
 
     changes = []
-    for i, item in enumerate(r.list(top, "changes", "")):
-        p = f"changes[{i}]"
-        ch = r.obj(item, p)
-        if ch is None:
-            continue
+    for p, ch in r.objects(top, "changes", ""):
         d = r.date(ch, "date", p)
         changes.append(
             {
@@ -168,11 +164,7 @@ def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
         )
 
     abnormal = []
-    for i, item in enumerate(r.list(top, "abnormal_operations", "")):
-        p = f"abnormal_operations[{i}]"
-        ab = r.obj(item, p)
-        if ab is None:
-            continue
+    for p, ab in r.objects(top, "abnormal_operations", ""):
         listed = r.date(ab, "listed_date", p)
         removed = r.date(ab, "removed_date", p, required=False)
         if listed and removed and removed < listed:
@@ -188,11 +180,7 @@ def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
         )
 
     penalties = []
-    for i, item in enumerate(r.list(top, "administrative_penalties", "")):
-        p = f"administrative_penalties[{i}]"
-        pe = r.obj(item, p)
-        if pe is None:
-            continue
+    for p, pe in r.objects(top, "administrative_penalties", ""):
         d = r.date(pe, "date", p)
         amount = r.amount(pe, "amount", p, required=False)
         penalties.append(

@@ -16,7 +16,6 @@ same importer, so sandbox data is always valid by construction.
 
 from __future__ import annotations
 
-import calendar
 import csv
 import hashlib
 import io
@@ -30,6 +29,7 @@ from typing import Any, Callable
 from smecredit.kernel.errors import DomainError
 
 from .base import (
+    CENT,
     Bilingual,
     ParsedSource,
     SourceKind,
@@ -65,7 +65,6 @@ _COURTS = ("人民法院",)
 _QUERY_REASONS = ("贷款审批", "贷后管理", "担保资格审查", "融资审批")
 
 _YUAN = Decimal(1)
-_CENT = Decimal("0.01")
 
 
 def _h(*parts: Any) -> bytes:
@@ -76,20 +75,13 @@ def _rng(*parts: Any) -> random.Random:
     return random.Random(int.from_bytes(_h(*parts)[:16], "big"))
 
 
-def _add_months(d: date, n: int) -> date:
-    idx = month_index(d) + n
-    y, m = divmod(idx, 12)
-    m += 1
-    return date(y, m, min(d.day, calendar.monthrange(y, m)[1]))
-
-
 def _yuan(n: int | Decimal) -> Decimal:
-    return Decimal(n).quantize(_CENT, rounding=ROUND_HALF_UP)
+    return Decimal(n).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _pct(value: Decimal | int, pct: int) -> Decimal:
     """value × pct / 100, to the cent."""
-    return (Decimal(value) * pct / 100).quantize(_CENT, rounding=ROUND_HALF_UP)
+    return (Decimal(value) * pct / 100).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)

@@ -114,13 +114,7 @@ def _from_json(data: bytes, errors: ErrorCollector):
     grade = r.choice(top, "credit_grade", "", GRADE_OPTIONS, required=False)
     year = r.integer(top, "evaluation_year", "", required=False, minimum=2000, maximum=2999)
     periods: list[_Row] = []
-    items = r.list(top, "periods", "", required=True)
-    for i, item in enumerate(items):
-        p = f"periods[{i}]"
-        obj = r.obj(item, p)
-        if obj is None:
-            continue
-        r.unknown_keys(obj, ("period", "tax_paid", "revenue_declared"), p)
+    for p, obj in r.objects(top, "periods", "", ("period", "tax_paid", "revenue_declared"), required=True):
         per = _period_json(r, obj, p)
         tax_paid = r.amount(obj, "tax_paid", p)
         revenue = r.amount(obj, "revenue_declared", p)
@@ -221,7 +215,7 @@ def _from_csv(data: bytes, errors: ErrorCollector):
                 )
         y = cell(cells, "evaluation_year")
         if y:
-            if not (y.isdigit() and 2000 <= int(y) <= 2999):
+            if not (y.isdecimal() and len(y) <= 9 and 2000 <= int(y) <= 2999):
                 errors.add(line, "evaluation_year", f"评价年度无效：{y}", f"invalid evaluation year: {y}")
             elif year is None:
                 year, year_line = int(y), line
