@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from smecredit.enterprises.connectors.base import ImportRejected
+from smecredit.enterprises.connectors.base import ImportRejected, parse_amount
 from smecredit.enterprises.connectors.financials import REQUIRED_ITEMS, parse_financials
 
 DATA = Path(__file__).parent / "data"
@@ -108,6 +109,26 @@ def _workbook(per_statement: bool) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+
+
+def test_amounts_in_ten_thousand_yuan_are_scaled_before_rounding():
+    """123.4567 万元 is 1,234,567.00 yuan: scaling happens on the exact value, rounding once."""
+    example = (Path(__file__).resolve().parents[2] / "docs/examples/data/financials.csv").read_text(encoding="utf-8")
+    # An odd revenue, so rounding before scaling would show (1234.56789 万元 → 12,345,678.90 元).
+    example = "\n".join(
+        ",".join([*line.split(",")[:4], "12345678.90"]) if line.startswith("利润表,revenue,") else line
+        for line in example.strip().splitlines()
+    )
+    header, *rows = example.splitlines()
+    scaled = [header]
+    for row in rows:
+        *head, amount = row.split(",")
+        scaled.append(",".join([*head, str(Decimal(amount) / 10000)]))  # e.g. 1830000.00 → 183.0000
+    in_yuan = parse_financials((example + "\n").encode(), filename="f.csv")
+    in_wan = parse_financials(("\n".join(scaled) + "\n").encode(), filename="f.csv", amount_unit="ten_thousand")
+    assert in_wan.content == in_yuan.content
+    odd = parse_amount("123.4567", scale=Decimal(10000))
+    assert odd == Decimal("1234567.00")
 
 
 @pytest.mark.parametrize("per_statement", [True, False])

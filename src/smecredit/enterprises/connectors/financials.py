@@ -42,7 +42,6 @@ from .base import (
     detect_format,
     iter_xlsx_rows,
     make_parsed,
-    money,
     money_str,
     normalise_header,
     parse_amount,
@@ -336,7 +335,7 @@ def _read_table(
         raw_amount = cell(cells, "amount")
         amount: Decimal | None = None
         try:
-            amount = money(parse_amount(raw_amount if raw_amount != "" else None) * factor)
+            amount = parse_amount(raw_amount if raw_amount != "" else None, scale=factor)
         except ValueError:
             ok = False
             errors.add(
