@@ -133,3 +133,22 @@ def test_bank_mappings_crud(db, make_user):
     assert "示例银行" in names and any(o.builtin for o in service.mapping_options(db))
     service.delete_bank_mapping(db, user=officer, mapping_id=row.id)
     assert service.list_bank_mappings(db) == []
+
+
+def test_a_non_member_is_refused_before_their_input_is_judged(db, make_user):
+    """Ownership comes first: another applicant gets 403, not a validation message about the data."""
+    owner = make_user(Role.APPLICANT, "owner1")
+    stranger = make_user(Role.APPLICANT, "stranger1")
+    enterprise = _register(db, owner)
+    bad_person = schemas.PersonIn(role="guarantor", name="张三", id_number="110101199003078888")  # bad check digit
+    bad_partner = schemas.CounterpartyIn(relation="customer", name="某公司", uscc="91350100M000100Y4Z")
+    for attempt in (
+        lambda: service.add_person(db, user=stranger, enterprise_id=enterprise.id, data=bad_person),
+        lambda: service.add_counterparty(db, user=stranger, enterprise_id=enterprise.id, data=bad_partner),
+    ):
+        with pytest.raises(DomainError) as caught:
+            attempt()
+        assert caught.value.status == 403
+    with pytest.raises(DomainError) as caught:  # the owner is told what is wrong
+        service.add_person(db, user=owner, enterprise_id=enterprise.id, data=bad_person)
+    assert caught.value.status == 422 and caught.value.field.endswith("id_number")

@@ -469,9 +469,9 @@ def _check_roles_and_shares(db: Session, enterprise: Enterprise, data: schemas.P
 
 
 def add_person(db: Session, *, user: User, enterprise_id: int, data: schemas.PersonIn) -> EnterprisePerson:
-    _check_person(data)
     with unit_of_work(db):
         enterprise = _editable(db, enterprise_id, user)
+        _check_person(data)
         _check_roles_and_shares(db, enterprise, data, None)
         person = _new_person(enterprise.id, data, utcnow())
         enterprise.persons.append(person)
@@ -491,9 +491,9 @@ def person_of(db: Session, enterprise: Enterprise, person_id: int) -> Enterprise
 
 
 def update_person(db: Session, *, user: User, enterprise_id: int, person_id: int, data: schemas.PersonIn) -> EnterprisePerson:
-    _check_person(data)
     with unit_of_work(db):
         enterprise = _editable(db, enterprise_id, user)
+        _check_person(data)
         person = person_of(db, enterprise, person_id)
         _check_roles_and_shares(db, enterprise, data, person.id)
         fresh = _new_person(enterprise.id, data, utcnow())
@@ -576,9 +576,9 @@ def _check_counterparty(data: schemas.CounterpartyIn) -> str | None:
 
 
 def add_counterparty(db: Session, *, user: User, enterprise_id: int, data: schemas.CounterpartyIn) -> Counterparty:
-    code = _check_counterparty(data)
     with unit_of_work(db):
         enterprise = _editable(db, enterprise_id, user)
+        code = _check_counterparty(data)
         now = utcnow()
         row = Counterparty(enterprise_id=enterprise.id, relation=data.relation, name=data.name.strip(), uscc=code,
                            annual_amount=_money(data.annual_amount, "annual_amount"),
@@ -604,9 +604,9 @@ def counterparty_of(db: Session, enterprise: Enterprise, counterparty_id: int) -
 
 def update_counterparty(db: Session, *, user: User, enterprise_id: int, counterparty_id: int,
                         data: schemas.CounterpartyIn) -> Counterparty:
-    code = _check_counterparty(data)
     with unit_of_work(db):
         enterprise = _editable(db, enterprise_id, user)
+        code = _check_counterparty(data)
         row = counterparty_of(db, enterprise, counterparty_id)
         row.relation, row.name, row.uscc = data.relation, data.name.strip(), code
         row.annual_amount = _money(data.annual_amount, "annual_amount")
