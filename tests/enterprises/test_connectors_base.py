@@ -1,6 +1,7 @@
 """Shared connector vocabulary: kinds, errors, canonical JSON, money, periods, decoding, purity."""
 
 from __future__ import annotations
+from smecredit.kernel.errors import Invalid
 
 import json
 import subprocess
@@ -13,8 +14,9 @@ import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from smecredit.kernel.text import Text
 from smecredit.enterprises.connectors.base import (
-    Bilingual,
+
     DataProvider,
     ErrorCollector,
     ImportRejected,
@@ -45,7 +47,7 @@ def test_import_rejected_is_a_422_domain_error_listing_every_error():
     errs = [LineError(3, "amount", "金额无效", "invalid amount"), LineError(None, "uscc", "缺少", "missing")]
     exc = ImportRejected(errs, kind=SourceKind.TAX, filename="t.csv")
     assert isinstance(exc, DomainError)
-    assert exc.code == "import_rejected" and exc.status == 422
+    assert exc.code == "import_rejected" and isinstance(exc, Invalid)
     assert exc.details["errors"] == [e.as_dict() for e in errs]
     assert exc.details["errors"][0] == {"line": 3, "field": "amount", "reason_zh": "金额无效", "reason_en": "invalid amount"}
     assert exc.details["kind"] == "tax" and exc.details["filename"] == "t.csv"
@@ -70,7 +72,7 @@ def test_error_collector_sorts_by_line_and_caps_the_list():
 
 def test_parsed_source_hash_is_sha256_of_rfc8785():
     content = {"b": "1.00", "a": [1, "中文", None, True], "schema": "x/1"}
-    ps = make_parsed(SourceKind.TAX, content, Bilingual("摘要", "summary"), [LineError(4, None, "重复", "dup")])
+    ps = make_parsed(SourceKind.TAX, content, Text("摘要", "summary"), [LineError(4, None, "重复", "dup")])
     import hashlib
 
     assert ps.content_sha256 == hashlib.sha256(rfc8785.dumps(content)).hexdigest()

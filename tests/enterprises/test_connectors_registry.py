@@ -1,6 +1,7 @@
 """工商登记 JSON importer."""
 
 from __future__ import annotations
+from smecredit.kernel.errors import Invalid
 
 import json
 from pathlib import Path
@@ -51,7 +52,7 @@ def test_bad_values_are_all_reported():
     assert errs[3][2] == "invalid date (expected YYYY-MM-DD): 2018/06/20"
     assert errs[4][2] == "value 120 out of range 0–100"
     assert errs[5][2] == "shareholder percentages add up to 110% (valid percentages only), more than 100%"
-    assert exc.value.status == 422 and exc.value.details["kind"] == "registry"
+    assert isinstance(exc.value, Invalid) and exc.value.details["kind"] == "registry"
 
 
 def test_shares_over_100_percent_in_total():

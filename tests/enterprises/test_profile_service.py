@@ -2,6 +2,7 @@
 feature names its source; credit bureau needs the authorisation; history is kept."""
 
 from __future__ import annotations
+from smecredit.kernel.errors import Forbidden
 
 import json
 from datetime import timedelta
@@ -112,7 +113,7 @@ def test_staff_may_view_but_not_pull(db, owned, make_user):
     assert service.get_enterprise(db, enterprise_id=enterprise.id, user=reviewer).id == enterprise.id
     with pytest.raises(DomainError) as caught:
         service.pull(db, user=reviewer, enterprise_id=enterprise.id, kind="registry")
-    assert caught.value.status == 403
+    assert isinstance(caught.value, Forbidden)
 
 
 def test_demo_seed_links_the_demo_applicant_and_is_idempotent(db, make_user):

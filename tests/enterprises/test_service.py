@@ -1,6 +1,7 @@
 """Registration rules, ownership, counterparties and bank mappings at the service layer."""
 
 from __future__ import annotations
+from smecredit.kernel.errors import Conflict, Forbidden, Invalid
 
 from decimal import Decimal
 
@@ -55,7 +56,7 @@ def test_invalid_code_is_refused_with_the_reason(db, make_user, bad, reason):
     applicant = make_user(Role.APPLICANT, "owner-c")
     with pytest.raises(DomainError) as caught:
         _register(db, applicant, uscc=bad)
-    assert caught.value.field == "uscc" and caught.value.status == 422
+    assert caught.value.field == "uscc" and isinstance(caught.value, Invalid)
     assert caught.value.details["reason"] == reason
 
 
@@ -64,7 +65,7 @@ def test_duplicate_code_is_a_conflict(db, make_user):
     _register(db, applicant)
     with pytest.raises(DomainError) as caught:
         _register(db, applicant, name="另一家")
-    assert caught.value.status == 409 and caught.value.field == "uscc"
+    assert isinstance(caught.value, Conflict) and caught.value.field == "uscc"
 
 
 def test_invalid_resident_id_is_refused_with_the_reason(db, make_user):
@@ -104,7 +105,7 @@ def test_persons_shares_and_counterparties(db, make_user):
     with pytest.raises(DomainError) as caught:
         service.add_person(db, user=officer, enterprise_id=enterprise.id, data=schemas.PersonIn(
             role="legal_rep", name="王五", id_number=ID_LI))
-    assert caught.value.status == 409
+    assert isinstance(caught.value, Conflict)
     row = service.add_counterparty(db, user=officer, enterprise_id=enterprise.id, data=schemas.CounterpartyIn(
         relation="customer", name="核心制造有限公司", uscc=code(7), annual_amount=Decimal("2000000"),
         is_core_enterprise=True))
@@ -125,10 +126,10 @@ def test_bank_mappings_crud(db, make_user):
     assert row.id and "记账日期" in row.mapping
     with pytest.raises(DomainError) as caught:
         service.save_bank_mapping(db, user=officer, data=body)
-    assert caught.value.status == 409
+    assert isinstance(caught.value, Conflict)
     with pytest.raises(DomainError) as caught:
         service.save_bank_mapping(db, user=officer, data=schemas.BankMappingIn(bank_name="坏银行", mapping={"date_column": "x"}))
-    assert caught.value.code == "invalid_column_mapping" and caught.value.status == 422
+    assert caught.value.code == "invalid_column_mapping" and isinstance(caught.value, Invalid)
     names = [o.bank_name for o in service.mapping_options(db)]
     assert "示例银行" in names and any(o.builtin for o in service.mapping_options(db))
     service.delete_bank_mapping(db, user=officer, mapping_id=row.id)
@@ -148,7 +149,7 @@ def test_a_non_member_is_refused_before_their_input_is_judged(db, make_user):
     ):
         with pytest.raises(DomainError) as caught:
             attempt()
-        assert caught.value.status == 403
+        assert isinstance(caught.value, Forbidden)
     with pytest.raises(DomainError) as caught:  # the owner is told what is wrong
         service.add_person(db, user=owner, enterprise_id=enterprise.id, data=bad_person)
-    assert caught.value.status == 422 and caught.value.field.endswith("id_number")
+    assert isinstance(caught.value, Invalid) and caught.value.field.endswith("id_number")

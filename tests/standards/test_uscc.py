@@ -1,6 +1,7 @@
 """GB 32100-2015 统一社会信用代码 and the embedded GB 11714-1997 organisation code."""
 
 from __future__ import annotations
+from smecredit.kernel.errors import Invalid
 
 import pytest
 from hypothesis import given
@@ -176,7 +177,7 @@ def test_require_valid_uscc():
     with pytest.raises(DomainError) as info:
         require_valid_uscc("91350100M000100Y4Z")
     err = info.value
-    assert err.code == "invalid_uscc" and err.field == "uscc" and err.status == 400
+    assert err.code == "invalid_uscc" and err.field == "uscc" and isinstance(err, Invalid)
     assert "校验码" in err.message_zh and "check character" in err.message_en
     assert err.details["reason"] == "check_character"
 

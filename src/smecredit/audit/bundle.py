@@ -32,7 +32,8 @@ from smecredit.audit.checkpoints import (
 )
 from smecredit.audit.verify import Problem, VerificationReport, checkpoint_dicts, iter_events, verify_log
 from smecredit.kernel.clock import utcnow
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 
 BUNDLE_FORMAT = "smecredit-audit-bundle/1"
 
@@ -51,11 +52,9 @@ def export_bundle(db: Session, path: str | Path) -> ExportSummary:
     """Write the bundle to ``path`` (atomically: a temporary file renamed when complete)."""
     target = Path(path)
     if target.is_dir():
-        raise DomainError("bundle_path_is_dir", f"{target} 是目录，请给出文件名",
-                          f"{target} is a directory; give a file name", "out")
+        raise Invalid("bundle_path_is_dir", Text(f"{target} 是目录，请给出文件名", f"{target} is a directory; give a file name"), "out")
     if not target.parent.exists():
-        raise DomainError("bundle_dir_missing", f"目录不存在: {target.parent}",
-                          f"No such directory: {target.parent}", "out")
+        raise Invalid("bundle_dir_missing", Text(f"目录不存在: {target.parent}", f"No such directory: {target.parent}"), "out")
     key = load_or_create_signing_key()
     kid = key_id(key)
     covering = ensure_covering_checkpoint(db)

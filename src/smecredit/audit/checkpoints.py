@@ -32,7 +32,8 @@ from smecredit.audit.log import Actor, current_root, lock_head, record
 from smecredit.audit.models import AuditCheckpoint
 from smecredit.kernel.clock import as_utc, utcnow
 from smecredit.kernel.db import unit_of_work
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 from smecredit.kernel.settings import get_settings
 
 LOG_ID = "smecredit-audit/1"
@@ -90,17 +91,9 @@ def load_or_create_signing_key() -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except (ValueError, TypeError) as exc:
-        raise DomainError(
-            "audit_key_unreadable",
-            f"审计签名密钥文件无法读取: {path}",
-            f"The audit signing key file cannot be read: {path}",
-        ) from exc
+        raise Invalid("audit_key_unreadable", Text(f"审计签名密钥文件无法读取: {path}", f"The audit signing key file cannot be read: {path}")) from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise DomainError(
-            "audit_key_wrong_type",
-            f"审计签名密钥不是 Ed25519 密钥: {path}",
-            f"The audit signing key is not an Ed25519 key: {path}",
-        )
+        raise Invalid("audit_key_wrong_type", Text(f"审计签名密钥不是 Ed25519 密钥: {path}", f"The audit signing key is not an Ed25519 key: {path}"))
     _loaded_keys[path] = (identity, key)
     return key
 

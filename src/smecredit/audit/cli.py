@@ -17,7 +17,8 @@ from rich.markup import escape
 app = typer.Typer(help="审计日志 / tamper-evident audit log", no_args_is_help=True)
 
 from smecredit.cli import cli_actor, console, err_console, reports_domain_errors  # noqa: E402
-from smecredit.kernel.errors import DomainError  # noqa: E402
+from smecredit.kernel.errors import Invalid  # noqa: E402
+from smecredit.kernel.text import Text  # noqa: E402
 
 
 def _print_report(report, source: str) -> None:
@@ -72,22 +73,20 @@ def verify(
         from smecredit.audit.bundle import verify_bundle
 
         if not bundle.is_file():
-            raise DomainError("bundle_not_found", f"找不到导出包文件: {bundle}", f"No such bundle file: {bundle}", "bundle")
+            raise Invalid("bundle_not_found", Text(f"找不到导出包文件: {bundle}", f"No such bundle file: {bundle}"), "bundle")
         pinned = None
         if public_key_file is not None:
             try:
                 pinned = public_key_file.read_text(encoding="ascii")
             except (OSError, UnicodeError):
-                raise DomainError("public_key_unreadable", f"无法读取公钥文件: {public_key_file}",
-                                  f"Cannot read the public key file: {public_key_file}", "public-key") from None
+                raise Invalid("public_key_unreadable", Text(f"无法读取公钥文件: {public_key_file}", f"Cannot read the public key file: {public_key_file}"), "public-key") from None
         context, callback = _progress(None)
         with context:
             report = verify_bundle(bundle, public_key_pem=pinned, progress=callback)
         source = str(bundle)
     else:
         if public_key_file is not None:
-            raise DomainError("public_key_needs_bundle", "--public-key 只与 --bundle 一起使用",
-                              "--public-key is used with --bundle only", "public-key")
+            raise Invalid("public_key_needs_bundle", Text("--public-key 只与 --bundle 一起使用", "--public-key is used with --bundle only"), "public-key")
         from smecredit.audit.verify import stored_event_count, verify_database
         from smecredit.kernel.db import new_session
 
@@ -159,6 +158,6 @@ def public_key(out: Annotated[Path | None, typer.Option("--out", "-o", help="写
         typer.echo(pem, nl=False)
         return
     if out.is_dir() or not out.parent.exists():
-        raise DomainError("bad_path", f"无法写入: {out}", f"Cannot write to: {out}", "out")
+        raise Invalid("bad_path", Text(f"无法写入: {out}", f"Cannot write to: {out}"), "out")
     out.write_text(pem, encoding="ascii")
     console.print(f"公钥已写入 / public key written to {escape(str(out))} (key id {key_id(key)})", soft_wrap=True)

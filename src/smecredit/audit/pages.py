@@ -26,7 +26,8 @@ from smecredit.audit.service import (
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import DomainError, Invalid
+from smecredit.kernel.text import Text
 from smecredit.web.deps import Allow, get_db
 from smecredit.web.i18n import pick, request_lang
 from smecredit.web.params import EventSeq
@@ -55,7 +56,7 @@ def _parse_day(value: str, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise DomainError("invalid_date", "日期格式须为 YYYY-MM-DD", "Dates must be YYYY-MM-DD", field) from None
+        raise Invalid("invalid_date", Text("日期格式须为 YYYY-MM-DD", "Dates must be YYYY-MM-DD"), field) from None
 
 
 def _page_number(value: str) -> int:
@@ -88,7 +89,7 @@ def audit_log(
         day_from = _parse_day(date_from, "date_from")
         day_to = _parse_day(date_to, "date_to")
         if day_from and day_to and day_to < day_from:
-            raise DomainError("invalid_range", "结束日期早于开始日期", "The end date is before the start date", "date_to")
+            raise Invalid("invalid_range", Text("结束日期早于开始日期", "The end date is before the start date"), "date_to")
         result = search_events(
             db, actor=actor, entity_type=entity_type, entity_id=entity_id, action=action,
             since=local_day_start(day_from) if day_from else None,
@@ -96,7 +97,7 @@ def audit_log(
             page=_page_number(page), page_size=PAGE_SIZE,
         )
     except DomainError as error:
-        message, error_field = error.message(lang), error.field
+        message, error_field = error.text(lang), error.field
     active = {k: v.strip() for k, v in filters.items() if v.strip()}
 
     def page_url(number: int) -> str:
@@ -123,7 +124,7 @@ def audit_event(request: Request, seq: EventSeq, user: User = Depends(auditors),
     try:
         proof = prove(db, seq)
     except DomainError as error:
-        proof_message = error.message(lang)
+        proof_message = error.text(lang)
 
     return render(request, "audit/event_detail.html", {
         "event": event,

@@ -26,7 +26,8 @@ from smecredit.audit.checkpoints import (
 from smecredit.audit.models import AuditEvent
 from smecredit.audit.service import get_event
 from smecredit.audit.verify import event_dict
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Conflict
+from smecredit.kernel.text import Text
 
 
 def _path_ranges(index: int, size: int) -> list[tuple[int, int]]:
@@ -82,16 +83,14 @@ def _stored_leaves(db: Session, size: int) -> Iterable[bytes]:
     expected = 1
     for seq, leaf_hex in db.execute(query):
         if seq != expected:
-            raise DomainError("audit_log_damaged", f"审计日志缺少事件 #{expected}，请运行 smecredit audit verify",
-                              f"The audit log lacks event #{expected}; run smecredit audit verify", status=409)
+            raise Conflict("audit_log_damaged", Text(f"审计日志缺少事件 #{expected}，请运行 smecredit audit verify", f"The audit log lacks event #{expected}; run smecredit audit verify"))
         expected += 1
         try:
             leaf = bytes.fromhex(leaf_hex)
         except ValueError:
             leaf = b""
         if len(leaf) != merkle.HASH_SIZE:
-            raise DomainError("audit_log_damaged", f"事件 #{seq} 的叶哈希已损坏，请运行 smecredit audit verify",
-                              f"The leaf hash of event #{seq} is damaged; run smecredit audit verify", status=409)
+            raise Conflict("audit_log_damaged", Text(f"事件 #{seq} 的叶哈希已损坏，请运行 smecredit audit verify", f"The leaf hash of event #{seq} is damaged; run smecredit audit verify"))
         yield leaf
 
 
@@ -114,21 +113,14 @@ def prove(db: Session, seq: int) -> dict:
     checkpoint = latest_checkpoint(db)
     if checkpoint is None or checkpoint.tree_size < seq:
         covered = checkpoint.tree_size if checkpoint else 0
-        raise DomainError(
-            "not_checkpointed",
-            f"事件 #{seq} 晚于最新检查点（覆盖至 #{covered}），请先运行 smecredit audit checkpoint",
-            f"Event #{seq} is newer than the latest checkpoint (which covers up to #{covered}); "
-            "run `smecredit audit checkpoint` first",
-            "seq",
-            409,
-        )
+        raise Conflict("not_checkpointed", Text(f"事件 #{seq} 晚于最新检查点（覆盖至 #{covered}），请先运行 smecredit audit checkpoint", f"Event #{seq} is newer than the latest checkpoint (which covers up to #{covered}); "
+            "run `smecredit audit checkpoint` first"), "seq")
     leaf = event_leaf_hash(event)
     try:
         path, stored_leaf = streaming_inclusion_proof(_stored_leaves(db, checkpoint.tree_size), seq - 1,
                                                       checkpoint.tree_size)
     except ValueError:
-        raise DomainError("audit_log_damaged", "审计日志不完整，请运行 smecredit audit verify",
-                          "The audit log is incomplete; run smecredit audit verify", status=409) from None
+        raise Conflict("audit_log_damaged", Text("审计日志不完整，请运行 smecredit audit verify", "The audit log is incomplete; run smecredit audit verify")) from None
     try:
         root = bytes.fromhex(checkpoint.root_hash)
     except ValueError:

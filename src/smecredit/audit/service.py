@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smecredit.audit.models import AuditEvent, AuditHead
-from smecredit.kernel.errors import DomainError, NotFound
+from smecredit.kernel.errors import Invalid, not_found
+from smecredit.kernel.text import Text
 from smecredit.kernel.settings import get_settings
 
 MAX_PAGE_SIZE = 200
@@ -81,10 +82,9 @@ def search_events(
     matches a prefix (``loan.*``). ``since`` is inclusive, ``until`` exclusive; naive times are
     local (Asia/Shanghai by default)."""
     if page < 1:
-        raise DomainError("invalid_page", "页码须从 1 开始", "Page numbers start at 1", "page")
+        raise Invalid("invalid_page", Text("页码须从 1 开始", "Page numbers start at 1"), "page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise DomainError("invalid_page_size", f"每页条数须在 1–{MAX_PAGE_SIZE} 之间",
-                          f"Page size must be 1–{MAX_PAGE_SIZE}", "page_size")
+        raise Invalid("invalid_page_size", Text(f"每页条数须在 1–{MAX_PAGE_SIZE} 之间", f"Page size must be 1–{MAX_PAGE_SIZE}"), "page_size")
     conditions = []
     for column, value in ((AuditEvent.actor, _clean(actor)), (AuditEvent.action, _clean(action))):
         if value is None:
@@ -122,7 +122,7 @@ def search_events(
 def get_event(db: Session, seq: int) -> AuditEvent:
     event = db.get(AuditEvent, seq, populate_existing=True)
     if event is None:
-        raise NotFound(f"审计事件 #{seq} ", f"Audit event #{seq}", "seq")
+        raise not_found(Text(f"审计事件 #{seq} ", f"Audit event #{seq}"), "seq")
     return event
 
 

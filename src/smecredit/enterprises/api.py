@@ -14,7 +14,8 @@ from smecredit.enterprises import schemas, service
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
-from smecredit.kernel.errors import NotFound
+from smecredit.kernel.errors import not_found
+from smecredit.kernel.text import Text
 from smecredit.web.deps import ANY_ROLE, Allow, get_db
 from smecredit.web.params import EntityId
 
@@ -204,7 +205,7 @@ def latest_profile(enterprise_id: EntityId, user: User = Depends(VIEW), db: Sess
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = profiles.latest_profile(db, enterprise_id=enterprise.id)
     if row is None:
-        raise NotFound("信用画像", "Credit profile")
+        raise not_found(Text("信用画像", "Credit profile"))
     return profiles.profile_out(db, row)
 
 

@@ -23,11 +23,13 @@ from smecredit.enterprises.models import Enterprise
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import DomainError, Forbidden, Invalid, NotFound
+from smecredit.kernel.text import Text
 from smecredit.standards import sme_size
 from smecredit.web import menu
 from smecredit.web.deps import ANY_ROLE, ANY_STAFF, Allow, get_db
 from smecredit.web.i18n import pick, request_lang
+from smecredit.web.errors import status_of
 from smecredit.web.security import csrf_protect
 from smecredit.web.params import EntityId
 from smecredit.web.templating import add_template_dir, register_notices, render
@@ -62,7 +64,7 @@ REQUIRED_LABELS = {
 def _form_error(error: ValidationError) -> DomainError:
     first = error.errors()[0]
     field = ".".join(str(p) for p in first.get("loc", ()))
-    return DomainError("validation_error", f"输入有误：{field}", f"Invalid input: {field} — {first.get('msg')}", field, 422)
+    return Invalid("validation_error", Text(f"输入有误：{field}", f"Invalid input: {field} — {first.get('msg')}"), field)
 
 
 def _build(model: type[BaseModel], values: dict[str, Any]) -> Any:
@@ -90,7 +92,7 @@ def _party(form, prefix: str) -> dict[str, Any] | None:
 
 def _error_ctx(request: Request, error: DomainError) -> dict[str, Any]:
     errors = error.details.get("errors") if isinstance(error.details, dict) else None
-    return {"message": error.message(request_lang(request)), "error_field": error.field, "error_code": error.code,
+    return {"message": error.text(request_lang(request)), "error_field": error.field, "error_code": error.code,
             "line_errors": errors if isinstance(errors, list) else None}
 
 
@@ -146,12 +148,12 @@ async def register(request: Request, user: User = Depends(EDIT), db: Session = D
     try:
         for key, (zh, en) in REQUIRED_LABELS.items():
             if not values.get(key):
-                raise DomainError("required", f"请填写{zh}", f"{en} is required", key, 422)
+                raise Invalid("required", Text(f"请填写{zh}", f"{en} is required"), key)
         data = _build(schemas.EnterpriseCreate, values)
         enterprise = service.register_enterprise(db, user=user, data=data)
     except DomainError as error:
         return render(request, "enterprises/form.html", {**_form_ctx(user, flat), **_error_ctx(request, error)},
-                      status_code=error.status)
+                      status_code=status_of(error))
     return RedirectResponse(f"/enterprises/{enterprise.id}?notice=registered", status_code=303)
 
 
@@ -207,11 +209,11 @@ def _detail(request: Request, db: Session, user: User, enterprise_id: EntityId, 
 
 
 def _failed(request: Request, db: Session, user: User, enterprise_id: EntityId, error: DomainError, section: str):
-    if error.status in (403, 404):
+    if isinstance(error, (Forbidden, NotFound)):
         raise error
     db.rollback()
     extra = {**_error_ctx(request, error), "error_section": section}
-    return _detail(request, db, user, enterprise_id, extra=extra, status_code=error.status)
+    return _detail(request, db, user, enterprise_id, extra=extra, status_code=status_of(error))
 
 
 def _back(enterprise_id: EntityId, notice: str, anchor: str = "") -> RedirectResponse:
@@ -258,17 +260,17 @@ async def authorise(request: Request, enterprise_id: EntityId, user: User = Depe
     form = await request.form()
     try:
         if form.get("agree") != "on":
-            raise DomainError("not_agreed", "请勾选“我已阅读并同意”", "Tick 'I have read and agree'", "agree", 422)
+            raise Invalid("not_agreed", Text("请勾选“我已阅读并同意”", "Tick 'I have read and agree'"), "agree")
         service.authorise_queries(db, user=user, enterprise_id=enterprise_id,
                                   text_version=str(form.get("text_version", "")),
                                   text_sha256=str(form.get("text_sha256", "")), lang=request_lang(request))
     except DomainError as error:
-        if error.status in (403, 404):
+        if isinstance(error, (Forbidden, NotFound)):
             raise
         enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
         return render(request, "enterprises/authorise.html",
                       {"e": enterprise, "text": service.authorisation_text(), "history": [],
-                       **_error_ctx(request, error)}, status_code=error.status)
+                       **_error_ctx(request, error)}, status_code=status_of(error))
     return _back(enterprise_id, "authorised", "#data")
 
 
@@ -295,7 +297,7 @@ def _person_page(request: Request, db: Session, user: User, enterprise_id: Entit
     ctx = {"e": enterprise, "person": person, "masked": service.masked_person(person), "role_labels": service.ROLE_LABELS}
     if error is not None:
         ctx.update(_error_ctx(request, error))
-    return render(request, "enterprises/person_form.html", ctx, status_code=error.status if error else 200)
+    return render(request, "enterprises/person_form.html", ctx, status_code=status_of(error) if error else 200)
 
 
 @router.get("/enterprises/{enterprise_id}/persons/{person_id}/edit")
@@ -319,7 +321,7 @@ async def update_person(request: Request, enterprise_id: EntityId, person_id: En
         service.update_person(db, user=user, enterprise_id=enterprise_id, person_id=person_id,
                               data=_build(schemas.PersonIn, values))
     except DomainError as error:
-        if error.status in (403, 404):
+        if isinstance(error, (Forbidden, NotFound)):
             raise
         db.rollback()
         return _person_page(request, db, user, enterprise_id, person_id, error)
@@ -397,7 +399,7 @@ def pull_all(request: Request, enterprise_id: EntityId, user: User = Depends(EDI
         first = outcome.skipped[0]
         return _detail(request, db, user, enterprise_id, extra={
             "notice": pick(request_lang(request), *NOTICES["pulled"]),
-            "message": first.message(request_lang(request)), "error_section": "data"})
+            "message": first.text(request_lang(request)), "error_section": "data"})
     return _back(enterprise_id, "pulled", "#data")
 
 
@@ -415,7 +417,7 @@ async def upload(request: Request, enterprise_id: EntityId, kind: str, user: Use
         service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
         file = form.get("file")
         if not isinstance(file, UploadFile) or not file.filename:
-            raise DomainError("file_required", "请选择要上传的文件", "Choose a file to upload", "file", 422)
+            raise Invalid("file_required", Text("请选择要上传的文件", "Choose a file to upload"), "file")
         data = await file.read(service.MAX_UPLOAD_BYTES + 1)
         if len(data) > service.MAX_UPLOAD_BYTES:
             raise service.too_large_error()
@@ -488,7 +490,7 @@ def _mapping_page(request: Request, db: Session, *, editing=None, form: dict | N
     ctx = {"options": service.mapping_options(db), "editing": editing, "form": form or {}}
     if error is not None:
         ctx.update(_error_ctx(request, error))
-    return render(request, "enterprises/bank_mappings.html", ctx, status_code=error.status if error else 200)
+    return render(request, "enterprises/bank_mappings.html", ctx, status_code=status_of(error) if error else 200)
 
 
 @router.get("/bank-mappings")
@@ -504,10 +506,9 @@ def _mapping_input(form) -> schemas.BankMappingIn:
     try:
         mapping = json.loads(raw) if raw else {}
     except json.JSONDecodeError as exc:
-        raise DomainError("invalid_json", f"映射须为 JSON：{exc.msg}（第 {exc.lineno} 行）",
-                          f"The mapping must be JSON: {exc.msg} (line {exc.lineno})", "mapping", 422) from None
+        raise Invalid("invalid_json", Text(f"映射须为 JSON：{exc.msg}（第 {exc.lineno} 行）", f"The mapping must be JSON: {exc.msg} (line {exc.lineno})"), "mapping") from None
     if not isinstance(mapping, dict):
-        raise DomainError("invalid_json", "映射须为 JSON 对象", "The mapping must be a JSON object", "mapping", 422)
+        raise Invalid("invalid_json", Text("映射须为 JSON 对象", "The mapping must be a JSON object"), "mapping")
     return _build(schemas.BankMappingIn, {"bank_name": bank, "mapping": mapping})
 
 

@@ -20,7 +20,8 @@ from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise
 from smecredit.enterprises.profile_rules import EnterpriseFacts, Feature, SourceRef, compute_features
 from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.db import unit_of_work
-from smecredit.kernel.errors import NotFound
+from smecredit.kernel.errors import not_found
+from smecredit.kernel.text import Text
 from smecredit.kernel.money import format_yuan, to_money
 from smecredit.standards.resident_id import validate_resident_id
 
@@ -78,7 +79,7 @@ def compute_profile(db: Session, *, enterprise_id: int, actor: Actor, as_of: dat
     with unit_of_work(db):
         enterprise = db.get(Enterprise, enterprise_id)
         if enterprise is None:
-            raise NotFound("企业", "Enterprise", "enterprise_id")
+            raise not_found(Text("企业", "Enterprise"), "enterprise_id")
         snaps = latest_snapshots(db, enterprise_id=enterprise.id, as_of=as_of)
         refs = {kind: SourceRef(snapshot_id=str(s.id), kind=kind, content=json.loads(s.content), captured_at=s.captured_at)
                 for kind, s in snaps.items()}
@@ -119,7 +120,7 @@ def get_profile(db: Session, *, enterprise_id: int, version: int) -> CreditProfi
     row = db.execute(select(CreditProfile).where(CreditProfile.enterprise_id == enterprise_id,
                                                  CreditProfile.version == version)).scalar_one_or_none()
     if row is None:
-        raise NotFound("信用画像", "Credit profile", "version")
+        raise not_found(Text("信用画像", "Credit profile"), "version")
     return row
 
 

@@ -39,13 +39,13 @@ from typing import Any
 from smecredit.enterprises.connectors.base import (
     CENT,
     RATIO_QUANTUM,
-    Bilingual,
     SourceKind,
     money,
     month_index,
     month_label,
     parse_period,
 )
+from smecredit.kernel.text import Text
 
 __all__ = [
     "BANK_MIN_MONTHS_FOR_CV",
@@ -104,7 +104,7 @@ class Feature:
     source_kind: SourceKind | None  # None: a fact declared by the enterprise
     snapshot_id: str | None
     rule: str  # "<rule id>: <formula and data used>"
-    missing_reason: Bilingual | None = None  # set exactly when value is None
+    missing_reason: Text | None = None  # set exactly when value is None
     sandbox: bool = False  # computed from sandbox demo data
 
     def as_dict(self) -> dict[str, Any]:
@@ -251,7 +251,7 @@ def _feature(
     detail: str,
     *,
     kind: SourceKind | None = None,
-    missing_reason: Bilingual | None = None,
+    missing_reason: Text | None = None,
 ) -> Feature:
     """A catalogue feature; source and sandbox flag from ``ref`` (``kind`` when there is none)."""
     spec = FEATURES_BY_KEY[key]
@@ -287,7 +287,7 @@ def _missing(
 ) -> Feature:
     if kind is _SPEC:
         kind = FEATURES_BY_KEY[key].source_kind
-    return _feature(key, None, ref, detail, kind=kind, missing_reason=Bilingual(zh, en))  # type: ignore[arg-type]
+    return _feature(key, None, ref, detail, kind=kind, missing_reason=Text(zh, en))  # type: ignore[arg-type]
 
 
 def _no_source(key: str, kind: SourceKind) -> Feature:
@@ -416,11 +416,11 @@ def _facts_features(as_of: date, facts: EnterpriseFacts) -> list[Feature]:
 @dataclass
 class _TaxWindows:
     anchor: int | None
-    reason: Bilingual | None
+    reason: Text | None
     last: tuple[Decimal, Decimal] | None  # (revenue, tax)
-    last_reason: Bilingual | None
+    last_reason: Text | None
     prev: tuple[Decimal, Decimal] | None
-    prev_reason: Bilingual | None
+    prev_reason: Text | None
 
     def span(self, offset: int) -> str:
         assert self.anchor is not None
@@ -436,17 +436,17 @@ def _tax_windows(as_of: date, content: Mapping[str, Any]) -> _TaxWindows:
         if per.last_month <= last_complete:
             periods.append((per, _d(p["revenue_declared"]), _d(p["tax_paid"])))
     if not periods:
-        r = Bilingual("税务数据中没有评估日期之前的申报期", "no tax periods before as_of")
+        r = Text("税务数据中没有评估日期之前的申报期", "no tax periods before as_of")
         return _TaxWindows(None, r, None, r, None, r)
     anchor = max(per.last_month for per, _r, _t in periods)
     if anchor < last_complete - TAX_MAX_LAG_MONTHS:
-        r = Bilingual(
+        r = Text(
             f"税务数据过旧：最近申报期止于 {month_label(anchor)}",
             f"tax data too old: the latest period ends {month_label(anchor)}",
         )
         return _TaxWindows(anchor, r, None, r, None, r)
 
-    def window(hi: int) -> tuple[tuple[Decimal, Decimal] | None, Bilingual | None]:
+    def window(hi: int) -> tuple[tuple[Decimal, Decimal] | None, Text | None]:
         lo = hi - 11
         covered = 0
         rev = tax = Decimal(0)
@@ -457,7 +457,7 @@ def _tax_windows(as_of: date, content: Mapping[str, Any]) -> _TaxWindows:
                 tax += t_
         if covered != 12:
             span = f"{month_label(lo)}..{month_label(hi)}"
-            return None, Bilingual(
+            return None, Text(
                 f"税务申报仅覆盖 {span} 中的 {covered} 个月（需 12 个月）",
                 f"tax declarations cover only {covered} of the 12 months {span}",
             )
@@ -626,7 +626,7 @@ def _bank_features(as_of: date, ref: SourceRef | None) -> list[Feature]:
     a, b = max(lo, first), min(hi, last)
     span = f"{month_label(a)}..{month_label(b)}" if a <= b else ""
     if a > b:
-        reason = Bilingual(
+        reason = Text(
             f"流水（{c['first_date']} 至 {c['last_date']}）不在评估日期前 12 个月（{month_label(lo)}..{month_label(hi)}）内",
             f"the statement ({c['first_date']} to {c['last_date']}) does not overlap the 12 months {month_label(lo)}..{month_label(hi)}",
         )

@@ -46,7 +46,8 @@ from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.db import unit_of_work
-from smecredit.kernel.errors import Conflict, DomainError, Forbidden, NotFound
+from smecredit.kernel.errors import Conflict, DomainError, Invalid, NotFound, TooLarge, forbidden, not_found
+from smecredit.kernel.text import Text
 from smecredit.kernel.money import to_money
 from smecredit.kernel.pii import blind_index
 from smecredit.kernel.settings import get_settings
@@ -97,8 +98,7 @@ def authorisation_text(version: str = CURRENT_AUTHORISATION_VERSION) -> schemas.
     try:
         zh, en = AUTHORISATION_TEXTS[version]
     except KeyError:
-        raise DomainError("unknown_text_version", f"授权书版本 {version} 不存在",
-                          f"No authorisation text version {version}", "text_version", 422) from None
+        raise Invalid("unknown_text_version", Text(f"授权书版本 {version} 不存在", f"No authorisation text version {version}"), "text_version") from None
     digest = hashlib.sha256(f"{zh}\n\n{en}".encode("utf-8")).hexdigest()
     return schemas.AuthorisationText(version=version, text_zh=zh, text_en=en, sha256=digest)
 
@@ -113,7 +113,7 @@ def is_member(enterprise: Enterprise, user: User) -> bool:
 def _load(db: Session, enterprise_id: int) -> Enterprise:
     enterprise = db.get(Enterprise, enterprise_id)
     if enterprise is None:
-        raise NotFound("企业", "Enterprise", "enterprise_id")
+        raise not_found(Text("企业", "Enterprise"), "enterprise_id")
     return enterprise
 
 
@@ -130,7 +130,7 @@ def can_reveal(enterprise: Enterprise, user: User) -> bool:
     return staff or (Role.APPLICANT in user.roles and is_member(enterprise, user))
 
 
-NOT_YOURS = Forbidden("这不是您登记的企业，无权查看或修改", "This is not your enterprise; you may not see or change it")
+NOT_YOURS = forbidden(Text("这不是您登记的企业，无权查看或修改", "This is not your enterprise; you may not see or change it"))
 
 
 def get_enterprise(db: Session, *, enterprise_id: int, user: User) -> Enterprise:
@@ -145,8 +145,7 @@ def _editable(db: Session, enterprise_id: int, user: User) -> Enterprise:
     enterprise = _load(db, enterprise_id)
     if not can_edit(enterprise, user):
         if can_view(enterprise, user):
-            raise Forbidden("您的岗位只能查看此企业，不能修改或采集数据",
-                            "Your role may view this enterprise but not change it or pull data")
+            raise forbidden(Text("您的岗位只能查看此企业，不能修改或采集数据", "Your role may view this enterprise but not change it or pull data"))
         raise NOT_YOURS
     return enterprise
 
@@ -174,13 +173,7 @@ def enterprises_of(db: Session, *, user: User) -> list[Enterprise]:
 
 @contextmanager
 def unprocessable():
-    """Input errors from the pure standards modules (status 400) answer 422 here."""
-    try:
-        yield
-    except DomainError as error:
-        if error.status == 400:
-            error.status = 422
-        raise
+    yield
 
 _PHONE = re.compile(r"^\+?[0-9][0-9\- ]{5,18}[0-9]$")
 _SIZE_FIELDS = {sme_size.EMPLOYEES: "employees", sme_size.REVENUE: "revenue_wan", sme_size.ASSETS: "assets_wan"}
@@ -190,18 +183,17 @@ def _text(value: str | None, field: str, *, required: bool = False, max_len: int
     text = (value or "").strip()
     if not text:
         if required:
-            raise DomainError("required", "必填", "Required", field, 422)
+            raise Invalid("required", Text("必填", "Required"), field)
         return None
     if len(text) > max_len:
-        raise DomainError("too_long", f"不能超过 {max_len} 个字符", f"At most {max_len} characters", field, 422)
+        raise Invalid("too_long", Text(f"不能超过 {max_len} 个字符", f"At most {max_len} characters"), field)
     return text
 
 
 def _phone(value: str | None, field: str, *, required: bool = False) -> str | None:
     text = _text(value, field, required=required, max_len=30)
     if text is not None and not _PHONE.match(text):
-        raise DomainError("invalid_phone", "电话号码格式不正确（手机号 11 位，或区号-号码）",
-                          "Not a phone number (11-digit mobile, or area code-number)", field, 422)
+        raise Invalid("invalid_phone", Text("电话号码格式不正确（手机号 11 位，或区号-号码）", "Not a phone number (11-digit mobile, or area code-number)"), field)
     return text
 
 
@@ -210,8 +202,7 @@ def _code_taken(db: Session, code: str) -> bool:
 
 
 def _uscc_taken(code: str) -> Conflict:
-    return Conflict("uscc_taken", f"统一社会信用代码 {code} 的企业已登记",
-                    f"An enterprise with code {code} is already registered", "uscc")
+    return Conflict("uscc_taken", Text(f"统一社会信用代码 {code} 的企业已登记", f"An enterprise with code {code} is already registered"), "uscc")
 
 
 def check_code(db: Session, code: str) -> schemas.UsccCheck:
@@ -236,13 +227,12 @@ def _size(industry: str, employees, revenue_wan, assets_wan) -> sme_size.SizeRes
         return sme_size.classify(ind, employees=employees, revenue_wan=revenue_wan, assets_wan=assets_wan)
     except DomainError as error:
         error.field = _SIZE_FIELDS.get(error.field, error.field)
-        error.status = 422
         raise
 
 
 def _past_date(value: date | None, field: str) -> date | None:
     if value is not None and value > business_date():
-        raise DomainError("future_date", "日期不能晚于今天", "The date cannot be in the future", field, 422)
+        raise Invalid("future_date", Text("日期不能晚于今天", "The date cannot be in the future"), field)
     return value
 
 
@@ -262,7 +252,7 @@ def register_enterprise(db: Session, *, user: User, data: schemas.EnterpriseCrea
     """An applicant registers its own enterprise, or a loan officer registers one on an applicant's
     behalf (optionally linking the applicant user). One enterprise per code."""
     if not user.has_any(EDIT_ROLES):
-        raise Forbidden()
+        raise forbidden()
     with unprocessable():
         uscc_result = require_valid_uscc(data.uscc)
         industry = sme_size.Industry.parse(data.industry)
@@ -273,12 +263,11 @@ def register_enterprise(db: Session, *, user: User, data: schemas.EnterpriseCrea
     elif data.applicant_username and data.applicant_username.strip():
         linked = db.execute(select(User).where(User.username == data.applicant_username.strip().lower())).scalar_one_or_none()
         if linked is None or Role.APPLICANT not in linked.roles:
-            raise DomainError("unknown_applicant", f"没有名为 {data.applicant_username} 的申请企业用户",
-                              f"No applicant user named {data.applicant_username}", "applicant_username", 422)
+            raise Invalid("unknown_applicant", Text(f"没有名为 {data.applicant_username} 的申请企业用户", f"No applicant user named {data.applicant_username}"), "applicant_username")
     if data.employees is None:
-        raise DomainError("required", "必填", "Required", "employees", 422)
+        raise Invalid("required", Text("必填", "Required"), "employees")
     if data.revenue_wan is None:
-        raise DomainError("required", "必填", "Required", "revenue_wan", 422)
+        raise Invalid("required", Text("必填", "Required"), "revenue_wan")
     legal = _party(data.legal_rep, "legal_rep", "legal_rep")
     controller = _party(data.controller or data.legal_rep, "controller", "controller")
     contact = None
@@ -346,7 +335,7 @@ def update_enterprise(db: Session, *, user: User, enterprise_id: int, data: sche
             elif key == "founded_on":
                 value = _past_date(value, "founded_on")
             elif key in ("employees", "revenue_wan") and value is None:
-                raise DomainError("required", "必填", "Required", key, 422)
+                raise Invalid("required", Text("必填", "Required"), key)
             elif key in ("revenue_wan", "assets_wan"):
                 value = _money(value, key)
             setattr(enterprise, key, value)
@@ -377,9 +366,7 @@ def authorise_queries(db: Session, *, user: User, enterprise_id: int, text_versi
                       lang: str = "zh") -> QueryAuthorisation:
     text = authorisation_text(text_version)
     if text_sha256 != text.sha256:
-        raise DomainError("text_mismatch", "授权书内容与所示版本不一致，请刷新后重新阅读并确认",
-                          "The authorisation text does not match the version shown; reload, read and confirm again",
-                          "text_sha256", 422)
+        raise Invalid("text_mismatch", Text("授权书内容与所示版本不一致，请刷新后重新阅读并确认", "The authorisation text does not match the version shown; reload, read and confirm again"), "text_sha256")
     with unit_of_work(db):
         enterprise = _editable(db, enterprise_id, user)
         auth = QueryAuthorisation(enterprise_id=enterprise.id, user_id=user.id, username=user.username,
@@ -411,21 +398,17 @@ def _check_person(data: schemas.PersonIn, prefix: str = "") -> None:
     _text(data.name, prefix + "name", required=True, max_len=200)
     if data.party_type == "enterprise":
         if data.role in ("legal_rep", "contact"):
-            raise DomainError("person_required", "法定代表人和联系人须为自然人",
-                              "The legal representative and the contact must be natural persons",
-                              prefix + "party_type", 422)
+            raise Invalid("person_required", Text("法定代表人和联系人须为自然人", "The legal representative and the contact must be natural persons"), prefix + "party_type")
         if data.id_number and data.id_number.strip():
             try:
                 require_valid_uscc(data.id_number)
             except DomainError as error:
                 error.field = prefix + "id_number"
-                error.status = 422
                 raise
     else:
         needs_id = data.role in ("legal_rep", "controller", "shareholder", "guarantor")
         if needs_id and not (data.id_number or "").strip():
-            raise DomainError("required", "须填写公民身份号码", "The resident identity number is required",
-                              prefix + "id_number", 422)
+            raise Invalid("required", Text("须填写公民身份号码", "The resident identity number is required"), prefix + "id_number")
         if (data.id_number or "").strip():
             with unprocessable():
                 require_valid_resident_id(data.id_number, field=prefix + "id_number")
@@ -433,11 +416,9 @@ def _check_person(data: schemas.PersonIn, prefix: str = "") -> None:
     _text(data.address, prefix + "address", max_len=300)
     if data.role == "shareholder":
         if data.share_pct is None or not (Decimal(0) < data.share_pct <= Decimal(100)):
-            raise DomainError("invalid_share", "持股比例须大于 0 且不超过 100", "Share must be above 0 and at most 100",
-                              prefix + "share_pct", 422)
+            raise Invalid("invalid_share", Text("持股比例须大于 0 且不超过 100", "Share must be above 0 and at most 100"), prefix + "share_pct")
     elif data.share_pct is not None:
-        raise DomainError("share_not_applicable", "只有股东填写持股比例", "Only shareholders have a share",
-                          prefix + "share_pct", 422)
+        raise Invalid("share_not_applicable", Text("只有股东填写持股比例", "Only shareholders have a share"), prefix + "share_pct")
 
 
 def _normalised_id(data: schemas.PersonIn) -> str | None:
@@ -460,12 +441,11 @@ def _check_roles_and_shares(db: Session, enterprise: Enterprise, data: schemas.P
     others = [p for p in rows if p.id != replacing]
     if data.role in SINGLE_ROLES and any(p.role == data.role for p in others):
         zh, en = ROLE_LABELS[data.role]
-        raise Conflict("role_taken", f"已登记{zh}，请修改现有记录", f"A {en.lower()} is already recorded; edit it instead", "role")
+        raise Conflict("role_taken", Text(f"已登记{zh}，请修改现有记录", f"A {en.lower()} is already recorded; edit it instead"), "role")
     if data.role == "shareholder":
         total = sum((p.share_pct or Decimal(0)) for p in others if p.role == "shareholder") + (data.share_pct or 0)
         if total > Decimal(100):
-            raise DomainError("shares_over_100", f"股东持股比例合计 {total}% 超过 100%",
-                              f"Shares add up to {total}%, more than 100%", "share_pct", 422)
+            raise Invalid("shares_over_100", Text(f"股东持股比例合计 {total}% 超过 100%", f"Shares add up to {total}%, more than 100%"), "share_pct")
 
 
 def add_person(db: Session, *, user: User, enterprise_id: int, data: schemas.PersonIn) -> EnterprisePerson:
@@ -486,7 +466,7 @@ def add_person(db: Session, *, user: User, enterprise_id: int, data: schemas.Per
 def person_of(db: Session, enterprise: Enterprise, person_id: int) -> EnterprisePerson:
     person = db.get(EnterprisePerson, person_id)
     if person is None or person.enterprise_id != enterprise.id:
-        raise NotFound("人员", "Person", "person_id")
+        raise not_found(Text("人员", "Person"), "person_id")
     return person
 
 
@@ -514,8 +494,7 @@ def remove_person(db: Session, *, user: User, enterprise_id: int, person_id: int
         enterprise = _editable(db, enterprise_id, user)
         person = person_of(db, enterprise, person_id)
         if person.role == "legal_rep":
-            raise DomainError("legal_rep_required", "法定代表人不能删除，只能修改", "The legal representative can be edited, not removed",
-                              "role", 422)
+            raise Invalid("legal_rep_required", Text("法定代表人不能删除，只能修改", "The legal representative can be edited, not removed"), "role")
         payload = {"person_id": person.id, "role": person.role, "party_type": person.party_type}
         enterprise.persons.remove(person)
         db.delete(person)
@@ -549,12 +528,11 @@ def reveal(db: Session, *, user: User, enterprise_id: int, person_id: int, field
     """Full values of a person's personal information; an audit event names who saw which fields."""
     wanted = [f for f in PII_FIELDS if f in set(fields or PII_FIELDS)]
     if not wanted:
-        raise DomainError("no_fields", "请选择要显示的字段", "Choose the fields to reveal", "fields", 422)
+        raise Invalid("no_fields", Text("请选择要显示的字段", "Choose the fields to reveal"), "fields")
     with unit_of_work(db):
         enterprise = _load(db, enterprise_id)
         if not can_reveal(enterprise, user):
-            raise NOT_YOURS if not can_view(enterprise, user) else Forbidden(
-                "您的岗位不能查看完整个人信息", "Your role may not see full personal information")
+            raise NOT_YOURS if not can_view(enterprise, user) else forbidden(Text("您的岗位不能查看完整个人信息", "Your role may not see full personal information"))
         person = person_of(db, enterprise, person_id)
         values = {f: getattr(person, f) for f in wanted}
         record(db, actor=actor_of(user), action="enterprise.pii_revealed", entity_type="enterprise_person",
@@ -598,7 +576,7 @@ def _counterparty_payload(row: Counterparty) -> dict:
 def counterparty_of(db: Session, enterprise: Enterprise, counterparty_id: int) -> Counterparty:
     row = db.get(Counterparty, counterparty_id)
     if row is None or row.enterprise_id != enterprise.id:
-        raise NotFound("交易对手", "Counterparty", "counterparty_id")
+        raise not_found(Text("交易对手", "Counterparty"), "counterparty_id")
     return row
 
 
@@ -635,9 +613,7 @@ def parse_kind(kind: str) -> SourceKind:
     try:
         return SourceKind(kind)
     except ValueError:
-        raise DomainError("unknown_source_kind", f"未知数据类型 {kind}（可选：{', '.join(k.value for k in SourceKind)}）",
-                          f"Unknown data kind {kind} (one of: {', '.join(k.value for k in SourceKind)})",
-                          "kind", 404) from None
+        raise NotFound("unknown_source_kind", Text(f"未知数据类型 {kind}（可选：{', '.join(k.value for k in SourceKind)}）", f"Unknown data kind {kind} (one of: {', '.join(k.value for k in SourceKind)})"), "kind") from None
 
 
 def default_provider():
@@ -648,11 +624,8 @@ def default_provider():
 
 def _require_authorisation(db: Session, enterprise: Enterprise, kind: SourceKind) -> None:
     if kind is SourceKind.CREDIT_BUREAU and latest_authorisation(db, enterprise_id=enterprise.id) is None:
-        raise DomainError("authorisation_required",
-                          "查询征信须先取得企业的征信查询授权（请企业在“征信查询授权”中确认）",
-                          "A credit-bureau query needs the enterprise's credit enquiry authorisation first "
-                          "(confirm it under 'Authorise credit enquiries')",
-                          "kind", 409)
+        raise Conflict("authorisation_required", Text("查询征信须先取得企业的征信查询授权（请企业在“征信查询授权”中确认）", "A credit-bureau query needs the enterprise's credit enquiry authorisation first "
+                          "(confirm it under 'Authorise credit enquiries')"), "kind")
 
 
 def _snapshot(enterprise: Enterprise, parsed: ParsedSource, *, provider: str, is_sandbox: bool, user: User,
@@ -749,15 +722,14 @@ def resolve_mapping(db: Session, *, mapping_id: int | None = None, mapping: str 
     if mapping_id is not None:
         row = db.get(BankMapping, mapping_id)
         if row is None:
-            raise NotFound("列映射", "Column mapping", "mapping_id")
+            raise not_found(Text("列映射", "Column mapping"), "mapping_id")
         return ColumnMapping.from_json(row.mapping), f"{row.bank_name} (#{row.id})"
     name = (mapping or "").strip() or next(iter(BUILTIN_MAPPINGS))
     return get_mapping(name), name
 
 
 def too_large_error() -> DomainError:
-    return DomainError("file_too_large", f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB 上限",
-                       f"The file is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB limit", "file", 413)
+    return TooLarge("file_too_large", Text(f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB 上限", f"The file is larger than the {MAX_UPLOAD_BYTES // (1024 * 1024)} MiB limit"), "file")
 
 
 def upload(db: Session, *, user: User, enterprise_id: int, kind: str, data: bytes, filename: str | None,
@@ -769,7 +741,7 @@ def upload(db: Session, *, user: User, enterprise_id: int, kind: str, data: byte
     if len(data) > MAX_UPLOAD_BYTES:
         raise too_large_error()
     if not data:
-        raise DomainError("empty_file", "文件为空", "The file is empty", "file", 422)
+        raise Invalid("empty_file", Text("文件为空", "The file is empty"), "file")
     safe = sanitise_filename(filename)
     options: dict[str, Any] = {}
     mapping_label = None
@@ -780,8 +752,7 @@ def upload(db: Session, *, user: User, enterprise_id: int, kind: str, data: byte
     parsed = parse_source(source, data, filename=safe, **options)  # ImportRejected → 422, nothing written
     found = parsed.content.get("uscc") if isinstance(parsed.content, dict) else None
     if isinstance(found, str) and found and found != enterprise.uscc:
-        raise DomainError("uscc_mismatch", f"文件属于另一家企业（统一社会信用代码 {found}），不是 {enterprise.uscc}",
-                          f"The file is about another enterprise (code {found}), not {enterprise.uscc}", "file", 422)
+        raise Invalid("uscc_mismatch", Text(f"文件属于另一家企业（统一社会信用代码 {found}），不是 {enterprise.uscc}", f"The file is about another enterprise (code {found}), not {enterprise.uscc}"), "file")
     file_sha = hashlib.sha256(data).hexdigest()
     ext = Path(safe).suffix.lower()
     stored_name = f"{source.value}-{uuid.uuid4().hex}{ext if ext in ALLOWED_EXTENSIONS else '.bin'}"
@@ -828,7 +799,7 @@ def list_snapshots(db: Session, *, user: User, enterprise_id: int, kind: str | N
 def snapshot_of(db: Session, enterprise: Enterprise, snapshot_id: int) -> DataSnapshot:
     snap = db.get(DataSnapshot, snapshot_id)
     if snap is None or snap.enterprise_id != enterprise.id:
-        raise NotFound("数据快照", "Snapshot", "snapshot_id")
+        raise not_found(Text("数据快照", "Snapshot"), "snapshot_id")
     return snap
 
 
@@ -869,19 +840,19 @@ def list_bank_mappings(db: Session) -> list[BankMapping]:
 def get_bank_mapping(db: Session, *, mapping_id: int) -> BankMapping:
     row = db.get(BankMapping, mapping_id)
     if row is None:
-        raise NotFound("列映射", "Column mapping", "mapping_id")
+        raise not_found(Text("列映射", "Column mapping"), "mapping_id")
     return row
 
 
 def save_bank_mapping(db: Session, *, user: User, data: schemas.BankMappingIn, mapping_id: int | None = None) -> BankMapping:
     if Role.LOAN_OFFICER not in user.roles:
-        raise Forbidden()
+        raise forbidden()
     bank, parsed = _parse_mapping(data)
     with unit_of_work(db):
         row = get_bank_mapping(db, mapping_id=mapping_id) if mapping_id is not None else None
         clash = db.execute(select(BankMapping).where(BankMapping.bank_name == bank)).scalar_one_or_none()
         if clash is not None and (row is None or clash.id != row.id):
-            raise Conflict("bank_mapping_exists", f"{bank} 已有列映射，请修改它", f"{bank} already has a mapping; edit it", "bank_name")
+            raise Conflict("bank_mapping_exists", Text(f"{bank} 已有列映射，请修改它", f"{bank} already has a mapping; edit it"), "bank_name")
         now = utcnow()
         if row is None:
             row = BankMapping(bank_name=bank, mapping=parsed.to_json(), created_at=now, created_by=user.username,
@@ -899,7 +870,7 @@ def save_bank_mapping(db: Session, *, user: User, data: schemas.BankMappingIn, m
 
 def delete_bank_mapping(db: Session, *, user: User, mapping_id: int) -> None:
     if Role.LOAN_OFFICER not in user.roles:
-        raise Forbidden()
+        raise forbidden()
     with unit_of_work(db):
         row = get_bank_mapping(db, mapping_id=mapping_id)
         payload = {"bank_name": row.bank_name}

@@ -12,9 +12,11 @@ from starlette.requests import Request
 from smecredit.identity import service
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import DomainError, NotFound
+from smecredit.kernel.text import Text
 from smecredit.web.deps import ANY_ROLE, PASSWORD_FORM, SESSION_COOKIE, Allow, cookie_token, get_db, page_user_or_none, session_serializer
 from smecredit.web.i18n import LANG_COOKIE, request_lang
+from smecredit.web.errors import status_of
 from smecredit.web.security import csrf_protect
 from smecredit.web.templating import add_template_dir, register_notices, render
 from smecredit.kernel.settings import get_settings
@@ -74,8 +76,8 @@ def login(
         return render(
             request,
             "login.html",
-            {"message": error.message(request_lang(request)), "username": username, "next": safe_next(next)},
-            status_code=error.status,
+            {"message": error.text(request_lang(request)), "username": username, "next": safe_next(next)},
+            status_code=status_of(error),
         )
     new = service.start_session(db, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
     target = PASSWORD_FORM if user.must_change_password else safe_next(next)
@@ -133,8 +135,8 @@ def change_password(
     try:
         service.change_own_password(db, user=user, old_password=old_password, new_password=new_password)
     except DomainError as error:
-        return render(request, "account_password.html", {"message": error.message(request_lang(request))},
-                      status_code=error.status)
+        return render(request, "account_password.html", {"message": error.text(request_lang(request))},
+                      status_code=status_of(error))
     return RedirectResponse("/?notice=password_changed", status_code=303)
 
 
@@ -170,8 +172,8 @@ async def create_user(request: Request, user: User = Depends(admin_only), db: Se
                             roles=parsed_roles, must_change_password=True)
     except DomainError as error:
         return render(request, "identity/user_form.html",
-                      {"roles": list(Role), "form": {**values, "roles": roles}, "message": error.message(request_lang(request)),
-                       "error_field": error.field}, status_code=error.status)
+                      {"roles": list(Role), "form": {**values, "roles": roles}, "message": error.text(request_lang(request)),
+                       "error_field": error.field}, status_code=status_of(error))
     return RedirectResponse(f"/admin/users/{values['username'].strip().lower()}?notice=user_created", status_code=303)
 
 
@@ -198,10 +200,10 @@ async def user_operation(request: Request, username: str, operation: str, user: 
         elif operation == "reset-password":
             service.reset_password(db, actor=actor, username=username, new_password=str(form.get("new_password", "")))
         else:
-            raise DomainError("unknown_operation", "不支持的操作", "Unknown operation", "operation", 404)
+            raise NotFound("unknown_operation", Text("不支持的操作", "Unknown operation"), "operation")
     except DomainError as error:
         target = service.get_user(db, username=username)
         return render(request, "identity/user_detail.html", {"target": target, "roles": list(Role),
-                                                             "message": error.message(request_lang(request))},
-                      status_code=error.status)
+                                                             "message": error.text(request_lang(request))},
+                      status_code=status_of(error))
     return RedirectResponse(f"/admin/users/{username}?notice=user_{operation}", status_code=303)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 
 _hasher = PasswordHasher()
 
@@ -51,9 +52,4 @@ def check_strength(password: str, *, username: str, min_length: int) -> None:
         problems_zh.append("过于常见")
         problems_en.append("too common")
     if problems_zh:
-        raise DomainError(
-            "weak_password",
-            "密码强度不足：" + "；".join(problems_zh),
-            "Password too weak: " + "; ".join(problems_en),
-            "password",
-        )
+        raise Invalid("weak_password", Text("密码强度不足：" + "；".join(problems_zh), "Password too weak: " + "; ".join(problems_en)), "password")

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
+
 
 class Role(StrEnum):
     APPLICANT = "applicant"
@@ -31,14 +34,7 @@ class Role(StrEnum):
         for role in cls:
             if text in (role.value, role.label_zh, role.label_en):
                 return role
-        from smecredit.kernel.errors import DomainError
-
-        raise DomainError(
-            "unknown_role",
-            f"未知岗位: {text}（可选: {', '.join(r.value for r in cls)}）",
-            f"Unknown role: {text} (one of: {', '.join(r.value for r in cls)})",
-            "roles",
-        )
+        raise Invalid("unknown_role", Text(f"未知岗位: {text}（可选: {', '.join(r.value for r in cls)}）", f"Unknown role: {text} (one of: {', '.join(r.value for r in cls)})"), "roles")
 
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {

@@ -22,7 +22,8 @@ from smecredit.identity.passwords import check_strength, hash_password, verify_p
 from smecredit.identity.roles import Role
 from smecredit.kernel.clock import as_utc, utcnow
 from smecredit.kernel.db import unit_of_work
-from smecredit.kernel.errors import Conflict, DomainError, NotFound
+from smecredit.kernel.errors import Conflict, DomainError, Forbidden, Invalid, Locked, Unauthenticated, not_found
+from smecredit.kernel.text import Text
 from smecredit.kernel.settings import get_settings
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
@@ -39,19 +40,14 @@ def token_digest(token: str) -> str:
 def normalise_username(username: str) -> str:
     name = (username or "").strip().lower()
     if not (3 <= len(name) <= 64) or not set(name) <= USERNAME_CHARS:
-        raise DomainError(
-            "invalid_username",
-            "用户名须为 3–64 位小写字母、数字或 . _ -",
-            "User name must be 3–64 characters of a–z, 0–9, '.', '_' or '-'",
-            "username",
-        )
+        raise Invalid("invalid_username", Text("用户名须为 3–64 位小写字母、数字或 . _ -", "User name must be 3–64 characters of a–z, 0–9, '.', '_' or '-'"), "username")
     return name
 
 
 def get_user(db: Session, *, username: str) -> User:
     user = db.execute(select(User).where(User.username == username.strip().lower())).scalar_one_or_none()
     if user is None:
-        raise NotFound("用户", "User", "username")
+        raise not_found(Text("用户", "User"), "username")
     return user
 
 
@@ -65,7 +61,7 @@ def list_users(db: Session, *, role: Role | None = None) -> list[User]:
 def _set_roles(user: User, roles: Iterable[Role]) -> None:
     wanted = {Role(r) for r in roles}
     if not wanted:
-        raise DomainError("no_role", "至少选择一个岗位", "Choose at least one role", "roles")
+        raise Invalid("no_role", Text("至少选择一个岗位", "Choose at least one role"), "roles")
     user.role_rows = [UserRole(role=r.value) for r in Role if r in wanted]
 
 
@@ -85,7 +81,7 @@ def create_user(
     check_strength(password, username=username, min_length=settings.password_min_length)
     with unit_of_work(db):
         if db.execute(select(func.count()).select_from(User).where(User.username == username)).scalar():
-            raise Conflict("username_taken", f"用户名 {username} 已存在", f"User name {username} is taken", "username")
+            raise Conflict("username_taken", Text(f"用户名 {username} 已存在", f"User name {username} is taken"), "username")
         now = utcnow()
         user = User(
             username=username,
@@ -127,7 +123,7 @@ def set_active(db: Session, *, actor: Actor, username: str, active: bool) -> Use
     with unit_of_work(db):
         user = get_user(db, username=username)
         if not active and actor.user_id == user.id:
-            raise DomainError("cannot_disable_self", "不能停用自己的账号", "You cannot disable your own account", "username")
+            raise Invalid("cannot_disable_self", Text("不能停用自己的账号", "You cannot disable your own account"), "username")
         user.is_active = active
         if not active:
             _end_all_sessions(db, user, reason="disabled")
@@ -165,9 +161,9 @@ def reset_password(db: Session, *, actor: Actor, username: str, new_password: st
 def change_own_password(db: Session, *, user: User, old_password: str, new_password: str) -> User:
     settings = get_settings()
     if not verify_password(user.password_hash, old_password):
-        raise DomainError("wrong_password", "原密码不正确", "The current password is wrong", "old_password")
+        raise Invalid("wrong_password", Text("原密码不正确", "The current password is wrong"), "old_password")
     if old_password == new_password:
-        raise DomainError("same_password", "新密码不能与原密码相同", "The new password must differ", "new_password")
+        raise Invalid("same_password", Text("新密码不能与原密码相同", "The new password must differ"), "new_password")
     check_strength(new_password, username=user.username, min_length=settings.password_min_length)
     with unit_of_work(db):
         user.password_hash = hash_password(new_password)
@@ -186,20 +182,12 @@ def set_language(db: Session, *, user: User, lang: str) -> None:
 
 # --- login and lockout -------------------------------------------------------------------------
 
-INVALID_CREDENTIALS = DomainError(
-    "invalid_credentials", "用户名或密码错误", "Wrong user name or password", "password", 401
-)
+INVALID_CREDENTIALS = Unauthenticated("invalid_credentials", Text("用户名或密码错误", "Wrong user name or password"), "password")
 
 
 def _locked_error(until: datetime) -> DomainError:
     local = as_utc(until).astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M")
-    return DomainError(
-        "account_locked",
-        f"连续输错密码次数过多，账号已锁定至 {local}；可联系管理员解锁",
-        f"Too many wrong passwords: the account is locked until {local}; an administrator can unlock it",
-        "username",
-        423,
-    )
+    return Locked("account_locked", Text(f"连续输错密码次数过多，账号已锁定至 {local}；可联系管理员解锁", f"Too many wrong passwords: the account is locked until {local}; an administrator can unlock it"), "username")
 
 
 def authenticate(db: Session, *, username: str, password: str) -> User:
@@ -230,7 +218,7 @@ def authenticate(db: Session, *, username: str, password: str) -> User:
             raise _locked_error(user.locked_until)
         raise INVALID_CREDENTIALS
     if not user.is_active:
-        raise DomainError("account_disabled", "账号已停用", "This account is disabled", "username", 403)
+        raise Forbidden("account_disabled", Text("账号已停用", "This account is disabled"), "username")
     return user
 
 

@@ -1,51 +1,97 @@
-"""Errors every layer can raise and every edge knows how to show.
+"""The few kinds of error a use case can end in. They carry no HTTP status: the web edge maps each
+kind to one (`web/errors.py`), the command line to an exit code.
 
-A DomainError carries a machine-readable code, the offending field (if any) and a message in
-Chinese and English, so the API can answer 4xx with all three and pages can show the message in
-the user's language.
+Every error has a machine-readable code, the offending field (if any), a `Text` message in
+Chinese and English, and optional details (e.g. every bad line of a rejected file).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field as dc_field
+from typing import Any
+
+from smecredit.kernel.text import Text
 
 
-@dataclass
 class DomainError(Exception):
-    code: str
-    message_zh: str
-    message_en: str
-    field: str | None = None
-    status: int = 400
-    details: dict = dc_field(default_factory=dict)
+    """Base class; raise one of the kinds below."""
 
-    def __post_init__(self) -> None:
-        super().__init__(f"{self.code}: {self.message_en}")
+    def __init__(self, code: str, message: Text, field: str | None = None, details: dict[str, Any] | None = None):
+        if not isinstance(message, Text):
+            raise TypeError("message must be a Text")
+        super().__init__(f"{code}: {message.en}")
+        self.code = code
+        self.message = message
+        self.field = field
+        self.details: dict[str, Any] = dict(details or {})
 
-    def message(self, lang: str) -> str:
-        return self.message_en if lang == "en" else self.message_zh
+    @property
+    def message_zh(self) -> str:
+        return self.message.zh
 
-    def as_dict(self) -> dict:
-        body = {
-            "code": self.code,
-            "field": self.field,
-            "message": {"zh": self.message_zh, "en": self.message_en},
-        }
+    @property
+    def message_en(self) -> str:
+        return self.message.en
+
+    def text(self, lang: str) -> str:
+        return self.message.pick(lang)
+
+    def as_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "field": self.field, "message": self.message.as_dict()}
         if self.details:
             body["details"] = self.details
         return body
 
+    def with_field(self, field: str | None) -> "DomainError":
+        """The same error about another field (e.g. a nested form's ``legal_rep.id_number``)."""
+        self.field = field
+        return self
 
-class NotFound(DomainError):
-    def __init__(self, what_zh: str, what_en: str, field: str | None = None):
-        super().__init__("not_found", f"{what_zh}不存在", f"{what_en} not found", field, 404)
+
+class Invalid(DomainError):
+    """The input breaks a rule: a bad value, a missing field, a file that does not parse."""
+
+
+class Unauthenticated(DomainError):
+    """Nobody is signed in, or the credentials are wrong."""
 
 
 class Forbidden(DomainError):
-    def __init__(self, message_zh: str = "无权执行此操作", message_en: str = "You may not do this"):
-        super().__init__("forbidden", message_zh, message_en, None, 403)
+    """The signed-in user may not do this."""
+
+
+class NotFound(DomainError):
+    """No such thing, or not one the user may know about (the answer is the same)."""
 
 
 class Conflict(DomainError):
-    def __init__(self, code: str, message_zh: str, message_en: str, field: str | None = None):
-        super().__init__(code, message_zh, message_en, field, 409)
+    """The request is valid but clashes with the current state (taken, already done, changed meanwhile)."""
+
+
+class Locked(DomainError):
+    """The account (or thing) is locked for a while."""
+
+
+class TooLarge(DomainError):
+    """The request or file is larger than allowed."""
+
+
+class RateLimited(DomainError):
+    """Too many attempts; try again later."""
+
+
+class Unavailable(DomainError):
+    """An outside provider or the platform's own safeguard refuses for now (e.g. a rewritten log)."""
+
+
+def not_found(what: Text, field: str | None = None) -> NotFound:
+    return NotFound("not_found", Text(f"{what.zh}不存在", f"{what.en} not found"), field)
+
+
+def forbidden(message: Text | None = None) -> Forbidden:
+    return Forbidden("forbidden", message or Text("无权执行此操作", "You may not do this"))
+
+
+def required(field: str, label: Text | None = None) -> Invalid:
+    if label is None:
+        return Invalid("required", Text("必填", "Required"), field)
+    return Invalid("required", Text(f"请填写{label.zh}", f"{label.en} is required"), field)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 
 FEN = Decimal("0.01")
 # Chinese banks round interest and instalments half-up to the fen; callers may pass another mode
@@ -19,9 +20,9 @@ def to_money(value: Decimal | int | str, *, rounding: str = DEFAULT_ROUNDING, fi
     try:
         amount = value if isinstance(value, Decimal) else Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
-        raise DomainError("invalid_amount", f"金额格式不正确: {value!r}", f"Not an amount: {value!r}", field) from None
+        raise Invalid("invalid_amount", Text(f"金额格式不正确: {value!r}", f"Not an amount: {value!r}"), field) from None
     if not amount.is_finite():
-        raise DomainError("invalid_amount", "金额必须是有限数", "Amount must be finite", field)
+        raise Invalid("invalid_amount", Text("金额必须是有限数", "Amount must be finite"), field)
     return amount.quantize(FEN, rounding=rounding)
 
 

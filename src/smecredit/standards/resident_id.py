@@ -24,7 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 from smecredit.standards.regions import Region, region
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -178,13 +179,7 @@ def require_valid_resident_id(
     result = validate_resident_id(number, today=today)
     if not result.valid:
         masked = mask_resident_id(result.number)
-        raise DomainError(
-            code="invalid_resident_id",
-            message_zh=f"公民身份号码 {masked} 无效：{result.reason_zh}",
-            message_en=f"Resident identity number {masked} is invalid: {result.reason_en}",
-            field=field,
-            details={"reason": result.reason},
-        )
+        raise Invalid("invalid_resident_id", Text(f"公民身份号码 {masked} 无效：{result.reason_zh}", f"Resident identity number {masked} is invalid: {result.reason_en}"), field, {"reason": result.reason})
     return result
 
 
@@ -196,12 +191,7 @@ def age_on(number: str, on: date) -> int:
     birth = require_valid_resident_id(number, today=max(on, date.today())).birth_date
     assert birth is not None  # a valid number always has one
     if on < birth:
-        raise DomainError(
-            code="invalid_date",
-            message_zh="计算日期早于出生日期",
-            message_en="The date is before the date of birth",
-            field="on",
-        )
+        raise Invalid("invalid_date", Text("计算日期早于出生日期", "The date is before the date of birth"), "on")
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 

@@ -22,7 +22,8 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from types import MappingProxyType
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import DomainError, Invalid
+from smecredit.kernel.text import Text
 
 
 class Industry(StrEnum):
@@ -69,13 +70,7 @@ class Industry(StrEnum):
         if found is not None:
             return found
         keys = ", ".join(m.value for m in cls)
-        raise DomainError(
-            code="unknown_industry",
-            message_zh=f"未知行业 '{raw}'，可用：{keys}（或表中的中文行业名称）",
-            message_en=f"Unknown industry '{raw}'; valid keys: {keys} (or the Chinese name)",
-            field="industry",
-            details={"valid": [m.value for m in cls]},
-        )
+        raise Invalid("unknown_industry", Text(f"未知行业 '{raw}'，可用：{keys}（或表中的中文行业名称）", f"Unknown industry '{raw}'; valid keys: {keys} (or the Chinese name)"), "industry", {"valid": [m.value for m in cls]})
 
 
 # (Chinese name exactly as in the 2011 table, English name)
@@ -234,7 +229,7 @@ class SizeResult:
 
 
 def _invalid(field: str, zh: str, en: str, code: str = "invalid_indicator") -> DomainError:
-    return DomainError(code=code, message_zh=zh, message_en=en, field=field)
+    return Invalid(code, Text(zh, en), field)
 
 
 def _check_employees(value: object) -> int | None:
@@ -316,14 +311,8 @@ def classify(
             labels, units = INDICATOR_LABELS, _INDICATOR_UNITS
             need_zh = "、".join(f"{labels[k][0]}（{units[k][0]}）" for k in used)
             need_en = ", ".join(f"{labels[k][1]} ({units[k][1]})" for k in used)
-            raise DomainError(
-                code="missing_indicator",
-                message_zh=f"{ind.zh}划型需要{need_zh}，缺少{INDICATOR_LABELS[key][0]}",
-                message_en=f"{ind.en} is classified by {need_en}; {INDICATOR_LABELS[key][1]} "
-                "is missing",
-                field=key,
-                details={"industry": ind.value, "required": list(used)},
-            )
+            raise Invalid("missing_indicator", Text(f"{ind.zh}划型需要{need_zh}，缺少{INDICATOR_LABELS[key][0]}", f"{ind.en} is classified by {need_en}; {INDICATOR_LABELS[key][1]} "
+                "is missing"), key, {"industry": ind.value, "required": list(used)})
     values = {k: given[k] for k in used}
 
     def meets(band: str) -> bool:

@@ -24,7 +24,8 @@ from decimal import Decimal
 from enum import Enum
 from functools import total_ordering
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 
 
 @total_ordering
@@ -61,12 +62,7 @@ class TaxCreditGrade(Enum):
         key = str(text or "").strip().upper().replace(" ", "").removesuffix("级")
         if key in _RANK:
             return cls(key)
-        raise DomainError(
-            code="unknown_tax_credit_grade",
-            message_zh=f"未知纳税信用等级 '{text}'，应为 A、B、M、C、D 之一",
-            message_en=f"Unknown tax credit grade '{text}'; expected one of A, B, M, C, D",
-            field="tax_credit_grade",
-        )
+        raise Invalid("unknown_tax_credit_grade", Text(f"未知纳税信用等级 '{text}'，应为 A、B、M、C、D 之一", f"Unknown tax credit grade '{text}'; expected one of A, B, M, C, D"), "tax_credit_grade")
 
     @classmethod
     def from_score(
@@ -83,20 +79,10 @@ class TaxCreditGrade(Enum):
         firm cannot be A or B. Below 70 the score decides as usual (C or D).
         """
         if isinstance(points, bool) or not isinstance(points, (Decimal, int)):
-            raise DomainError(
-                code="invalid_tax_credit_score",
-                message_zh="纳税信用评价得分须为 Decimal 数值",
-                message_en="The tax credit score must be a Decimal",
-                field="tax_credit_score",
-            )
+            raise Invalid("invalid_tax_credit_score", Text("纳税信用评价得分须为 Decimal 数值", "The tax credit score must be a Decimal"), "tax_credit_score")
         score = Decimal(points)
         if not score.is_finite() or score < 0 or score > 100:
-            raise DomainError(
-                code="invalid_tax_credit_score",
-                message_zh=f"纳税信用评价得分 {points} 应在 0–100 之间",
-                message_en=f"Tax credit score {points} must be between 0 and 100",
-                field="tax_credit_score",
-            )
+            raise Invalid("invalid_tax_credit_score", Text(f"纳税信用评价得分 {points} 应在 0–100 之间", f"Tax credit score {points} must be between 0 and 100"), "tax_credit_score")
         if assigned_d or score < 40:
             return cls.D
         if score < 70:

@@ -29,7 +29,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 from smecredit.standards.regions import Region
 from smecredit.standards.regions import region as _region_of
 
@@ -345,13 +346,7 @@ def require_valid_uscc(code: str) -> UsccResult:
     """Validate and return the result, or raise ``DomainError('invalid_uscc', field='uscc')``."""
     result = validate_uscc(code)
     if not result.valid:
-        raise DomainError(
-            code="invalid_uscc",
-            message_zh=f"统一社会信用代码 {result.code} 无效：{result.reason_zh}",
-            message_en=f"Unified social credit code {result.code} is invalid: {result.reason_en}",
-            field="uscc",
-            details={"reason": result.reason},
-        )
+        raise Invalid("invalid_uscc", Text(f"统一社会信用代码 {result.code} 无效：{result.reason_zh}", f"Unified social credit code {result.code} is invalid: {result.reason_en}"), "uscc", {"reason": result.reason})
     return result
 
 

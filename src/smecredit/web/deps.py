@@ -16,7 +16,8 @@ from smecredit.identity import service as identity
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.kernel.db import session_factory
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Forbidden, Unauthenticated
+from smecredit.kernel.text import Text
 from smecredit.kernel.settings import get_settings
 
 SESSION_COOKIE = "smecredit_session"
@@ -77,18 +78,10 @@ class PasswordChangeRequired(Exception):
 
 
 PASSWORD_FORM = "/account/password"
-PASSWORD_CHANGE_REQUIRED = DomainError(
-    "password_change_required",
-    "管理员重置了您的密码，请先在网页上修改密码",
-    "An administrator reset your password; change it in the web pages first",
-    "password",
-    403,
-)
+PASSWORD_CHANGE_REQUIRED = Forbidden("password_change_required", Text("管理员重置了您的密码，请先在网页上修改密码", "An administrator reset your password; change it in the web pages first"), "password")
 
 
-NOT_AUTHENTICATED = DomainError(
-    "not_authenticated", "请先登录或提供有效的访问令牌", "Sign in or send a valid bearer token", None, 401
-)
+NOT_AUTHENTICATED = Unauthenticated("not_authenticated", Text("请先登录或提供有效的访问令牌", "Sign in or send a valid bearer token"))
 
 
 def page_user_or_none(request: Request, db: Session) -> User | None:
@@ -138,14 +131,7 @@ class Allow:
                 raise PASSWORD_CHANGE_REQUIRED
             raise PasswordChangeRequired()
         if not user.has_any(self.roles):
-            raise DomainError(
-                "forbidden",
-                "您的岗位无权访问此功能",
-                "Your role may not use this function",
-                None,
-                403,
-                {"allowed_roles": sorted(r.value for r in self.roles)},
-            )
+            raise Forbidden("forbidden", Text("您的岗位无权访问此功能", "Your role may not use this function"), details={"allowed_roles": sorted(r.value for r in self.roles)})
         return user
 
     def __repr__(self) -> str:

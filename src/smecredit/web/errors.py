@@ -13,7 +13,19 @@ from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    Locked,
+    NotFound,
+    RateLimited,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+)
+from smecredit.kernel.text import Text
 from smecredit.web.deps import PASSWORD_FORM, LoginRequired, PasswordChangeRequired
 from smecredit.web.i18n import request_lang
 from smecredit.web.templating import render
@@ -55,20 +67,46 @@ HTTP_MESSAGES = {
 }
 
 
+# The one place where a kind of error becomes an HTTP status.
+STATUS: dict[type[DomainError], int] = {
+    Invalid: 422, Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409, TooLarge: 413,
+    Locked: 423, RateLimited: 429, Unavailable: 503,
+}
+
+
+class HttpError(DomainError):
+    """An error the web layer itself answers (unknown route, wrong method, a bug): it has a status."""
+
+    def __init__(self, status: int, code: str, message: Text, headers: dict[str, str] | None = None):
+        super().__init__(code, message)
+        self.status = status
+        self.headers = headers or {}
+
+
+def status_of(error: DomainError) -> int:
+    if isinstance(error, HttpError):
+        return error.status
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
+
+
 def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
 def respond(request: Request, error: DomainError):
+    status = status_of(error)
+    headers = dict(error.headers) if isinstance(error, HttpError) else {}
     if is_api(request):
-        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-        return JSONResponse({"error": error.as_dict()}, status_code=error.status, headers=headers)
-    return render(
-        request,
-        "error.html",
-        {"error": error, "message": error.message(request_lang(request))},
-        status_code=error.status,
-    )
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        return JSONResponse({"error": error.as_dict()}, status_code=status, headers=headers or None)
+    response = render(request, "error.html", {"error": error, "message": error.text(request_lang(request))},
+                      status_code=status)
+    response.headers.update(headers)
+    return response
 
 
 def validation_error(exc: RequestValidationError) -> DomainError:
@@ -86,7 +124,7 @@ def validation_error(exc: RequestValidationError) -> DomainError:
     first = fields[0] if fields else {"field": None, "message": {"zh": "输入不正确", "en": "Invalid input"}}
     zh = "；".join(f"{f['field'] or '请求'}: {f['message']['zh']}" for f in fields) or "输入不正确"
     en = "; ".join(f"{f['field'] or 'request'}: {f['message']['en']}" for f in fields) or "Invalid input"
-    return DomainError("validation_error", f"输入有误 — {zh}", f"Invalid input — {en}", first["field"], 422, {"errors": fields})
+    return Invalid("validation_error", Text(f"输入有误 — {zh}", f"Invalid input — {en}"), first["field"], {"errors": fields})
 
 
 def install(app: FastAPI) -> None:
@@ -114,7 +152,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
         code, zh, en = HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
-        return respond(request, DomainError(code, zh, en, None, exc.status_code))
+        headers = dict(exc.headers or {})
+        return respond(request, HttpError(exc.status_code, code, Text(zh, en), headers))
 
     @app.exception_handler(OverflowError)
     @app.exception_handler(StatementError)
@@ -125,10 +164,10 @@ def install(app: FastAPI) -> None:
         if not isinstance(exc, (OverflowError, DataError)) and not isinstance(cause, OverflowError):
             return await _unexpected(request, exc)
         log.info("value out of range on %s %s: %s", request.method, request.url.path, exc)
-        return respond(request, DomainError("out_of_range", "数值超出允许范围", "A number is out of range", None, 422))
+        return respond(request, Invalid("out_of_range", Text("数值超出允许范围", "A number is out of range")))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):  # pragma: no cover - a bug if reached
         log.exception("unexpected error on %s %s", request.method, request.url.path)
-        error = DomainError("internal_error", "系统内部错误，已记录，请稍后重试", "Internal error; it has been logged", None, 500)
+        error = HttpError(500, "internal_error", Text("系统内部错误，已记录，请稍后重试", "Internal error; it has been logged"))
         return respond(request, error)

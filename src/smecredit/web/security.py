@@ -9,7 +9,8 @@ import secrets
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.requests import Request
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Forbidden
+from smecredit.kernel.text import Text
 
 CSRF_COOKIE = "smecredit_csrf"
 CSRF_FIELD = "csrf_token"
@@ -57,13 +58,7 @@ class SecurityMiddleware(BaseHTTPMiddleware):
         return response
 
 
-CSRF_FAILED = DomainError(
-    "csrf_failed",
-    "页面已过期或请求来源不明，请刷新页面后重试",
-    "The form has expired or did not come from this site; reload the page and try again",
-    "csrf_token",
-    403,
-)
+CSRF_FAILED = Forbidden("csrf_failed", Text("页面已过期或请求来源不明，请刷新页面后重试", "The form has expired or did not come from this site; reload the page and try again"), "csrf_token")
 
 
 async def csrf_protect(request: Request) -> None:

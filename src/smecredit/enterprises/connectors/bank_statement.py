@@ -24,12 +24,12 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import DomainError, Invalid
+from smecredit.kernel.text import Text
 
 from .base import (
     CENT,
     MAX_AMOUNT,
-    Bilingual,
     ErrorCollector,
     ParsedSource,
     SourceKind,
@@ -90,7 +90,7 @@ _PAIR_SPLIT = re.compile(r"[，；;]\s*(?=[^，；;：:]{1,8}[：:])")
 
 
 def _invalid_mapping(zh: str, en: str) -> DomainError:
-    return DomainError("invalid_column_mapping", f"列映射无效：{zh}", f"invalid column mapping: {en}", "mapping", 422)
+    return Invalid("invalid_column_mapping", Text(f"列映射无效：{zh}", f"invalid column mapping: {en}"), "mapping")
 
 
 _STR_FIELDS = (
@@ -696,7 +696,7 @@ def _parse_rows(
     n_months = len(monthly)
     extra_zh = f"，重复 {dup_count} 行已跳过" if dup_count else ""
     extra_en = f", {dup_count} duplicate row(s) skipped" if dup_count else ""
-    summary = Bilingual(
+    summary = Text(
         f"{n_months} 个月流水，{len(out_rows):,} 行（{first_date.isoformat()} 至 {last_date.isoformat()}）{extra_zh}",
         f"{n_months} month(s) of statements, {len(out_rows):,} rows ({first_date.isoformat()} to {last_date.isoformat()}){extra_en}",
     )

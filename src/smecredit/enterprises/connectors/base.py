@@ -31,14 +31,14 @@ from typing import Any, Protocol, runtime_checkable
 
 import rfc8785
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 
 __all__ = [
     "CENT",
     "RATIO_QUANTUM",
     "MAX_FILE_BYTES",
     "SourceKind",
-    "Bilingual",
     "LineError",
     "ImportRejected",
     "ParsedSource",
@@ -114,23 +114,6 @@ _KIND_LABELS: dict[SourceKind, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class Bilingual:
-    """A short text in Chinese and English."""
-
-    zh: str
-    en: str
-
-    def text(self, lang: str) -> str:
-        return self.en if lang == "en" else self.zh
-
-    def as_dict(self) -> dict[str, str]:
-        return {"zh": self.zh, "en": self.en}
-
-    def __str__(self) -> str:
-        return f"{self.zh} / {self.en}"
-
-
-@dataclass(frozen=True)
 class LineError:
     """One problem found in an imported file.
 
@@ -169,7 +152,7 @@ class LineError:
         return f"{prefix}{self.reason_zh} / {self.reason_en}"
 
 
-class ImportRejected(DomainError):
+class ImportRejected(Invalid):
     """Raised when any part of a file is bad; nothing from the file is imported.
 
     ``details["errors"]`` lists every problem as a dict (see :meth:`LineError.as_dict`).
@@ -194,19 +177,14 @@ class ImportRejected(DomainError):
             details["filename"] = filename
         super().__init__(
             "import_rejected",
-            f"{what_zh}导入被拒绝{name}：发现 {n} 处错误，未导入任何内容",
-            f"{what_en} import rejected{name}: {n} error(s) found, nothing was imported",
+            Text(f"{what_zh}导入被拒绝{name}：发现 {n} 处错误，未导入任何内容",
+                 f"{what_en} import rejected{name}: {n} error(s) found, nothing was imported"),
             None,
-            422,
             details,
         )
         self.errors: tuple[LineError, ...] = errors
         self.kind = kind
         self.filename = filename
-
-    # DomainError is a dataclass: keep equality/identity simple for exceptions.
-    __eq__ = object.__eq__
-    __hash__ = object.__hash__
 
     def __reduce__(self):  # picklable (e.g. raised inside a Celery job)
         return (_rebuild_import_rejected, (self.errors, self.kind, self.filename))
@@ -225,7 +203,7 @@ class ParsedSource:
     kind: SourceKind
     content: dict[str, Any]
     content_sha256: str
-    summary: Bilingual
+    summary: Text
     #: Human-readable bilingual warnings ("zh / en"), e.g. duplicate rows that were skipped.
     warnings: tuple[str, ...] = ()
     #: The same warnings with line numbers, for display next to the file.
@@ -324,7 +302,7 @@ def content_sha256(content: Any) -> str:
 def make_parsed(
     kind: SourceKind,
     content: dict[str, Any],
-    summary: Bilingual,
+    summary: Text,
     warnings: Sequence[LineError] = (),
 ) -> ParsedSource:
     """Build a :class:`ParsedSource`, computing the content hash."""
@@ -1414,7 +1392,7 @@ def _show(value: Any) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def check_uscc(code: Any) -> tuple[str | None, Bilingual | None]:
+def check_uscc(code: Any) -> tuple[str | None, Text | None]:
     """Validate a 统一社会信用代码 with :func:`smecredit.standards.uscc.validate_uscc`.
 
     Returns ``(normalised_code, None)`` when valid, ``(None, reason)`` when not.
@@ -1422,11 +1400,11 @@ def check_uscc(code: Any) -> tuple[str | None, Bilingual | None]:
     from smecredit.standards.uscc import validate_uscc  # returns a UsccResult, never raises
 
     if not isinstance(code, str) or not code.strip():
-        return None, Bilingual("统一社会信用代码为空", "USCC is empty")
+        return None, Text("统一社会信用代码为空", "USCC is empty")
     result = validate_uscc(code)
     if result.valid:
         return result.code, None
-    return None, Bilingual(result.reason_zh or "统一社会信用代码校验失败", result.reason_en or "USCC check failed")
+    return None, Text(result.reason_zh or "统一社会信用代码校验失败", result.reason_en or "USCC check failed")
 
 
 def read_uscc(reader: FieldReader, obj: Mapping, key: str, path: str, *, required: bool = True) -> str | None:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from smecredit.kernel.text import Text
+
 from .base import (
-    Bilingual,
     ErrorCollector,
     FieldReader,
     ParsedSource,
@@ -78,7 +79,7 @@ def parse_credit_bureau(data: bytes, *, filename: str) -> ParsedSource:
         "controller": controller,
     }
     e = enterprise
-    summary = Bilingual(
+    summary = Text(
         f"征信报告 {report_date.isoformat()}：当前逾期 {e['current_overdue']['count']} 笔，"
         f"未结清贷款 {len(e['loans'])} 笔，对外担保 {len(e['guarantees'])} 笔，查询 {len(e['queries'])} 次"
         + ("，含实际控制人报告" if controller else ""),

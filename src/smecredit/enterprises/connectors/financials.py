@@ -31,8 +31,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from smecredit.kernel.text import Text
+
 from .base import (
-    Bilingual,
     ErrorCollector,
     ParsedSource,
     Period,
@@ -205,7 +206,7 @@ def parse_financials(
     n_is = len(statements["income_statement"])
     n_cf = len(statements["cash_flow"])
     periods = sorted({e["period"] for v in statements.values() for e in v})
-    summary = Bilingual(
+    summary = Text(
         f"资产负债表 {n_bs} 期、利润表 {n_is} 期、现金流量表 {n_cf} 期（{'、'.join(periods)}）",
         f"{n_bs} balance sheet(s), {n_is} income statement(s), {n_cf} cash-flow statement(s) ({', '.join(periods)})",
     )

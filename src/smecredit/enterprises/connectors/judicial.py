@@ -10,8 +10,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from smecredit.kernel.text import Text
+
 from .base import (
-    Bilingual,
     ErrorCollector,
     FieldReader,
     ParsedSource,
@@ -135,7 +136,7 @@ def parse_judicial(data: bytes, *, filename: str) -> ParsedSource:
     open_def = [x for x in lawsuits if x["status"] == "open" and x["role"] == "defendant"]
     open_def_amount = sum((Decimal(x["amount"]) for x in open_def if x["amount"]), Decimal(0))
     current_dishonest = sum(1 for x in dishonest if x["removed_date"] is None)
-    summary = Bilingual(
+    summary = Text(
         f"诉讼 {len(lawsuits)} 件（作为被告未结 {len(open_def)} 件，涉案 {open_def_amount:,.2f} 元），"
         f"被执行 {len(enforcements)} 条，失信被执行人 {current_dishonest} 条（未移除）",
         f"{len(lawsuits)} lawsuit(s) ({len(open_def)} open as defendant, {open_def_amount:,.2f} yuan), "

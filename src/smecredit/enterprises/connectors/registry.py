@@ -9,8 +9,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from smecredit.kernel.text import Text
+
 from .base import (
-    Bilingual,
     ErrorCollector,
     FieldReader,
     ParsedSource,
@@ -225,7 +226,7 @@ def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
         "administrative_penalties": penalties,
     }
     current_abnormal = sum(1 for a in abnormal if a["removed_date"] is None)
-    summary = Bilingual(
+    summary = Text(
         f"{name}，{STATUS_LABELS[status][0]}，成立于 {founding.isoformat()}，股东 {len(shareholders)} 名，"
         f"经营异常 {current_abnormal} 条（未移出），行政处罚 {len(penalties)} 条",
         f"{name}, {STATUS_LABELS[status][1].lower()}, founded {founding.isoformat()}, "

@@ -26,11 +26,11 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Callable
 
-from smecredit.kernel.errors import DomainError
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 
 from .base import (
     CENT,
-    Bilingual,
     ParsedSource,
     SourceKind,
     check_uscc,
@@ -41,7 +41,7 @@ from .base import (
     parse_source,
 )
 
-SANDBOX_NOTE = Bilingual("演示沙箱数据，非真实数据", "Sandbox demo data, not real")
+SANDBOX_NOTE = Text("演示沙箱数据，非真实数据", "Sandbox demo data, not real")
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任沈姚卢"
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂英华玉萍红娥玲芬燕彬鹏辉健俊帅宇浩凯峰"
@@ -513,14 +513,8 @@ _BUILDERS: dict[SourceKind, Callable[[SandboxProfile, date], tuple[bytes, str, d
 def _valid_code(uscc: str) -> str:
     code, reason = check_uscc(uscc)
     if reason is not None or code is None:
-        reason = reason or Bilingual("无效", "invalid")
-        raise DomainError(
-            "invalid_uscc",
-            f"统一社会信用代码无效：{reason.zh}",
-            f"invalid unified social credit code: {reason.en}",
-            "uscc",
-            422,
-        )
+        reason = reason or Text("无效", "invalid")
+        raise Invalid("invalid_uscc", Text(f"统一社会信用代码无效：{reason.zh}", f"invalid unified social credit code: {reason.en}"), "uscc")
     return code
 
 
@@ -545,7 +539,7 @@ class SandboxProvider:
         data, filename, options = sandbox_file(kind, uscc, as_of=as_of)
         parsed = parse_source(kind, data, filename=filename, **options)
         content = {**parsed.content, "sandbox": True, "sandbox_note": SANDBOX_NOTE.as_dict()}
-        summary = Bilingual(f"【沙箱】{parsed.summary.zh}", f"[Sandbox] {parsed.summary.en}")
+        summary = Text(f"【沙箱】{parsed.summary.zh}", f"[Sandbox] {parsed.summary.en}")
         return make_parsed(kind, content, summary, parsed.warning_details)
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from smecredit.kernel.text import Text
+
 from .base import (
-    Bilingual,
     ErrorCollector,
     FieldReader,
     ParsedSource,
@@ -92,7 +93,7 @@ def parse_tax(data: bytes, *, filename: str, format: str = "auto") -> ParsedSour
     span = f"{rows[0]['period']}–{rows[-1]['period']}" if rows else "—"
     g_zh = f"纳税信用 {grade} 级（{year} 年度）" if grade else "无纳税信用等级"
     g_en = f"tax credit grade {grade} ({year})" if grade else "no tax credit grade"
-    summary = Bilingual(
+    summary = Text(
         f"{g_zh}，{len(rows)} 个申报期（{span}），纳税合计 {total_tax:,.2f} 元",
         f"{g_en}, {len(rows)} period(s) ({span}), tax paid {total_tax:,.2f} yuan",
     )
