@@ -124,15 +124,17 @@ def make_user(db):
     from smecredit.audit.log import Actor
     from smecredit.identity import service
     from smecredit.identity.roles import Role
+    from smecredit.kernel.db import unit_of_work
 
     counter = iter(range(1, 10_000))
 
     def _make(role: Role | str, username: str | None = None, password: str = PASSWORD, **kwargs):
         role = Role(role)
         name = username or f"{role.value.replace('_', '-')}{next(counter)}"
-        return service.create_user(db, actor=Actor("test-setup", "system"), username=name,
-                                   display_name=kwargs.pop("display_name", name), password=password,
-                                   roles=[role], **kwargs)
+        with unit_of_work(db):
+            return service.create_user(db, actor=Actor("test-setup", "system"), username=name,
+                                       display_name=kwargs.pop("display_name", name), password=password,
+                                       roles=[role], **kwargs)
 
     return _make
 

@@ -106,10 +106,10 @@ def users_create(
 ):
     """Create a user with one or more roles."""
     from smecredit.identity import service
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
     secret = _password_from(password, password_stdin, "密码 / password")
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         user = service.create_user(db, actor=cli_actor(), username=username, display_name=name or username,
                                    password=secret, roles=_parse_roles(role))
         console.print(f"created {user.username} ({', '.join(sorted(r.value for r in user.roles))})")
@@ -120,9 +120,9 @@ def users_list(role: str | None = typer.Option(None, "--role")):
     """List users with their roles and status."""
     from smecredit.identity import service
     from smecredit.kernel.clock import as_utc, utcnow
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         users = service.list_users(db, role=_parse_roles([role])[0] if role else None)
         table = Table("username", "name", "roles", "status", "last sign-in")
         now = utcnow()
@@ -139,9 +139,9 @@ def users_list(role: str | None = typer.Option(None, "--role")):
 def users_disable(username: str):
     """Disable an account (its sessions and tokens end)."""
     from smecredit.identity import service
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         service.set_active(db, actor=cli_actor(), username=username, active=False)
     console.print(f"disabled {username}")
 
@@ -151,9 +151,9 @@ def users_disable(username: str):
 def users_enable(username: str):
     """Enable a disabled account."""
     from smecredit.identity import service
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         service.set_active(db, actor=cli_actor(), username=username, active=True)
     console.print(f"enabled {username}")
 
@@ -163,9 +163,9 @@ def users_enable(username: str):
 def users_unlock(username: str):
     """Unlock an account locked by wrong passwords."""
     from smecredit.identity import service
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         service.unlock(db, actor=cli_actor(), username=username)
     console.print(f"unlocked {username}")
 
@@ -179,10 +179,10 @@ def users_reset_password(
 ):
     """Set a temporary password; the user must change it at next sign-in."""
     from smecredit.identity import service
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
     secret = _password_from(password, password_stdin, "新密码 / new password")
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         service.reset_password(db, actor=cli_actor(), username=username, new_password=secret)
     console.print(f"password reset for {username}; they must change it at next sign-in")
 
@@ -193,7 +193,7 @@ def prepare() -> list:
     """Migrate, make the audit signing key, and seed the demo data on first start."""
     from smecredit.identity import service
     from smecredit.kernel import migrate
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
     settings = get_settings()
     settings.ensure_dirs()
@@ -203,7 +203,7 @@ def prepare() -> list:
     checkpoints.load_or_create_signing_key()
     if not settings.demo_seed:
         return []
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         created = service.seed_demo_users(db)
     from smecredit import demo
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 def seed_all() -> None:
     from smecredit.enterprises.demo import seed_demo
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         seed_demo(db)

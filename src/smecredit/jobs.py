@@ -62,9 +62,9 @@ def configure(settings: Settings | None = None) -> Celery:
 def run_checkpoint_if_due() -> dict | None:
     """Make the periodic audit checkpoint when due; a summary of it, or None."""
     from smecredit.audit.checkpoints import ensure_recent_checkpoint
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         checkpoint = ensure_recent_checkpoint(db)
         if checkpoint is None:
             return None

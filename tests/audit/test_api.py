@@ -62,6 +62,7 @@ def test_proof_checkpoints_and_key(web, headers, db):
     from smecredit.audit.checkpoints import create_checkpoint
 
     checkpoint = create_checkpoint(db)
+    db.commit()
     proof = web.get("/api/v1/audit/events/2/proof", headers=headers).json()
     assert proof["verified"] and proof["root_hash"] == checkpoint.root_hash
     assert merkle.verify_inclusion(bytes.fromhex(proof["leaf_hash"]), 1, proof["tree_size"],

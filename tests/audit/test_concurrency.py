@@ -59,6 +59,7 @@ def _checkpointer(stop: threading.Event, errors: list) -> None:
         session = factory()
         try:
             create_checkpoint(session)
+            session.commit()
         except Exception as exc:  # pragma: no cover
             errors.append(exc)
         finally:

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from smecredit.audit.models import AuditEvent
 from smecredit.identity import service
+from smecredit.kernel.db import unit_of_work
 from smecredit.identity.models import User, WebSession
 from smecredit.identity.roles import Role
 from smecredit.kernel.errors import DomainError
@@ -50,7 +51,8 @@ def test_five_wrong_passwords_lock_the_account_until_admin_unlocks(client, make_
     # Even the right password is refused while locked.
     assert login(client, "reviewer1").status_code == 423
     admin = make_user(Role.ADMIN, "admin1")
-    service.unlock(db, actor=service.actor_of(admin), username="reviewer1")
+    with unit_of_work(db):
+        service.unlock(db, actor=service.actor_of(admin), username="reviewer1")
     assert login(client, "reviewer1").status_code == 303
     actions = [e.action for e in db.execute(select(AuditEvent).order_by(AuditEvent.seq)).scalars()]
     assert actions.count("auth.login_failed") == 4
@@ -106,7 +108,8 @@ def test_disabled_user_cannot_sign_in_and_loses_sessions(client, make_user, db):
     make_user(Role.LOAN_OFFICER, "officer2")
     admin = make_user(Role.ADMIN, "admin2")
     login(client, "officer2")
-    service.set_active(db, actor=service.actor_of(admin), username="officer2", active=False)
+    with unit_of_work(db):
+        service.set_active(db, actor=service.actor_of(admin), username="officer2", active=False)
     assert client.get("/", follow_redirects=False).status_code == 303
     assert login(client, "officer2").status_code == 403
 
@@ -125,7 +128,8 @@ def test_weak_passwords_are_refused_with_the_reason(db, make_user, password, fra
 def test_reset_password_forces_a_change_at_next_sign_in(client, make_user, db):
     make_user(Role.APPROVER, "approver4")
     admin = make_user(Role.ADMIN, "admin3")
-    service.reset_password(db, actor=service.actor_of(admin), username="approver4", new_password="Temp-Passw0rd-1")
+    with unit_of_work(db):
+        service.reset_password(db, actor=service.actor_of(admin), username="approver4", new_password="Temp-Passw0rd-1")
     response = login(client, "approver4", "Temp-Passw0rd-1")
     assert response.headers["location"] == "/account/password"
     changed = client.post("/account/password", data={
@@ -138,7 +142,8 @@ def test_reset_password_forces_a_change_at_next_sign_in(client, make_user, db):
 def test_a_temporary_password_opens_nothing_until_it_is_changed(client, make_user, db):
     make_user(Role.AUDITOR, "auditor5")
     admin = make_user(Role.ADMIN, "admin5")
-    service.reset_password(db, actor=service.actor_of(admin), username="auditor5", new_password="Temp-Passw0rd-5")
+    with unit_of_work(db):
+        service.reset_password(db, actor=service.actor_of(admin), username="auditor5", new_password="Temp-Passw0rd-5")
     login(client, "auditor5", "Temp-Passw0rd-5")
     for path in ("/", "/audit"):
         response = client.get(path, follow_redirects=False)
@@ -170,7 +175,8 @@ def test_api_tokens_of_a_disabled_user_stop_working(client, make_user, db):
     make_user(Role.RISK_MANAGER, "risk2")
     admin = make_user(Role.ADMIN, "admin4")
     headers = api_token(client, "risk2")
-    service.set_active(db, actor=service.actor_of(admin), username="risk2", active=False)
+    with unit_of_work(db):
+        service.set_active(db, actor=service.actor_of(admin), username="risk2", active=False)
     assert client.get("/api/v1/me", headers=headers).status_code == 401
 
 

@@ -42,3 +42,23 @@ def test_allocation_adds_up_exactly_and_stays_within_a_fen(total, weights):
     for part, weight in zip(parts, weights):
         exact = to_money(total) * Decimal(weight) / Decimal(weight_sum)
         assert abs(part - exact) < Decimal("0.01")
+
+
+def test_money_columns_round_half_up_on_every_database(db):
+    """One rounding rule at the column type: 2.675 and 2.665 round half-up on SQLite and PostgreSQL
+    alike (SQLite's NUMERIC would round half-even, PostgreSQL's half away from zero)."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import text
+
+    from smecredit.enterprises.models import Enterprise
+
+    now = datetime.now(timezone.utc)
+    row = Enterprise(uscc="91350100M000100Y43", name="舍入测试", industry="other", region_code="350100",
+                     employees=1, revenue_wan=Decimal("2.675"), assets_wan=Decimal("2.665"), size_class="micro",
+                     size_rule_zh="", size_rule_en="", created_at=now, updated_at=now)
+    db.add(row)
+    db.flush()
+    stored = db.execute(text("SELECT revenue_wan, assets_wan FROM enterprises WHERE id = :id"), {"id": row.id}).one()
+    assert Decimal(str(stored[0])) == Decimal("2.68")
+    assert Decimal(str(stored[1])) == Decimal("2.67")

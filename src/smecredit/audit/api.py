@@ -20,7 +20,7 @@ from smecredit.audit.schemas import (
 from smecredit.audit.service import MAX_PAGE_SIZE, search_events
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
-from smecredit.web.deps import Allow, get_db
+from smecredit.web.deps import Allow, REQUEST_DB
 from smecredit.web.params import EventSeq
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
@@ -40,7 +40,7 @@ def list_events(
     page: int = Query(1, ge=1),
     page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE),
     user: User = Depends(auditors),
-    db: Session = Depends(get_db),
+    db: Session = REQUEST_DB,
 ):
     found = search_events(db, actor=actor, entity_type=entity_type, entity_id=entity_id, action=action,
                           since=since, until=until, page=page, page_size=page_size)
@@ -50,7 +50,7 @@ def list_events(
 
 @router.get("/events/{seq}/proof", response_model=InclusionProofOut,
             summary="Inclusion proof of one event against the latest signed checkpoint (RFC 9162)")
-def event_proof(seq: EventSeq, user: User = Depends(auditors), db: Session = Depends(get_db)):
+def event_proof(seq: EventSeq, user: User = Depends(auditors), db: Session = REQUEST_DB):
     return prove(db, seq)
 
 
@@ -59,7 +59,7 @@ def list_checkpoints(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
     user: User = Depends(auditors),
-    db: Session = Depends(get_db),
+    db: Session = REQUEST_DB,
 ):
     return [checkpoint_out(c) for c in cps.list_checkpoints(db, limit=limit, offset=offset)]
 

@@ -31,7 +31,6 @@ from smecredit.audit.canonical import canonical_json, iso_utc
 from smecredit.audit.log import Actor, current_root, lock_head, record
 from smecredit.audit.models import AuditCheckpoint
 from smecredit.kernel.clock import as_utc, utcnow
-from smecredit.kernel.db import unit_of_work
 from smecredit.kernel.errors import Invalid
 from smecredit.kernel.text import Text
 from smecredit.kernel.settings import get_settings
@@ -195,16 +194,15 @@ def create_checkpoint(db: Session, *, actor: Actor | None = None) -> AuditCheckp
     automatic checkpoints pass no actor and leave the log as it is.
     """
     key = load_or_create_signing_key()  # before the lock: file I/O must not hold up writers
-    with unit_of_work(db):
-        lock_head(db)
-        if actor is not None:
-            previous = latest_checkpoint(db)
-            record(
-                db, actor=actor, action=CHECKPOINT_ACTION, entity_type="audit_log", entity_id="checkpoint",
-                payload={"previous_checkpoint_id": previous.id if previous else None,
-                         "previous_tree_size": previous.tree_size if previous else None},
-            )
-        checkpoint = _sign_head(db, key)
+    lock_head(db)
+    if actor is not None:
+        previous = latest_checkpoint(db)
+        record(
+            db, actor=actor, action=CHECKPOINT_ACTION, entity_type="audit_log", entity_id="checkpoint",
+            payload={"previous_checkpoint_id": previous.id if previous else None,
+                     "previous_tree_size": previous.tree_size if previous else None},
+        )
+    checkpoint = _sign_head(db, key)
     return checkpoint
 
 
@@ -217,31 +215,29 @@ def ensure_recent_checkpoint(db: Session, max_age_hours: float | None = None) ->
     """
     hours = get_settings().checkpoint_interval_hours if max_age_hours is None else max_age_hours
     key = load_or_create_signing_key()
-    with unit_of_work(db):
-        head = lock_head(db)
-        latest = latest_checkpoint(db)
-        if head.tree_size == 0:
+    head = lock_head(db)
+    latest = latest_checkpoint(db)
+    if head.tree_size == 0:
+        return None
+    if latest is not None:
+        if latest.tree_size >= head.tree_size:
             return None
-        if latest is not None:
-            if latest.tree_size >= head.tree_size:
-                return None
-            if as_utc(latest.created_at) > utcnow() - timedelta(hours=hours):
-                return None
-        checkpoint = _sign_head(db, key)
+        if as_utc(latest.created_at) > utcnow() - timedelta(hours=hours):
+            return None
+    checkpoint = _sign_head(db, key)
     return checkpoint
 
 
 def ensure_covering_checkpoint(db: Session) -> AuditCheckpoint | None:
     """The newest checkpoint, made fresh first if the log grew past it (None for an empty log)."""
     key = load_or_create_signing_key()
-    with unit_of_work(db):
-        head = lock_head(db)
-        latest = latest_checkpoint(db)
-        if latest is not None and latest.tree_size >= head.tree_size:
-            return latest
-        if head.tree_size == 0 and latest is None:
-            return None
-        checkpoint = _sign_head(db, key)
+    head = lock_head(db)
+    latest = latest_checkpoint(db)
+    if latest is not None and latest.tree_size >= head.tree_size:
+        return latest
+    if head.tree_size == 0 and latest is None:
+        return None
+    checkpoint = _sign_head(db, key)
     return checkpoint
 
 

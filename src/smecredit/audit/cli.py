@@ -88,9 +88,9 @@ def verify(
         if public_key_file is not None:
             raise Invalid("public_key_needs_bundle", Text("--public-key 只与 --bundle 一起使用", "--public-key is used with --bundle only"), "public-key")
         from smecredit.audit.verify import stored_event_count, verify_database
-        from smecredit.kernel.db import new_session
+        from smecredit.kernel.db import new_session, unit_of_work
 
-        with new_session() as db:
+        with new_session() as db, unit_of_work(db):
             context, callback = _progress(stored_event_count(db))
             with context:
                 report = verify_database(db, progress=callback)
@@ -108,9 +108,9 @@ def verify(
 def checkpoint():
     """Sign the current tree size and root now (the daily one is automatic)."""
     from smecredit.audit.checkpoints import create_checkpoint
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         made = create_checkpoint(db, actor=cli_actor())
         console.print(f"检查点 / checkpoint {made.id}: tree size {made.tree_size}, root {made.root_hash}",
                       soft_wrap=True)
@@ -121,9 +121,9 @@ def checkpoint():
 def prove_command(event_id: Annotated[int, typer.Argument(help="事件序号 / the event's seq")]):
     """Print (JSON) an inclusion proof of EVENT_ID against the latest checkpoint; exit 1 if it fails."""
     from smecredit.audit.proofs import prove
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         result = prove(db, event_id)
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
     if not result["verified"]:
@@ -136,9 +136,9 @@ def prove_command(event_id: Annotated[int, typer.Argument(help="事件序号 / t
 def export(out: Annotated[Path, typer.Option("--out", "-o", help="输出文件 / the bundle file to write")]):
     """Write a bundle (events, checkpoints, public key) that `verify --bundle` checks without a database."""
     from smecredit.audit.bundle import export_bundle
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
 
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         summary = export_bundle(db, out)
     console.print(f"已导出 / exported {summary.events} events, {summary.checkpoints} checkpoints → "
                   f"{escape(str(summary.path))}", soft_wrap=True)

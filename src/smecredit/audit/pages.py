@@ -28,7 +28,7 @@ from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel.errors import DomainError, Invalid
 from smecredit.kernel.text import Text
-from smecredit.web.deps import Allow, get_db
+from smecredit.web.deps import Allow, REQUEST_DB
 from smecredit.web.i18n import pick, request_lang
 from smecredit.web.params import EventSeq
 from smecredit.web.security import csrf_protect
@@ -77,7 +77,7 @@ def audit_log(
     date_to: str = "",
     page: str = "1",
     user: User = Depends(auditors),
-    db: Session = Depends(get_db),
+    db: Session = REQUEST_DB,
 ):
     lang = request_lang(request)
     filters = {"actor": actor, "entity_type": entity_type, "entity_id": entity_id, "action": action,
@@ -116,7 +116,7 @@ def audit_log(
 
 
 @router.get("/audit/events/{seq}")
-def audit_event(request: Request, seq: EventSeq, user: User = Depends(auditors), db: Session = Depends(get_db)):
+def audit_event(request: Request, seq: EventSeq, user: User = Depends(auditors), db: Session = REQUEST_DB):
     lang = request_lang(request)
     event = get_event(db, seq)
     proof = None
@@ -136,7 +136,7 @@ def audit_event(request: Request, seq: EventSeq, user: User = Depends(auditors),
 
 
 @router.get("/audit/checkpoints")
-def checkpoints_page(request: Request, page: str = "1", user: User = Depends(auditors), db: Session = Depends(get_db)):
+def checkpoints_page(request: Request, page: str = "1", user: User = Depends(auditors), db: Session = REQUEST_DB):
     number = _page_number(page)
     rows = cps.list_checkpoints(db, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
     key = cps.load_or_create_signing_key()
@@ -149,7 +149,7 @@ def checkpoints_page(request: Request, page: str = "1", user: User = Depends(aud
 
 
 @router.post("/audit/checkpoints")
-def make_checkpoint(request: Request, user: User = Depends(auditors), db: Session = Depends(get_db)):
+def make_checkpoint(request: Request, user: User = Depends(auditors), db: Session = REQUEST_DB):
     cps.create_checkpoint(db, actor=actor_of(user))
     return RedirectResponse("/audit/checkpoints?notice=created", status_code=303)
 

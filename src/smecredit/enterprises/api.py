@@ -16,7 +16,7 @@ from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel.errors import not_found
 from smecredit.kernel.text import Text
-from smecredit.web.deps import ANY_ROLE, Allow, get_db
+from smecredit.web.deps import ANY_ROLE, Allow, REQUEST_DB
 from smecredit.web.params import EntityId
 
 router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"])
@@ -39,7 +39,7 @@ def _data_result(outcome: service.DataOutcome) -> schemas.DataResult:
 
 @router.get("", response_model=schemas.EnterpriseList, summary="List or search enterprises (applicants: their own)")
 def list_enterprises(q: str = "", limit: int = 50, offset: int = 0, user: User = Depends(VIEW),
-                     db: Session = Depends(get_db)):
+                     db: Session = REQUEST_DB):
     total, rows = service.list_enterprises(db, user=user, q=q, limit=max(1, min(limit, 200)), offset=max(0, offset))
     return schemas.EnterpriseList(total=total, items=[schemas.EnterpriseListItem(
         id=e.id, uscc=e.uscc, name=e.name, industry=e.industry, size_class=e.size_class, region_name=e.region_name,
@@ -48,13 +48,13 @@ def list_enterprises(q: str = "", limit: int = 50, offset: int = 0, user: User =
 
 @router.post("", response_model=schemas.EnterpriseOut, status_code=201,
              summary="Register an enterprise (applicant: its own; loan officer: on an applicant's behalf)")
-def register(body: schemas.EnterpriseCreate, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def register(body: schemas.EnterpriseCreate, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     enterprise = service.register_enterprise(db, user=user, data=body)
     return service.enterprise_out(db, enterprise)
 
 
 @router.get("/check-uscc", response_model=schemas.UsccCheck, summary="Check a 统一社会信用代码 and say which check failed")
-def check_uscc(code: str = "", user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def check_uscc(code: str = "", user: User = Depends(VIEW), db: Session = REQUEST_DB):
     return service.check_code(db, code)
 
 
@@ -65,20 +65,20 @@ def authorisation_text(version: str = service.CURRENT_AUTHORISATION_VERSION, use
 
 
 @router.get("/{enterprise_id}", response_model=schemas.EnterpriseOut)
-def get_enterprise(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def get_enterprise(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     return service.enterprise_out(db, service.get_enterprise(db, enterprise_id=enterprise_id, user=user))
 
 
 @router.patch("/{enterprise_id}", response_model=schemas.EnterpriseOut,
               summary="Update facts; the size class is re-derived")
 def update_enterprise(enterprise_id: EntityId, body: schemas.EnterpriseUpdate, user: User = Depends(EDIT),
-                      db: Session = Depends(get_db)):
+                      db: Session = REQUEST_DB):
     enterprise = service.update_enterprise(db, user=user, enterprise_id=enterprise_id, data=body)
     return service.enterprise_out(db, enterprise)
 
 
 @router.get("/{enterprise_id}/authorisations", response_model=list[schemas.AuthorisationOut])
-def list_authorisations(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def list_authorisations(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     return [service.authorisation_out(a) for a in service.authorisations_of(db, enterprise_id=enterprise.id)]
 
@@ -86,7 +86,7 @@ def list_authorisations(enterprise_id: EntityId, user: User = Depends(VIEW), db:
 @router.post("/{enterprise_id}/authorisations", response_model=schemas.AuthorisationOut, status_code=201,
              summary="Record the 征信查询授权 (the version and SHA-256 of the text shown)")
 def authorise(enterprise_id: EntityId, body: schemas.AuthoriseRequest, user: User = Depends(EDIT),
-              db: Session = Depends(get_db)):
+              db: Session = REQUEST_DB):
     auth = service.authorise_queries(db, user=user, enterprise_id=enterprise_id, text_version=body.text_version,
                                      text_sha256=body.text_sha256, lang=body.lang)
     return service.authorisation_out(auth)
@@ -97,24 +97,24 @@ def authorise(enterprise_id: EntityId, body: schemas.AuthoriseRequest, user: Use
 
 @router.get("/{enterprise_id}/persons", response_model=list[schemas.PersonOut],
             summary="Legal representative, controller, shareholders, guarantors, contact (masked)")
-def list_persons(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def list_persons(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     return [service.masked_person(p) for p in service.persons_of(db, user=user, enterprise_id=enterprise_id)]
 
 
 @router.post("/{enterprise_id}/persons", response_model=schemas.PersonOut, status_code=201)
-def add_person(enterprise_id: EntityId, body: schemas.PersonIn, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def add_person(enterprise_id: EntityId, body: schemas.PersonIn, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     return service.masked_person(service.add_person(db, user=user, enterprise_id=enterprise_id, data=body))
 
 
 @router.put("/{enterprise_id}/persons/{person_id}", response_model=schemas.PersonOut)
 def update_person(enterprise_id: EntityId, person_id: EntityId, body: schemas.PersonIn, user: User = Depends(EDIT),
-                  db: Session = Depends(get_db)):
+                  db: Session = REQUEST_DB):
     return service.masked_person(service.update_person(db, user=user, enterprise_id=enterprise_id,
                                                        person_id=person_id, data=body))
 
 
 @router.delete("/{enterprise_id}/persons/{person_id}", status_code=204, response_class=Response)
-def remove_person(enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def remove_person(enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     service.remove_person(db, user=user, enterprise_id=enterprise_id, person_id=person_id)
     return Response(status_code=204)
 
@@ -122,7 +122,7 @@ def remove_person(enterprise_id: EntityId, person_id: EntityId, user: User = Dep
 @router.post("/{enterprise_id}/persons/{person_id}/reveal", response_model=schemas.RevealOut,
              summary="Full personal information of one person (audited: who, which person, which fields)")
 def reveal(enterprise_id: EntityId, person_id: EntityId, body: schemas.RevealRequest | None = None,
-           user: User = Depends(REVEAL), db: Session = Depends(get_db)):
+           user: User = Depends(REVEAL), db: Session = REQUEST_DB):
     fields = body.fields if body is not None else None
     values = service.reveal(db, user=user, enterprise_id=enterprise_id, person_id=person_id, fields=fields)
     return schemas.RevealOut(person_id=person_id, values=values)
@@ -133,26 +133,26 @@ def reveal(enterprise_id: EntityId, person_id: EntityId, body: schemas.RevealReq
 
 @router.get("/{enterprise_id}/counterparties", response_model=list[schemas.CounterpartyOut],
             summary="Upstream suppliers and downstream customers")
-def list_counterparties(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def list_counterparties(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     return [service.counterparty_out(c) for c in service.counterparties_of(db, user=user, enterprise_id=enterprise_id)]
 
 
 @router.post("/{enterprise_id}/counterparties", response_model=schemas.CounterpartyOut, status_code=201)
 def add_counterparty(enterprise_id: EntityId, body: schemas.CounterpartyIn, user: User = Depends(EDIT),
-                     db: Session = Depends(get_db)):
+                     db: Session = REQUEST_DB):
     return service.counterparty_out(service.add_counterparty(db, user=user, enterprise_id=enterprise_id, data=body))
 
 
 @router.put("/{enterprise_id}/counterparties/{counterparty_id}", response_model=schemas.CounterpartyOut)
 def update_counterparty(enterprise_id: EntityId, counterparty_id: EntityId, body: schemas.CounterpartyIn,
-                        user: User = Depends(EDIT), db: Session = Depends(get_db)):
+                        user: User = Depends(EDIT), db: Session = REQUEST_DB):
     return service.counterparty_out(service.update_counterparty(
         db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id, data=body))
 
 
 @router.delete("/{enterprise_id}/counterparties/{counterparty_id}", status_code=204, response_class=Response)
 def remove_counterparty(enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
-                        db: Session = Depends(get_db)):
+                        db: Session = REQUEST_DB):
     service.remove_counterparty(db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id)
     return Response(status_code=204)
 
@@ -162,13 +162,13 @@ def remove_counterparty(enterprise_id: EntityId, counterparty_id: EntityId, user
 
 @router.post("/{enterprise_id}/data/pull-all", response_model=schemas.DataResult,
              summary="Pull every source from the provider (sandbox); credit bureau needs the authorisation")
-def pull_all(enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def pull_all(enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     return _data_result(service.pull_all(db, user=user, enterprise_id=enterprise_id))
 
 
 @router.post("/{enterprise_id}/data/{kind}/pull", response_model=schemas.DataResult,
              summary="Pull one source (registry, tax, bank_statement, financial_statements, credit_bureau, judicial)")
-def pull(enterprise_id: EntityId, kind: str, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def pull(enterprise_id: EntityId, kind: str, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     return _data_result(service.pull(db, user=user, enterprise_id=enterprise_id, kind=kind))
 
 
@@ -176,7 +176,7 @@ def pull(enterprise_id: EntityId, kind: str, user: User = Depends(EDIT), db: Ses
              summary="Import a file (≤ 20 MiB); bank statements take mapping_id or a built-in mapping name")
 async def upload(enterprise_id: EntityId, kind: str, file: UploadFile = File(...), mapping_id: int | None = Form(None),
                  mapping: str | None = Form(None), amount_unit: str | None = Form(None),
-                 user: User = Depends(EDIT), db: Session = Depends(get_db)):
+                 user: User = Depends(EDIT), db: Session = REQUEST_DB):
     data = await file.read(service.MAX_UPLOAD_BYTES + 1)
     if len(data) > service.MAX_UPLOAD_BYTES:
         raise service.too_large_error()
@@ -187,12 +187,12 @@ async def upload(enterprise_id: EntityId, kind: str, file: UploadFile = File(...
 
 @router.get("/{enterprise_id}/snapshots", response_model=list[schemas.SnapshotOut])
 def list_snapshots(enterprise_id: EntityId, kind: str | None = None, user: User = Depends(VIEW),
-                   db: Session = Depends(get_db)):
+                   db: Session = REQUEST_DB):
     return [service.snapshot_out(s) for s in service.list_snapshots(db, user=user, enterprise_id=enterprise_id, kind=kind)]
 
 
 @router.get("/{enterprise_id}/snapshots/{snapshot_id}", response_model=schemas.SnapshotDetail)
-def get_snapshot(enterprise_id: EntityId, snapshot_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def get_snapshot(enterprise_id: EntityId, snapshot_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     snap = service.get_snapshot(db, user=user, enterprise_id=enterprise_id, snapshot_id=snapshot_id)
     return service.snapshot_out(snap, with_content=True)
 
@@ -201,7 +201,7 @@ def get_snapshot(enterprise_id: EntityId, snapshot_id: EntityId, user: User = De
 
 
 @router.get("/{enterprise_id}/profile", response_model=schemas.ProfileOut, summary="The latest credit profile")
-def latest_profile(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def latest_profile(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = profiles.latest_profile(db, enterprise_id=enterprise.id)
     if row is None:
@@ -210,13 +210,13 @@ def latest_profile(enterprise_id: EntityId, user: User = Depends(VIEW), db: Sess
 
 
 @router.get("/{enterprise_id}/profiles", response_model=list[schemas.ProfileSummary], summary="Profile history")
-def profile_history(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def profile_history(enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     return [profiles.summary_out(p) for p in profiles.profiles_of(db, enterprise_id=enterprise.id)]
 
 
 @router.get("/{enterprise_id}/profiles/{version}", response_model=schemas.ProfileOut)
-def profile_version(enterprise_id: EntityId, version: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def profile_version(enterprise_id: EntityId, version: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     return profiles.profile_out(db, profiles.get_profile(db, enterprise_id=enterprise.id, version=version))
 
@@ -224,7 +224,7 @@ def profile_version(enterprise_id: EntityId, version: EntityId, user: User = Dep
 @router.post("/{enterprise_id}/profile/compute", response_model=schemas.ProfileOut, status_code=201,
              summary="Recompute the profile (optionally as of a past business date)")
 def compute(enterprise_id: EntityId, body: schemas.ComputeProfileRequest | None = None, user: User = Depends(OFFICER),
-            db: Session = Depends(get_db)):
+            db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = profiles.compute_profile(db, enterprise_id=enterprise.id, actor=actor_of(user),
                                    as_of=body.as_of if body else None, trigger="manual")
@@ -236,27 +236,27 @@ def compute(enterprise_id: EntityId, body: schemas.ComputeProfileRequest | None 
 
 @mappings_router.get("", response_model=list[schemas.BankMappingOut],
                      summary="Built-in and saved bank-statement column mappings")
-def list_mappings(user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def list_mappings(user: User = Depends(VIEW), db: Session = REQUEST_DB):
     return service.mapping_options(db)
 
 
 @mappings_router.post("", response_model=schemas.BankMappingOut, status_code=201)
-def create_mapping(body: schemas.BankMappingIn, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+def create_mapping(body: schemas.BankMappingIn, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
     return service.bank_mapping_out(service.save_bank_mapping(db, user=user, data=body))
 
 
 @mappings_router.get("/{mapping_id}", response_model=schemas.BankMappingOut)
-def get_mapping(mapping_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def get_mapping(mapping_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     return service.bank_mapping_out(service.get_bank_mapping(db, mapping_id=mapping_id))
 
 
 @mappings_router.put("/{mapping_id}", response_model=schemas.BankMappingOut)
 def update_mapping(mapping_id: EntityId, body: schemas.BankMappingIn, user: User = Depends(OFFICER),
-                   db: Session = Depends(get_db)):
+                   db: Session = REQUEST_DB):
     return service.bank_mapping_out(service.save_bank_mapping(db, user=user, data=body, mapping_id=mapping_id))
 
 
 @mappings_router.delete("/{mapping_id}", status_code=204, response_class=Response)
-def delete_mapping(mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+def delete_mapping(mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
     service.delete_bank_mapping(db, user=user, mapping_id=mapping_id)
     return Response(status_code=204)

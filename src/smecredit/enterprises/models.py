@@ -12,30 +12,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
-from smecredit.kernel.db import Base, Money, UTCDateTime
+from smecredit.kernel.db import Base, Money, Percent, UTCDateTime
 from smecredit.kernel.pii import EncryptedText
-
-
-class Percent(TypeDecorator):
-    """A percentage to 4 places as Decimal in and out (NUMERIC(7,4); exact text on SQLite)."""
-
-    impl = Numeric(7, 4, asdecimal=True)
-    cache_ok = True
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if isinstance(value, float):
-            raise TypeError("percent must not be float")
-        value = Decimal(value).quantize(Decimal("0.0001"))
-        return str(value) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else Decimal(str(value)).quantize(Decimal("0.0001"))
 
 
 class Enterprise(Base):

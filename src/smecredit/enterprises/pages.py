@@ -23,11 +23,12 @@ from smecredit.enterprises.models import Enterprise
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
+from smecredit.kernel.db import settle
 from smecredit.kernel.errors import DomainError, Forbidden, Invalid, NotFound
 from smecredit.kernel.text import Text
 from smecredit.standards import sme_size
 from smecredit.web import menu
-from smecredit.web.deps import ANY_ROLE, ANY_STAFF, Allow, get_db
+from smecredit.web.deps import ANY_ROLE, ANY_STAFF, Allow, REQUEST_DB
 from smecredit.web.i18n import pick, request_lang
 from smecredit.web.errors import status_of
 from smecredit.web.security import csrf_protect
@@ -100,13 +101,13 @@ def _error_ctx(request: Request, error: DomainError) -> dict[str, Any]:
 
 
 @router.get("/my/enterprises")
-def my_enterprises(request: Request, user: User = Depends(APPLICANT), db: Session = Depends(get_db)):
+def my_enterprises(request: Request, user: User = Depends(APPLICANT), db: Session = REQUEST_DB):
     rows = service.enterprises_of(db, user=user)
     return render(request, "enterprises/mine.html", {"enterprises": rows})
 
 
 @router.get("/enterprises")
-def search(request: Request, q: str = "", user: User = Depends(STAFF), db: Session = Depends(get_db)):
+def search(request: Request, q: str = "", user: User = Depends(STAFF), db: Session = REQUEST_DB):
     total, rows = service.list_enterprises(db, user=user, q=q, limit=100)
     return render(request, "enterprises/list.html", {"enterprises": rows, "total": total, "q": q,
                                                      "size_classes": sme_size.SizeClass,
@@ -126,14 +127,14 @@ def new_form(request: Request, user: User = Depends(EDIT)):
 
 
 @router.get("/enterprises/check-uscc")
-def check_uscc(request: Request, uscc: str = "", user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def check_uscc(request: Request, uscc: str = "", user: User = Depends(VIEW), db: Session = REQUEST_DB):
     """htmx: says which check of the code failed, or where it was registered."""
     result = service.check_code(db, uscc) if uscc.strip() else None
     return render(request, "enterprises/_uscc_check.html", {"check": result})
 
 
 @router.post("/enterprises")
-async def register(request: Request, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+async def register(request: Request, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     form = await request.form()
     flat = {k: v for k, v in form.items() if isinstance(v, str)}
     values = _clean(form, "uscc", "name", "industry", "address", "founded_on", "employees", "revenue_wan",
@@ -152,6 +153,7 @@ async def register(request: Request, user: User = Depends(EDIT), db: Session = D
         data = _build(schemas.EnterpriseCreate, values)
         enterprise = service.register_enterprise(db, user=user, data=data)
     except DomainError as error:
+        settle(db, error)
         return render(request, "enterprises/form.html", {**_form_ctx(user, flat), **_error_ctx(request, error)},
                       status_code=status_of(error))
     return RedirectResponse(f"/enterprises/{enterprise.id}?notice=registered", status_code=303)
@@ -211,7 +213,7 @@ def _detail(request: Request, db: Session, user: User, enterprise_id: EntityId, 
 def _failed(request: Request, db: Session, user: User, enterprise_id: EntityId, error: DomainError, section: str):
     if isinstance(error, (Forbidden, NotFound)):
         raise error
-    db.rollback()
+    settle(db, error)
     extra = {**_error_ctx(request, error), "error_section": section}
     return _detail(request, db, user, enterprise_id, extra=extra, status_code=status_of(error))
 
@@ -232,12 +234,12 @@ def _act(request: Request, db: Session, user: User, enterprise_id: EntityId, sec
 
 
 @router.get("/enterprises/{enterprise_id}")
-def detail(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def detail(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     return _detail(request, db, user, enterprise_id)
 
 
 @router.post("/enterprises/{enterprise_id}/facts")
-async def update_facts(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+async def update_facts(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     form = await request.form()
     values = _clean(form, "name", "industry", "address", "founded_on", "employees", "revenue_wan", "assets_wan")
     return _act(request, db, user, enterprise_id, "facts", "saved", lambda: service.update_enterprise(
@@ -248,7 +250,7 @@ async def update_facts(request: Request, enterprise_id: EntityId, user: User = D
 
 
 @router.get("/enterprises/{enterprise_id}/authorise")
-def authorise_form(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def authorise_form(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     history = service.authorisations_of(db, enterprise_id=enterprise.id)
     return render(request, "enterprises/authorise.html", {"e": enterprise, "text": service.authorisation_text(),
@@ -256,7 +258,7 @@ def authorise_form(request: Request, enterprise_id: EntityId, user: User = Depen
 
 
 @router.post("/enterprises/{enterprise_id}/authorise")
-async def authorise(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+async def authorise(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     form = await request.form()
     try:
         if form.get("agree") != "on":
@@ -267,6 +269,7 @@ async def authorise(request: Request, enterprise_id: EntityId, user: User = Depe
     except DomainError as error:
         if isinstance(error, (Forbidden, NotFound)):
             raise
+        settle(db, error)
         enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
         return render(request, "enterprises/authorise.html",
                       {"e": enterprise, "text": service.authorisation_text(), "history": [],
@@ -284,7 +287,7 @@ def _person_values(form) -> dict[str, Any]:
 
 
 @router.post("/enterprises/{enterprise_id}/persons")
-async def add_person(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+async def add_person(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     form = await request.form()
     return _act(request, db, user, enterprise_id, "persons", "saved", lambda: service.add_person(
         db, user=user, enterprise_id=enterprise_id, data=_build(schemas.PersonIn, _person_values(form))))
@@ -302,13 +305,13 @@ def _person_page(request: Request, db: Session, user: User, enterprise_id: Entit
 
 @router.get("/enterprises/{enterprise_id}/persons/{person_id}/edit")
 def edit_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
-                db: Session = Depends(get_db)):
+                db: Session = REQUEST_DB):
     return _person_page(request, db, user, enterprise_id, person_id)
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}")
 async def update_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
-                        db: Session = Depends(get_db)):
+                        db: Session = REQUEST_DB):
     form = await request.form()
     try:
         enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
@@ -323,21 +326,21 @@ async def update_person(request: Request, enterprise_id: EntityId, person_id: En
     except DomainError as error:
         if isinstance(error, (Forbidden, NotFound)):
             raise
-        db.rollback()
+        settle(db, error)
         return _person_page(request, db, user, enterprise_id, person_id, error)
     return _back(enterprise_id, "saved", "#persons")
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}/delete")
 def delete_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
-                  db: Session = Depends(get_db)):
+                  db: Session = REQUEST_DB):
     return _act(request, db, user, enterprise_id, "persons", "removed", lambda: service.remove_person(
         db, user=user, enterprise_id=enterprise_id, person_id=person_id))
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}/reveal")
 def reveal(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(REVEAL),
-           db: Session = Depends(get_db)):
+           db: Session = REQUEST_DB):
     values = service.reveal(db, user=user, enterprise_id=enterprise_id, person_id=person_id)
     if request.headers.get("hx-request"):
         return render(request, "enterprises/_revealed.html", {"values": values, "person_id": person_id})
@@ -355,7 +358,7 @@ def _counterparty_values(form) -> dict[str, Any]:
 
 @router.post("/enterprises/{enterprise_id}/counterparties")
 async def add_counterparty(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT),
-                           db: Session = Depends(get_db)):
+                           db: Session = REQUEST_DB):
     form = await request.form()
     return _act(request, db, user, enterprise_id, "counterparties", "saved", lambda: service.add_counterparty(
         db, user=user, enterprise_id=enterprise_id, data=_build(schemas.CounterpartyIn, _counterparty_values(form))))
@@ -363,7 +366,7 @@ async def add_counterparty(request: Request, enterprise_id: EntityId, user: User
 
 @router.get("/enterprises/{enterprise_id}/counterparties/{counterparty_id}/edit")
 def edit_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
-                      db: Session = Depends(get_db)):
+                      db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = service.counterparty_of(db, enterprise, counterparty_id)
     return render(request, "enterprises/counterparty_form.html", {"e": enterprise, "c": row,
@@ -372,7 +375,7 @@ def edit_counterparty(request: Request, enterprise_id: EntityId, counterparty_id
 
 @router.post("/enterprises/{enterprise_id}/counterparties/{counterparty_id}")
 async def update_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
-                              db: Session = Depends(get_db)):
+                              db: Session = REQUEST_DB):
     form = await request.form()
     return _act(request, db, user, enterprise_id, "counterparties", "saved", lambda: service.update_counterparty(
         db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id,
@@ -381,7 +384,7 @@ async def update_counterparty(request: Request, enterprise_id: EntityId, counter
 
 @router.post("/enterprises/{enterprise_id}/counterparties/{counterparty_id}/delete")
 def delete_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
-                        db: Session = Depends(get_db)):
+                        db: Session = REQUEST_DB):
     return _act(request, db, user, enterprise_id, "counterparties", "removed", lambda: service.remove_counterparty(
         db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id))
 
@@ -390,7 +393,7 @@ def delete_counterparty(request: Request, enterprise_id: EntityId, counterparty_
 
 
 @router.post("/enterprises/{enterprise_id}/data/pull-all")
-def pull_all(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def pull_all(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     try:
         outcome = service.pull_all(db, user=user, enterprise_id=enterprise_id)
     except DomainError as error:
@@ -404,14 +407,14 @@ def pull_all(request: Request, enterprise_id: EntityId, user: User = Depends(EDI
 
 
 @router.post("/enterprises/{enterprise_id}/data/{kind}/pull")
-def pull(request: Request, enterprise_id: EntityId, kind: str, user: User = Depends(EDIT), db: Session = Depends(get_db)):
+def pull(request: Request, enterprise_id: EntityId, kind: str, user: User = Depends(EDIT), db: Session = REQUEST_DB):
     return _act(request, db, user, enterprise_id, "data", "pulled",
                 lambda: service.pull(db, user=user, enterprise_id=enterprise_id, kind=kind))
 
 
 @router.post("/enterprises/{enterprise_id}/data/{kind}/upload")
 async def upload(request: Request, enterprise_id: EntityId, kind: str, user: User = Depends(EDIT),
-                 db: Session = Depends(get_db)):
+                 db: Session = REQUEST_DB):
     form = await request.form()
     try:
         service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
@@ -435,7 +438,7 @@ async def upload(request: Request, enterprise_id: EntityId, kind: str, user: Use
 
 @router.get("/enterprises/{enterprise_id}/snapshots/{snapshot_id}")
 def snapshot(request: Request, enterprise_id: EntityId, snapshot_id: EntityId, user: User = Depends(VIEW),
-             db: Session = Depends(get_db)):
+             db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     snap = service.snapshot_of(db, enterprise, snapshot_id)
     content = json.dumps(json.loads(snap.content), ensure_ascii=False, indent=2)
@@ -451,7 +454,7 @@ def snapshot(request: Request, enterprise_id: EntityId, snapshot_id: EntityId, u
 
 @router.get("/enterprises/{enterprise_id}/profiles/{version}")
 def profile_version(request: Request, enterprise_id: EntityId, version: EntityId, user: User = Depends(VIEW),
-                    db: Session = Depends(get_db)):
+                    db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = profiles.get_profile(db, enterprise_id=enterprise.id, version=version)
     snaps = {s.id: s for s in service.snapshots_of(db, enterprise_id=enterprise.id)}
@@ -464,14 +467,14 @@ def profile_version(request: Request, enterprise_id: EntityId, version: EntityId
 
 
 @router.post("/enterprises/{enterprise_id}/profile/compute")
-def compute(request: Request, enterprise_id: EntityId, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+def compute(request: Request, enterprise_id: EntityId, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     profiles.compute_profile(db, enterprise_id=enterprise.id, actor=actor_of(user), trigger="manual")
     return _back(enterprise_id, "computed", "#profile")
 
 
 @router.get("/enterprises/{enterprise_id}/data-held")
-def data_held(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = Depends(get_db)):
+def data_held(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     held = profiles.data_held(db, enterprise_id=enterprise.id)
     lang = request_lang(request)
@@ -494,7 +497,7 @@ def _mapping_page(request: Request, db: Session, *, editing=None, form: dict | N
 
 
 @router.get("/bank-mappings")
-def mappings(request: Request, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+def mappings(request: Request, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
     return _mapping_page(request, db, form={"mapping": json.dumps(
         {"date_column": "交易日期", "amount_column": "交易金额", "direction_column": "借贷标志", "balance_column": "余额",
          "counterparty_column": "对方户名", "memo_column": "摘要"}, ensure_ascii=False, indent=2)})
@@ -513,35 +516,37 @@ def _mapping_input(form) -> schemas.BankMappingIn:
 
 
 @router.post("/bank-mappings")
-async def create_mapping(request: Request, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+async def create_mapping(request: Request, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
     form = await request.form()
     try:
         service.save_bank_mapping(db, user=user, data=_mapping_input(form))
     except DomainError as error:
+        settle(db, error)
         return _mapping_page(request, db, form=dict(form), error=error)
     return RedirectResponse("/bank-mappings?notice=saved", status_code=303)
 
 
 @router.get("/bank-mappings/{mapping_id}")
-def edit_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+def edit_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
     row = service.get_bank_mapping(db, mapping_id=mapping_id)
     form = {"bank_name": row.bank_name, "mapping": json.dumps(json.loads(row.mapping), ensure_ascii=False, indent=2)}
     return _mapping_page(request, db, editing=row, form=form)
 
 
 @router.post("/bank-mappings/{mapping_id}")
-async def update_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+async def update_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
     form = await request.form()
     row = service.get_bank_mapping(db, mapping_id=mapping_id)
     try:
         service.save_bank_mapping(db, user=user, data=_mapping_input(form), mapping_id=mapping_id)
     except DomainError as error:
+        settle(db, error)
         return _mapping_page(request, db, editing=row, form=dict(form), error=error)
     return RedirectResponse("/bank-mappings?notice=saved", status_code=303)
 
 
 @router.post("/bank-mappings/{mapping_id}/delete")
-def delete_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = Depends(get_db)):
+def delete_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
     service.delete_bank_mapping(db, user=user, mapping_id=mapping_id)
     return RedirectResponse("/bank-mappings?notice=removed", status_code=303)
 

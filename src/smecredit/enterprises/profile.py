@@ -19,7 +19,6 @@ from smecredit.enterprises.connectors.base import SourceKind
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise, ProfileFeature
 from smecredit.enterprises.profile_rules import EnterpriseFacts, Feature, SourceRef, compute_features
 from smecredit.kernel.clock import business_date, utcnow
-from smecredit.kernel.db import unit_of_work
 from smecredit.kernel.errors import not_found
 from smecredit.kernel.text import Text
 from smecredit.kernel.money import format_yuan, to_money
@@ -76,33 +75,32 @@ def compute_profile(db: Session, *, enterprise_id: int, actor: Actor, as_of: dat
                     trigger: str = "manual") -> CreditProfile:
     """Compute and store a new profile version from the latest snapshots as of `as_of`."""
     as_of = as_of or business_date()
-    with unit_of_work(db):
-        enterprise = db.get(Enterprise, enterprise_id)
-        if enterprise is None:
-            raise not_found(Text("企业", "Enterprise"), "enterprise_id")
-        snaps = latest_snapshots(db, enterprise_id=enterprise.id, as_of=as_of)
-        refs = {kind: SourceRef(snapshot_id=str(s.id), kind=kind, content=json.loads(s.content), captured_at=s.captured_at)
-                for kind, s in snaps.items()}
-        features: list[Feature] = compute_features(as_of=as_of, sources=refs, facts=facts_of(enterprise))
-        version = (db.execute(select(func.max(CreditProfile.version))
-                              .where(CreditProfile.enterprise_id == enterprise.id)).scalar() or 0) + 1
-        snapshot_ids = sorted(s.id for s in snaps.values())
-        profile = CreditProfile(enterprise_id=enterprise.id, version=version, as_of=as_of, computed_at=utcnow(),
-                                computed_by=actor.username, trigger=trigger[:40], snapshot_ids=json.dumps(snapshot_ids))
-        for f in features:
-            text, kind = _value(f.value)
-            profile.features.append(ProfileFeature(
-                key=f.key, label_zh=f.label_zh, label_en=f.label_en, value_text=text, value_type=kind, unit=f.unit,
-                source_kind=f.source_kind.value if f.source_kind else None,
-                snapshot_id=int(f.snapshot_id) if f.snapshot_id else None, rule=f.rule,
-                missing_reason=json.dumps(f.missing_reason.as_dict(), ensure_ascii=False) if f.missing_reason else None,
-            ))
-        db.add(profile)
-        db.flush()
-        record(db, actor=actor, action="enterprise.profile_computed", entity_type="enterprise", entity_id=enterprise.id,
-               payload={"profile_id": profile.id, "version": version, "as_of": as_of.isoformat(), "trigger": trigger,
-                        "snapshot_ids": snapshot_ids, "feature_count": len(features),
-                        "missing": [f.key for f in features if f.value is None]})
+    enterprise = db.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise not_found(Text("企业", "Enterprise"), "enterprise_id")
+    snaps = latest_snapshots(db, enterprise_id=enterprise.id, as_of=as_of)
+    refs = {kind: SourceRef(snapshot_id=str(s.id), kind=kind, content=json.loads(s.content), captured_at=s.captured_at)
+            for kind, s in snaps.items()}
+    features: list[Feature] = compute_features(as_of=as_of, sources=refs, facts=facts_of(enterprise))
+    version = (db.execute(select(func.max(CreditProfile.version))
+                          .where(CreditProfile.enterprise_id == enterprise.id)).scalar() or 0) + 1
+    snapshot_ids = sorted(s.id for s in snaps.values())
+    profile = CreditProfile(enterprise_id=enterprise.id, version=version, as_of=as_of, computed_at=utcnow(),
+                            computed_by=actor.username, trigger=trigger[:40], snapshot_ids=json.dumps(snapshot_ids))
+    for f in features:
+        text, kind = _value(f.value)
+        profile.features.append(ProfileFeature(
+            key=f.key, label_zh=f.label_zh, label_en=f.label_en, value_text=text, value_type=kind, unit=f.unit,
+            source_kind=f.source_kind.value if f.source_kind else None,
+            snapshot_id=int(f.snapshot_id) if f.snapshot_id else None, rule=f.rule,
+            missing_reason=json.dumps(f.missing_reason.as_dict(), ensure_ascii=False) if f.missing_reason else None,
+        ))
+    db.add(profile)
+    db.flush()
+    record(db, actor=actor, action="enterprise.profile_computed", entity_type="enterprise", entity_id=enterprise.id,
+           payload={"profile_id": profile.id, "version": version, "as_of": as_of.isoformat(), "trigger": trigger,
+                    "snapshot_ids": snapshot_ids, "feature_count": len(features),
+                    "missing": [f.key for f in features if f.value is None]})
     return profile
 
 

@@ -1,8 +1,8 @@
 """Stage 1 use cases: register an enterprise, keep its people and counterparties, record the
 征信查询授权, pull or import data as immutable snapshots, and bank-statement mappings.
 
-Each public function is one use case and one transaction (`unit_of_work`), with its audit event
-in that transaction. Who may do what:
+Each public function is one use case: its rows and audit event are flushed in the caller's
+transaction, which the request or command commits. Who may do what:
 
 * view: staff roles, and applicants who are members of the enterprise;
 * change data, pull or import: the owning applicant and loan officers;
@@ -45,7 +45,7 @@ from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel.clock import business_date, utcnow
-from smecredit.kernel.db import unit_of_work
+from smecredit.kernel.db import on_rollback
 from smecredit.kernel.errors import Conflict, DomainError, Invalid, NotFound, TooLarge, forbidden, not_found
 from smecredit.kernel.text import Text
 from smecredit.kernel.money import to_money
@@ -276,38 +276,37 @@ def register_enterprise(db: Session, *, user: User, data: schemas.EnterpriseCrea
                                    address=data.contact.address)
         _check_person(contact, "contact.")
     now = utcnow()
-    with unit_of_work(db):
-        if _code_taken(db, uscc_result.code):
-            raise _uscc_taken(uscc_result.code)
-        enterprise = Enterprise(
-            uscc=uscc_result.code, name=name, industry=industry.value,
-            region_code=uscc_result.region.code if uscc_result.region else uscc_result.code[2:8],
-            region_name=uscc_result.region.province_zh if uscc_result.region else None,
-            address=_text(data.address, "address", max_len=300),
-            founded_on=_past_date(data.founded_on, "founded_on"),
-            employees=data.employees, revenue_wan=_money(data.revenue_wan, "revenue_wan"),
-            assets_wan=_money(data.assets_wan, "assets_wan"),
-            created_at=now, updated_at=now, created_by_id=user.id,
-        )
-        size = _apply_size(enterprise)
-        db.add(enterprise)
-        try:
-            db.flush()
-        except IntegrityError:
-            raise _uscc_taken(uscc_result.code) from None
-        for person in (legal, controller, contact):
-            if person is not None:
-                db.add(_new_person(enterprise.id, person, now))
-        if linked is not None:
-            db.add(EnterpriseMember(enterprise_id=enterprise.id, user_id=linked.id, created_at=now))
+    if _code_taken(db, uscc_result.code):
+        raise _uscc_taken(uscc_result.code)
+    enterprise = Enterprise(
+        uscc=uscc_result.code, name=name, industry=industry.value,
+        region_code=uscc_result.region.code if uscc_result.region else uscc_result.code[2:8],
+        region_name=uscc_result.region.province_zh if uscc_result.region else None,
+        address=_text(data.address, "address", max_len=300),
+        founded_on=_past_date(data.founded_on, "founded_on"),
+        employees=data.employees, revenue_wan=_money(data.revenue_wan, "revenue_wan"),
+        assets_wan=_money(data.assets_wan, "assets_wan"),
+        created_at=now, updated_at=now, created_by_id=user.id,
+    )
+    size = _apply_size(enterprise)
+    db.add(enterprise)
+    try:
         db.flush()
-        record(db, actor=actor_of(user), action="enterprise.registered", entity_type="enterprise",
-               entity_id=enterprise.id, payload={
-                   "uscc": enterprise.uscc, "name": enterprise.name, "industry": enterprise.industry,
-                   "size_class": size.size.value, "size_rule_zh": size.rule_zh,
-                   "linked_applicant": linked.username if linked else None,
-                   "on_behalf": linked is not None and linked.id != user.id,
-               })
+    except IntegrityError:
+        raise _uscc_taken(uscc_result.code) from None
+    for person in (legal, controller, contact):
+        if person is not None:
+            db.add(_new_person(enterprise.id, person, now))
+    if linked is not None:
+        db.add(EnterpriseMember(enterprise_id=enterprise.id, user_id=linked.id, created_at=now))
+    db.flush()
+    record(db, actor=actor_of(user), action="enterprise.registered", entity_type="enterprise",
+           entity_id=enterprise.id, payload={
+               "uscc": enterprise.uscc, "name": enterprise.name, "industry": enterprise.industry,
+               "size_class": size.size.value, "size_rule_zh": size.rule_zh,
+               "linked_applicant": linked.username if linked else None,
+               "on_behalf": linked is not None and linked.id != user.id,
+           })
     db.refresh(enterprise)
     return enterprise
 
@@ -321,35 +320,34 @@ def _party(party: schemas.PartyIn, role: str, prefix: str) -> schemas.PersonIn:
 
 def update_enterprise(db: Session, *, user: User, enterprise_id: int, data: schemas.EnterpriseUpdate) -> Enterprise:
     changes = data.model_dump(exclude_unset=True)
-    with unit_of_work(db):
-        enterprise = _editable(db, enterprise_id, user)
-        before = {k: getattr(enterprise, k) for k in changes}
-        for key, value in changes.items():
-            if key == "name":
-                value = _text(value, "name", required=True)
-            elif key == "address":
-                value = _text(value, "address", max_len=300)
-            elif key == "industry":
-                with unprocessable():
-                    value = sme_size.Industry.parse(value or "").value
-            elif key == "founded_on":
-                value = _past_date(value, "founded_on")
-            elif key in ("employees", "revenue_wan") and value is None:
-                raise Invalid("required", Text("必填", "Required"), key)
-            elif key in ("revenue_wan", "assets_wan"):
-                value = _money(value, key)
-            setattr(enterprise, key, value)
-        size_before = enterprise.size_class
-        if {"industry", "employees", "revenue_wan", "assets_wan"} & set(changes):
-            _apply_size(enterprise)
-        enterprise.updated_at = utcnow()
-        changed = {k: {"before": _plain(before[k]), "after": _plain(getattr(enterprise, k))}
-                   for k in changes if before[k] != getattr(enterprise, k)}
-        if changed:
-            record(db, actor=actor_of(user), action="enterprise.updated", entity_type="enterprise",
-                   entity_id=enterprise.id, payload={"changes": changed, "size_class_before": size_before,
-                                                     "size_class": enterprise.size_class,
-                                                     "size_rule_zh": enterprise.size_rule_zh})
+    enterprise = _editable(db, enterprise_id, user)
+    before = {k: getattr(enterprise, k) for k in changes}
+    for key, value in changes.items():
+        if key == "name":
+            value = _text(value, "name", required=True)
+        elif key == "address":
+            value = _text(value, "address", max_len=300)
+        elif key == "industry":
+            with unprocessable():
+                value = sme_size.Industry.parse(value or "").value
+        elif key == "founded_on":
+            value = _past_date(value, "founded_on")
+        elif key in ("employees", "revenue_wan") and value is None:
+            raise Invalid("required", Text("必填", "Required"), key)
+        elif key in ("revenue_wan", "assets_wan"):
+            value = _money(value, key)
+        setattr(enterprise, key, value)
+    size_before = enterprise.size_class
+    if {"industry", "employees", "revenue_wan", "assets_wan"} & set(changes):
+        _apply_size(enterprise)
+    enterprise.updated_at = utcnow()
+    changed = {k: {"before": _plain(before[k]), "after": _plain(getattr(enterprise, k))}
+               for k in changes if before[k] != getattr(enterprise, k)}
+    if changed:
+        record(db, actor=actor_of(user), action="enterprise.updated", entity_type="enterprise",
+               entity_id=enterprise.id, payload={"changes": changed, "size_class_before": size_before,
+                                                 "size_class": enterprise.size_class,
+                                                 "size_rule_zh": enterprise.size_rule_zh})
     return enterprise
 
 
@@ -367,16 +365,15 @@ def authorise_queries(db: Session, *, user: User, enterprise_id: int, text_versi
     text = authorisation_text(text_version)
     if text_sha256 != text.sha256:
         raise Invalid("text_mismatch", Text("授权书内容与所示版本不一致，请刷新后重新阅读并确认", "The authorisation text does not match the version shown; reload, read and confirm again"), "text_sha256")
-    with unit_of_work(db):
-        enterprise = _editable(db, enterprise_id, user)
-        auth = QueryAuthorisation(enterprise_id=enterprise.id, user_id=user.id, username=user.username,
-                                  text_version=text.version, text_sha256=text.sha256,
-                                  lang="en" if lang == "en" else "zh", authorised_at=utcnow())
-        db.add(auth)
-        db.flush()
-        record(db, actor=actor_of(user), action="enterprise.query_authorised", entity_type="enterprise",
-               entity_id=enterprise.id, payload={"authorisation_id": auth.id, "text_version": text.version,
-                                                 "text_sha256": text.sha256, "lang": auth.lang})
+    enterprise = _editable(db, enterprise_id, user)
+    auth = QueryAuthorisation(enterprise_id=enterprise.id, user_id=user.id, username=user.username,
+                              text_version=text.version, text_sha256=text.sha256,
+                              lang="en" if lang == "en" else "zh", authorised_at=utcnow())
+    db.add(auth)
+    db.flush()
+    record(db, actor=actor_of(user), action="enterprise.query_authorised", entity_type="enterprise",
+           entity_id=enterprise.id, payload={"authorisation_id": auth.id, "text_version": text.version,
+                                             "text_sha256": text.sha256, "lang": auth.lang})
     return auth
 
 
@@ -449,17 +446,16 @@ def _check_roles_and_shares(db: Session, enterprise: Enterprise, data: schemas.P
 
 
 def add_person(db: Session, *, user: User, enterprise_id: int, data: schemas.PersonIn) -> EnterprisePerson:
-    with unit_of_work(db):
-        enterprise = _editable(db, enterprise_id, user)
-        _check_person(data)
-        _check_roles_and_shares(db, enterprise, data, None)
-        person = _new_person(enterprise.id, data, utcnow())
-        enterprise.persons.append(person)
-        db.flush()
-        record(db, actor=actor_of(user), action="enterprise.person_added", entity_type="enterprise",
-               entity_id=enterprise.id, payload={"person_id": person.id, "role": person.role,
-                                                 "party_type": person.party_type,
-                                                 "share_pct": _plain(person.share_pct)})
+    enterprise = _editable(db, enterprise_id, user)
+    _check_person(data)
+    _check_roles_and_shares(db, enterprise, data, None)
+    person = _new_person(enterprise.id, data, utcnow())
+    enterprise.persons.append(person)
+    db.flush()
+    record(db, actor=actor_of(user), action="enterprise.person_added", entity_type="enterprise",
+           entity_id=enterprise.id, payload={"person_id": person.id, "role": person.role,
+                                             "party_type": person.party_type,
+                                             "share_pct": _plain(person.share_pct)})
     return person
 
 
@@ -471,35 +467,33 @@ def person_of(db: Session, enterprise: Enterprise, person_id: int) -> Enterprise
 
 
 def update_person(db: Session, *, user: User, enterprise_id: int, person_id: int, data: schemas.PersonIn) -> EnterprisePerson:
-    with unit_of_work(db):
-        enterprise = _editable(db, enterprise_id, user)
-        _check_person(data)
-        person = person_of(db, enterprise, person_id)
-        _check_roles_and_shares(db, enterprise, data, person.id)
-        fresh = _new_person(enterprise.id, data, utcnow())
-        changed = [f for f in ("role", "party_type", "name", "id_number", "phone", "address", "share_pct",
-                               "guarantee_amount") if getattr(person, f) != getattr(fresh, f)]
-        for field in changed:
-            setattr(person, field, getattr(fresh, field))
-        person.id_index = fresh.id_index
-        person.updated_at = fresh.updated_at
-        record(db, actor=actor_of(user), action="enterprise.person_updated", entity_type="enterprise",
-               entity_id=enterprise.id, payload={"person_id": person.id, "role": person.role,
-                                                 "fields_changed": changed})
+    enterprise = _editable(db, enterprise_id, user)
+    _check_person(data)
+    person = person_of(db, enterprise, person_id)
+    _check_roles_and_shares(db, enterprise, data, person.id)
+    fresh = _new_person(enterprise.id, data, utcnow())
+    changed = [f for f in ("role", "party_type", "name", "id_number", "phone", "address", "share_pct",
+                           "guarantee_amount") if getattr(person, f) != getattr(fresh, f)]
+    for field in changed:
+        setattr(person, field, getattr(fresh, field))
+    person.id_index = fresh.id_index
+    person.updated_at = fresh.updated_at
+    record(db, actor=actor_of(user), action="enterprise.person_updated", entity_type="enterprise",
+           entity_id=enterprise.id, payload={"person_id": person.id, "role": person.role,
+                                             "fields_changed": changed})
     return person
 
 
 def remove_person(db: Session, *, user: User, enterprise_id: int, person_id: int) -> None:
-    with unit_of_work(db):
-        enterprise = _editable(db, enterprise_id, user)
-        person = person_of(db, enterprise, person_id)
-        if person.role == "legal_rep":
-            raise Invalid("legal_rep_required", Text("法定代表人不能删除，只能修改", "The legal representative can be edited, not removed"), "role")
-        payload = {"person_id": person.id, "role": person.role, "party_type": person.party_type}
-        enterprise.persons.remove(person)
-        db.delete(person)
-        record(db, actor=actor_of(user), action="enterprise.person_removed", entity_type="enterprise",
-               entity_id=enterprise.id, payload=payload)
+    enterprise = _editable(db, enterprise_id, user)
+    person = person_of(db, enterprise, person_id)
+    if person.role == "legal_rep":
+        raise Invalid("legal_rep_required", Text("法定代表人不能删除，只能修改", "The legal representative can be edited, not removed"), "role")
+    payload = {"person_id": person.id, "role": person.role, "party_type": person.party_type}
+    enterprise.persons.remove(person)
+    db.delete(person)
+    record(db, actor=actor_of(user), action="enterprise.person_removed", entity_type="enterprise",
+           entity_id=enterprise.id, payload=payload)
 
 
 def mask_address(address: str | None) -> str | None:
@@ -529,15 +523,14 @@ def reveal(db: Session, *, user: User, enterprise_id: int, person_id: int, field
     wanted = [f for f in PII_FIELDS if f in set(fields or PII_FIELDS)]
     if not wanted:
         raise Invalid("no_fields", Text("请选择要显示的字段", "Choose the fields to reveal"), "fields")
-    with unit_of_work(db):
-        enterprise = _load(db, enterprise_id)
-        if not can_reveal(enterprise, user):
-            raise NOT_YOURS if not can_view(enterprise, user) else forbidden(Text("您的岗位不能查看完整个人信息", "Your role may not see full personal information"))
-        person = person_of(db, enterprise, person_id)
-        values = {f: getattr(person, f) for f in wanted}
-        record(db, actor=actor_of(user), action="enterprise.pii_revealed", entity_type="enterprise_person",
-               entity_id=person.id, payload={"enterprise_id": enterprise.id, "person_id": person.id,
-                                             "person_role": person.role, "fields": wanted})
+    enterprise = _load(db, enterprise_id)
+    if not can_reveal(enterprise, user):
+        raise NOT_YOURS if not can_view(enterprise, user) else forbidden(Text("您的岗位不能查看完整个人信息", "Your role may not see full personal information"))
+    person = person_of(db, enterprise, person_id)
+    values = {f: getattr(person, f) for f in wanted}
+    record(db, actor=actor_of(user), action="enterprise.pii_revealed", entity_type="enterprise_person",
+           entity_id=person.id, payload={"enterprise_id": enterprise.id, "person_id": person.id,
+                                         "person_role": person.role, "fields": wanted})
     return values
 
 
@@ -554,17 +547,16 @@ def _check_counterparty(data: schemas.CounterpartyIn) -> str | None:
 
 
 def add_counterparty(db: Session, *, user: User, enterprise_id: int, data: schemas.CounterpartyIn) -> Counterparty:
-    with unit_of_work(db):
-        enterprise = _editable(db, enterprise_id, user)
-        code = _check_counterparty(data)
-        now = utcnow()
-        row = Counterparty(enterprise_id=enterprise.id, relation=data.relation, name=data.name.strip(), uscc=code,
-                           annual_amount=_money(data.annual_amount, "annual_amount"),
-                           is_core_enterprise=data.is_core_enterprise, created_at=now, updated_at=now)
-        enterprise.counterparties.append(row)
-        db.flush()
-        record(db, actor=actor_of(user), action="enterprise.counterparty_added", entity_type="enterprise",
-               entity_id=enterprise.id, payload=_counterparty_payload(row))
+    enterprise = _editable(db, enterprise_id, user)
+    code = _check_counterparty(data)
+    now = utcnow()
+    row = Counterparty(enterprise_id=enterprise.id, relation=data.relation, name=data.name.strip(), uscc=code,
+                       annual_amount=_money(data.annual_amount, "annual_amount"),
+                       is_core_enterprise=data.is_core_enterprise, created_at=now, updated_at=now)
+    enterprise.counterparties.append(row)
+    db.flush()
+    record(db, actor=actor_of(user), action="enterprise.counterparty_added", entity_type="enterprise",
+           entity_id=enterprise.id, payload=_counterparty_payload(row))
     return row
 
 
@@ -582,28 +574,26 @@ def counterparty_of(db: Session, enterprise: Enterprise, counterparty_id: int) -
 
 def update_counterparty(db: Session, *, user: User, enterprise_id: int, counterparty_id: int,
                         data: schemas.CounterpartyIn) -> Counterparty:
-    with unit_of_work(db):
-        enterprise = _editable(db, enterprise_id, user)
-        code = _check_counterparty(data)
-        row = counterparty_of(db, enterprise, counterparty_id)
-        row.relation, row.name, row.uscc = data.relation, data.name.strip(), code
-        row.annual_amount = _money(data.annual_amount, "annual_amount")
-        row.is_core_enterprise = data.is_core_enterprise
-        row.updated_at = utcnow()
-        record(db, actor=actor_of(user), action="enterprise.counterparty_updated", entity_type="enterprise",
-               entity_id=enterprise.id, payload=_counterparty_payload(row))
+    enterprise = _editable(db, enterprise_id, user)
+    code = _check_counterparty(data)
+    row = counterparty_of(db, enterprise, counterparty_id)
+    row.relation, row.name, row.uscc = data.relation, data.name.strip(), code
+    row.annual_amount = _money(data.annual_amount, "annual_amount")
+    row.is_core_enterprise = data.is_core_enterprise
+    row.updated_at = utcnow()
+    record(db, actor=actor_of(user), action="enterprise.counterparty_updated", entity_type="enterprise",
+           entity_id=enterprise.id, payload=_counterparty_payload(row))
     return row
 
 
 def remove_counterparty(db: Session, *, user: User, enterprise_id: int, counterparty_id: int) -> None:
-    with unit_of_work(db):
-        enterprise = _editable(db, enterprise_id, user)
-        row = counterparty_of(db, enterprise, counterparty_id)
-        payload = _counterparty_payload(row)
-        enterprise.counterparties.remove(row)
-        db.delete(row)
-        record(db, actor=actor_of(user), action="enterprise.counterparty_removed", entity_type="enterprise",
-               entity_id=enterprise.id, payload=payload)
+    enterprise = _editable(db, enterprise_id, user)
+    row = counterparty_of(db, enterprise, counterparty_id)
+    payload = _counterparty_payload(row)
+    enterprise.counterparties.remove(row)
+    db.delete(row)
+    record(db, actor=actor_of(user), action="enterprise.counterparty_removed", entity_type="enterprise",
+           entity_id=enterprise.id, payload=payload)
 
 
 # --- data snapshots -----------------------------------------------------------------------------
@@ -662,14 +652,13 @@ def pull(db: Session, *, user: User, enterprise_id: int, kind: str, provider=Non
     """Fetch one source from a provider (the sandbox by default) as a new snapshot."""
     source = parse_kind(kind)
     provider = provider or default_provider()
-    with unit_of_work(db):
-        enterprise = _editable(db, enterprise_id, user)
-        _require_authorisation(db, enterprise, source)
-        parsed = provider.fetch(source, enterprise.uscc, as_of=business_date())
-        snap = _snapshot(enterprise, parsed, provider=provider.name, is_sandbox=bool(provider.is_sandbox), user=user)
-        db.add(snap)
-        db.flush()
-        _audit_snapshot(db, user, snap, "enterprise.data_pulled")
+    enterprise = _editable(db, enterprise_id, user)
+    _require_authorisation(db, enterprise, source)
+    parsed = provider.fetch(source, enterprise.uscc, as_of=business_date())
+    snap = _snapshot(enterprise, parsed, provider=provider.name, is_sandbox=bool(provider.is_sandbox), user=user)
+    db.add(snap)
+    db.flush()
+    _audit_snapshot(db, user, snap, "enterprise.data_pulled")
     profile = _recompute(db, user, enterprise.id, f"pull:{source.value}") if recompute else None
     return DataOutcome([snap], [], profile)
 
@@ -680,21 +669,20 @@ def pull_all(db: Session, *, user: User, enterprise_id: int, provider=None) -> D
     provider = provider or default_provider()
     snaps: list[DataSnapshot] = []
     skipped: list[DomainError] = []
-    with unit_of_work(db):
-        enterprise = _editable(db, enterprise_id, user)
-        for source in SourceKind:
-            try:
-                _require_authorisation(db, enterprise, source)
-            except DomainError as error:
-                error.details = {"kind": source.value}
-                skipped.append(error)
-                continue
-            parsed = provider.fetch(source, enterprise.uscc, as_of=business_date())
-            snap = _snapshot(enterprise, parsed, provider=provider.name, is_sandbox=bool(provider.is_sandbox), user=user)
-            db.add(snap)
-            db.flush()
-            _audit_snapshot(db, user, snap, "enterprise.data_pulled")
-            snaps.append(snap)
+    enterprise = _editable(db, enterprise_id, user)
+    for source in SourceKind:
+        try:
+            _require_authorisation(db, enterprise, source)
+        except DomainError as error:
+            error.details = {"kind": source.value}
+            skipped.append(error)
+            continue
+        parsed = provider.fetch(source, enterprise.uscc, as_of=business_date())
+        snap = _snapshot(enterprise, parsed, provider=provider.name, is_sandbox=bool(provider.is_sandbox), user=user)
+        db.add(snap)
+        db.flush()
+        _audit_snapshot(db, user, snap, "enterprise.data_pulled")
+        snaps.append(snap)
     profile = _recompute(db, user, enterprise.id, "pull_all") if snaps else None
     return DataOutcome(snaps, skipped, profile)
 
@@ -758,21 +746,17 @@ def upload(db: Session, *, user: User, enterprise_id: int, kind: str, data: byte
     stored_name = f"{source.value}-{uuid.uuid4().hex}{ext if ext in ALLOWED_EXTENSIONS else '.bin'}"
     folder = get_settings().uploads_dir / "enterprises" / str(enterprise.id)
     target = folder / stored_name
-    try:
-        with unit_of_work(db):
-            enterprise = _editable(db, enterprise_id, user)
-            snap = _snapshot(enterprise, parsed, provider="file", is_sandbox=False, user=user, filename=safe,
-                             stored_name=f"enterprises/{enterprise.id}/{stored_name}", file_sha256=file_sha,
-                             file_size=len(data), mapping_name=mapping_label)
-            db.add(snap)
-            db.flush()
-            _audit_snapshot(db, user, snap, "enterprise.data_imported")
-            folder.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            target.chmod(0o600)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
+    enterprise = _editable(db, enterprise_id, user)
+    snap = _snapshot(enterprise, parsed, provider="file", is_sandbox=False, user=user, filename=safe,
+                     stored_name=f"enterprises/{enterprise.id}/{stored_name}", file_sha256=file_sha,
+                     file_size=len(data), mapping_name=mapping_label)
+    db.add(snap)
+    db.flush()
+    _audit_snapshot(db, user, snap, "enterprise.data_imported")
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    target.chmod(0o600)
+    on_rollback(db, lambda: target.unlink(missing_ok=True))
     profile = _recompute(db, user, enterprise.id, f"upload:{source.value}")
     return DataOutcome([snap], [], profile)
 
@@ -848,35 +832,33 @@ def save_bank_mapping(db: Session, *, user: User, data: schemas.BankMappingIn, m
     if Role.LOAN_OFFICER not in user.roles:
         raise forbidden()
     bank, parsed = _parse_mapping(data)
-    with unit_of_work(db):
-        row = get_bank_mapping(db, mapping_id=mapping_id) if mapping_id is not None else None
-        clash = db.execute(select(BankMapping).where(BankMapping.bank_name == bank)).scalar_one_or_none()
-        if clash is not None and (row is None or clash.id != row.id):
-            raise Conflict("bank_mapping_exists", Text(f"{bank} 已有列映射，请修改它", f"{bank} already has a mapping; edit it"), "bank_name")
-        now = utcnow()
-        if row is None:
-            row = BankMapping(bank_name=bank, mapping=parsed.to_json(), created_at=now, created_by=user.username,
-                              updated_at=now, updated_by=user.username)
-            db.add(row)
-            action = "bank_mapping.created"
-        else:
-            row.bank_name, row.mapping, row.updated_at, row.updated_by = bank, parsed.to_json(), now, user.username
-            action = "bank_mapping.updated"
-        db.flush()
-        record(db, actor=actor_of(user), action=action, entity_type="bank_mapping", entity_id=row.id,
-               payload={"bank_name": bank, "mapping": parsed.to_dict()})
+    row = get_bank_mapping(db, mapping_id=mapping_id) if mapping_id is not None else None
+    clash = db.execute(select(BankMapping).where(BankMapping.bank_name == bank)).scalar_one_or_none()
+    if clash is not None and (row is None or clash.id != row.id):
+        raise Conflict("bank_mapping_exists", Text(f"{bank} 已有列映射，请修改它", f"{bank} already has a mapping; edit it"), "bank_name")
+    now = utcnow()
+    if row is None:
+        row = BankMapping(bank_name=bank, mapping=parsed.to_json(), created_at=now, created_by=user.username,
+                          updated_at=now, updated_by=user.username)
+        db.add(row)
+        action = "bank_mapping.created"
+    else:
+        row.bank_name, row.mapping, row.updated_at, row.updated_by = bank, parsed.to_json(), now, user.username
+        action = "bank_mapping.updated"
+    db.flush()
+    record(db, actor=actor_of(user), action=action, entity_type="bank_mapping", entity_id=row.id,
+           payload={"bank_name": bank, "mapping": parsed.to_dict()})
     return row
 
 
 def delete_bank_mapping(db: Session, *, user: User, mapping_id: int) -> None:
     if Role.LOAN_OFFICER not in user.roles:
         raise forbidden()
-    with unit_of_work(db):
-        row = get_bank_mapping(db, mapping_id=mapping_id)
-        payload = {"bank_name": row.bank_name}
-        db.delete(row)
-        record(db, actor=actor_of(user), action="bank_mapping.deleted", entity_type="bank_mapping",
-               entity_id=mapping_id, payload=payload)
+    row = get_bank_mapping(db, mapping_id=mapping_id)
+    payload = {"bank_name": row.bank_name}
+    db.delete(row)
+    record(db, actor=actor_of(user), action="bank_mapping.deleted", entity_type="bank_mapping",
+           entity_id=mapping_id, payload=payload)
 
 
 def mapping_options(db: Session) -> list[schemas.BankMappingOut]:

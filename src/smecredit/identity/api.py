@@ -9,13 +9,13 @@ from smecredit.identity import service
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.schemas import TokenRequest, TokenResponse, UserCreate, UserOut, user_out
-from smecredit.web.deps import ANY_ROLE, Allow, get_db
+from smecredit.web.deps import ANY_ROLE, Allow, REQUEST_DB
 
 router = APIRouter(prefix="/api/v1")
 
 
 @router.post("/auth/token", response_model=TokenResponse, tags=["auth"], summary="Exchange a user name and password for a bearer token")
-def issue_token(body: TokenRequest, db: Session = Depends(get_db)):
+def issue_token(body: TokenRequest, db: Session = REQUEST_DB):
     user = service.authenticate(db, username=body.username, password=body.password)
     token, row = service.issue_api_token(db, user=user)
     return TokenResponse(access_token=token, expires_at=row.expires_at)
@@ -30,12 +30,12 @@ admin_api = Allow(Role.ADMIN, api=True)
 
 
 @router.get("/users", response_model=list[UserOut], tags=["users"], summary="List users")
-def list_users(role: Role | None = None, user: User = Depends(admin_api), db: Session = Depends(get_db)):
+def list_users(role: Role | None = None, user: User = Depends(admin_api), db: Session = REQUEST_DB):
     return [user_out(u) for u in service.list_users(db, role=role)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201, tags=["users"], summary="Create a user")
-def create_user(body: UserCreate, user: User = Depends(admin_api), db: Session = Depends(get_db)):
+def create_user(body: UserCreate, user: User = Depends(admin_api), db: Session = REQUEST_DB):
     created = service.create_user(db, actor=service.actor_of(user), username=body.username,
                                   display_name=body.display_name, password=body.password, roles=body.roles,
                                   must_change_password=True)
@@ -43,10 +43,10 @@ def create_user(body: UserCreate, user: User = Depends(admin_api), db: Session =
 
 
 @router.post("/users/{username}/unlock", response_model=UserOut, tags=["users"], summary="Unlock a locked account")
-def unlock_user(username: str, user: User = Depends(admin_api), db: Session = Depends(get_db)):
+def unlock_user(username: str, user: User = Depends(admin_api), db: Session = REQUEST_DB):
     return user_out(service.unlock(db, actor=service.actor_of(user), username=username))
 
 
 @router.post("/users/{username}/disable", response_model=UserOut, tags=["users"], summary="Disable an account")
-def disable_user(username: str, user: User = Depends(admin_api), db: Session = Depends(get_db)):
+def disable_user(username: str, user: User = Depends(admin_api), db: Session = REQUEST_DB):
     return user_out(service.set_active(db, actor=service.actor_of(user), username=username, active=False))

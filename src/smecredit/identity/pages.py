@@ -12,9 +12,10 @@ from starlette.requests import Request
 from smecredit.identity import service
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
+from smecredit.kernel.db import settle
 from smecredit.kernel.errors import DomainError, NotFound
 from smecredit.kernel.text import Text
-from smecredit.web.deps import ANY_ROLE, PASSWORD_FORM, SESSION_COOKIE, Allow, cookie_token, get_db, page_user_or_none, session_serializer
+from smecredit.web.deps import ANY_ROLE, PASSWORD_FORM, SESSION_COOKIE, Allow, cookie_token, REQUEST_DB, page_user_or_none, session_serializer
 from smecredit.web.i18n import LANG_COOKIE, request_lang
 from smecredit.web.errors import status_of
 from smecredit.web.security import csrf_protect
@@ -56,7 +57,7 @@ def client_ip(request: Request) -> str | None:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str = "/", db: Session = Depends(get_db)):
+def login_form(request: Request, next: str = "/", db: Session = REQUEST_DB):
     if page_user_or_none(request, db) is not None:
         return RedirectResponse(safe_next(next), status_code=303)
     return render(request, "login.html", {"next": safe_next(next)})
@@ -68,11 +69,12 @@ def login(
     username: str = Form(""),
     password: str = Form(""),
     next: str = Form("/"),
-    db: Session = Depends(get_db),
+    db: Session = REQUEST_DB,
 ):
     try:
         user = service.authenticate(db, username=username, password=password)
     except DomainError as error:
+        settle(db, error)
         return render(
             request,
             "login.html",
@@ -93,7 +95,7 @@ def login(
 
 
 @router.post("/logout")
-def logout(request: Request, db: Session = Depends(get_db)):
+def logout(request: Request, db: Session = REQUEST_DB):
     token = cookie_token(request)
     if token:
         service.end_session(db, token=token)
@@ -103,7 +105,7 @@ def logout(request: Request, db: Session = Depends(get_db)):
 
 
 @router.post("/lang")
-def switch_language(request: Request, lang: str = Form("zh"), next: str = Form("/"), db: Session = Depends(get_db)):
+def switch_language(request: Request, lang: str = Form("zh"), next: str = Form("/"), db: Session = REQUEST_DB):
     lang = "en" if lang == "en" else "zh"
     user = page_user_or_none(request, db)
     if user is not None:
@@ -130,11 +132,12 @@ def change_password(
     old_password: str = Form(""),
     new_password: str = Form(""),
     user: User = Depends(Allow(*ANY_ROLE)),
-    db: Session = Depends(get_db),
+    db: Session = REQUEST_DB,
 ):
     try:
         service.change_own_password(db, user=user, old_password=old_password, new_password=new_password)
     except DomainError as error:
+        settle(db, error)
         return render(request, "account_password.html", {"message": error.text(request_lang(request))},
                       status_code=status_of(error))
     return RedirectResponse("/?notice=password_changed", status_code=303)
@@ -146,7 +149,7 @@ admin_only = Allow(Role.ADMIN)
 
 
 @router.get("/admin/users")
-def users_page(request: Request, q: str = "", role: str = "", user: User = Depends(admin_only), db: Session = Depends(get_db)):
+def users_page(request: Request, q: str = "", role: str = "", user: User = Depends(admin_only), db: Session = REQUEST_DB):
     role_filter = Role(role) if role in {r.value for r in Role} else None
     users = service.list_users(db, role=role_filter)
     if q:
@@ -161,7 +164,7 @@ def new_user_form(request: Request, user: User = Depends(admin_only)):
 
 
 @router.post("/admin/users")
-async def create_user(request: Request, user: User = Depends(admin_only), db: Session = Depends(get_db)):
+async def create_user(request: Request, user: User = Depends(admin_only), db: Session = REQUEST_DB):
     form = await request.form()
     roles = form.getlist("roles")
     values = {k: str(form.get(k, "")) for k in ("username", "display_name", "password")}
@@ -171,6 +174,7 @@ async def create_user(request: Request, user: User = Depends(admin_only), db: Se
                             display_name=values["display_name"], password=values["password"],
                             roles=parsed_roles, must_change_password=True)
     except DomainError as error:
+        settle(db, error)
         return render(request, "identity/user_form.html",
                       {"roles": list(Role), "form": {**values, "roles": roles}, "message": error.text(request_lang(request)),
                        "error_field": error.field}, status_code=status_of(error))
@@ -178,14 +182,14 @@ async def create_user(request: Request, user: User = Depends(admin_only), db: Se
 
 
 @router.get("/admin/users/{username}")
-def user_detail(request: Request, username: str, user: User = Depends(admin_only), db: Session = Depends(get_db)):
+def user_detail(request: Request, username: str, user: User = Depends(admin_only), db: Session = REQUEST_DB):
     target = service.get_user(db, username=username)
     return render(request, "identity/user_detail.html", {"target": target, "roles": list(Role)})
 
 
 @router.post("/admin/users/{username}/{operation}")
 async def user_operation(request: Request, username: str, operation: str, user: User = Depends(admin_only),
-                         db: Session = Depends(get_db)):
+                         db: Session = REQUEST_DB):
     form = await request.form()
     actor = service.actor_of(user)
     try:
@@ -202,6 +206,7 @@ async def user_operation(request: Request, username: str, operation: str, user: 
         else:
             raise NotFound("unknown_operation", Text("不支持的操作", "Unknown operation"), "operation")
     except DomainError as error:
+        settle(db, error)
         target = service.get_user(db, username=username)
         return render(request, "identity/user_detail.html", {"target": target, "roles": list(Role),
                                                              "message": error.text(request_lang(request))},

@@ -1,7 +1,7 @@
 """Identity use cases: users, roles, login with lockout, page sessions, API tokens.
 
-Each public function is one use case and one transaction (`unit_of_work`), and writes its audit
-event in that transaction.
+Each public function is one use case: it writes its rows and its audit event and flushes; the
+caller (request or command) commits them together.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from smecredit.identity.models import ApiToken, User, UserRole, WebSession
 from smecredit.identity.passwords import check_strength, hash_password, verify_password
 from smecredit.identity.roles import Role
 from smecredit.kernel.clock import as_utc, utcnow
-from smecredit.kernel.db import unit_of_work
 from smecredit.kernel.errors import Conflict, DomainError, Forbidden, Invalid, Locked, Unauthenticated, not_found
 from smecredit.kernel.text import Text
 from smecredit.kernel.settings import get_settings
@@ -79,82 +78,77 @@ def create_user(
     username = normalise_username(username)
     display_name = (display_name or "").strip() or username
     check_strength(password, username=username, min_length=settings.password_min_length)
-    with unit_of_work(db):
-        if db.execute(select(func.count()).select_from(User).where(User.username == username)).scalar():
-            raise Conflict("username_taken", Text(f"用户名 {username} 已存在", f"User name {username} is taken"), "username")
-        now = utcnow()
-        user = User(
-            username=username,
-            display_name=display_name,
-            password_hash=hash_password(password),
-            is_active=True,
-            failed_logins=0,
-            must_change_password=must_change_password,
-            preferred_lang="zh",
-            created_at=now,
-            password_changed_at=now,
-        )
-        _set_roles(user, roles)
-        db.add(user)
-        db.flush()
-        record(
-            db,
-            actor=actor,
-            action="user.created",
-            entity_type="user",
-            entity_id=user.id,
-            payload={"username": username, "display_name": display_name, "roles": sorted(r.value for r in user.roles)},
-        )
+    if db.execute(select(func.count()).select_from(User).where(User.username == username)).scalar():
+        raise Conflict("username_taken", Text(f"用户名 {username} 已存在", f"User name {username} is taken"), "username")
+    now = utcnow()
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=hash_password(password),
+        is_active=True,
+        failed_logins=0,
+        must_change_password=must_change_password,
+        preferred_lang="zh",
+        created_at=now,
+        password_changed_at=now,
+    )
+    _set_roles(user, roles)
+    db.add(user)
+    db.flush()
+    record(
+        db,
+        actor=actor,
+        action="user.created",
+        entity_type="user",
+        entity_id=user.id,
+        payload={"username": username, "display_name": display_name, "roles": sorted(r.value for r in user.roles)},
+    )
     return user
 
 
 def set_roles(db: Session, *, actor: Actor, username: str, roles: Iterable[Role]) -> User:
-    with unit_of_work(db):
-        user = get_user(db, username=username)
-        before = sorted(r.value for r in user.roles)
-        _set_roles(user, roles)
-        db.flush()
-        record(db, actor=actor, action="user.roles_changed", entity_type="user", entity_id=user.id,
-               payload={"username": user.username, "before": before, "after": sorted(r.value for r in user.roles)})
+    user = get_user(db, username=username)
+    before = sorted(r.value for r in user.roles)
+    _set_roles(user, roles)
+    db.flush()
+    record(db, actor=actor, action="user.roles_changed", entity_type="user", entity_id=user.id,
+           payload={"username": user.username, "before": before, "after": sorted(r.value for r in user.roles)})
     return user
 
 
 def set_active(db: Session, *, actor: Actor, username: str, active: bool) -> User:
-    with unit_of_work(db):
-        user = get_user(db, username=username)
-        if not active and actor.user_id == user.id:
-            raise Invalid("cannot_disable_self", Text("不能停用自己的账号", "You cannot disable your own account"), "username")
-        user.is_active = active
-        if not active:
-            _end_all_sessions(db, user, reason="disabled")
-        record(db, actor=actor, action="user.enabled" if active else "user.disabled",
-               entity_type="user", entity_id=user.id, payload={"username": user.username})
+    user = get_user(db, username=username)
+    if not active and actor.user_id == user.id:
+        raise Invalid("cannot_disable_self", Text("不能停用自己的账号", "You cannot disable your own account"), "username")
+    user.is_active = active
+    if not active:
+        _end_all_sessions(db, user, reason="disabled")
+    record(db, actor=actor, action="user.enabled" if active else "user.disabled",
+           entity_type="user", entity_id=user.id, payload={"username": user.username})
     return user
 
 
 def unlock(db: Session, *, actor: Actor, username: str) -> User:
-    with unit_of_work(db):
-        user = get_user(db, username=username)
-        user.failed_logins = 0
-        user.locked_until = None
-        record(db, actor=actor, action="user.unlocked", entity_type="user", entity_id=user.id,
-               payload={"username": user.username})
+    user = get_user(db, username=username)
+    user.failed_logins = 0
+    user.locked_until = None
+    record(db, actor=actor, action="user.unlocked", entity_type="user", entity_id=user.id,
+           payload={"username": user.username})
     return user
 
 
 def reset_password(db: Session, *, actor: Actor, username: str, new_password: str, must_change: bool = True) -> User:
     settings = get_settings()
-    with unit_of_work(db):
-        user = get_user(db, username=username)
-        check_strength(new_password, username=user.username, min_length=settings.password_min_length)
-        user.password_hash = hash_password(new_password)
-        user.password_changed_at = utcnow()
-        user.must_change_password = must_change
-        user.failed_logins = 0
-        user.locked_until = None
-        _end_all_sessions(db, user, reason="password_reset")
-        record(db, actor=actor, action="user.password_reset", entity_type="user", entity_id=user.id,
-               payload={"username": user.username, "must_change": must_change})
+    user = get_user(db, username=username)
+    check_strength(new_password, username=user.username, min_length=settings.password_min_length)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = must_change
+    user.failed_logins = 0
+    user.locked_until = None
+    _end_all_sessions(db, user, reason="password_reset")
+    record(db, actor=actor, action="user.password_reset", entity_type="user", entity_id=user.id,
+           payload={"username": user.username, "must_change": must_change})
     return user
 
 
@@ -165,24 +159,23 @@ def change_own_password(db: Session, *, user: User, old_password: str, new_passw
     if old_password == new_password:
         raise Invalid("same_password", Text("新密码不能与原密码相同", "The new password must differ"), "new_password")
     check_strength(new_password, username=user.username, min_length=settings.password_min_length)
-    with unit_of_work(db):
-        user.password_hash = hash_password(new_password)
-        user.password_changed_at = utcnow()
-        user.must_change_password = False
-        record(db, actor=actor_of(user), action="user.password_changed", entity_type="user", entity_id=user.id,
-               payload={"username": user.username})
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = utcnow()
+    user.must_change_password = False
+    record(db, actor=actor_of(user), action="user.password_changed", entity_type="user", entity_id=user.id,
+           payload={"username": user.username})
     return user
 
 
 def set_language(db: Session, *, user: User, lang: str) -> None:
     # A display preference, not a business fact: not worth an audit event.
-    with unit_of_work(db):
-        user.preferred_lang = "en" if lang == "en" else "zh"
+    user.preferred_lang = "en" if lang == "en" else "zh"
 
 
 # --- login and lockout -------------------------------------------------------------------------
 
-INVALID_CREDENTIALS = Unauthenticated("invalid_credentials", Text("用户名或密码错误", "Wrong user name or password"), "password")
+def _invalid_credentials() -> Unauthenticated:
+    return Unauthenticated("invalid_credentials", Text("用户名或密码错误", "Wrong user name or password"), "password")
 
 
 def _locked_error(until: datetime) -> DomainError:
@@ -191,32 +184,31 @@ def _locked_error(until: datetime) -> DomainError:
 
 
 def authenticate(db: Session, *, username: str, password: str) -> User:
-    """Check a password. Wrong passwords count towards the lockout even though we then refuse,
-    so the counter is committed before the error is raised."""
+    """Check a password. Wrong passwords count towards the lockout even though we then refuse, so
+    the refusal is `kept()`: the edge commits the counter before it answers."""
     settings = get_settings()
     name = (username or "").strip().lower()
     user = db.execute(select(User).where(User.username == name)).scalar_one_or_none()
     now = utcnow()
     if user is None:
         verify_password(_dummy_hash(), password)  # same work as for a real user: no user-name oracle
-        raise INVALID_CREDENTIALS
+        raise _invalid_credentials()
     if user.locked_until is not None and as_utc(user.locked_until) > now:
         raise _locked_error(user.locked_until)
     if not verify_password(user.password_hash, password):
-        with unit_of_work(db):
-            user.failed_logins += 1
-            payload = {"username": user.username, "failed_logins": user.failed_logins}
-            if user.failed_logins >= settings.lockout_threshold:
-                user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-                user.failed_logins = 0
-                record(db, actor=SYSTEM, action="user.locked", entity_type="user", entity_id=user.id,
-                       payload={**payload, "locked_until": user.locked_until})
-            else:
-                record(db, actor=SYSTEM, action="auth.login_failed", entity_type="user", entity_id=user.id,
-                       payload=payload)
+        user.failed_logins += 1
+        payload = {"username": user.username, "failed_logins": user.failed_logins}
+        if user.failed_logins >= settings.lockout_threshold:
+            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
+            user.failed_logins = 0
+            record(db, actor=SYSTEM, action="user.locked", entity_type="user", entity_id=user.id,
+                   payload={**payload, "locked_until": user.locked_until})
+        else:
+            record(db, actor=SYSTEM, action="auth.login_failed", entity_type="user", entity_id=user.id,
+                   payload=payload)
         if user.locked_until is not None and as_utc(user.locked_until) > now:
-            raise _locked_error(user.locked_until)
-        raise INVALID_CREDENTIALS
+            raise _locked_error(user.locked_until).kept()
+        raise _invalid_credentials().kept()
     if not user.is_active:
         raise Forbidden("account_disabled", Text("账号已停用", "This account is disabled"), "username")
     return user
@@ -236,17 +228,16 @@ class NewSession:
 def start_session(db: Session, *, user: User, ip: str | None, user_agent: str | None) -> NewSession:
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    with unit_of_work(db):
-        user.failed_logins = 0
-        user.last_login_at = now
-        session = WebSession(
-            token_sha256=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
-            ip=ip, user_agent=(user_agent or "")[:300],
-        )
-        db.add(session)
-        db.flush()
-        record(db, actor=actor_of(user), action="auth.login", entity_type="user", entity_id=user.id,
-               payload={"username": user.username, "session_id": session.id, "ip": ip})
+    user.failed_logins = 0
+    user.last_login_at = now
+    session = WebSession(
+        token_sha256=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
+        ip=ip, user_agent=(user_agent or "")[:300],
+    )
+    db.add(session)
+    db.flush()
+    record(db, actor=actor_of(user), action="auth.login", entity_type="user", entity_id=user.id,
+           payload={"username": user.username, "session_id": session.id, "ip": ip})
     return NewSession(token=token, session=session)
 
 
@@ -262,16 +253,14 @@ def resume_session(db: Session, *, token: str) -> tuple[WebSession, User] | None
     if user is None or not user.is_active:
         return None
     if now - as_utc(session.last_seen_at) > timedelta(minutes=settings.session_idle_minutes):
-        with unit_of_work(db):
-            session.ended_at = now
-            session.end_reason = "idle"
-            record(db, actor=SYSTEM, action="auth.session_expired", entity_type="user", entity_id=user.id,
-                   payload={"username": user.username, "session_id": session.id})
+        session.ended_at = now
+        session.end_reason = "idle"
+        record(db, actor=SYSTEM, action="auth.session_expired", entity_type="user", entity_id=user.id,
+               payload={"username": user.username, "session_id": session.id})
         return None
     # Touch at most once a minute: a page view should not be a write every time.
     if now - as_utc(session.last_seen_at) > timedelta(seconds=60):
-        with unit_of_work(db):
-            session.last_seen_at = now
+        session.last_seen_at = now
     return session, user
 
 
@@ -280,11 +269,10 @@ def end_session(db: Session, *, token: str) -> None:
     if session is None or session.ended_at is not None:
         return
     user = db.get(User, session.user_id)
-    with unit_of_work(db):
-        session.ended_at = utcnow()
-        session.end_reason = "logout"
-        record(db, actor=actor_of(user), action="auth.logout", entity_type="user", entity_id=user.id,
-               payload={"username": user.username, "session_id": session.id})
+    session.ended_at = utcnow()
+    session.end_reason = "logout"
+    record(db, actor=actor_of(user), action="auth.logout", entity_type="user", entity_id=user.id,
+           payload={"username": user.username, "session_id": session.id})
 
 
 def _end_all_sessions(db: Session, user: User, *, reason: str) -> None:
@@ -304,14 +292,13 @@ def issue_api_token(db: Session, *, user: User) -> tuple[str, ApiToken]:
     settings = get_settings()
     token = "smc_" + secrets.token_urlsafe(32)
     now = utcnow()
-    with unit_of_work(db):
-        row = ApiToken(token_sha256=token_digest(token), user_id=user.id, created_at=now,
-                       expires_at=now + timedelta(hours=settings.api_token_hours))
-        db.add(row)
-        db.flush()
-        user.failed_logins = 0
-        record(db, actor=actor_of(user), action="auth.token_issued", entity_type="user", entity_id=user.id,
-               payload={"username": user.username, "token_id": row.id, "expires_at": row.expires_at})
+    row = ApiToken(token_sha256=token_digest(token), user_id=user.id, created_at=now,
+                   expires_at=now + timedelta(hours=settings.api_token_hours))
+    db.add(row)
+    db.flush()
+    user.failed_logins = 0
+    record(db, actor=actor_of(user), action="auth.token_issued", entity_type="user", entity_id=user.id,
+           payload={"username": user.username, "token_id": row.id, "expires_at": row.expires_at})
     return token, row
 
 

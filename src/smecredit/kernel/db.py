@@ -1,7 +1,11 @@
-"""Database plumbing: the declarative base, engine and session factory, and the unit of work.
+"""Database plumbing: the declarative base, column types, engine and session factory, the unit of
+work and row locks.
 
-Service functions take the session as a keyword argument and run one use case inside
-`unit_of_work(db)`: everything it wrote (including its audit events) commits together or not at all.
+Transactions compose: service functions take the session as a keyword argument and only *flush*;
+the edge that runs a use case owns its transaction. A web request is one unit of work (`web.deps.
+get_db` commits when the route returns, rolls back when it raises); a command or job wraps its use
+case in `unit_of_work(db)`. So a stage-3 submit that calls stage-1 code commits once or not at all,
+and a unit of work opened inside another one is refused (a programming error, caught by tests).
 """
 
 from __future__ import annotations
@@ -12,11 +16,12 @@ from datetime import datetime, timezone
 from decimal import Decimal
 from functools import lru_cache
 
-from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event
+from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from smecredit.kernel.money import DEFAULT_ROUNDING
 from smecredit.kernel.settings import get_settings
 
 # Stable constraint names, so Alembic migrations (and SQLite batch mode) can refer to them.
@@ -53,21 +58,43 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
-class Money(TypeDecorator):
-    """Yuan to the fen, as Decimal in and out (NUMERIC(18,2); SQLite keeps it as text-exact decimal)."""
+class _ExactDecimal(TypeDecorator):
+    """A Decimal column rounded by *our* rule before it reaches the database.
+
+    Without this, PostgreSQL would round a third decimal half away from zero and SQLite's NUMERIC
+    half to even; quantising here with the money kernel's mode makes both store the same value.
+    SQLite gets the decimal as text, so it never passes through a float.
+    """
 
     impl = Numeric(18, 2, asdecimal=True)
     cache_ok = True
+    quantum = Decimal("0.01")
 
     def process_bind_param(self, value, dialect):
         if value is None:
             return None
-        if isinstance(value, float):
-            raise TypeError("money must not be float")
-        return str(Decimal(value).quantize(Decimal("0.01"))) if dialect.name == "sqlite" else value
+        if isinstance(value, (float, bool)):
+            raise TypeError(f"{type(self).__name__} must not be float or bool")
+        value = Decimal(value).quantize(self.quantum, rounding=DEFAULT_ROUNDING)
+        return str(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
-        return None if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
+        return None if value is None else Decimal(str(value)).quantize(self.quantum, rounding=DEFAULT_ROUNDING)
+
+
+class Money(_ExactDecimal):
+    """Yuan to the fen (NUMERIC(18,2)), rounded half-up like every amount (`kernel.money`)."""
+
+    impl = Numeric(18, 2, asdecimal=True)
+    cache_ok = True
+
+
+class Percent(_ExactDecimal):
+    """A percentage to 4 places (NUMERIC(7,4))."""
+
+    impl = Numeric(7, 4, asdecimal=True)
+    cache_ok = True
+    quantum = Decimal("0.0001")
 
 
 @lru_cache(maxsize=8)
@@ -104,12 +131,88 @@ def new_session() -> Iterator[Session]:
         session.close()
 
 
+UOW_KEY = "smecredit.unit_of_work"
+ROLLBACK_KEY = "smecredit.on_rollback"
+
+
+def on_rollback(db: Session, undo) -> None:
+    """Undo a side effect outside the database (a file written) if this transaction rolls back."""
+    db.info.setdefault(ROLLBACK_KEY, []).append(undo)
+
+
+def finish(db: Session, error: BaseException | None) -> None:
+    """End the edge's transaction: commit, or roll back and undo the outside side effects.
+
+    An error that is ``keep_changes`` (see `DomainError`) commits what was recorded first."""
+    undo = db.info.pop(ROLLBACK_KEY, [])
+    if error is None or getattr(error, "keep_changes", False):
+        try:
+            db.commit()
+            return
+        except BaseException:
+            db.rollback()
+            _run(undo)
+            raise
+    db.rollback()
+    _run(undo)
+
+
+def settle(db: Session, error: BaseException) -> None:
+    """A page that catches a use case's error to show it on the form ends that use case here:
+    what it wrote is undone (or kept, for a kept refusal); the request then commits nothing more."""
+    finish(db, error)
+
+
+def _run(undo) -> None:
+    for action in reversed(undo):
+        try:
+            action()
+        except OSError:  # pragma: no cover - a file already gone is what we wanted
+            pass
+
+
+class NestedUnitOfWork(RuntimeError):
+    """A unit of work was opened inside another: services must only flush (see the module doc)."""
+
+
 @contextmanager
-def unit_of_work(db: Session) -> Iterator[Session]:
-    """One use case, one transaction: commit on success, roll back on any error."""
+def unit_of_work(db: Session, *, owner: str = "command") -> Iterator[Session]:
+    """One use case, one transaction: commit on success, roll back on any error.
+
+    An error that says its attempt is a fact to keep (``keep_changes``, e.g. a wrong password that
+    counts towards the lockout) commits what was recorded before it propagates.
+    """
+    if db.info.get(UOW_KEY):
+        raise NestedUnitOfWork(f"a unit of work ({db.info[UOW_KEY]}) is already open on this session")
+    db.info[UOW_KEY] = owner
     try:
         yield db
-        db.commit()
-    except BaseException:
-        db.rollback()
+    except BaseException as exc:
+        finish(db, exc)
         raise
+    else:
+        finish(db, None)
+    finally:
+        db.info.pop(UOW_KEY, None)
+
+
+def in_unit_of_work(db: Session) -> bool:
+    return bool(db.info.get(UOW_KEY))
+
+
+def lock_row(db: Session, model, ident) -> object | None:
+    """Load one row for update: other writers of that row wait until this transaction ends.
+
+    PostgreSQL takes a row lock (``SELECT … FOR UPDATE``). SQLite has one writer at a time, so a
+    no-op write takes the database's write lock first (pysqlite opens the transaction lazily at the
+    first write; a plain read could race another writer), and the read that follows sees the latest
+    committed state. Rules checked by reading then writing (a shareholding total, a version number)
+    call this on their parent row first.
+    """
+    table = model.__table__
+    pk = list(table.primary_key.columns)[0]
+    if db.get_bind().dialect.name == "sqlite":
+        db.execute(table.update().where(pk == ident).values({pk.name: pk}))
+    return db.execute(
+        select(model).where(pk == ident).with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()

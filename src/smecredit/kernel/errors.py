@@ -13,7 +13,13 @@ from smecredit.kernel.text import Text
 
 
 class DomainError(Exception):
-    """Base class; raise one of the kinds below."""
+    """Base class; raise one of the kinds below.
+
+    ``keep_changes``: the refused attempt is itself a fact to keep (a wrong password counts towards
+    the lockout), so the edge commits what the use case recorded before answering with the error.
+    """
+
+    keep_changes = False
 
     def __init__(self, code: str, message: Text, field: str | None = None, details: dict[str, Any] | None = None):
         if not isinstance(message, Text):
@@ -40,6 +46,11 @@ class DomainError(Exception):
         if self.details:
             body["details"] = self.details
         return body
+
+    def kept(self) -> "DomainError":
+        """This error, with what the use case recorded before it committed anyway."""
+        self.keep_changes = True
+        return self
 
     def with_field(self, field: str | None) -> "DomainError":
         """The same error about another field (e.g. a nested form's ``legal_rep.id_number``)."""

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from smecredit.identity import service as identity
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
-from smecredit.kernel.db import session_factory
+from smecredit.kernel.db import new_session, unit_of_work
 from smecredit.kernel.errors import Forbidden, Unauthenticated
 from smecredit.kernel.text import Text
 from smecredit.kernel.settings import get_settings
@@ -25,13 +25,15 @@ bearer_scheme = HTTPBearer(auto_error=False, description="POST /api/v1/auth/toke
 
 
 def get_db() -> Iterator[Session]:
-    session = session_factory()()
-    try:
+    """The request's session and its one transaction: committed when the route returns (before the
+    response is sent, so a failed commit is answered as an error), rolled back when it raises."""
+    with new_session() as session, unit_of_work(session, owner="request"):
         yield session
-    finally:
-        # close() rolls back anything a failed use case left uncommitted, and unlike rollback()
-        # keeps loaded attributes readable for the error page rendered afterwards.
-        session.close()
+
+
+# `db: Session = REQUEST_DB` in every route. Function scope: the transaction ends when the route
+# function returns, before the response is sent, not after it.
+REQUEST_DB = Depends(get_db, scope="function")
 
 
 def session_serializer() -> URLSafeSerializer:
@@ -70,7 +72,10 @@ def remember_user(request: Request, user: User | None) -> None:
 
 
 class LoginRequired(Exception):
-    """Raised by page routes without a live session; the handler redirects to /login."""
+    """Raised by page routes without a live session; the handler redirects to /login. An idle
+    session ended on the way is kept (see `kernel.db.finish`)."""
+
+    keep_changes = True
 
 
 class PasswordChangeRequired(Exception):
@@ -112,7 +117,7 @@ class Allow:
     def __call__(
         self,
         request: Request,
-        db: Session = Depends(get_db),
+        db: Session = REQUEST_DB,
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
     ) -> User:
         if self.api:
