@@ -7,7 +7,7 @@ from decimal import Decimal
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from smecredit.audit.log import Actor, record
+from smecredit.audit.log import Actor, append_entry
 from smecredit.kernel.db import UTCDateTime, unit_of_work
 
 ALICE = Actor("alice", "loan_officer", 7)
@@ -19,7 +19,7 @@ def append(db: Session, count: int, *, actor: Actor = ALICE, action: str = "loan
     """Append ``count`` events in one transaction."""
     with unit_of_work(db):
         for i in range(start, start + count):
-            record(db, actor=actor, action=action, entity_type=entity_type, entity_id=i,
+            append_entry(db, actor=actor, action=action, entity_type=entity_type, entity_id=i,
                    payload={"i": i, "amount": Decimal("1234.50"), "note": f"第{i}笔"})
 
 

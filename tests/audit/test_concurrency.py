@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from smecredit.audit.checkpoints import create_checkpoint
-from smecredit.audit.log import Actor, record
+from smecredit.audit.log import Actor, append_entry
 from smecredit.audit.models import AuditEvent, AuditHead
 from smecredit.audit.verify import verify_database
 from smecredit.kernel.db import get_engine, session_factory
@@ -26,10 +26,10 @@ def _writer(worker: int, appends: int, barrier: threading.Barrier, committed: li
         while True:
             session = factory()
             try:
-                record(session, actor=Actor(f"worker{worker}", "loan_officer", worker), action="loan.update",
+                append_entry(session, actor=Actor(f"worker{worker}", "loan_officer", worker), action="loan.update",
                        entity_type="loan", entity_id=f"{worker}-{i}", payload={"worker": worker, "i": i})
                 if rng.random() < 0.3:
-                    record(session, actor=Actor(f"worker{worker}", "loan_officer", worker), action="loan.note",
+                    append_entry(session, actor=Actor(f"worker{worker}", "loan_officer", worker), action="loan.note",
                            entity_type="loan", entity_id=f"{worker}-{i}", payload={"second": True})
                     extra = 1
                 else:

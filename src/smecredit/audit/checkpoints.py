@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smecredit.audit.canonical import canonical_json, iso_utc
+from smecredit.audit.events import CheckpointRequested
 from smecredit.audit.log import Actor, current_root, lock_head, record
 from smecredit.audit.models import AuditCheckpoint
 from smecredit.kernel.clock import as_utc, utcnow
@@ -37,7 +38,6 @@ from smecredit.kernel.settings import get_settings
 
 LOG_ID = "smecredit-audit/1"
 KEY_FILE_NAME = "audit_ed25519.pem"
-CHECKPOINT_ACTION = "audit.checkpoint"
 
 # path -> (file identity when read, key): the key is parsed once, not on every page, proof or job.
 _loaded_keys: dict[Path, tuple[tuple[int, int, int, int], Ed25519PrivateKey]] = {}
@@ -197,11 +197,9 @@ def create_checkpoint(db: Session, *, actor: Actor | None = None) -> AuditCheckp
     lock_head(db)
     if actor is not None:
         previous = latest_checkpoint(db)
-        record(
-            db, actor=actor, action=CHECKPOINT_ACTION, entity_type="audit_log", entity_id="checkpoint",
-            payload={"previous_checkpoint_id": previous.id if previous else None,
-                     "previous_tree_size": previous.tree_size if previous else None},
-        )
+        record(db, actor, CheckpointRequested(
+            entity_id="checkpoint", previous_checkpoint_id=previous.id if previous else None,
+            previous_tree_size=previous.tree_size if previous else None))
     checkpoint = _sign_head(db, key)
     return checkpoint
 

@@ -1,4 +1,5 @@
-"""The one API every stage uses to write the audit log: `record(db, actor=..., action=..., ...)`.
+"""The one API every stage uses to write the audit log: `record(db, actor, SomeEvent(...))`, with an
+event class from the stage's catalogue (`audit.catalogue`).
 
 The event is added in the caller's transaction, so it commits or rolls back with the change it
 describes. The head row is locked (SELECT ... FOR UPDATE on PostgreSQL; SQLite has one writer at
@@ -16,6 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from smecredit.audit import merkle
+from smecredit.audit.catalogue import CATALOGUE, Event
 from smecredit.audit.canonical import canonical_json, leaf_data, sha256_hex
 from smecredit.audit.models import AuditEvent, AuditHead
 from smecredit.kernel.clock import utcnow
@@ -48,7 +50,15 @@ def lock_head(db: Session) -> AuditHead:
     return head
 
 
-def record(
+def record(db: Session, actor: Actor, event: Event) -> AuditEvent:
+    """Append one catalogued event to the audit log inside the caller's transaction."""
+    if CATALOGUE.get(event.action) is not type(event):
+        raise TypeError(f"{type(event).__qualname__} is not the catalogued event for {event.action!r}")
+    return append_entry(db, actor=actor, action=event.action, entity_type=event.entity_type,
+                        entity_id=event.entity_id, payload=event.payload())
+
+
+def append_entry(
     db: Session,
     *,
     actor: Actor,
@@ -57,7 +67,8 @@ def record(
     entity_id: Any,
     payload: Any = None,
 ) -> AuditEvent:
-    """Append one event to the audit log inside the caller's transaction."""
+    """The log's own append, below the catalogue: stages call `record`; tests of the log's
+    mechanics and the log itself call this."""
     head = lock_head(db)
     seq = head.tree_size + 1
     payload_bytes = canonical_json(payload if payload is not None else {})

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer
 
 from smecredit.audit.log import Actor, record
-from smecredit.enterprises import schemas, service
+from smecredit.enterprises import events, schemas, service
 from smecredit.enterprises.connectors.base import SourceKind
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise, ProfileFeature
 from smecredit.enterprises.profile_rules import EnterpriseFacts, Feature, SourceRef, compute_features
@@ -97,10 +97,9 @@ def compute_profile(db: Session, *, enterprise_id: int, actor: Actor, as_of: dat
         ))
     db.add(profile)
     db.flush()
-    record(db, actor=actor, action="enterprise.profile_computed", entity_type="enterprise", entity_id=enterprise.id,
-           payload={"profile_id": profile.id, "version": version, "as_of": as_of.isoformat(), "trigger": trigger,
-                    "snapshot_ids": snapshot_ids, "feature_count": len(features),
-                    "missing": [f.key for f in features if f.value is None]})
+    record(db, actor, events.ProfileComputed(
+        entity_id=enterprise.id, profile_id=profile.id, version=version, as_of=as_of.isoformat(), trigger=trigger,
+        snapshot_ids=snapshot_ids, feature_count=len(features), missing=[f.key for f in features if f.value is None]))
     return profile
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from smecredit.audit.log import record
-from smecredit.enterprises import schemas
+from smecredit.enterprises import events, schemas
 from smecredit.enterprises.connectors.base import ParsedSource, SourceKind, parse_source
 from smecredit.enterprises.models import (
     BankMapping,
@@ -300,13 +300,10 @@ def register_enterprise(db: Session, *, user: User, data: schemas.EnterpriseCrea
     if linked is not None:
         db.add(EnterpriseMember(enterprise_id=enterprise.id, user_id=linked.id, created_at=now))
     db.flush()
-    record(db, actor=actor_of(user), action="enterprise.registered", entity_type="enterprise",
-           entity_id=enterprise.id, payload={
-               "uscc": enterprise.uscc, "name": enterprise.name, "industry": enterprise.industry,
-               "size_class": size.size.value, "size_rule_zh": size.rule_zh,
-               "linked_applicant": linked.username if linked else None,
-               "on_behalf": linked is not None and linked.id != user.id,
-           })
+    record(db, actor_of(user), events.EnterpriseRegistered(
+        entity_id=enterprise.id, uscc=enterprise.uscc, name=enterprise.name, industry=enterprise.industry,
+        size_class=size.size.value, size_rule_zh=size.rule_zh, linked_applicant=linked.username if linked else None,
+        on_behalf=linked is not None and linked.id != user.id))
     db.refresh(enterprise)
     return enterprise
 
@@ -344,10 +341,9 @@ def update_enterprise(db: Session, *, user: User, enterprise_id: int, data: sche
     changed = {k: {"before": _plain(before[k]), "after": _plain(getattr(enterprise, k))}
                for k in changes if before[k] != getattr(enterprise, k)}
     if changed:
-        record(db, actor=actor_of(user), action="enterprise.updated", entity_type="enterprise",
-               entity_id=enterprise.id, payload={"changes": changed, "size_class_before": size_before,
-                                                 "size_class": enterprise.size_class,
-                                                 "size_rule_zh": enterprise.size_rule_zh})
+        record(db, actor_of(user), events.EnterpriseUpdated(
+            entity_id=enterprise.id, changes=changed, size_class_before=size_before,
+            size_class=enterprise.size_class, size_rule_zh=enterprise.size_rule_zh))
     return enterprise
 
 
@@ -371,9 +367,9 @@ def authorise_queries(db: Session, *, user: User, enterprise_id: int, text_versi
                               lang="en" if lang == "en" else "zh", authorised_at=utcnow())
     db.add(auth)
     db.flush()
-    record(db, actor=actor_of(user), action="enterprise.query_authorised", entity_type="enterprise",
-           entity_id=enterprise.id, payload={"authorisation_id": auth.id, "text_version": text.version,
-                                             "text_sha256": text.sha256, "lang": auth.lang})
+    record(db, actor_of(user), events.QueriesAuthorised(
+        entity_id=enterprise.id, authorisation_id=auth.id, text_version=text.version, text_sha256=text.sha256,
+        lang=auth.lang))
     return auth
 
 
@@ -452,10 +448,9 @@ def add_person(db: Session, *, user: User, enterprise_id: int, data: schemas.Per
     person = _new_person(enterprise.id, data, utcnow())
     enterprise.persons.append(person)
     db.flush()
-    record(db, actor=actor_of(user), action="enterprise.person_added", entity_type="enterprise",
-           entity_id=enterprise.id, payload={"person_id": person.id, "role": person.role,
-                                             "party_type": person.party_type,
-                                             "share_pct": _plain(person.share_pct)})
+    record(db, actor_of(user), events.PersonAdded(
+        entity_id=enterprise.id, person_id=person.id, role=person.role, party_type=person.party_type,
+        share_pct=_plain(person.share_pct)))
     return person
 
 
@@ -478,9 +473,8 @@ def update_person(db: Session, *, user: User, enterprise_id: int, person_id: int
         setattr(person, field, getattr(fresh, field))
     person.id_index = fresh.id_index
     person.updated_at = fresh.updated_at
-    record(db, actor=actor_of(user), action="enterprise.person_updated", entity_type="enterprise",
-           entity_id=enterprise.id, payload={"person_id": person.id, "role": person.role,
-                                             "fields_changed": changed})
+    record(db, actor_of(user), events.PersonUpdated(entity_id=enterprise.id, person_id=person.id, role=person.role,
+                                                    fields_changed=changed))
     return person
 
 
@@ -489,11 +483,11 @@ def remove_person(db: Session, *, user: User, enterprise_id: int, person_id: int
     person = person_of(db, enterprise, person_id)
     if person.role == "legal_rep":
         raise Invalid("legal_rep_required", Text("法定代表人不能删除，只能修改", "The legal representative can be edited, not removed"), "role")
-    payload = {"person_id": person.id, "role": person.role, "party_type": person.party_type}
+    removed = events.PersonRemoved(entity_id=enterprise.id, person_id=person.id, role=person.role,
+                                   party_type=person.party_type)
     enterprise.persons.remove(person)
     db.delete(person)
-    record(db, actor=actor_of(user), action="enterprise.person_removed", entity_type="enterprise",
-           entity_id=enterprise.id, payload=payload)
+    record(db, actor_of(user), removed)
 
 
 def mask_address(address: str | None) -> str | None:
@@ -528,9 +522,8 @@ def reveal(db: Session, *, user: User, enterprise_id: int, person_id: int, field
         raise NOT_YOURS if not can_view(enterprise, user) else forbidden(Text("您的岗位不能查看完整个人信息", "Your role may not see full personal information"))
     person = person_of(db, enterprise, person_id)
     values = {f: getattr(person, f) for f in wanted}
-    record(db, actor=actor_of(user), action="enterprise.pii_revealed", entity_type="enterprise_person",
-           entity_id=person.id, payload={"enterprise_id": enterprise.id, "person_id": person.id,
-                                         "person_role": person.role, "fields": wanted})
+    record(db, actor_of(user), events.PersonalInformationRevealed(
+        entity_id=person.id, enterprise_id=enterprise.id, person_id=person.id, person_role=person.role, fields=wanted))
     return values
 
 
@@ -555,14 +548,13 @@ def add_counterparty(db: Session, *, user: User, enterprise_id: int, data: schem
                        is_core_enterprise=data.is_core_enterprise, created_at=now, updated_at=now)
     enterprise.counterparties.append(row)
     db.flush()
-    record(db, actor=actor_of(user), action="enterprise.counterparty_added", entity_type="enterprise",
-           entity_id=enterprise.id, payload=_counterparty_payload(row))
+    record(db, actor_of(user), _counterparty_event(events.CounterpartyAdded, row))
     return row
 
 
-def _counterparty_payload(row: Counterparty) -> dict:
-    return {"counterparty_id": row.id, "relation": row.relation, "name": row.name, "uscc": row.uscc,
-            "annual_amount": _plain(row.annual_amount), "is_core_enterprise": row.is_core_enterprise}
+def _counterparty_event(kind: type[events.CounterpartyAdded], row: Counterparty) -> events.CounterpartyAdded:
+    return kind(entity_id=row.enterprise_id, counterparty_id=row.id, relation=row.relation, name=row.name,
+                uscc=row.uscc, annual_amount=_plain(row.annual_amount), is_core_enterprise=row.is_core_enterprise)
 
 
 def counterparty_of(db: Session, enterprise: Enterprise, counterparty_id: int) -> Counterparty:
@@ -581,19 +573,17 @@ def update_counterparty(db: Session, *, user: User, enterprise_id: int, counterp
     row.annual_amount = _money(data.annual_amount, "annual_amount")
     row.is_core_enterprise = data.is_core_enterprise
     row.updated_at = utcnow()
-    record(db, actor=actor_of(user), action="enterprise.counterparty_updated", entity_type="enterprise",
-           entity_id=enterprise.id, payload=_counterparty_payload(row))
+    record(db, actor_of(user), _counterparty_event(events.CounterpartyUpdated, row))
     return row
 
 
 def remove_counterparty(db: Session, *, user: User, enterprise_id: int, counterparty_id: int) -> None:
     enterprise = _editable(db, enterprise_id, user)
     row = counterparty_of(db, enterprise, counterparty_id)
-    payload = _counterparty_payload(row)
+    removed = _counterparty_event(events.CounterpartyRemoved, row)
     enterprise.counterparties.remove(row)
     db.delete(row)
-    record(db, actor=actor_of(user), action="enterprise.counterparty_removed", entity_type="enterprise",
-           entity_id=enterprise.id, payload=payload)
+    record(db, actor_of(user), removed)
 
 
 # --- data snapshots -----------------------------------------------------------------------------
@@ -631,14 +621,15 @@ def _snapshot(enterprise: Enterprise, parsed: ParsedSource, *, provider: str, is
     )
 
 
-def _audit_snapshot(db: Session, user: User, snap: DataSnapshot, action: str) -> None:
-    payload = {"snapshot_id": snap.id, "kind": snap.kind, "provider": snap.provider, "is_sandbox": snap.is_sandbox,
-               "content_sha256": snap.content_sha256}
+def _audit_snapshot(db: Session, user: User, snap: DataSnapshot) -> None:
+    common = dict(entity_id=snap.enterprise_id, snapshot_id=snap.id, kind=snap.kind, provider=snap.provider,
+                  is_sandbox=snap.is_sandbox, content_sha256=snap.content_sha256)
     if snap.file_sha256:
-        payload.update({"filename": snap.filename, "file_sha256": snap.file_sha256, "file_size": snap.file_size,
-                        "mapping": snap.mapping_name})
-    record(db, actor=actor_of(user), action=action, entity_type="enterprise", entity_id=snap.enterprise_id,
-           payload=payload)
+        event = events.DataImported(**common, filename=snap.filename, file_sha256=snap.file_sha256,
+                                    file_size=snap.file_size, mapping=snap.mapping_name)
+    else:
+        event = events.DataPulled(**common)
+    record(db, actor_of(user), event)
 
 
 @dataclass
@@ -658,7 +649,7 @@ def pull(db: Session, *, user: User, enterprise_id: int, kind: str, provider=Non
     snap = _snapshot(enterprise, parsed, provider=provider.name, is_sandbox=bool(provider.is_sandbox), user=user)
     db.add(snap)
     db.flush()
-    _audit_snapshot(db, user, snap, "enterprise.data_pulled")
+    _audit_snapshot(db, user, snap)
     profile = _recompute(db, user, enterprise.id, f"pull:{source.value}") if recompute else None
     return DataOutcome([snap], [], profile)
 
@@ -681,7 +672,7 @@ def pull_all(db: Session, *, user: User, enterprise_id: int, provider=None) -> D
         snap = _snapshot(enterprise, parsed, provider=provider.name, is_sandbox=bool(provider.is_sandbox), user=user)
         db.add(snap)
         db.flush()
-        _audit_snapshot(db, user, snap, "enterprise.data_pulled")
+        _audit_snapshot(db, user, snap)
         snaps.append(snap)
     profile = _recompute(db, user, enterprise.id, "pull_all") if snaps else None
     return DataOutcome(snaps, skipped, profile)
@@ -752,7 +743,7 @@ def upload(db: Session, *, user: User, enterprise_id: int, kind: str, data: byte
                      file_size=len(data), mapping_name=mapping_label)
     db.add(snap)
     db.flush()
-    _audit_snapshot(db, user, snap, "enterprise.data_imported")
+    _audit_snapshot(db, user, snap)
     folder.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
     target.chmod(0o600)
@@ -841,13 +832,12 @@ def save_bank_mapping(db: Session, *, user: User, data: schemas.BankMappingIn, m
         row = BankMapping(bank_name=bank, mapping=parsed.to_json(), created_at=now, created_by=user.username,
                           updated_at=now, updated_by=user.username)
         db.add(row)
-        action = "bank_mapping.created"
+        kind = events.BankMappingCreated
     else:
         row.bank_name, row.mapping, row.updated_at, row.updated_by = bank, parsed.to_json(), now, user.username
-        action = "bank_mapping.updated"
+        kind = events.BankMappingUpdated
     db.flush()
-    record(db, actor=actor_of(user), action=action, entity_type="bank_mapping", entity_id=row.id,
-           payload={"bank_name": bank, "mapping": parsed.to_dict()})
+    record(db, actor_of(user), kind(entity_id=row.id, bank_name=bank, mapping=parsed.to_dict()))
     return row
 
 
@@ -855,10 +845,9 @@ def delete_bank_mapping(db: Session, *, user: User, mapping_id: int) -> None:
     if Role.LOAN_OFFICER not in user.roles:
         raise forbidden()
     row = get_bank_mapping(db, mapping_id=mapping_id)
-    payload = {"bank_name": row.bank_name}
+    removed = events.BankMappingDeleted(entity_id=mapping_id, bank_name=row.bank_name)
     db.delete(row)
-    record(db, actor=actor_of(user), action="bank_mapping.deleted", entity_type="bank_mapping",
-           entity_id=mapping_id, payload=payload)
+    record(db, actor_of(user), removed)
 
 
 def mapping_options(db: Session) -> list[schemas.BankMappingOut]:

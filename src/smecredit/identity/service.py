@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smecredit.audit.log import SYSTEM, Actor, record
+from smecredit.identity import events
 from smecredit.identity.models import ApiToken, User, UserRole, WebSession
 from smecredit.identity.passwords import check_strength, hash_password, verify_password
 from smecredit.identity.roles import Role
@@ -95,14 +96,8 @@ def create_user(
     _set_roles(user, roles)
     db.add(user)
     db.flush()
-    record(
-        db,
-        actor=actor,
-        action="user.created",
-        entity_type="user",
-        entity_id=user.id,
-        payload={"username": username, "display_name": display_name, "roles": sorted(r.value for r in user.roles)},
-    )
+    record(db, actor, events.UserCreated(entity_id=user.id, username=username, display_name=display_name,
+                                         roles=sorted(r.value for r in user.roles)))
     return user
 
 
@@ -111,8 +106,8 @@ def set_roles(db: Session, *, actor: Actor, username: str, roles: Iterable[Role]
     before = sorted(r.value for r in user.roles)
     _set_roles(user, roles)
     db.flush()
-    record(db, actor=actor, action="user.roles_changed", entity_type="user", entity_id=user.id,
-           payload={"username": user.username, "before": before, "after": sorted(r.value for r in user.roles)})
+    record(db, actor, events.UserRolesChanged(entity_id=user.id, username=user.username, before=before,
+                                              after=sorted(r.value for r in user.roles)))
     return user
 
 
@@ -123,8 +118,8 @@ def set_active(db: Session, *, actor: Actor, username: str, active: bool) -> Use
     user.is_active = active
     if not active:
         _end_all_sessions(db, user, reason="disabled")
-    record(db, actor=actor, action="user.enabled" if active else "user.disabled",
-           entity_type="user", entity_id=user.id, payload={"username": user.username})
+    kind = events.UserEnabled if active else events.UserDisabled
+    record(db, actor, kind(entity_id=user.id, username=user.username))
     return user
 
 
@@ -132,8 +127,7 @@ def unlock(db: Session, *, actor: Actor, username: str) -> User:
     user = get_user(db, username=username)
     user.failed_logins = 0
     user.locked_until = None
-    record(db, actor=actor, action="user.unlocked", entity_type="user", entity_id=user.id,
-           payload={"username": user.username})
+    record(db, actor, events.UserUnlocked(entity_id=user.id, username=user.username))
     return user
 
 
@@ -147,8 +141,7 @@ def reset_password(db: Session, *, actor: Actor, username: str, new_password: st
     user.failed_logins = 0
     user.locked_until = None
     _end_all_sessions(db, user, reason="password_reset")
-    record(db, actor=actor, action="user.password_reset", entity_type="user", entity_id=user.id,
-           payload={"username": user.username, "must_change": must_change})
+    record(db, actor, events.PasswordReset(entity_id=user.id, username=user.username, must_change=must_change))
     return user
 
 
@@ -162,8 +155,7 @@ def change_own_password(db: Session, *, user: User, old_password: str, new_passw
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     user.must_change_password = False
-    record(db, actor=actor_of(user), action="user.password_changed", entity_type="user", entity_id=user.id,
-           payload={"username": user.username})
+    record(db, actor_of(user), events.PasswordChanged(entity_id=user.id, username=user.username))
     return user
 
 
@@ -197,15 +189,14 @@ def authenticate(db: Session, *, username: str, password: str) -> User:
         raise _locked_error(user.locked_until)
     if not verify_password(user.password_hash, password):
         user.failed_logins += 1
-        payload = {"username": user.username, "failed_logins": user.failed_logins}
-        if user.failed_logins >= settings.lockout_threshold:
+        failures = user.failed_logins
+        if failures >= settings.lockout_threshold:
             user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
             user.failed_logins = 0
-            record(db, actor=SYSTEM, action="user.locked", entity_type="user", entity_id=user.id,
-                   payload={**payload, "locked_until": user.locked_until})
+            record(db, SYSTEM, events.AccountLocked(entity_id=user.id, username=user.username, failed_logins=failures,
+                                                    locked_until=user.locked_until))
         else:
-            record(db, actor=SYSTEM, action="auth.login_failed", entity_type="user", entity_id=user.id,
-                   payload=payload)
+            record(db, SYSTEM, events.LoginFailed(entity_id=user.id, username=user.username, failed_logins=failures))
         if user.locked_until is not None and as_utc(user.locked_until) > now:
             raise _locked_error(user.locked_until).kept()
         raise _invalid_credentials().kept()
@@ -236,8 +227,7 @@ def start_session(db: Session, *, user: User, ip: str | None, user_agent: str | 
     )
     db.add(session)
     db.flush()
-    record(db, actor=actor_of(user), action="auth.login", entity_type="user", entity_id=user.id,
-           payload={"username": user.username, "session_id": session.id, "ip": ip})
+    record(db, actor_of(user), events.LoggedIn(entity_id=user.id, username=user.username, session_id=session.id, ip=ip))
     return NewSession(token=token, session=session)
 
 
@@ -255,8 +245,7 @@ def resume_session(db: Session, *, token: str) -> tuple[WebSession, User] | None
     if now - as_utc(session.last_seen_at) > timedelta(minutes=settings.session_idle_minutes):
         session.ended_at = now
         session.end_reason = "idle"
-        record(db, actor=SYSTEM, action="auth.session_expired", entity_type="user", entity_id=user.id,
-               payload={"username": user.username, "session_id": session.id})
+        record(db, SYSTEM, events.SessionExpired(entity_id=user.id, username=user.username, session_id=session.id))
         return None
     # Touch at most once a minute: a page view should not be a write every time.
     if now - as_utc(session.last_seen_at) > timedelta(seconds=60):
@@ -271,8 +260,7 @@ def end_session(db: Session, *, token: str) -> None:
     user = db.get(User, session.user_id)
     session.ended_at = utcnow()
     session.end_reason = "logout"
-    record(db, actor=actor_of(user), action="auth.logout", entity_type="user", entity_id=user.id,
-           payload={"username": user.username, "session_id": session.id})
+    record(db, actor_of(user), events.LoggedOut(entity_id=user.id, username=user.username, session_id=session.id))
 
 
 def _end_all_sessions(db: Session, user: User, *, reason: str) -> None:
@@ -297,8 +285,8 @@ def issue_api_token(db: Session, *, user: User) -> tuple[str, ApiToken]:
     db.add(row)
     db.flush()
     user.failed_logins = 0
-    record(db, actor=actor_of(user), action="auth.token_issued", entity_type="user", entity_id=user.id,
-           payload={"username": user.username, "token_id": row.id, "expires_at": row.expires_at})
+    record(db, actor_of(user), events.TokenIssued(entity_id=user.id, username=user.username, token_id=row.id,
+                                                  expires_at=row.expires_at))
     return token, row
 
 
