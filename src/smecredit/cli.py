@@ -1,53 +1,21 @@
-"""The `smecredit` command line. Every command reads the same settings as the server."""
+"""The `smecredit` command line. Every command reads the same settings as the server.
+
+Platform commands (db, run, seed-demo) live here; each stage mounts its own (`users`, `audit`,
+`standards`, …) through its `stage.py`.
+"""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-from functools import wraps
-
 import typer
-from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from smecredit.kernel.errors import DomainError
+from smecredit.commandline import console
 from smecredit.kernel.settings import get_settings
+from smecredit.stages import all_stages, load
 
 app = typer.Typer(help="smecredit 小微信贷平台 — small and micro enterprise credit platform", no_args_is_help=True)
 db_app = typer.Typer(help="数据库迁移 / database migrations", no_args_is_help=True)
-users_app = typer.Typer(help="用户管理 / user administration", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-app.add_typer(users_app, name="users")
-
-console = Console()
-# Error messages are never wrapped: a file path or reason split over lines is hard to read and to grep.
-err_console = Console(stderr=True, soft_wrap=True)
-
-CLI_ACTOR_ROLE = "admin"
-
-
-def reports_domain_errors(func: Callable) -> Callable:
-    """Bad input on the command line: a bilingual message and exit code 2, never a traceback."""
-
-    @wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except DomainError as error:
-            field = escape(f" [{error.field}]") if error.field else ""
-            err_console.print(f"[red]错误 / error{field}:[/red] {escape(error.message_zh)} / {escape(error.message_en)}")
-            raise typer.Exit(2) from None
-
-    return wrapper
-
-
-def cli_actor():
-    import getpass
-
-    from smecredit.audit.log import Actor
-
-    return Actor(username=f"cli:{getpass.getuser()}", role=CLI_ACTOR_ROLE)
 
 
 # --- db ----------------------------------------------------------------------------------------
@@ -79,136 +47,22 @@ def db_current():
     migrate.current()
 
 
-# --- users -------------------------------------------------------------------------------------
-
-def _parse_roles(roles: list[str]):
-    from smecredit.identity.roles import Role
-
-    return [Role.parse(r) for r in roles]
-
-
-def _password_from(password: str | None, password_stdin: bool, prompt: str) -> str:
-    if password_stdin:
-        return sys.stdin.readline().rstrip("\n")
-    if password:
-        return password
-    return typer.prompt(prompt, hide_input=True, confirmation_prompt=True)
-
-
-@users_app.command("create")
-@reports_domain_errors
-def users_create(
-    username: str,
-    role: list[str] = typer.Option(..., "--role", "-r", help="applicant, loan_officer, credit_reviewer, approver, risk_manager, auditor, admin"),
-    name: str = typer.Option("", "--name", help="display name"),
-    password: str | None = typer.Option(None, "--password", help="prefer the prompt or --password-stdin"),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
-):
-    """Create a user with one or more roles."""
-    from smecredit.identity import service
-    from smecredit.kernel.db import new_session, unit_of_work
-
-    secret = _password_from(password, password_stdin, "密码 / password")
-    with new_session() as db, unit_of_work(db):
-        user = service.create_user(db, actor=cli_actor(), username=username, display_name=name or username,
-                                   password=secret, roles=_parse_roles(role))
-        console.print(f"created {user.username} ({', '.join(sorted(r.value for r in user.roles))})")
-
-
-@users_app.command("list")
-def users_list(role: str | None = typer.Option(None, "--role")):
-    """List users with their roles and status."""
-    from smecredit.identity import service
-    from smecredit.kernel.clock import as_utc, utcnow
-    from smecredit.kernel.db import new_session, unit_of_work
-
-    with new_session() as db, unit_of_work(db):
-        users = service.list_users(db, role=_parse_roles([role])[0] if role else None)
-        table = Table("username", "name", "roles", "status", "last sign-in")
-        now = utcnow()
-        for u in users:
-            status = "disabled" if not u.is_active else (
-                "locked" if u.locked_until and as_utc(u.locked_until) > now else "active")
-            table.add_row(u.username, u.display_name, ", ".join(sorted(r.value for r in u.roles)), status,
-                          u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "")
-        console.print(table)
-
-
-@users_app.command("disable")
-@reports_domain_errors
-def users_disable(username: str):
-    """Disable an account (its sessions and tokens end)."""
-    from smecredit.identity import service
-    from smecredit.kernel.db import new_session, unit_of_work
-
-    with new_session() as db, unit_of_work(db):
-        service.set_active(db, actor=cli_actor(), username=username, active=False)
-    console.print(f"disabled {username}")
-
-
-@users_app.command("enable")
-@reports_domain_errors
-def users_enable(username: str):
-    """Enable a disabled account."""
-    from smecredit.identity import service
-    from smecredit.kernel.db import new_session, unit_of_work
-
-    with new_session() as db, unit_of_work(db):
-        service.set_active(db, actor=cli_actor(), username=username, active=True)
-    console.print(f"enabled {username}")
-
-
-@users_app.command("unlock")
-@reports_domain_errors
-def users_unlock(username: str):
-    """Unlock an account locked by wrong passwords."""
-    from smecredit.identity import service
-    from smecredit.kernel.db import new_session, unit_of_work
-
-    with new_session() as db, unit_of_work(db):
-        service.unlock(db, actor=cli_actor(), username=username)
-    console.print(f"unlocked {username}")
-
-
-@users_app.command("reset-password")
-@reports_domain_errors
-def users_reset_password(
-    username: str,
-    password: str | None = typer.Option(None, "--password"),
-    password_stdin: bool = typer.Option(False, "--password-stdin"),
-):
-    """Set a temporary password; the user must change it at next sign-in."""
-    from smecredit.identity import service
-    from smecredit.kernel.db import new_session, unit_of_work
-
-    secret = _password_from(password, password_stdin, "新密码 / new password")
-    with new_session() as db, unit_of_work(db):
-        service.reset_password(db, actor=cli_actor(), username=username, new_password=secret)
-    console.print(f"password reset for {username}; they must change it at next sign-in")
-
-
 # --- run ---------------------------------------------------------------------------------------
 
 def prepare() -> list:
-    """Migrate, make the audit signing key, and seed the demo data on first start."""
-    from smecredit.identity import service
+    """Migrate, make the audit signing key, and seed the demo data on first start. Returns the demo
+    logins made now (empty when users existed already), so they are printed exactly once."""
+    from smecredit import demo
+    from smecredit.audit import checkpoints
     from smecredit.kernel import migrate
-    from smecredit.kernel.db import new_session, unit_of_work
 
     settings = get_settings()
     settings.ensure_dirs()
     migrate.upgrade("head")
-    from smecredit.audit import checkpoints
-
     checkpoints.load_or_create_signing_key()
     if not settings.demo_seed:
         return []
-    with new_session() as db, unit_of_work(db):
-        created = service.seed_demo_users(db)
-    from smecredit import demo
-
-    demo.seed_all()
-    return created
+    return demo.seed_all().get("identity") or []
 
 
 @app.command("run")
@@ -222,7 +76,7 @@ def run(
     settings = get_settings()
     created = prepare()
     if created:
-        from smecredit.identity.service import DEMO_PASSWORD
+        from smecredit.identity.demo import DEMO_PASSWORD
 
         table = Table("岗位 role", "用户名 user", "密码 password", title="演示账号 / demo logins (shown once)")
         for username, _name, role in created:
@@ -241,15 +95,14 @@ def seed_demo():
     console.print("demo data created" if created else "users exist already; nothing seeded")
 
 
-def _mount_subcommands() -> None:
-    from smecredit.audit.cli import app as audit_app
-    from smecredit.standards.cli import app as standards_app
+def _mount_stage_commands() -> None:
+    for stage in all_stages():
+        for name, reference in stage.commands:
+            sub = load(reference)
+            app.add_typer(sub, name=name, help=sub.info.help)
 
-    app.add_typer(audit_app, name="audit", help="审计日志 / tamper-evident audit log")
-    app.add_typer(standards_app, name="standards", help="标准校验 / published standards")
 
-
-_mount_subcommands()
+_mount_stage_commands()
 
 if __name__ == "__main__":
     app()

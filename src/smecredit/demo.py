@@ -1,12 +1,18 @@
-"""Demo data for `make run` on first start. Each stage adds its own seeding here; every seeder
-skips what already exists, so running it again changes nothing."""
+"""Demo data for `make run` on first start: every stage's seeder, in stage order, each in its own
+unit of work. Every seeder skips what already exists, so running it again changes nothing."""
 
 from __future__ import annotations
 
+from typing import Any
 
-def seed_all() -> None:
-    from smecredit.enterprises.demo import seed_demo
-    from smecredit.kernel.db import new_session, unit_of_work
 
-    with new_session() as db, unit_of_work(db):
-        seed_demo(db)
+def seed_all() -> dict[str, Any]:
+    from smecredit.commandline import use_case
+    from smecredit.stages import all_stages, load
+
+    results: dict[str, Any] = {}
+    for stage in all_stages():
+        if stage.demo:
+            with use_case() as db:
+                results[stage.name] = load(stage.demo)(db)
+    return results

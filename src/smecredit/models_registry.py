@@ -1,16 +1,10 @@
-"""Import every stage's models so `Base.metadata` knows all tables (Alembic, schema checks)."""
+"""Every stage's models (and audit events), so `Base.metadata` knows all tables (Alembic, schema
+checks) and the audit catalogue knows every event."""
 
 from __future__ import annotations
 
-import importlib
-
-MODEL_MODULES = [
-    "smecredit.identity.models",
-    "smecredit.audit.models",
-    "smecredit.enterprises.models",
-]
+from smecredit.stages import import_models_and_events
 
 
 def import_all_models() -> None:
-    for name in MODEL_MODULES:
-        importlib.import_module(name)
+    import_models_and_events()

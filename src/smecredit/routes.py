@@ -1,22 +1,16 @@
-"""Which routers the application serves; each stage adds its own here."""
+"""Which routers the application serves: every stage's, from the stage registry."""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from smecredit.stages import all_stages, load
+from smecredit.web.templating import add_template_dir
+
 
 def include_all(app: FastAPI) -> None:
-    from smecredit.audit import api as audit_api
-    from smecredit.audit import pages as audit_pages
-    from smecredit.enterprises import api as enterprises_api
-    from smecredit.enterprises import pages as enterprises_pages
-    from smecredit.identity import api as identity_api
-    from smecredit.identity import pages as identity_pages
-
-    app.include_router(identity_pages.router)
-    app.include_router(identity_api.router)
-    app.include_router(audit_pages.router)
-    app.include_router(audit_api.router)
-    app.include_router(enterprises_pages.router)
-    app.include_router(enterprises_api.router)
-    app.include_router(enterprises_api.mappings_router)
+    for stage in all_stages():
+        if stage.templates is not None:
+            add_template_dir(stage.templates)
+        for reference in stage.routers:
+            app.include_router(load(reference))

@@ -13,12 +13,11 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-# Defined before importing smecredit.cli: that module mounts this `app` while it is imported.
-app = typer.Typer(help="审计日志 / tamper-evident audit log", no_args_is_help=True)
+from smecredit.commandline import cli_actor, console, err_console, reports_domain_errors
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 
-from smecredit.cli import cli_actor, console, err_console, reports_domain_errors  # noqa: E402
-from smecredit.kernel.errors import Invalid  # noqa: E402
-from smecredit.kernel.text import Text  # noqa: E402
+app = typer.Typer(help="审计日志 / tamper-evident audit log", no_args_is_help=True)
 
 
 def _print_report(report, source: str) -> None:

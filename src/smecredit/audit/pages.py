@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends
@@ -24,6 +23,7 @@ from smecredit.audit.service import (
     search_events,
 )
 from smecredit.identity.models import User
+from smecredit.identity.permissions import AUDIT_READ
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel.errors import DomainError, Invalid
@@ -32,12 +32,10 @@ from smecredit.web.deps import Allow, REQUEST_DB
 from smecredit.web.i18n import pick, request_lang
 from smecredit.web.params import EventSeq
 from smecredit.web.security import csrf_protect
-from smecredit.web.templating import add_template_dir, register_notices, render
+from smecredit.web.templating import render
 
-add_template_dir(Path(__file__).resolve().parent / "templates")
-register_notices({"created": ("已生成新的签名检查点", "A new signed checkpoint was made")}, path="/audit/checkpoints")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
-auditors = Allow(Role.AUDITOR, Role.ADMIN)
+auditors = Allow(AUDIT_READ)
 
 PAGE_SIZE = 50
 

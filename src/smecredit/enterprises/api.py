@@ -12,20 +12,22 @@ from sqlalchemy.orm import Session
 from smecredit.enterprises import profile as profiles
 from smecredit.enterprises import schemas, service
 from smecredit.identity.models import User
-from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel.errors import not_found
 from smecredit.kernel.text import Text
-from smecredit.web.deps import ANY_ROLE, Allow, REQUEST_DB
+from smecredit.identity import permissions as perms
+from smecredit.web.deps import Allow, REQUEST_DB
 from smecredit.web.params import EntityId
 
 router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"])
 mappings_router = APIRouter(prefix="/api/v1/bank-mappings", tags=["enterprises"])
 
-VIEW = Allow(*ANY_ROLE, api=True)
-EDIT = Allow(*service.EDIT_ROLES, api=True)
-REVEAL = Allow(*service.REVEAL_ROLES, api=True)
-OFFICER = Allow(Role.LOAN_OFFICER, api=True)
+VIEW = Allow(perms.ENTERPRISE_VIEW, api=True)
+EDIT = Allow(perms.ENTERPRISE_EDIT, api=True)
+REGISTER = Allow(perms.ENTERPRISE_REGISTER, api=True)
+REVEAL = Allow(perms.PERSONAL_INFO_REVEAL, api=True)
+COMPUTE = Allow(perms.PROFILE_COMPUTE, api=True)
+MAPPINGS = Allow(perms.BANK_MAPPINGS_EDIT, api=True)
 
 
 def _data_result(outcome: service.DataOutcome) -> schemas.DataResult:
@@ -48,7 +50,7 @@ def list_enterprises(q: str = "", limit: int = 50, offset: int = 0, user: User =
 
 @router.post("", response_model=schemas.EnterpriseOut, status_code=201,
              summary="Register an enterprise (applicant: its own; loan officer: on an applicant's behalf)")
-def register(body: schemas.EnterpriseCreate, user: User = Depends(EDIT), db: Session = REQUEST_DB):
+def register(body: schemas.EnterpriseCreate, user: User = Depends(REGISTER), db: Session = REQUEST_DB):
     enterprise = service.register_enterprise(db, user=user, data=body)
     return service.enterprise_out(db, enterprise)
 
@@ -223,7 +225,7 @@ def profile_version(enterprise_id: EntityId, version: EntityId, user: User = Dep
 
 @router.post("/{enterprise_id}/profile/compute", response_model=schemas.ProfileOut, status_code=201,
              summary="Recompute the profile (optionally as of a past business date)")
-def compute(enterprise_id: EntityId, body: schemas.ComputeProfileRequest | None = None, user: User = Depends(OFFICER),
+def compute(enterprise_id: EntityId, body: schemas.ComputeProfileRequest | None = None, user: User = Depends(COMPUTE),
             db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     row = profiles.compute_profile(db, enterprise_id=enterprise.id, actor=actor_of(user),
@@ -241,7 +243,7 @@ def list_mappings(user: User = Depends(VIEW), db: Session = REQUEST_DB):
 
 
 @mappings_router.post("", response_model=schemas.BankMappingOut, status_code=201)
-def create_mapping(body: schemas.BankMappingIn, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
+def create_mapping(body: schemas.BankMappingIn, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
     return service.bank_mapping_out(service.save_bank_mapping(db, user=user, data=body))
 
 
@@ -251,12 +253,12 @@ def get_mapping(mapping_id: EntityId, user: User = Depends(VIEW), db: Session = 
 
 
 @mappings_router.put("/{mapping_id}", response_model=schemas.BankMappingOut)
-def update_mapping(mapping_id: EntityId, body: schemas.BankMappingIn, user: User = Depends(OFFICER),
+def update_mapping(mapping_id: EntityId, body: schemas.BankMappingIn, user: User = Depends(MAPPINGS),
                    db: Session = REQUEST_DB):
     return service.bank_mapping_out(service.save_bank_mapping(db, user=user, data=body, mapping_id=mapping_id))
 
 
 @mappings_router.delete("/{mapping_id}", status_code=204, response_class=Response)
-def delete_mapping(mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
+def delete_mapping(mapping_id: EntityId, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
     service.delete_bank_mapping(db, user=user, mapping_id=mapping_id)
     return Response(status_code=204)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends
@@ -20,6 +19,7 @@ from smecredit.enterprises import profile as profiles
 from smecredit.enterprises import schemas, service
 from smecredit.enterprises.connectors.base import SourceKind
 from smecredit.enterprises.models import Enterprise
+from smecredit.enterprises.stage import STAGE
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
@@ -27,33 +27,25 @@ from smecredit.kernel.db import settle
 from smecredit.kernel.errors import DomainError, Forbidden, Invalid, NotFound
 from smecredit.kernel.text import Text
 from smecredit.standards import sme_size
-from smecredit.web import menu
-from smecredit.web.deps import ANY_ROLE, ANY_STAFF, Allow, REQUEST_DB
-from smecredit.web.i18n import pick, request_lang
+from smecredit.identity import permissions as perms
+from smecredit.web.deps import Allow, REQUEST_DB
+from smecredit.web.i18n import request_lang
 from smecredit.web.errors import status_of
 from smecredit.web.security import csrf_protect
 from smecredit.web.params import EntityId
-from smecredit.web.templating import add_template_dir, register_notices, render
+from smecredit.web.templating import render
 
-add_template_dir(Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-VIEW = Allow(*ANY_ROLE)
-STAFF = Allow(*ANY_STAFF)
-APPLICANT = Allow(Role.APPLICANT)
-EDIT = Allow(*service.EDIT_ROLES)
-REVEAL = Allow(*service.REVEAL_ROLES)
-OFFICER = Allow(Role.LOAN_OFFICER)
+VIEW = Allow(perms.ENTERPRISE_VIEW)
+STAFF = Allow(perms.ENTERPRISE_LIST)
+APPLICANT = Allow(perms.MY_ENTERPRISES)
+EDIT = Allow(perms.ENTERPRISE_EDIT)
+REGISTER = Allow(perms.ENTERPRISE_REGISTER)
+REVEAL = Allow(perms.PERSONAL_INFO_REVEAL)
+COMPUTE = Allow(perms.PROFILE_COMPUTE)
+MAPPINGS = Allow(perms.BANK_MAPPINGS_EDIT)
 
-menu.register(menu.MenuItem("my_enterprise", "/my/enterprises", "我的企业", "My enterprise", frozenset({Role.APPLICANT}),
-                            "building", "登记企业、征信查询授权、查看我们持有的数据",
-                            "Register your enterprise, authorise enquiries, see the data we hold"))
-menu.register(menu.MenuItem("enterprises", "/enterprises", "企业客户", "Enterprises", frozenset(ANY_STAFF), "buildings",
-                            "检索企业、代客登记、采集数据与信用画像",
-                            "Search enterprises, register on behalf, data and credit profiles"))
-menu.register(menu.MenuItem("bank_mappings", "/bank-mappings", "流水列映射", "Statement mappings",
-                            frozenset({Role.LOAN_OFFICER}), "table", "各银行流水导出的列映射",
-                            "Column mappings of each bank's statement export"))
 
 KIND_LABELS = {k.value: (k.label_zh, k.label_en) for k in SourceKind}
 # Required registration fields checked before the model, so the form names them in the user's words.
@@ -122,7 +114,7 @@ def _form_ctx(user: User, form: dict | None = None) -> dict[str, Any]:
 
 
 @router.get("/enterprises/new")
-def new_form(request: Request, user: User = Depends(EDIT)):
+def new_form(request: Request, user: User = Depends(REGISTER)):
     return render(request, "enterprises/form.html", _form_ctx(user))
 
 
@@ -134,7 +126,7 @@ def check_uscc(request: Request, uscc: str = "", user: User = Depends(VIEW), db:
 
 
 @router.post("/enterprises")
-async def register(request: Request, user: User = Depends(EDIT), db: Session = REQUEST_DB):
+async def register(request: Request, user: User = Depends(REGISTER), db: Session = REQUEST_DB):
     form = await request.form()
     flat = {k: v for k, v in form.items() if isinstance(v, str)}
     values = _clean(form, "uscc", "name", "industry", "address", "founded_on", "employees", "revenue_wan",
@@ -192,14 +184,6 @@ def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> d
     }
 
 
-NOTICES = {
-    "registered": ("企业已登记", "Enterprise registered"),
-    "authorised": ("已记录征信查询授权", "Credit enquiry authorisation recorded"),
-    "pulled": ("数据已采集，信用画像已更新", "Data pulled; the credit profile was updated"),
-    "uploaded": ("文件已导入，信用画像已更新", "File imported; the credit profile was updated"),
-    "computed": ("信用画像已重新计算", "Credit profile recomputed"),
-}
-register_notices(NOTICES)
 
 
 def _detail(request: Request, db: Session, user: User, enterprise_id: EntityId, *, extra: dict | None = None,
@@ -401,7 +385,7 @@ def pull_all(request: Request, enterprise_id: EntityId, user: User = Depends(EDI
     if outcome.skipped:
         first = outcome.skipped[0]
         return _detail(request, db, user, enterprise_id, extra={
-            "notice": pick(request_lang(request), *NOTICES["pulled"]),
+            "notice": STAGE.notices["pulled"].pick(request_lang(request)),
             "message": first.text(request_lang(request)), "error_section": "data"})
     return _back(enterprise_id, "pulled", "#data")
 
@@ -467,7 +451,7 @@ def profile_version(request: Request, enterprise_id: EntityId, version: EntityId
 
 
 @router.post("/enterprises/{enterprise_id}/profile/compute")
-def compute(request: Request, enterprise_id: EntityId, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
+def compute(request: Request, enterprise_id: EntityId, user: User = Depends(COMPUTE), db: Session = REQUEST_DB):
     enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     profiles.compute_profile(db, enterprise_id=enterprise.id, actor=actor_of(user), trigger="manual")
     return _back(enterprise_id, "computed", "#profile")
@@ -497,7 +481,7 @@ def _mapping_page(request: Request, db: Session, *, editing=None, form: dict | N
 
 
 @router.get("/bank-mappings")
-def mappings(request: Request, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
+def mappings(request: Request, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
     return _mapping_page(request, db, form={"mapping": json.dumps(
         {"date_column": "交易日期", "amount_column": "交易金额", "direction_column": "借贷标志", "balance_column": "余额",
          "counterparty_column": "对方户名", "memo_column": "摘要"}, ensure_ascii=False, indent=2)})
@@ -516,7 +500,7 @@ def _mapping_input(form) -> schemas.BankMappingIn:
 
 
 @router.post("/bank-mappings")
-async def create_mapping(request: Request, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
+async def create_mapping(request: Request, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
     form = await request.form()
     try:
         service.save_bank_mapping(db, user=user, data=_mapping_input(form))
@@ -527,14 +511,14 @@ async def create_mapping(request: Request, user: User = Depends(OFFICER), db: Se
 
 
 @router.get("/bank-mappings/{mapping_id}")
-def edit_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
+def edit_mapping(request: Request, mapping_id: EntityId, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
     row = service.get_bank_mapping(db, mapping_id=mapping_id)
     form = {"bank_name": row.bank_name, "mapping": json.dumps(json.loads(row.mapping), ensure_ascii=False, indent=2)}
     return _mapping_page(request, db, editing=row, form=form)
 
 
 @router.post("/bank-mappings/{mapping_id}")
-async def update_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
+async def update_mapping(request: Request, mapping_id: EntityId, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
     form = await request.form()
     row = service.get_bank_mapping(db, mapping_id=mapping_id)
     try:
@@ -546,7 +530,7 @@ async def update_mapping(request: Request, mapping_id: EntityId, user: User = De
 
 
 @router.post("/bank-mappings/{mapping_id}/delete")
-def delete_mapping(request: Request, mapping_id: EntityId, user: User = Depends(OFFICER), db: Session = REQUEST_DB):
+def delete_mapping(request: Request, mapping_id: EntityId, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
     service.delete_bank_mapping(db, user=user, mapping_id=mapping_id)
     return RedirectResponse("/bank-mappings?notice=removed", status_code=303)
 

@@ -9,7 +9,8 @@ from smecredit.identity import service
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.schemas import TokenRequest, TokenResponse, UserCreate, UserOut, user_out
-from smecredit.web.deps import ANY_ROLE, Allow, REQUEST_DB
+from smecredit.identity.permissions import SIGNED_IN, USERS_ADMIN
+from smecredit.web.deps import Allow, REQUEST_DB
 
 router = APIRouter(prefix="/api/v1")
 
@@ -22,11 +23,11 @@ def issue_token(body: TokenRequest, db: Session = REQUEST_DB):
 
 
 @router.get("/me", response_model=UserOut, tags=["auth"], summary="The user the token belongs to")
-def me(user: User = Depends(Allow(*ANY_ROLE, api=True))):
+def me(user: User = Depends(Allow(SIGNED_IN, api=True))):
     return user_out(user)
 
 
-admin_api = Allow(Role.ADMIN, api=True)
+admin_api = Allow(USERS_ADMIN, api=True)
 
 
 @router.get("/users", response_model=list[UserOut], tags=["users"], summary="List users")

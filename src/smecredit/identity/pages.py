@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse
@@ -15,33 +14,27 @@ from smecredit.identity.roles import Role
 from smecredit.kernel.db import settle
 from smecredit.kernel.errors import DomainError, NotFound
 from smecredit.kernel.text import Text
-from smecredit.web.deps import ANY_ROLE, PASSWORD_FORM, SESSION_COOKIE, Allow, cookie_token, REQUEST_DB, page_user_or_none, session_serializer
+from smecredit.identity.permissions import SIGNED_IN, USERS_ADMIN
+from smecredit.web.deps import PASSWORD_FORM, SESSION_COOKIE, Allow, cookie_token, REQUEST_DB, page_user_or_none, session_serializer
 from smecredit.web.i18n import LANG_COOKIE, request_lang
 from smecredit.web.errors import status_of
 from smecredit.web.security import csrf_protect
-from smecredit.web.templating import add_template_dir, register_notices, render
+from smecredit.web.templating import render
 from smecredit.kernel.settings import get_settings
 
-add_template_dir(Path(__file__).resolve().parent / "templates")
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
-register_notices({
-    "password_changed": ("密码已修改", "Password changed"),
-    "user_created": ("用户已创建，首次登录须修改密码", "User created; they must change the password at first sign-in"),
-    "user_roles": ("岗位已保存", "Roles saved"),
-    "user_disable": ("账号已停用", "Account disabled"),
-    "user_enable": ("账号已启用", "Account enabled"),
-    "user_unlock": ("账号已解锁", "Account unlocked"),
-    "user_reset-password": ("已设置临时密码，用户下次登录须修改", "Temporary password set; the user must change it at next sign-in"),
-})
 
+# What each role can do today (a role's home offers nothing it cannot open).
 ROLE_INTRO = {
-    Role.APPLICANT: ("在这里登记企业、提交贷款申请并跟踪进度。", "Register your enterprise, apply for loans and follow their progress here."),
-    Role.LOAN_OFFICER: ("管理您负责的企业客户、资料采集与贷款申请。", "Manage your enterprise clients, their data and their applications."),
-    Role.CREDIT_REVIEWER: ("审查待审贷款申请与风险报告。", "Review pending applications and their risk reports."),
-    Role.APPROVER: ("审批权限内的贷款，执行双人复核。", "Approve loans within your authority, with four-eyes review."),
-    Role.RISK_MANAGER: ("维护政策、产品与评分卡，关注预警与组合指标。", "Maintain policies, products and scorecards; watch warnings and the portfolio."),
+    Role.APPLICANT: ("登记您的企业、授权数据查询，并查看我们持有的关于您企业的数据。",
+                     "Register your enterprise, authorise data enquiries and see the data we hold about it."),
+    Role.LOAN_OFFICER: ("管理您负责的企业客户：登记、采集数据、信用画像。",
+                        "Work on your enterprise clients: registration, data and credit profiles."),
+    Role.CREDIT_REVIEWER: ("查阅企业资料与信用画像。", "Read enterprises and their credit profiles."),
+    Role.APPROVER: ("查阅企业资料与信用画像。", "Read enterprises and their credit profiles."),
+    Role.RISK_MANAGER: ("查阅企业资料与信用画像。", "Read enterprises and their credit profiles."),
     Role.AUDITOR: ("查阅防篡改审计日志，核验数据链完整性。", "Read the tamper-evident audit log and verify its integrity."),
-    Role.ADMIN: ("管理用户、岗位与系统设置。", "Manage users, roles and settings."),
+    Role.ADMIN: ("管理用户与岗位。", "Manage users and roles."),
 }
 
 
@@ -116,13 +109,13 @@ def switch_language(request: Request, lang: str = Form("zh"), next: str = Form("
 
 
 @router.get("/")
-def home(request: Request, user: User = Depends(Allow(*ANY_ROLE))):
+def home(request: Request, user: User = Depends(Allow(SIGNED_IN))):
     zh, en = ROLE_INTRO[user.primary_role]
     return render(request, "home.html", {"role_intro_zh": zh, "role_intro_en": en})
 
 
 @router.get(PASSWORD_FORM)
-def password_form(request: Request, user: User = Depends(Allow(*ANY_ROLE))):
+def password_form(request: Request, user: User = Depends(Allow(SIGNED_IN))):
     return render(request, "account_password.html")
 
 
@@ -131,7 +124,7 @@ def change_password(
     request: Request,
     old_password: str = Form(""),
     new_password: str = Form(""),
-    user: User = Depends(Allow(*ANY_ROLE)),
+    user: User = Depends(Allow(SIGNED_IN)),
     db: Session = REQUEST_DB,
 ):
     try:
@@ -145,7 +138,7 @@ def change_password(
 
 # --- user administration -----------------------------------------------------------------------
 
-admin_only = Allow(Role.ADMIN)
+admin_only = Allow(USERS_ADMIN)
 
 
 @router.get("/admin/users")

@@ -296,28 +296,3 @@ def user_for_token(db: Session, *, token: str) -> User | None:
         return None
     user = db.get(User, row.user_id)
     return user if user is not None and user.is_active else None
-
-
-# --- demo data ---------------------------------------------------------------------------------
-
-DEMO_PASSWORD = "Demo-2026-smecredit"
-DEMO_USERS: list[tuple[str, str, Role]] = [
-    ("applicant", "演示企业财务 Demo applicant", Role.APPLICANT),
-    ("officer", "客户经理 王敏 Officer Wang", Role.LOAN_OFFICER),
-    ("reviewer", "审查员 李强 Reviewer Li", Role.CREDIT_REVIEWER),
-    ("approver", "审批人 陈静 Approver Chen", Role.APPROVER),
-    ("risk", "风险经理 赵磊 Risk manager Zhao", Role.RISK_MANAGER),
-    ("auditor", "审计 孙悦 Auditor Sun", Role.AUDITOR),
-    ("admin", "系统管理员 Administrator", Role.ADMIN),
-]
-
-
-def seed_demo_users(db: Session) -> list[tuple[str, str, Role]]:
-    """Create one demo user per role when the database has no users yet. Returns what it made
-    (empty when users already existed), so the caller prints the logins exactly once."""
-    if db.execute(select(func.count()).select_from(User)).scalar():
-        return []
-    actor = Actor(username="system:demo-seed", role="system")
-    for username, name, role in DEMO_USERS:
-        create_user(db, actor=actor, username=username, display_name=name, password=DEMO_PASSWORD, roles=[role])
-    return DEMO_USERS

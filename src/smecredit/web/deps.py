@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from smecredit.identity import service as identity
 from smecredit.identity.models import User
+from smecredit.identity.permissions import Permission
 from smecredit.identity.roles import Role
 from smecredit.kernel.db import new_session, unit_of_work
 from smecredit.kernel.errors import Forbidden, Unauthenticated
@@ -102,16 +103,18 @@ def page_user_or_none(request: Request, db: Session) -> User | None:
 
 
 class Allow:
-    """`user: User = Depends(Allow(Role.X, ...))` — the signed-in user if they hold one of the roles.
+    """`user: User = Depends(Allow(ENTERPRISE_EDIT))` — the signed-in user if their roles hold the
+    permission (`identity.permissions`, one definition for pages and API).
 
     `api=True` authenticates by bearer token and answers JSON errors; otherwise by the session
     cookie, redirecting to the login page. The route-permission test finds these on every route.
     """
 
-    def __init__(self, *roles: Role, api: bool = False):
-        if not roles:
-            raise ValueError("name at least one role")
-        self.roles = frozenset(roles)
+    def __init__(self, permission: Permission, *, api: bool = False):
+        if not isinstance(permission, Permission):
+            raise TypeError("Allow takes a Permission from smecredit.identity.permissions")
+        self.permission = permission
+        self.roles = permission.roles
         self.api = api
 
     def __call__(
@@ -135,13 +138,13 @@ class Allow:
             if self.api:
                 raise PASSWORD_CHANGE_REQUIRED
             raise PasswordChangeRequired()
-        if not user.has_any(self.roles):
-            raise Forbidden("forbidden", Text("您的岗位无权访问此功能", "Your role may not use this function"), details={"allowed_roles": sorted(r.value for r in self.roles)})
+        if not self.permission.held_by(user.roles):
+            raise Forbidden("forbidden", Text("您的岗位无权使用此功能", "Your role may not use this function"),
+                            details={"permission": self.permission.code,
+                                     "allowed_roles": sorted(r.value for r in self.roles)})
         return user
 
     def __repr__(self) -> str:
-        return f"Allow({', '.join(sorted(self.roles))}, api={self.api})"
+        return f"Allow({self.permission.code}, api={self.api})"
 
 
-ANY_ROLE = tuple(Role)
-ANY_STAFF = tuple(r for r in Role if r is not Role.APPLICANT)

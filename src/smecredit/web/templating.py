@@ -12,7 +12,7 @@ from smecredit import __version__
 from smecredit.kernel.clock import business_date, to_local, utcnow
 from smecredit.kernel.money import format_yuan
 from smecredit.web.i18n import pick, request_lang
-from smecredit.web.menu import menu_for
+from smecredit.stages import menu_for, notices
 
 TEMPLATE_DIRS = [Path(__file__).resolve().parent / "templates"]
 templates = Jinja2Templates(directory=[str(p) for p in TEMPLATE_DIRS])
@@ -22,29 +22,20 @@ templates.env.globals["version"] = __version__
 
 
 def add_template_dir(path: Path) -> None:
-    """Stages keep their templates beside their code; they register the folder here."""
+    """Stages keep their templates beside their code; the app factory adds each stage's folder."""
     if path not in TEMPLATE_DIRS:
         TEMPLATE_DIRS.append(path)
         templates.env.loader.searchpath.append(str(path))
 
 
-# Success messages shown after a redirect (`?notice=CODE`). Only known codes are shown, so a link
-# cannot put arbitrary text on our pages. Stages add theirs with `register_notices`.
-NOTICES: dict[str, tuple[str, str]] = {
-    "saved": ("已保存", "Saved"),
-    "removed": ("已删除", "Removed"),
-}
-
-
-def register_notices(notices: dict[str, tuple[str, str]], *, path: str | None = None) -> None:
-    """Add notice texts; with `path`, the codes mean these texts on that page only."""
-    NOTICES.update({f"{path}?{code}" if path else code: text for code, text in notices.items()})
-
-
 def notice_from(request: Request, lang: str) -> str | None:
+    """The success message after a redirect (`?notice=CODE`). Only codes a stage declared are
+    shown (`Stage.notices`; "/path?code" means that page only), so a link cannot put arbitrary
+    text on our pages."""
     code = request.query_params.get("notice", "")
-    found = NOTICES.get(f"{request.url.path}?{code}") or NOTICES.get(code)
-    return pick(lang, *found) if found else None
+    known = notices()
+    found = known.get(f"{request.url.path}?{code}") or known.get(code)
+    return found.pick(lang) if found else None
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, *, status_code: int = 200):
@@ -53,6 +44,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
     ctx = {
         "lang": lang,
         "tr": lambda zh, en: pick(lang, zh, en),
+        "t": lambda text: text.pick(lang) if text is not None else "",
         "user": user,
         "menu": menu_for(user.roles) if user else [],
         "csrf_token": getattr(request.state, "csrf_token", ""),

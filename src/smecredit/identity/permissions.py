@@ -1,0 +1,56 @@
+"""What each role may do: one catalogue of permissions, each defined once for pages and API.
+
+A route declares `Depends(Allow(ENTERPRISE_EDIT))` (pages) or `Allow(ENTERPRISE_EDIT, api=True)`;
+the route-permission test reads the roles from here. Object-level rules (which enterprise) are pure
+predicates in the stage's `access.py`, on top of these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smecredit.identity.roles import Role
+from smecredit.kernel.text import Text
+
+STAFF_ROLES = frozenset(Role) - {Role.APPLICANT}
+
+
+@dataclass(frozen=True)
+class Permission:
+    code: str
+    label: Text
+    roles: frozenset[Role]
+
+    def held_by(self, roles: frozenset[Role]) -> bool:
+        return bool(self.roles & roles)
+
+
+def _p(code: str, zh: str, en: str, *roles: Role) -> Permission:
+    return Permission(code, Text(zh, en), frozenset(roles))
+
+
+A, O, R, P, M, U, D = (Role.APPLICANT, Role.LOAN_OFFICER, Role.CREDIT_REVIEWER, Role.APPROVER,
+                       Role.RISK_MANAGER, Role.AUDITOR, Role.ADMIN)
+
+# --- platform --------------------------------------------------------------------------------------
+SIGNED_IN = _p("signed_in", "登录用户", "Any signed-in user", *Role)
+USERS_ADMIN = _p("users.admin", "管理用户与岗位", "Administer users and roles", D)
+AUDIT_READ = _p("audit.read", "查阅审计日志", "Read the audit log", U, D)
+AUDIT_CHECKPOINT = _p("audit.checkpoint", "生成签名检查点", "Make a signed checkpoint", U, D)
+API_DOCS = _p("api.docs", "查看接口文档", "Read the API documentation", D, U, M)
+
+# --- stage 1: enterprises ------------------------------------------------------------------------------
+MY_ENTERPRISES = _p("enterprise.mine", "我的企业", "My enterprises", A)
+ENTERPRISE_VIEW = _p("enterprise.view", "查看企业", "View enterprises", *Role)
+ENTERPRISE_LIST = _p("enterprise.list", "检索企业", "Search enterprises", O, R, P, M, U, D)
+ENTERPRISE_REGISTER = _p("enterprise.register", "登记企业", "Register an enterprise", A, O)
+ENTERPRISE_EDIT = _p("enterprise.edit", "修改企业资料、采集数据", "Change an enterprise's data, pull and import", A, O)
+ENTERPRISE_READ_ALL = _p("enterprise.read_all", "查阅全部企业", "Read every enterprise", R, P, M, U, D)
+ENTERPRISE_ASSIGN = _p("enterprise.assign", "认领、分派企业", "Take or assign enterprises", O, D)
+ENTERPRISE_CONFIRM_OWNERSHIP = _p("enterprise.confirm_ownership", "核实企业归属", "Confirm who owns an enterprise", O)
+PERSONAL_INFO_REVEAL = _p("pii.reveal", "查看完整个人信息", "Reveal full personal information", A, O, R, P, M)
+PROFILE_COMPUTE = _p("profile.compute", "重算信用画像", "Recompute a credit profile", O)
+BANK_MAPPINGS_EDIT = _p("bank_mappings.edit", "维护流水列映射", "Maintain statement column mappings", O)
+ASSIGNMENT_RULES = _p("assignment_rules.edit", "维护分派规则", "Maintain assignment rules", D)
+
+ALL: tuple[Permission, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Permission))
