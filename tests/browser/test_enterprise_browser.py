@@ -50,7 +50,8 @@ def test_applicant_registers_and_officer_builds_the_profile(page: Page, browser,
     expect(page.get_by_test_id("authorisation-text")).to_be_visible()
     page.check("input[name=agree]")
     page.get_by_test_id("authorise").click()
-    expect(page.locator("body")).to_contain_text("已授权征信查询")
+    expect(page.locator("body")).to_contain_text("已授权数据查询")
+    expect(page.get_by_test_id("ownership")).to_contain_text("待核实")
 
     officer = browser.new_context(base_url=live_server).new_page()
     officer.set_default_timeout(10_000)
@@ -58,6 +59,10 @@ def test_applicant_registers_and_officer_builds_the_profile(page: Page, browser,
     officer.goto("/enterprises")
     officer.get_by_role("link", name="福州浏览器测试贸易有限公司").click()
     expect(officer).to_have_url(re.compile(r"/enterprises/\d+$"))
+    officer.get_by_test_id("take").click()  # from the unassigned queue into the officer's portfolio
+    officer.fill("input[name=checked]", "核验营业执照原件与法定代表人身份证")
+    officer.get_by_test_id("confirm-ownership").click()
+    expect(officer.get_by_test_id("ownership")).to_contain_text("已核实")
     officer.get_by_test_id("pull-all").click()
     expect(officer.get_by_test_id("snapshots").locator("li")).to_have_count(6)
     profile = officer.locator("#profile")

@@ -27,3 +27,46 @@ def registration(n: int = 1, **overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def register(db, user, n: int = 1, **overrides):
+    """Register through the use case (in the caller's session, not committed); the enterprise."""
+    from smecredit.enterprises import registration, schemas
+
+    return registration.register(db, user=user, data=schemas.EnterpriseCreate(**registration_body(n, **overrides))).enterprise
+
+
+registration_body = registration
+
+
+def confirm(db, officer, enterprise, checked: str = "核验营业执照原件 / checked the licence"):
+    """An officer takes the enterprise (if queued) and confirms its pending claim."""
+    from smecredit.enterprises import registration as reg
+    from smecredit.enterprises.access import in_queue
+    from smecredit.enterprises.records import facts_of
+
+    if in_queue(facts_of(enterprise)):
+        reg.take(db, user=officer, enterprise=enterprise)
+    reg.decide_claim(db, user=officer, enterprise=enterprise, confirm=True, checked=checked)
+    return enterprise
+
+
+def authorise(db, member, enterprise):
+    """The member gives the current data enquiry authorisation online."""
+    from smecredit.enterprises import consent
+
+    text = consent.authorisation_text()
+    return consent.authorise_online(db, user=member, enterprise=enterprise, text_version=text.version,
+                                    text_sha256=text.sha256)
+
+
+def ready(db, make_user, n: int = 1, *, owner: str | None = None, officer: str | None = None, **overrides):
+    """An applicant's enterprise, confirmed by an officer and authorised: (enterprise, applicant, officer)."""
+    from smecredit.identity.roles import Role
+
+    applicant = make_user(Role.APPLICANT, owner or f"owner-{n}")
+    staff = make_user(Role.LOAN_OFFICER, officer or f"officer-{n}")
+    enterprise = register(db, applicant, n, **overrides)
+    confirm(db, staff, enterprise)
+    authorise(db, applicant, enterprise)
+    return enterprise, applicant, staff

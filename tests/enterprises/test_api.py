@@ -15,6 +15,7 @@ from smecredit.enterprises.connectors.sandbox import sandbox_file
 from smecredit.enterprises.models import DataSnapshot
 from smecredit.identity.roles import Role
 from smecredit.kernel.clock import business_date
+from smecredit.kernel import files
 from smecredit.kernel.settings import get_settings
 from tests.conftest import api_token
 from tests.enterprises.helpers import ID_ZHANG, code, registration
@@ -25,11 +26,21 @@ BASE = "/api/v1/enterprises"
 
 @pytest.fixture()
 def owner(client, make_user):
+    """An applicant registers (a pending claim) and a loan officer takes it and confirms it."""
     make_user(Role.APPLICANT, "owner-api")
     headers = api_token(client, "owner-api")
     response = client.post(BASE, json=registration(5), headers=headers)
     assert response.status_code == 201, response.text
-    return headers, response.json()
+    registered = response.json()
+    assert registered["ownership"] == "pending" and registered["enterprise"]["members"] == []
+    eid = registered["enterprise"]["id"]
+    make_user(Role.LOAN_OFFICER, "officer-owner")
+    officer = api_token(client, "officer-owner")
+    assert client.post(f"{BASE}/{eid}/take", headers=officer).status_code == 200
+    confirmed = client.post(f"{BASE}/{eid}/ownership/confirm", json={"checked": "营业执照原件 / the licence"}, headers=officer)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["ownership"] == "confirmed"
+    return headers, client.get(f"{BASE}/{eid}", headers=headers).json()
 
 
 def _count(db, model) -> int:
@@ -48,7 +59,9 @@ def test_register_answers_reason_and_conflict(client, owner):
     dup = client.post(BASE, json=registration(5), headers=headers)
     assert dup.status_code == 409 and dup.json()["error"]["field"] == "uscc"
     check = client.get(f"{BASE}/check-uscc", params={"code": code(5)}, headers=headers).json()
-    assert check["valid"] and check["taken"]
+    assert check["valid"] and not check["taken"]  # applicants do not learn who banks here
+    staff = api_token(client, "officer-owner")
+    assert client.get(f"{BASE}/check-uscc", params={"code": code(5)}, headers=staff).json()["taken"]
     size_field = client.post(BASE, json=registration(7, employees=None), headers=headers)
     assert size_field.status_code == 422 and size_field.json()["error"]["field"] == "employees"
 
@@ -58,12 +71,19 @@ def test_applicant_cannot_see_or_change_another_enterprise(client, make_user, ow
     make_user(Role.APPLICANT, "other-api")
     other = api_token(client, "other-api")
     eid = body["id"]
-    assert client.get(f"{BASE}/{eid}", headers=other).status_code == 403
-    assert client.patch(f"{BASE}/{eid}", json={"employees": 1}, headers=other).status_code == 403
-    assert client.get(f"{BASE}/{eid}/persons", headers=other).status_code == 403
-    assert client.post(f"{BASE}/{eid}/data/registry/pull", headers=other).status_code == 403
-    assert client.post(f"{BASE}/{eid}/persons/1/reveal", json={}, headers=other).status_code == 403
+    missing = client.get(f"{BASE}/999999", headers=other)
+    for response in (client.get(f"{BASE}/{eid}", headers=other),
+                     client.patch(f"{BASE}/{eid}", json={"employees": 1}, headers=other),
+                     client.get(f"{BASE}/{eid}/persons", headers=other),
+                     client.post(f"{BASE}/{eid}/data/registry/pull", headers=other),
+                     client.post(f"{BASE}/{eid}/persons/1/reveal", json={"fields": ["name"]}, headers=other)):
+        # exactly the answer for an enterprise that does not exist: nothing leaks
+        assert response.status_code == 404 and response.json() == missing.json()
     assert client.get(BASE, headers=other).json()["total"] == 0
+    # another applicant registering the same code files a claim and learns nothing of the data
+    claimed = client.post(BASE, json=registration(5, name="冒名公司"), headers=other)
+    assert claimed.status_code == 202 and claimed.json()["enterprise"] is None
+    assert claimed.json()["ownership"] == "disputed"
     make_user(Role.AUDITOR, "auditor-api")
     auditor = api_token(client, "auditor-api")
     assert client.get(f"{BASE}/{eid}", headers=auditor).status_code == 200
@@ -82,7 +102,10 @@ def test_persons_are_masked_and_reveal_is_audited(client, db, make_user, owner):
     reviewer = api_token(client, "reviewer-api")
     revealed = client.post(f"{BASE}/{eid}/persons/{legal['id']}/reveal", json={"fields": ["id_number"]}, headers=reviewer)
     assert revealed.status_code == 200 and revealed.json()["values"] == {"id_number": ID_ZHANG}
-    own = client.post(f"{BASE}/{eid}/persons/{legal['id']}/reveal", headers=headers)
+    empty = client.post(f"{BASE}/{eid}/persons/{legal['id']}/reveal", json={"fields": []}, headers=headers)
+    assert empty.status_code == 422 and empty.json()["error"]["field"] == "fields"
+    own = client.post(f"{BASE}/{eid}/persons/{legal['id']}/reveal", json={"fields": ["name", "id_number", "phone", "address"]},
+                      headers=headers)
     assert own.json()["values"]["name"] == "张三丰"
     events = db.execute(select(AuditEvent).where(AuditEvent.action == "enterprise.pii_revealed")
                         .order_by(AuditEvent.seq)).scalars().all()
@@ -91,7 +114,8 @@ def test_persons_are_masked_and_reveal_is_audited(client, db, make_user, owner):
     assert all(json.loads(e.payload)["person_id"] == legal["id"] for e in events)
     assert all(ID_ZHANG not in e.payload for e in events)
     make_user(Role.AUDITOR, "auditor-rv")
-    assert client.post(f"{BASE}/{eid}/persons/{legal['id']}/reveal", headers=api_token(client, "auditor-rv")).status_code == 403
+    assert client.post(f"{BASE}/{eid}/persons/{legal['id']}/reveal", json={"fields": ["name"]},
+                       headers=api_token(client, "auditor-rv")).status_code == 403
 
 
 def test_person_crud_refuses_bad_id_number(client, owner):
@@ -137,10 +161,11 @@ def test_upload_good_file_per_kind(client, db, owner, kind):
     snap = result["snapshots"][0]
     assert snap["kind"] == kind and snap["provider"] == "file" and not snap["is_sandbox"]
     assert snap["filename"] == filename and "/" not in snap["filename"]
-    assert result["profile_version"] == 1
+    assert result["profile_version"] == 1 and snap["origin"] == "applicant_upload"
     stored = db.execute(select(DataSnapshot)).scalar_one()
     path = get_settings().uploads_dir / stored.stored_name
-    assert path.read_bytes() == data and stored.file_sha256 and stored.file_size == len(data)
+    assert path.read_bytes() != data and files.read(stored.stored_name) == data  # encrypted at rest
+    assert stored.file_sha256 and stored.file_size == len(data)
     event = db.execute(select(AuditEvent).where(AuditEvent.action == "enterprise.data_imported")).scalar_one()
     assert json.loads(event.payload)["content_sha256"] == snap["content_sha256"]
     detail = client.get(f"{BASE}/{body['id']}/snapshots/{snap['id']}", headers=headers).json()
@@ -171,9 +196,9 @@ def test_upload_broken_file_writes_nothing(client, db, owner, kind):
 
 def test_upload_too_large_and_wrong_enterprise(client, db, owner, monkeypatch):
     headers, body = owner
-    from smecredit.enterprises import service
+    from smecredit.enterprises import data as data_service
 
-    monkeypatch.setattr(service, "MAX_UPLOAD_BYTES", 100)
+    monkeypatch.setattr(data_service, "max_upload_bytes", lambda: 100)
     big = client.post(f"{BASE}/{body['id']}/data/registry/upload", headers=headers, files={"file": ("r.json", b"{" + b" " * 200 + b"}")})
     assert big.status_code == 413
     monkeypatch.undo()
@@ -186,8 +211,9 @@ def test_upload_too_large_and_wrong_enterprise(client, db, owner, monkeypatch):
 def test_pull_snapshots_profile_and_history(client, owner):
     headers, body = owner
     eid = body["id"]
-    refused = client.post(f"{BASE}/{eid}/data/credit_bureau/pull", headers=headers)
-    assert refused.status_code == 409 and refused.json()["error"]["code"] == "authorisation_required"
+    for kind in ("credit_bureau", "registry"):  # every source needs it, not only the bureau
+        refused = client.post(f"{BASE}/{eid}/data/{kind}/pull", headers=headers)
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "authorisation_required"
     text = client.get(f"{BASE}/authorisation-text", headers=headers).json()
     auth = client.post(f"{BASE}/{eid}/authorisations", json={"text_version": text["version"], "text_sha256": text["sha256"]},
                        headers=headers)

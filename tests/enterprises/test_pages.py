@@ -4,6 +4,7 @@ audited reveal, data sources with sandbox labels and upload errors, "data we hol
 from __future__ import annotations
 
 import json
+from datetime import date
 import re
 from pathlib import Path
 
@@ -66,12 +67,14 @@ def test_applicant_registers_sees_masked_data_and_not_others(client, make_user):
     assert 'data-testid="size-class"' in page and "零售业" in page
     mine = client.get("/my/enterprises").text
     assert "页面测试有限公司2" in mine and 'data-menu="my_enterprise"' in mine
+    assert 'data-ownership="pending"' in page  # a claim until an officer confirms it
     client.cookies.clear()
     login(client, "other-pg2")
-    assert client.get(detail_url).status_code == 403
-    assert client.get(detail_url + "/data-held").status_code == 403
-    forbidden = client.post(detail_url + "/data/registry/pull", data={"csrf_token": csrf_of(client)}, follow_redirects=False)
-    assert forbidden.status_code == 403
+    # another applicant gets exactly what a missing enterprise gets
+    assert client.get(detail_url).status_code == 404
+    assert client.get(detail_url + "/data-held").status_code == 404
+    hidden = client.post(detail_url + "/data/registry/pull", data={"csrf_token": csrf_of(client)}, follow_redirects=False)
+    assert hidden.status_code == 404
     assert "页面测试有限公司2" not in client.get("/my/enterprises").text
 
 
@@ -97,10 +100,19 @@ def test_officer_workflow_reveal_pull_upload_and_data_held(client, db, make_user
     assert event.actor == "officer-pg" and json.loads(event.payload)["person_id"] == legal.id
 
     pulled = client.post(f"/enterprises/{eid}/data/pull-all", data={"csrf_token": csrf_of(client)})
-    assert pulled.status_code == 200 and "征信查询授权" in pulled.text  # credit bureau skipped, with the reason
+    assert pulled.status_code == 200 and "数据查询授权" in pulled.text  # nothing without the authorisation
+    scan = client.post(f"/enterprises/{eid}/authorisations/paper", data={"csrf_token": csrf_of(client), "signed_on": "2026-01-05"},
+                       files={"scan": ("auth.txt", b"not a scan")})
+    assert scan.status_code == 422 and 'data-testid="form-error"' in scan.text
+    paper = client.post(f"/enterprises/{eid}/authorisations/paper",
+                        data={"csrf_token": csrf_of(client), "signed_on": date.today().isoformat()},
+                        files={"scan": ("授权书.pdf", b"%PDF-1.4 signed")}, follow_redirects=False)
+    assert paper.status_code == 303
+    assert client.post(f"/enterprises/{eid}/data/pull-all", data={"csrf_token": csrf_of(client)},
+                       follow_redirects=False).status_code == 303
     page = client.get(f"/enterprises/{eid}").text
-    assert "演示沙箱数据" in page and 'data-testid="features"' in page
-    assert "缺少征信数据" in page  # missing values name their reason
+    assert "演示沙箱数据" in page and 'data-testid="features"' in page and 'data-origin="provider"' in page
+    assert 'data-testid="discrepancies"' in page  # the declared name is not the sandbox registry's
 
     broken = client.post(f"/enterprises/{eid}/data/tax/upload", data={"csrf_token": csrf_of(client)},
                          files={"file": ("tax_bad.csv", (DATA / "tax_bad.csv").read_bytes())})
@@ -116,7 +128,8 @@ def test_officer_workflow_reveal_pull_upload_and_data_held(client, db, make_user
     assert "用于当前画像" in held and ID_ZHANG not in held
     auth = client.get(f"/enterprises/{eid}/authorise").text
     sha = re.search(r'name="text_sha256" value="([0-9a-f]{64})"', auth).group(1)
-    done = client.post(f"/enterprises/{eid}/authorise", data={"csrf_token": csrf_of(client), "text_version": "2026-01",
+    version = re.search(r'name="text_version" value="([0-9-]+)"', auth).group(1)
+    done = client.post(f"/enterprises/{eid}/authorise", data={"csrf_token": csrf_of(client), "text_version": version,
                                                              "text_sha256": sha, "agree": "on"}, follow_redirects=False)
     assert done.status_code == 303
     assert client.post(f"/enterprises/{eid}/data/credit_bureau/pull", data={"csrf_token": csrf_of(client)},

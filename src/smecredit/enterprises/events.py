@@ -4,6 +4,7 @@ only which person and which fields."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from smecredit.audit.catalogue import Event, event
@@ -19,6 +20,9 @@ class EnterpriseRegistered(Event):
     size_rule_zh: str
     linked_applicant: str | None
     on_behalf: bool
+    ownership: str
+    officer_id: int | None
+    branch_code: str | None
 
 
 @event("enterprise.updated", "enterprise", Text("修改企业信息", "Enterprise facts changed"))
@@ -29,12 +33,70 @@ class EnterpriseUpdated(Event):
     size_rule_zh: str
 
 
-@event("enterprise.query_authorised", "enterprise", Text("征信查询授权", "Data enquiries authorised"))
+@event("enterprise.query_authorised", "enterprise", Text("数据查询授权", "Data enquiries authorised"))
 class QueriesAuthorised(Event):
     authorisation_id: int
     text_version: str
     text_sha256: str
     lang: str
+    channel: str
+    scope: list[str]
+    expires_at: datetime | None
+    scan_sha256: str | None
+
+
+@event("enterprise.authorisation_withdrawn", "enterprise", Text("撤回数据查询授权", "Data enquiry authorisation withdrawn"))
+class AuthorisationWithdrawn(Event):
+    authorisation_id: int
+    reason: str | None
+
+
+@event("enterprise.ownership_claimed", "enterprise", Text("认领企业", "Ownership claimed"))
+class OwnershipClaimed(Event):
+    claim_id: int
+    user: str
+    ownership_before: str
+    ownership: str
+
+
+@event("enterprise.ownership_confirmed", "enterprise", Text("核实企业归属", "Ownership confirmed"))
+class OwnershipConfirmed(Event):
+    claim_id: int
+    claimant_id: int
+    method: str
+    evidence: str
+    ownership_before: str
+    ownership: str
+
+
+@event("enterprise.ownership_rejected", "enterprise", Text("驳回企业认领", "Ownership claim rejected"))
+class OwnershipClaimRejected(OwnershipConfirmed):
+    pass
+
+
+@event("enterprise.assigned", "enterprise", Text("分派客户经理", "Officer assigned"))
+class EnterpriseAssigned(Event):
+    how: str  # taken | reassigned
+    officer_before: int | None
+    branch_before: str | None
+    officer_id: int | None
+    officer: str | None
+    branch_code: str | None
+
+
+@event("assignment_rule.added", "assignment_rule", Text("新增分派规则", "Assignment rule added"))
+class AssignmentRuleAdded(Event):
+    priority: int
+    region_prefix: str
+    industry: str | None
+    officer: str | None
+    branch_code: str | None
+
+
+@event("assignment_rule.removed", "assignment_rule", Text("删除分派规则", "Assignment rule removed"))
+class AssignmentRuleRemoved(Event):
+    region_prefix: str
+    industry: str | None
 
 
 @event("enterprise.person_added", "enterprise", Text("新增关系人", "Person added"))
@@ -94,6 +156,7 @@ class DataPulled(Event):
     provider: str
     is_sandbox: bool
     content_sha256: str
+    origin: str
 
 
 @event("enterprise.data_imported", "enterprise", Text("导入数据文件", "Data file imported"))
@@ -113,6 +176,19 @@ class ProfileComputed(Event):
     snapshot_ids: list[int]
     feature_count: int
     missing: list[str]
+    discrepancies: list[str]
+
+
+@event("enterprise.snapshot_pii_revealed", "enterprise", Text("查看数据中的个人信息", "Personal information in data revealed"))
+class SnapshotPersonalInformationRevealed(Event):
+    snapshot_id: int
+    kind: str
+
+
+@event("enterprise.original_downloaded", "enterprise", Text("下载原始文件", "Original file downloaded"))
+class OriginalFileDownloaded(Event):
+    snapshot_id: int
+    file_sha256: str | None
 
 
 @event("bank_mapping.created", "bank_mapping", Text("新增流水列映射", "Statement mapping created"))

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from smecredit.identity.models import User
 from smecredit.kernel.db import Base, Money, Percent, UTCDateTime
 from smecredit.kernel.pii import EncryptedText
 
@@ -33,9 +34,18 @@ class Enterprise(Base):
     employees: Mapped[int] = mapped_column(Integer)
     revenue_wan: Mapped[Decimal] = mapped_column(Money)
     assets_wan: Mapped[Decimal | None] = mapped_column(Money)
+    registered_capital_wan: Mapped[Decimal | None] = mapped_column(Money)  # declared 注册资本, 万元
     size_class: Mapped[str] = mapped_column(String(10))
     size_rule_zh: Mapped[str] = mapped_column(Text)
     size_rule_en: Mapped[str] = mapped_column(Text)
+    # Who owns it: "confirmed" (an officer checked, or the registry matched), "pending" (one
+    # applicant's claim awaits confirmation) or "disputed" (claims clash; an officer decides).
+    ownership: Mapped[str] = mapped_column(String(12), default="confirmed", index=True)
+    # The 客户经理 portfolio: an officer, and the branch whose officers share it. Both empty: the
+    # unassigned queue every officer sees.
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    branch_code: Mapped[str | None] = mapped_column(String(20), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -49,6 +59,50 @@ class Enterprise(Base):
     counterparties: Mapped[list["Counterparty"]] = relationship(
         back_populates="enterprise", cascade="all, delete-orphan", order_by="Counterparty.id"
     )
+    @property
+    def member_usernames(self) -> list[str]:
+        return sorted(m.user.username for m in self.members)
+
+    claims: Mapped[list["EnterpriseClaim"]] = relationship(
+        back_populates="enterprise", cascade="all, delete-orphan", order_by="EnterpriseClaim.id", lazy="selectin"
+    )
+
+
+class EnterpriseClaim(Base):
+    """An applicant's claim to act for an enterprise. It becomes membership only when confirmed: by
+    a loan officer who checked the licence (``method="officer_check"``, with what was checked), or
+    by the registry's legal representative matching the applicant's verified identity."""
+
+    __tablename__ = "enterprise_claims"
+    __table_args__ = (UniqueConstraint("enterprise_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12))  # pending | confirmed | rejected
+    method: Mapped[str | None] = mapped_column(String(20))
+    evidence: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="claims")
+
+
+class AssignmentRule(Base):
+    """Where self-registered enterprises go: the first rule (by priority) whose region prefix (and
+    industry, when set) matches names the officer or branch; none matches → the unassigned queue."""
+
+    __tablename__ = "assignment_rules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    priority: Mapped[int] = mapped_column(Integer, default=100)
+    region_prefix: Mapped[str] = mapped_column(String(6))  # 2, 4 or 6 digits of GB/T 2260
+    industry: Mapped[str | None] = mapped_column(String(40))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    branch_code: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64))
 
 
 class EnterpriseMember(Base):
@@ -61,6 +115,7 @@ class EnterpriseMember(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     enterprise: Mapped[Enterprise] = relationship(back_populates="members")
+    user: Mapped["User"] = relationship(lazy="joined")
 
 
 class EnterprisePerson(Base):
@@ -108,7 +163,10 @@ class Counterparty(Base):
 
 
 class QueryAuthorisation(Base):
-    """征信查询授权: who agreed, when, to which version of the text (and its SHA-256)."""
+    """数据查询授权 (includes the 征信查询授权): the enterprise's consent to query the sources in
+    ``scope``, given online by a member (``channel="online"``: the version and SHA-256 of the text
+    shown) or on paper (``"paper"``: recorded by a loan officer with the signed scan, encrypted at
+    rest). Valid until ``expires_at`` unless withdrawn."""
 
     __tablename__ = "query_authorisations"
 
@@ -120,6 +178,15 @@ class QueryAuthorisation(Base):
     text_sha256: Mapped[str] = mapped_column(String(64))
     lang: Mapped[str] = mapped_column(String(5))
     authorised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    scope: Mapped[str] = mapped_column(Text, default='["credit_bureau"]')  # JSON list of source kinds
+    channel: Mapped[str] = mapped_column(String(10), default="online")
+    scan_filename: Mapped[str | None] = mapped_column(String(200))
+    scan_stored_name: Mapped[str | None] = mapped_column(String(120))
+    scan_sha256: Mapped[str | None] = mapped_column(String(64))
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_by: Mapped[str | None] = mapped_column(String(64))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class DataSnapshot(Base):
@@ -147,6 +214,10 @@ class DataSnapshot(Base):
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime)
     captured_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     captured_by: Mapped[str] = mapped_column(String(64))
+    # provider (the lender pulled it) | applicant_upload | staff_upload: later stages may weigh them
+    # differently (what an applicant uploads is declared, not verified).
+    origin: Mapped[str] = mapped_column(String(20), default="provider")
+    file_encrypted: Mapped[bool] = mapped_column(Boolean, default=False)  # the original under uploads/
 
 
 class BankMapping(Base):
@@ -177,6 +248,8 @@ class CreditProfile(Base):
     computed_by: Mapped[str] = mapped_column(String(64))
     trigger: Mapped[str] = mapped_column(String(40))
     snapshot_ids: Mapped[str] = mapped_column(Text)
+    # 申报与核验不一致: JSON list of {field, declared, verified, source kind, snapshot id, reason}.
+    discrepancies: Mapped[str] = mapped_column(Text, default="[]")
 
     features: Mapped[list["ProfileFeature"]] = relationship(
         back_populates="profile", cascade="all, delete-orphan", order_by="ProfileFeature.id", lazy="selectin"

@@ -1,109 +1,100 @@
-"""Stage 1 pages: applicants register their enterprise, authorise credit enquiries and see the
-data held about them; staff search enterprises, register on behalf, and work on one enterprise
-(facts and size class, people with audited reveal, counterparties, data sources, profile)."""
+"""Stage 1 pages: applicants register their enterprise (prefilled from the registry), authorise data
+enquiries and see the data held about them; staff search their portfolio, take enterprises from
+the queue, confirm ownership, register on behalf, and work on one enterprise (facts, people with
+audited reveal, counterparties, authorisations, data sources, profile).
+
+Access to the enterprise is declared by the route's dependency (`PAGES.viewing`, `PAGES.editing`,
+…); nothing here re-checks it. Every use case's error is shown in the section the user was in.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
-from smecredit.enterprises import profile as profiles
-from smecredit.enterprises import schemas, service
+from smecredit.enterprises import (
+    consent,
+    counterparties,
+    data,
+    listing,
+    mappings,
+    people,
+    profile,
+    registration,
+    rules,
+    schemas,
+)
+from smecredit.enterprises.access import Action
 from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.deps import PAGES
 from smecredit.enterprises.models import Enterprise
+from smecredit.enterprises.records import enterprises_of, may
+from smecredit.enterprises.snapshots import snapshot_of, snapshots_of
 from smecredit.enterprises.stage import STAGE
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
-from smecredit.kernel.db import settle
 from smecredit.kernel.errors import DomainError, Forbidden, Invalid, NotFound
 from smecredit.kernel.text import Text
 from smecredit.standards import sme_size
-from smecredit.identity import permissions as perms
-from smecredit.web.deps import Allow, REQUEST_DB
+from smecredit.web import forms
+from smecredit.web.deps import REQUEST_DB
 from smecredit.web.i18n import request_lang
-from smecredit.web.errors import status_of
-from smecredit.web.security import csrf_protect
 from smecredit.web.params import EntityId
-from smecredit.web.templating import render
+from smecredit.web.security import csrf_protect
+from smecredit.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+templates.env.globals["kind_labels"] = {k.value: Text(k.label_zh, k.label_en) for k in SourceKind}
 
-VIEW = Allow(perms.ENTERPRISE_VIEW)
-STAFF = Allow(perms.ENTERPRISE_LIST)
-APPLICANT = Allow(perms.MY_ENTERPRISES)
-EDIT = Allow(perms.ENTERPRISE_EDIT)
-REGISTER = Allow(perms.ENTERPRISE_REGISTER)
-REVEAL = Allow(perms.PERSONAL_INFO_REVEAL)
-COMPUTE = Allow(perms.PROFILE_COMPUTE)
-MAPPINGS = Allow(perms.BANK_MAPPINGS_EDIT)
-
-
-KIND_LABELS = {k.value: (k.label_zh, k.label_en) for k in SourceKind}
-# Required registration fields checked before the model, so the form names them in the user's words.
-REQUIRED_LABELS = {
-    "uscc": ("统一社会信用代码", "Unified social credit code"), "name": ("名称", "Name"), "industry": ("行业", "Industry"),
+ORIGIN_LABELS = {
+    "provider": Text("机构采集", "Pulled by the lender"),
+    "applicant_upload": Text("企业上传", "Uploaded by the applicant"),
+    "staff_upload": Text("客户经理上传", "Uploaded by staff"),
 }
-
-
-def _form_error(error: ValidationError) -> DomainError:
-    first = error.errors()[0]
-    field = ".".join(str(p) for p in first.get("loc", ()))
-    return Invalid("validation_error", Text(f"输入有误：{field}", f"Invalid input: {field} — {first.get('msg')}"), field)
-
-
-def _build(model: type[BaseModel], values: dict[str, Any]) -> Any:
-    try:
-        return model.model_validate(values)
-    except ValidationError as error:
-        raise _form_error(error) from None
-
-
-def _clean(form, *names: str) -> dict[str, Any]:
-    out = {}
-    for name in names:
-        value = form.get(name)
-        if isinstance(value, str):
-            value = value.strip()
-            out[name] = value if value != "" else None
-    return out
+AUTH_STATUS = {"valid": Text("有效", "In force"), "expired": Text("已过期", "Expired"), "withdrawn": Text("已撤回", "Withdrawn")}
+PAGE_SIZE = 50
 
 
 def _party(form, prefix: str) -> dict[str, Any] | None:
-    values = {k: form.get(f"{prefix}.{k}") for k in ("name", "id_number", "phone", "address")}
-    values = {k: (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in values.items()}
-    return values if any(values.values()) else None
+    found = {k: form.get(f"{prefix}.{k}") for k in ("name", "id_number", "phone", "address")}
+    found = {k: (v.strip() if isinstance(v, str) and v.strip() else None) for k, v in found.items()}
+    return found if any(found.values()) else None
 
 
-def _error_ctx(request: Request, error: DomainError) -> dict[str, Any]:
-    errors = error.details.get("errors") if isinstance(error.details, dict) else None
-    return {"message": error.text(request_lang(request)), "error_field": error.field, "error_code": error.code,
-            "line_errors": errors if isinstance(errors, list) else None}
-
-
-# --- applicant home and staff search ---------------------------------------------------------------
+# --- applicant home and staff list -------------------------------------------------------------------
 
 
 @router.get("/my/enterprises")
-def my_enterprises(request: Request, user: User = Depends(APPLICANT), db: Session = REQUEST_DB):
-    rows = service.enterprises_of(db, user=user)
-    return render(request, "enterprises/mine.html", {"enterprises": rows})
+def my_enterprises(request: Request, user: User = Depends(PAGES.mine), db: Session = REQUEST_DB):
+    from smecredit.enterprises.models import EnterpriseClaim
+    from sqlalchemy import select
+
+    claims = list(db.execute(select(EnterpriseClaim).where(EnterpriseClaim.user_id == user.id)
+                             .order_by(EnterpriseClaim.id.desc())).scalars())
+    return render(request, "enterprises/mine.html", {"enterprises": enterprises_of(db, user=user),
+                                                     "claims": claims, "ownership_labels": rules.OWNERSHIP_LABELS})
 
 
 @router.get("/enterprises")
-def search(request: Request, q: str = "", user: User = Depends(STAFF), db: Session = REQUEST_DB):
-    total, rows = service.list_enterprises(db, user=user, q=q, limit=100)
-    return render(request, "enterprises/list.html", {"enterprises": rows, "total": total, "q": q,
-                                                     "size_classes": sme_size.SizeClass,
-                                                     "can_register": Role.LOAN_OFFICER in user.roles})
+def search(request: Request, page: int = 1, filters: listing.Filters = Depends(listing.filters_from_query),
+           user: User = Depends(PAGES.list), db: Session = REQUEST_DB):
+    page = max(1, min(page, 1_000_000))
+    found = listing.search(db, user=user, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render(request, "enterprises/list.html", {
+        "enterprises": found.items, "total": found.total, "page": page, "page_size": PAGE_SIZE, "filters": filters,
+        "size_classes": sme_size.SizeClass, "industries": list(sme_size.Industry),
+        "ownership_labels": rules.OWNERSHIP_LABELS, "officers": {u.id: u for u in registration.officers(db)},
+        "can_register": Role.LOAN_OFFICER in user.roles, "is_officer": Role.LOAN_OFFICER in user.roles,
+    })
 
 
 # --- registration -------------------------------------------------------------------------------------
@@ -114,322 +105,454 @@ def _form_ctx(user: User, form: dict | None = None) -> dict[str, Any]:
 
 
 @router.get("/enterprises/new")
-def new_form(request: Request, user: User = Depends(REGISTER)):
+def new_form(request: Request, user: User = Depends(PAGES.register)):
     return render(request, "enterprises/form.html", _form_ctx(user))
 
 
 @router.get("/enterprises/check-uscc")
-def check_uscc(request: Request, uscc: str = "", user: User = Depends(VIEW), db: Session = REQUEST_DB):
-    """htmx: says which check of the code failed, or where it was registered."""
-    result = service.check_code(db, uscc) if uscc.strip() else None
+def check_uscc(request: Request, uscc: str = "", user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
+    """htmx: says which check of the code failed, or (staff) that it is registered."""
+    result = registration.check_code(db, uscc[:40], user=user) if uscc.strip() else None
     return render(request, "enterprises/_uscc_check.html", {"check": result})
 
 
+@router.get("/enterprises/prefill")
+def prefill(request: Request, uscc: str = "", user: User = Depends(PAGES.register)):
+    """htmx: the registry's public facts for the code, to fill the form (the applicant confirms)."""
+    try:
+        found = registration.prefill(uscc[:40])
+    except DomainError as error:
+        return render(request, "enterprises/_prefill.html", {"found": None, "message": error.text(request_lang(request))})
+    return render(request, "enterprises/_prefill.html", {"found": found})
+
+
 @router.post("/enterprises")
-async def register(request: Request, user: User = Depends(REGISTER), db: Session = REQUEST_DB):
+async def register(request: Request, user: User = Depends(PAGES.register), db: Session = REQUEST_DB):
     form = await request.form()
     flat = {k: v for k, v in form.items() if isinstance(v, str)}
-    values = _clean(form, "uscc", "name", "industry", "address", "founded_on", "employees", "revenue_wan",
-                    "assets_wan", "applicant_username")
-    values["legal_rep"] = _party(form, "legal_rep") or {}
+    found = forms.values(form, "uscc", "name", "industry", "address", "founded_on", "employees", "revenue_wan",
+                         "assets_wan", "registered_capital_wan", "applicant_username")
+    found["legal_rep"] = _party(form, "legal_rep") or {}
     controller = _party(form, "controller")
     if controller and form.get("controller_same") != "on":
-        values["controller"] = controller
+        found["controller"] = controller
     contact = _party(form, "contact")
     if contact:
-        values["contact"] = {k: v for k, v in contact.items() if k != "id_number"}
+        found["contact"] = {k: v for k, v in contact.items() if k != "id_number"}
     try:
-        for key, (zh, en) in REQUIRED_LABELS.items():
-            if not values.get(key):
-                raise Invalid("required", Text(f"请填写{zh}", f"{en} is required"), key)
-        data = _build(schemas.EnterpriseCreate, values)
-        enterprise = service.register_enterprise(db, user=user, data=data)
+        errors = []
+        for key, label in (("uscc", Text("统一社会信用代码", "Unified social credit code")), ("name", Text("名称", "Name")),
+                           ("industry", Text("行业", "Industry"))):
+            if not found.get(key):
+                errors.append({"field": key, "code": "required",
+                               "message": {"zh": f"请填写{label.zh}", "en": f"{label.en} is required"}})
+        if errors:
+            raise Invalid("required", Text(errors[0]["message"]["zh"], errors[0]["message"]["en"]), errors[0]["field"],
+                          {"errors": errors})
+        done = registration.register(db, user=user, data=forms.build(schemas.EnterpriseCreate, found))
     except DomainError as error:
-        settle(db, error)
-        return render(request, "enterprises/form.html", {**_form_ctx(user, flat), **_error_ctx(request, error)},
-                      status_code=status_of(error))
-    return RedirectResponse(f"/enterprises/{enterprise.id}?notice=registered", status_code=303)
+        if isinstance(error, Forbidden):
+            raise
+        ctx, status = forms.failed(request, db, error)
+        return render(request, "enterprises/form.html", {**_form_ctx(user, flat), **ctx}, status_code=status)
+    if done.enterprise is None:
+        return RedirectResponse("/my/enterprises?notice=claimed", status_code=303)
+    return RedirectResponse(f"/enterprises/{done.enterprise.id}?notice=registered", status_code=303)
 
 
 # --- one enterprise ---------------------------------------------------------------------------------------
 
 
 def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> dict[str, Any]:
-    history = profiles.profiles_of(db, enterprise_id=enterprise.id)  # newest version first
-    snapshots = service.snapshots_of(db, enterprise_id=enterprise.id)
+    history = profile.profiles_of(db, enterprise_id=enterprise.id)  # newest version first
+    snapshots = snapshots_of(db, enterprise_id=enterprise.id)
+    authorisations = consent.authorisations_of(db, enterprise_id=enterprise.id)
+    officer = db.get(User, enterprise.officer_id) if enterprise.officer_id else None
     return {
         "e": enterprise,
         "industry": sme_size.Industry(enterprise.industry),
         "size": sme_size.SizeClass(enterprise.size_class),
-        "persons": [(p, service.masked_person(p)) for p in enterprise.persons],
+        "persons": [(p, people.masked(p)) for p in enterprise.persons],
         "counterparties": list(enterprise.counterparties),
         "snapshots": snapshots,
         "snap_by_id": {s.id: s for s in snapshots},
         "kinds": list(SourceKind),
-        "kind_labels": KIND_LABELS,
         "profile": history[0] if history else None,
         "history": history,
-        "format_value": lambda f: profiles.format_value(f, lang),
-        "missing_reason": profiles.missing_reason,
-        "authorisation": service.latest_authorisation(db, enterprise_id=enterprise.id),
-        "can_edit": service.can_edit(enterprise, user),
-        "can_reveal": service.can_reveal(enterprise, user),
+        "discrepancies": profile.discrepancies_of(history[0] if history else None),
+        "format_value": lambda f: profile.format_value(f, lang),
+        "missing_reason": profile.missing_reason,
+        "authorisation": consent.current(db, enterprise_id=enterprise.id),
+        "authorisations": [(a, consent.status_of(a)) for a in authorisations],
+        "auth_status": AUTH_STATUS,
+        "can_edit": may(user, enterprise, Action.EDIT),
+        "can_pull": may(user, enterprise, Action.PULL),
+        "can_reveal": may(user, enterprise, Action.REVEAL),
+        "can_take": may(user, enterprise, Action.TAKE),
+        "can_reassign": may(user, enterprise, Action.REASSIGN),
+        "can_confirm": may(user, enterprise, Action.CONFIRM),
         "is_officer": Role.LOAN_OFFICER in user.roles,
-        "mappings": service.mapping_options(db),
-        "role_labels": service.ROLE_LABELS,
-        "relation_labels": service.RELATION_LABELS,
+        "is_member": Role.APPLICANT in user.roles,
+        "officer": officer,
+        "officers": registration.officers(db) if may(user, enterprise, Action.REASSIGN) else [],
+        "branches": registration.branches(db),
+        "claims": [c for c in enterprise.claims if c.status == "pending"] if may(user, enterprise, Action.CONFIRM) else [],
+        "mappings": mappings.options(db),
+        "role_labels": rules.ROLE_LABELS,
+        "relation_labels": rules.RELATION_LABELS,
+        "ownership_labels": rules.OWNERSHIP_LABELS,
+        "origin_labels": ORIGIN_LABELS,
         "industries": list(sme_size.Industry),
         "revealed": {},
-        "members": service.member_usernames(db, enterprise),
+        "members": enterprise.member_usernames,
+        "max_upload_mb": data.max_upload_bytes() // (1024 * 1024),
+        "paper_text": consent.authorisation_text(),
     }
 
 
-
-
-def _detail(request: Request, db: Session, user: User, enterprise_id: EntityId, *, extra: dict | None = None,
+def _detail(request: Request, db: Session, user: User, enterprise: Enterprise, *, extra: dict | None = None,
             status_code: int = 200):
-    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
     ctx = _detail_ctx(db, user, enterprise, request_lang(request))
     ctx.update(extra or {})
     return render(request, "enterprises/detail.html", ctx, status_code=status_code)
 
 
-def _failed(request: Request, db: Session, user: User, enterprise_id: EntityId, error: DomainError, section: str):
+def _error_page(request: Request, db: Session, user: User, enterprise: Enterprise, section: str, error: DomainError):
+    """The detail page again with the error in the section the user was in (what the use case
+    wrote is undone); access errors are answered as such."""
     if isinstance(error, (Forbidden, NotFound)):
         raise error
-    settle(db, error)
-    extra = {**_error_ctx(request, error), "error_section": section}
-    return _detail(request, db, user, enterprise_id, extra=extra, status_code=status_of(error))
+    ctx, status = forms.failed(request, db, error)
+    db.refresh(enterprise)
+    return _detail(request, db, user, enterprise, extra={**ctx, "error_section": section}, status_code=status)
 
 
-def _back(enterprise_id: EntityId, notice: str, anchor: str = "") -> RedirectResponse:
-    return RedirectResponse(f"/enterprises/{enterprise_id}?notice={notice}{anchor}", status_code=303)
-
-
-def _act(request: Request, db: Session, user: User, enterprise_id: EntityId, section: str, notice: str,
+def _act(request: Request, db: Session, user: User, enterprise: Enterprise, section: str, notice: str,
          action: Callable[[], object]):
-    """Run one use case from a form on the detail page: back to its section with a notice, or the
-    page again with the error shown in that section."""
+    """Run one use case from a form on the detail page: back to its section with a notice."""
     try:
         action()
     except DomainError as error:
-        return _failed(request, db, user, enterprise_id, error, section)
-    return _back(enterprise_id, notice, f"#{section}")
+        return _error_page(request, db, user, enterprise, section, error)
+    return RedirectResponse(f"/enterprises/{enterprise.id}?notice={notice}#{section}", status_code=303)
 
 
 @router.get("/enterprises/{enterprise_id}")
-def detail(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
-    return _detail(request, db, user, enterprise_id)
+def detail(request: Request, enterprise: Enterprise = PAGES.viewing, user: User = Depends(PAGES.view),
+           db: Session = REQUEST_DB):
+    return _detail(request, db, user, enterprise)
 
 
 @router.post("/enterprises/{enterprise_id}/facts")
-async def update_facts(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
+async def update_facts(request: Request, enterprise: Enterprise = PAGES.editing, user: User = Depends(PAGES.edit),
+                       db: Session = REQUEST_DB):
     form = await request.form()
-    values = _clean(form, "name", "industry", "address", "founded_on", "employees", "revenue_wan", "assets_wan")
-    return _act(request, db, user, enterprise_id, "facts", "saved", lambda: service.update_enterprise(
-        db, user=user, enterprise_id=enterprise_id, data=_build(schemas.EnterpriseUpdate, values)))
+    found = forms.values(form, "name", "industry", "address", "founded_on", "employees", "revenue_wan", "assets_wan",
+                         "registered_capital_wan")
+    return _act(request, db, user, enterprise, "facts", "saved", lambda: registration.update(
+        db, user=user, enterprise=enterprise, data=forms.build(schemas.EnterpriseUpdate, found)))
+
+
+# --- ownership and portfolio ------------------------------------------------------------------------
+
+
+@router.post("/enterprises/{enterprise_id}/ownership/{decision}")
+async def decide_ownership(request: Request, decision: str, enterprise: Enterprise = PAGES.confirming,
+                           user: User = Depends(PAGES.confirm), db: Session = REQUEST_DB):
+    if decision not in ("confirm", "reject"):
+        raise NotFound("not_found", Text("页面不存在", "Not found"))
+    form = await request.form()
+    claim = str(form.get("claim_id") or "")
+    return _act(request, db, user, enterprise, "ownership", f"ownership_{decision}", lambda: registration.decide_claim(
+        db, user=user, enterprise=enterprise, confirm=decision == "confirm", checked=str(form.get("checked") or ""),
+        claim_id=int(claim) if claim.isascii() and claim.isdigit() and len(claim) < 10 else None))
+
+
+@router.post("/enterprises/{enterprise_id}/take")
+def take(request: Request, enterprise: Enterprise = PAGES.assigning, user: User = Depends(PAGES.assign),
+         db: Session = REQUEST_DB):
+    return _act(request, db, user, enterprise, "facts", "taken",
+                lambda: registration.take(db, user=user, enterprise=enterprise))
+
+
+@router.post("/enterprises/{enterprise_id}/assign")
+async def assign(request: Request, enterprise: Enterprise = PAGES.assigning, user: User = Depends(PAGES.assign),
+                 db: Session = REQUEST_DB):
+    form = await request.form()
+    return _act(request, db, user, enterprise, "facts", "assigned", lambda: registration.reassign(
+        db, user=user, enterprise=enterprise, officer_username=str(form.get("officer") or ""),
+        branch_code=str(form.get("branch_code") or "")))
 
 
 # --- authorisation -----------------------------------------------------------------------------------
 
 
+def _authorise_page(request: Request, db: Session, enterprise: Enterprise, extra: dict | None = None, status: int = 200):
+    return render(request, "enterprises/authorise.html", {
+        "e": enterprise, "text": consent.authorisation_text(), "auth_status": AUTH_STATUS,
+        "history": [(a, consent.status_of(a)) for a in consent.authorisations_of(db, enterprise_id=enterprise.id)],
+        **(extra or {})}, status_code=status)
+
+
 @router.get("/enterprises/{enterprise_id}/authorise")
-def authorise_form(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
-    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    history = service.authorisations_of(db, enterprise_id=enterprise.id)
-    return render(request, "enterprises/authorise.html", {"e": enterprise, "text": service.authorisation_text(),
-                                                           "history": history})
+def authorise_form(request: Request, enterprise: Enterprise = PAGES.editing, user: User = Depends(PAGES.edit),
+                   db: Session = REQUEST_DB):
+    return _authorise_page(request, db, enterprise)
 
 
 @router.post("/enterprises/{enterprise_id}/authorise")
-async def authorise(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
+async def authorise(request: Request, enterprise: Enterprise = PAGES.editing, user: User = Depends(PAGES.edit),
+                    db: Session = REQUEST_DB):
     form = await request.form()
     try:
         if form.get("agree") != "on":
             raise Invalid("not_agreed", Text("请勾选“我已阅读并同意”", "Tick 'I have read and agree'"), "agree")
-        service.authorise_queries(db, user=user, enterprise_id=enterprise_id,
-                                  text_version=str(form.get("text_version", "")),
-                                  text_sha256=str(form.get("text_sha256", "")), lang=request_lang(request))
+        consent.authorise_online(db, user=user, enterprise=enterprise, text_version=str(form.get("text_version", "")),
+                                 text_sha256=str(form.get("text_sha256", "")), lang=request_lang(request))
     except DomainError as error:
-        if isinstance(error, (Forbidden, NotFound)):
+        if isinstance(error, NotFound):
             raise
-        settle(db, error)
-        enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-        return render(request, "enterprises/authorise.html",
-                      {"e": enterprise, "text": service.authorisation_text(), "history": [],
-                       **_error_ctx(request, error)}, status_code=status_of(error))
-    return _back(enterprise_id, "authorised", "#data")
+        ctx, status = forms.failed(request, db, error)
+        return _authorise_page(request, db, enterprise, ctx, status)
+    return RedirectResponse(f"/enterprises/{enterprise.id}?notice=authorised#data", status_code=303)
+
+
+@router.post("/enterprises/{enterprise_id}/authorisations/paper")
+async def authorise_on_paper(request: Request, enterprise: Enterprise = PAGES.editing, user: User = Depends(PAGES.edit),
+                             db: Session = REQUEST_DB):
+    form = await request.form()
+
+    async def record() -> None:
+        raw = str(form.get("signed_on") or "")
+        try:
+            signed = date.fromisoformat(raw)
+        except ValueError:
+            raise Invalid("invalid_date", Text("请填写签署日期（YYYY-MM-DD）", "Give the signing date (YYYY-MM-DD)"), "signed_on") from None
+        scan = form.get("scan")
+        content = await scan.read(data.max_upload_bytes() + 1) if isinstance(scan, UploadFile) else b""
+        if len(content) > data.max_upload_bytes():
+            raise data.too_large()
+        consent.record_paper(db, user=user, enterprise=enterprise, signed_on=signed, scan=content,
+                             scan_filename=scan.filename if isinstance(scan, UploadFile) else None)
+
+    try:
+        await record()
+    except DomainError as error:
+        return _error_page(request, db, user, enterprise, "authorisations", error)
+    return RedirectResponse(f"/enterprises/{enterprise.id}?notice=authorised#authorisations", status_code=303)
+
+
+@router.post("/enterprises/{enterprise_id}/authorisations/{authorisation_id}/withdraw")
+async def withdraw(request: Request, authorisation_id: EntityId, enterprise: Enterprise = PAGES.editing,
+                   user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
+    form = await request.form()
+    return _act(request, db, user, enterprise, "authorisations", "withdrawn", lambda: consent.withdraw(
+        db, user=user, enterprise=enterprise, authorisation_id=authorisation_id, reason=str(form.get("reason") or "")))
+
+
+@router.get("/enterprises/{enterprise_id}/authorisations/{authorisation_id}/scan")
+def authorisation_scan(authorisation_id: EntityId, enterprise: Enterprise = PAGES.revealing,
+                       user: User = Depends(PAGES.reveal), db: Session = REQUEST_DB):
+    from smecredit.enterprises.api import download
+    from smecredit.enterprises.models import QueryAuthorisation
+
+    auth = db.get(QueryAuthorisation, authorisation_id)
+    if auth is None or auth.enterprise_id != enterprise.id:
+        raise NotFound("not_found", Text("授权不存在", "Authorisation not found"), "authorisation_id")
+    return download(auth.scan_filename or "scan", consent.scan_of(auth))
 
 
 # --- people -------------------------------------------------------------------------------------------------
 
 
 def _person_values(form) -> dict[str, Any]:
-    values = _clean(form, "role", "party_type", "name", "id_number", "phone", "address", "share_pct", "guarantee_amount")
-    values["party_type"] = values.get("party_type") or "person"
-    return values
+    found = forms.values(form, "role", "party_type", "name", "id_number", "phone", "address", "share_pct",
+                         "guarantee_amount")
+    found["party_type"] = found.get("party_type") or "person"
+    return found
 
 
 @router.post("/enterprises/{enterprise_id}/persons")
-async def add_person(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
+async def add_person(request: Request, enterprise: Enterprise = PAGES.editing, user: User = Depends(PAGES.edit),
+                     db: Session = REQUEST_DB):
     form = await request.form()
-    return _act(request, db, user, enterprise_id, "persons", "saved", lambda: service.add_person(
-        db, user=user, enterprise_id=enterprise_id, data=_build(schemas.PersonIn, _person_values(form))))
+    return _act(request, db, user, enterprise, "persons", "saved", lambda: people.add(
+        db, user=user, enterprise=enterprise, data=forms.build(schemas.PersonIn, _person_values(form))))
 
 
-def _person_page(request: Request, db: Session, user: User, enterprise_id: EntityId, person_id: EntityId,
-                 error: DomainError | None = None):
-    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    person = service.person_of(db, enterprise, person_id)
-    ctx = {"e": enterprise, "person": person, "masked": service.masked_person(person), "role_labels": service.ROLE_LABELS}
-    if error is not None:
-        ctx.update(_error_ctx(request, error))
-    return render(request, "enterprises/person_form.html", ctx, status_code=status_of(error) if error else 200)
+def _person_page(request: Request, db: Session, enterprise: Enterprise, person_id: int,
+                 extra: dict | None = None, status: int = 200):
+    person = people.person_of(db, enterprise, person_id)
+    return render(request, "enterprises/person_form.html", {
+        "e": enterprise, "person": person, "masked": people.masked(person), "role_labels": rules.ROLE_LABELS,
+        **(extra or {})}, status_code=status)
 
 
 @router.get("/enterprises/{enterprise_id}/persons/{person_id}/edit")
-def edit_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
-                db: Session = REQUEST_DB):
-    return _person_page(request, db, user, enterprise_id, person_id)
+def edit_person(request: Request, person_id: EntityId, enterprise: Enterprise = PAGES.editing,
+                user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
+    return _person_page(request, db, enterprise, person_id)
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}")
-async def update_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
-                        db: Session = REQUEST_DB):
+async def update_person(request: Request, person_id: EntityId, enterprise: Enterprise = PAGES.editing,
+                        user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
     form = await request.form()
     try:
-        enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-        person = service.person_of(db, enterprise, person_id)
-        values = _person_values(form)
+        person = people.person_of(db, enterprise, person_id)
+        found = _person_values(form)
         # Masked fields left untouched keep their stored value (the form never shows full values).
-        for key in service.PII_FIELDS:
-            if values.get(key) is None or "*" in values[key]:
-                values[key] = getattr(person, key)
-        service.update_person(db, user=user, enterprise_id=enterprise_id, person_id=person_id,
-                              data=_build(schemas.PersonIn, values))
+        for key in rules.PII_FIELDS:
+            if found.get(key) is None or "*" in found[key]:
+                found[key] = getattr(person, key)
+        people.update(db, user=user, enterprise=enterprise, person_id=person_id, data=forms.build(schemas.PersonIn, found))
     except DomainError as error:
         if isinstance(error, (Forbidden, NotFound)):
             raise
-        settle(db, error)
-        return _person_page(request, db, user, enterprise_id, person_id, error)
-    return _back(enterprise_id, "saved", "#persons")
+        ctx, status = forms.failed(request, db, error)
+        return _person_page(request, db, enterprise, person_id, ctx, status)
+    return RedirectResponse(f"/enterprises/{enterprise.id}?notice=saved#persons", status_code=303)
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}/delete")
-def delete_person(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(EDIT),
-                  db: Session = REQUEST_DB):
-    return _act(request, db, user, enterprise_id, "persons", "removed", lambda: service.remove_person(
-        db, user=user, enterprise_id=enterprise_id, person_id=person_id))
+def delete_person(request: Request, person_id: EntityId, enterprise: Enterprise = PAGES.editing,
+                  user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
+    return _act(request, db, user, enterprise, "persons", "removed",
+                lambda: people.remove(db, user=user, enterprise=enterprise, person_id=person_id))
 
 
 @router.post("/enterprises/{enterprise_id}/persons/{person_id}/reveal")
-def reveal(request: Request, enterprise_id: EntityId, person_id: EntityId, user: User = Depends(REVEAL),
-           db: Session = REQUEST_DB):
-    values = service.reveal(db, user=user, enterprise_id=enterprise_id, person_id=person_id)
+async def reveal(request: Request, person_id: EntityId, enterprise: Enterprise = PAGES.revealing,
+                 user: User = Depends(PAGES.reveal), db: Session = REQUEST_DB):
+    form = await request.form()
+    wanted = [str(f) for f in form.getlist("fields")] or list(rules.PII_FIELDS)  # the button reveals every field
+    values = people.reveal(db, user=user, enterprise=enterprise, person_id=person_id, fields=wanted)
     if request.headers.get("hx-request"):
         return render(request, "enterprises/_revealed.html", {"values": values, "person_id": person_id})
-    return _detail(request, db, user, enterprise_id, extra={"revealed": {person_id: values}})
+    return _detail(request, db, user, enterprise, extra={"revealed": {person_id: values}})
 
 
 # --- counterparties ------------------------------------------------------------------------------------------
 
 
 def _counterparty_values(form) -> dict[str, Any]:
-    values = _clean(form, "relation", "name", "uscc", "annual_amount")
-    values["is_core_enterprise"] = form.get("is_core_enterprise") == "on"
-    return values
+    found = forms.values(form, "relation", "name", "uscc", "annual_amount")
+    found["is_core_enterprise"] = form.get("is_core_enterprise") == "on"
+    return found
 
 
 @router.post("/enterprises/{enterprise_id}/counterparties")
-async def add_counterparty(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT),
+async def add_counterparty(request: Request, enterprise: Enterprise = PAGES.editing, user: User = Depends(PAGES.edit),
                            db: Session = REQUEST_DB):
     form = await request.form()
-    return _act(request, db, user, enterprise_id, "counterparties", "saved", lambda: service.add_counterparty(
-        db, user=user, enterprise_id=enterprise_id, data=_build(schemas.CounterpartyIn, _counterparty_values(form))))
+    return _act(request, db, user, enterprise, "counterparties", "saved", lambda: counterparties.add(
+        db, user=user, enterprise=enterprise, data=forms.build(schemas.CounterpartyIn, _counterparty_values(form))))
 
 
 @router.get("/enterprises/{enterprise_id}/counterparties/{counterparty_id}/edit")
-def edit_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
-                      db: Session = REQUEST_DB):
-    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    row = service.counterparty_of(db, enterprise, counterparty_id)
+def edit_counterparty(request: Request, counterparty_id: EntityId, enterprise: Enterprise = PAGES.editing,
+                      user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
+    row = counterparties.counterparty_of(enterprise, counterparty_id, db)
     return render(request, "enterprises/counterparty_form.html", {"e": enterprise, "c": row,
-                                                                  "relation_labels": service.RELATION_LABELS})
+                                                                  "relation_labels": rules.RELATION_LABELS})
 
 
 @router.post("/enterprises/{enterprise_id}/counterparties/{counterparty_id}")
-async def update_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
-                              db: Session = REQUEST_DB):
+async def update_counterparty(request: Request, counterparty_id: EntityId, enterprise: Enterprise = PAGES.editing,
+                              user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
     form = await request.form()
-    return _act(request, db, user, enterprise_id, "counterparties", "saved", lambda: service.update_counterparty(
-        db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id,
-        data=_build(schemas.CounterpartyIn, _counterparty_values(form))))
+    return _act(request, db, user, enterprise, "counterparties", "saved", lambda: counterparties.update(
+        db, user=user, enterprise=enterprise, counterparty_id=counterparty_id,
+        data=forms.build(schemas.CounterpartyIn, _counterparty_values(form))))
 
 
 @router.post("/enterprises/{enterprise_id}/counterparties/{counterparty_id}/delete")
-def delete_counterparty(request: Request, enterprise_id: EntityId, counterparty_id: EntityId, user: User = Depends(EDIT),
-                        db: Session = REQUEST_DB):
-    return _act(request, db, user, enterprise_id, "counterparties", "removed", lambda: service.remove_counterparty(
-        db, user=user, enterprise_id=enterprise_id, counterparty_id=counterparty_id))
+def delete_counterparty(request: Request, counterparty_id: EntityId, enterprise: Enterprise = PAGES.editing,
+                        user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
+    return _act(request, db, user, enterprise, "counterparties", "removed", lambda: counterparties.remove(
+        db, user=user, enterprise=enterprise, counterparty_id=counterparty_id))
 
 
 # --- data ------------------------------------------------------------------------------------------------------
 
 
 @router.post("/enterprises/{enterprise_id}/data/pull-all")
-def pull_all(request: Request, enterprise_id: EntityId, user: User = Depends(EDIT), db: Session = REQUEST_DB):
+def pull_all(request: Request, enterprise: Enterprise = PAGES.editing, user: User = Depends(PAGES.edit),
+             db: Session = REQUEST_DB):
     try:
-        outcome = service.pull_all(db, user=user, enterprise_id=enterprise_id)
+        outcome = data.pull_all(db, user=user, enterprise=enterprise)
     except DomainError as error:
-        return _failed(request, db, user, enterprise_id, error, "data")
+        return _error_page(request, db, user, enterprise, "data", error)
     if outcome.skipped:
-        first = outcome.skipped[0]
-        return _detail(request, db, user, enterprise_id, extra={
-            "notice": STAGE.notices["pulled"].pick(request_lang(request)),
-            "message": first.text(request_lang(request)), "error_section": "data"})
-    return _back(enterprise_id, "pulled", "#data")
+        lang = request_lang(request)
+        return _detail(request, db, user, enterprise, extra={
+            "notice": STAGE.notices["pulled"].pick(lang) if outcome.snapshots else None,
+            "message": outcome.skipped[0].text(lang), "error_section": "data"})
+    return RedirectResponse(f"/enterprises/{enterprise.id}?notice=pulled#data", status_code=303)
 
 
 @router.post("/enterprises/{enterprise_id}/data/{kind}/pull")
-def pull(request: Request, enterprise_id: EntityId, kind: str, user: User = Depends(EDIT), db: Session = REQUEST_DB):
-    return _act(request, db, user, enterprise_id, "data", "pulled",
-                lambda: service.pull(db, user=user, enterprise_id=enterprise_id, kind=kind))
+def pull(request: Request, kind: str, enterprise: Enterprise = PAGES.editing, user: User = Depends(PAGES.edit),
+         db: Session = REQUEST_DB):
+    return _act(request, db, user, enterprise, "data", "pulled",
+                lambda: data.pull(db, user=user, enterprise=enterprise, kind=kind))
 
 
 @router.post("/enterprises/{enterprise_id}/data/{kind}/upload")
-async def upload(request: Request, enterprise_id: EntityId, kind: str, user: User = Depends(EDIT),
+async def upload(request: Request, kind: str, enterprise: Enterprise = PAGES.editing, user: User = Depends(PAGES.edit),
                  db: Session = REQUEST_DB):
     form = await request.form()
-    try:
-        service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-        file = form.get("file")
+    file = form.get("file")
+    content = b""
+    if isinstance(file, UploadFile) and file.filename:
+        content = await file.read(data.max_upload_bytes() + 1)
+
+    def run() -> None:
         if not isinstance(file, UploadFile) or not file.filename:
             raise Invalid("file_required", Text("请选择要上传的文件", "Choose a file to upload"), "file")
-        data = await file.read(service.MAX_UPLOAD_BYTES + 1)
-        if len(data) > service.MAX_UPLOAD_BYTES:
-            raise service.too_large_error()
+        if len(content) > data.max_upload_bytes():
+            raise data.too_large()
         choice = str(form.get("mapping") or "")
         # isascii: str.isdigit() also accepts digits such as '²' that int() refuses.
         digits = choice[3:] if choice.startswith("id:") else ""
-        mapping_id = int(digits) if digits.isascii() and digits.isdigit() else None
-        mapping = choice if choice and mapping_id is None else None
-        service.upload(db, user=user, enterprise_id=enterprise_id, kind=kind, data=data, filename=file.filename,
-                       mapping_id=mapping_id, mapping=mapping, amount_unit=str(form.get("amount_unit") or "") or None)
-    except DomainError as error:
-        return _failed(request, db, user, enterprise_id, error, f"upload-{kind}")
-    return _back(enterprise_id, "uploaded", "#data")
+        mapping_id = int(digits) if digits.isascii() and digits.isdigit() and len(digits) < 10 else None
+        data.upload(db, user=user, enterprise=enterprise, kind=kind, data=content, filename=file.filename,
+                    mapping_id=mapping_id, mapping=choice if choice and mapping_id is None else None,
+                    amount_unit=str(form.get("amount_unit") or "") or None)
+
+    return _act(request, db, user, enterprise, f"upload-{kind}", "uploaded", run)
 
 
 @router.get("/enterprises/{enterprise_id}/snapshots/{snapshot_id}")
-def snapshot(request: Request, enterprise_id: EntityId, snapshot_id: EntityId, user: User = Depends(VIEW),
-             db: Session = REQUEST_DB):
-    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    snap = service.snapshot_of(db, enterprise, snapshot_id)
-    content = json.dumps(json.loads(snap.content), ensure_ascii=False, indent=2)
-    truncated = len(content) > 200_000
+def snapshot(request: Request, snapshot_id: EntityId, enterprise: Enterprise = PAGES.viewing,
+             user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
+    snap = snapshot_of(db, enterprise, snapshot_id)
+    return _snapshot_page(request, enterprise, snap, data.content_for(user, enterprise, snap), revealed=False,
+                          can_reveal=may(user, enterprise, Action.REVEAL))
+
+
+@router.post("/enterprises/{enterprise_id}/snapshots/{snapshot_id}/reveal")
+def reveal_snapshot(request: Request, snapshot_id: EntityId, enterprise: Enterprise = PAGES.revealing,
+                    user: User = Depends(PAGES.reveal), db: Session = REQUEST_DB):
+    content = data.reveal_content(db, user=user, enterprise=enterprise, snapshot_id=snapshot_id)
+    return _snapshot_page(request, enterprise, snapshot_of(db, enterprise, snapshot_id), content, revealed=True,
+                          can_reveal=True)
+
+
+@router.get("/enterprises/{enterprise_id}/snapshots/{snapshot_id}/original")
+def original_file(snapshot_id: EntityId, enterprise: Enterprise = PAGES.revealing, user: User = Depends(PAGES.reveal),
+                  db: Session = REQUEST_DB):
+    from smecredit.enterprises.api import download
+
+    return download(*data.original(db, user=user, enterprise=enterprise, snapshot_id=snapshot_id))
+
+
+def _snapshot_page(request: Request, enterprise: Enterprise, snap, content: dict, *, revealed: bool, can_reveal: bool):
+    text = json.dumps(content, ensure_ascii=False, indent=2)
     return render(request, "enterprises/snapshot.html", {
-        "e": enterprise, "s": snap, "kind": SourceKind(snap.kind), "content": content[:200_000],
-        "truncated": truncated, "warnings": json.loads(snap.warnings or "[]"),
+        "e": enterprise, "s": snap, "kind": SourceKind(snap.kind), "content": text[:200_000], "data": content,
+        "truncated": len(text) > 200_000, "warnings": json.loads(snap.warnings or "[]"), "revealed": revealed,
+        "can_reveal": can_reveal, "origin_labels": ORIGIN_LABELS,
     })
 
 
@@ -437,100 +560,102 @@ def snapshot(request: Request, enterprise_id: EntityId, snapshot_id: EntityId, u
 
 
 @router.get("/enterprises/{enterprise_id}/profiles/{version}")
-def profile_version(request: Request, enterprise_id: EntityId, version: EntityId, user: User = Depends(VIEW),
-                    db: Session = REQUEST_DB):
-    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    row = profiles.get_profile(db, enterprise_id=enterprise.id, version=version)
-    snaps = {s.id: s for s in service.snapshots_of(db, enterprise_id=enterprise.id)}
+def profile_version(request: Request, version: EntityId, compare_to: int | None = None,
+                    enterprise: Enterprise = PAGES.viewing, user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
+    row = profile.get_profile(db, enterprise_id=enterprise.id, version=version)
+    other = None
+    if compare_to is not None and 0 < compare_to < 2**31:
+        other = profile.get_profile(db, enterprise_id=enterprise.id, version=compare_to)
     lang = request_lang(request)
     return render(request, "enterprises/profile.html", {
-        "e": enterprise, "profile": row, "snap_by_id": snaps, "format_value": lambda f: profiles.format_value(f, lang),
-        "missing_reason": profiles.missing_reason, "history": profiles.profiles_of(db, enterprise_id=enterprise.id),
-        "kind_labels": KIND_LABELS,
+        "e": enterprise, "profile": row, "snap_by_id": {s.id: s for s in snapshots_of(db, enterprise_id=enterprise.id)},
+        "format_value": lambda f: profile.format_value(f, lang), "missing_reason": profile.missing_reason,
+        "history": profile.profiles_of(db, enterprise_id=enterprise.id), "discrepancies": profile.discrepancies_of(row),
+        "other": other, "changes": profile.compare(other, row) if other else None,
     })
 
 
 @router.post("/enterprises/{enterprise_id}/profile/compute")
-def compute(request: Request, enterprise_id: EntityId, user: User = Depends(COMPUTE), db: Session = REQUEST_DB):
-    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    profiles.compute_profile(db, enterprise_id=enterprise.id, actor=actor_of(user), trigger="manual")
-    return _back(enterprise_id, "computed", "#profile")
+def compute(request: Request, enterprise: Enterprise = PAGES.computing, user: User = Depends(PAGES.compute),
+            db: Session = REQUEST_DB):
+    profile.compute(db, enterprise=enterprise, actor=actor_of(user), trigger="manual")
+    return RedirectResponse(f"/enterprises/{enterprise.id}?notice=computed#profile", status_code=303)
 
 
 @router.get("/enterprises/{enterprise_id}/data-held")
-def data_held(request: Request, enterprise_id: EntityId, user: User = Depends(VIEW), db: Session = REQUEST_DB):
-    enterprise = service.get_enterprise(db, enterprise_id=enterprise_id, user=user)
-    held = profiles.data_held(db, enterprise_id=enterprise.id)
+def data_held(request: Request, enterprise: Enterprise = PAGES.viewing, user: User = Depends(PAGES.view),
+              db: Session = REQUEST_DB):
     lang = request_lang(request)
     return render(request, "enterprises/data_held.html", {
-        "e": enterprise, "held": held, "format_value": lambda f: profiles.format_value(f, lang),
-        "authorisation": service.latest_authorisation(db, enterprise_id=enterprise.id),
-        "persons": [service.masked_person(p) for p in enterprise.persons], "role_labels": service.ROLE_LABELS,
-        "kind_labels": KIND_LABELS,
+        "e": enterprise, "held": profile.data_held(db, enterprise_id=enterprise.id),
+        "format_value": lambda f: profile.format_value(f, lang),
+        "authorisation": consent.current(db, enterprise_id=enterprise.id),
+        "persons": [people.masked(p) for p in enterprise.persons], "role_labels": rules.ROLE_LABELS,
+        "origin_labels": ORIGIN_LABELS,
     })
 
 
 # --- bank mappings -------------------------------------------------------------------------------------------------
 
 
-def _mapping_page(request: Request, db: Session, *, editing=None, form: dict | None = None, error: DomainError | None = None):
-    ctx = {"options": service.mapping_options(db), "editing": editing, "form": form or {}}
-    if error is not None:
-        ctx.update(_error_ctx(request, error))
-    return render(request, "enterprises/bank_mappings.html", ctx, status_code=status_of(error) if error else 200)
+def _mapping_page(request: Request, db: Session, *, editing=None, form: dict | None = None, extra: dict | None = None,
+                  status: int = 200):
+    return render(request, "enterprises/bank_mappings.html", {
+        "options": mappings.options(db), "editing": editing, "form": form or {}, **(extra or {})}, status_code=status)
 
 
 @router.get("/bank-mappings")
-def mappings(request: Request, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
+def mapping_list(request: Request, user: User = Depends(PAGES.mappings), db: Session = REQUEST_DB):
     return _mapping_page(request, db, form={"mapping": json.dumps(
         {"date_column": "交易日期", "amount_column": "交易金额", "direction_column": "借贷标志", "balance_column": "余额",
          "counterparty_column": "对方户名", "memo_column": "摘要"}, ensure_ascii=False, indent=2)})
 
 
 def _mapping_input(form) -> schemas.BankMappingIn:
-    bank = str(form.get("bank_name") or "").strip()
     raw = str(form.get("mapping") or "").strip()
     try:
-        mapping = json.loads(raw) if raw else {}
+        parsed = json.loads(raw) if raw else {}
     except json.JSONDecodeError as exc:
-        raise Invalid("invalid_json", Text(f"映射须为 JSON：{exc.msg}（第 {exc.lineno} 行）", f"The mapping must be JSON: {exc.msg} (line {exc.lineno})"), "mapping") from None
-    if not isinstance(mapping, dict):
+        raise Invalid("invalid_json", Text(f"映射格式不正确（第 {exc.lineno} 行第 {exc.colno} 列）",
+                                           f"The mapping is not valid JSON (line {exc.lineno}, column {exc.colno})"),
+                      "mapping") from None
+    if not isinstance(parsed, dict):
         raise Invalid("invalid_json", Text("映射须为 JSON 对象", "The mapping must be a JSON object"), "mapping")
-    return _build(schemas.BankMappingIn, {"bank_name": bank, "mapping": mapping})
+    return forms.build(schemas.BankMappingIn, {"bank_name": str(form.get("bank_name") or "").strip(), "mapping": parsed})
 
 
 @router.post("/bank-mappings")
-async def create_mapping(request: Request, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
+async def create_mapping(request: Request, user: User = Depends(PAGES.mappings), db: Session = REQUEST_DB):
     form = await request.form()
     try:
-        service.save_bank_mapping(db, user=user, data=_mapping_input(form))
+        mappings.save(db, user=user, data=_mapping_input(form))
     except DomainError as error:
-        settle(db, error)
-        return _mapping_page(request, db, form=dict(form), error=error)
+        ctx, status = forms.failed(request, db, error)
+        return _mapping_page(request, db, form=dict(form), extra=ctx, status=status)
     return RedirectResponse("/bank-mappings?notice=saved", status_code=303)
 
 
 @router.get("/bank-mappings/{mapping_id}")
-def edit_mapping(request: Request, mapping_id: EntityId, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
-    row = service.get_bank_mapping(db, mapping_id=mapping_id)
+def edit_mapping(request: Request, mapping_id: EntityId, user: User = Depends(PAGES.mappings), db: Session = REQUEST_DB):
+    row = mappings.get(db, mapping_id=mapping_id)
     form = {"bank_name": row.bank_name, "mapping": json.dumps(json.loads(row.mapping), ensure_ascii=False, indent=2)}
     return _mapping_page(request, db, editing=row, form=form)
 
 
 @router.post("/bank-mappings/{mapping_id}")
-async def update_mapping(request: Request, mapping_id: EntityId, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
+async def update_mapping(request: Request, mapping_id: EntityId, user: User = Depends(PAGES.mappings),
+                         db: Session = REQUEST_DB):
     form = await request.form()
-    row = service.get_bank_mapping(db, mapping_id=mapping_id)
+    row = mappings.get(db, mapping_id=mapping_id)
     try:
-        service.save_bank_mapping(db, user=user, data=_mapping_input(form), mapping_id=mapping_id)
+        mappings.save(db, user=user, data=_mapping_input(form), mapping_id=mapping_id)
     except DomainError as error:
-        settle(db, error)
-        return _mapping_page(request, db, editing=row, form=dict(form), error=error)
+        ctx, status = forms.failed(request, db, error)
+        return _mapping_page(request, db, editing=row, form=dict(form), extra=ctx, status=status)
     return RedirectResponse("/bank-mappings?notice=saved", status_code=303)
 
 
 @router.post("/bank-mappings/{mapping_id}/delete")
-def delete_mapping(request: Request, mapping_id: EntityId, user: User = Depends(MAPPINGS), db: Session = REQUEST_DB):
-    service.delete_bank_mapping(db, user=user, mapping_id=mapping_id)
+def delete_mapping(request: Request, mapping_id: EntityId, user: User = Depends(PAGES.mappings), db: Session = REQUEST_DB):
+    mappings.delete(db, user=user, mapping_id=mapping_id)
     return RedirectResponse("/bank-mappings?notice=removed", status_code=303)
-

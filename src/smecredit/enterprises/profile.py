@@ -1,6 +1,7 @@
-"""信用画像 (credit profile), service side: pick the latest snapshot of each kind as of a date,
-run the pure `profile_rules.compute_features`, and store a new profile version with one row per
-feature (value, unit, source kind, snapshot, rule, missing reason). Earlier versions are kept.
+"""信用画像 (credit profile), service side: pick the latest snapshot of each kind as of a date, run
+the pure `profile_rules.compute_features`, list what was declared but disagrees with verified data
+(`discrepancies.find`), and store a new profile version with one row per feature (value, unit,
+source kind, snapshot, rule, missing reason). Earlier versions are kept and can be compared.
 """
 
 from __future__ import annotations
@@ -11,37 +12,23 @@ from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from smecredit.audit.log import Actor, record
-from smecredit.enterprises import events, schemas, service
+from smecredit.enterprises import events, schemas
 from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.discrepancies import DeclaredFacts, Discrepancy, find
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise, ProfileFeature
 from smecredit.enterprises.profile_rules import EnterpriseFacts, Feature, SourceRef, compute_features
+from smecredit.enterprises.records import lock
+from smecredit.enterprises.snapshots import latest_snapshots, snapshot_out, snapshots_of
 from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.errors import not_found
-from smecredit.kernel.text import Text
 from smecredit.kernel.money import format_yuan, to_money
+from smecredit.kernel.text import Text
 from smecredit.standards.resident_id import validate_resident_id
 
 WAN = Decimal(10000)
-
-
-def latest_snapshots(db: Session, *, enterprise_id: int, as_of: date) -> dict[SourceKind, DataSnapshot]:
-    """The newest snapshot of each kind captured on or before the business date `as_of`.
-
-    Content is deferred: only the chosen snapshot of each kind is loaded and decrypted, not every
-    older one."""
-    rows = db.execute(
-        select(DataSnapshot)
-        .options(defer(DataSnapshot.content))
-        .where(DataSnapshot.enterprise_id == enterprise_id, DataSnapshot.business_date <= as_of)
-        .order_by(DataSnapshot.captured_at.desc(), DataSnapshot.id.desc())
-    ).scalars()
-    latest: dict[SourceKind, DataSnapshot] = {}
-    for snap in rows:
-        latest.setdefault(SourceKind(snap.kind), snap)
-    return latest
 
 
 def facts_of(enterprise: Enterprise) -> EnterpriseFacts:
@@ -59,6 +46,27 @@ def facts_of(enterprise: Enterprise) -> EnterpriseFacts:
     )
 
 
+def declared_of(enterprise: Enterprise) -> DeclaredFacts:
+    legal = next((p for p in enterprise.persons if p.role == "legal_rep"), None)
+    return DeclaredFacts(
+        name=enterprise.name, founded_on=enterprise.founded_on,
+        registered_capital=to_money(enterprise.registered_capital_wan * WAN) if enterprise.registered_capital_wan is not None else None,
+        legal_representative=legal.name if legal is not None else None,
+        revenue=to_money(enterprise.revenue_wan * WAN) if enterprise.revenue_wan is not None else None,
+    )
+
+
+def _discrepancies(enterprise: Enterprise, refs: dict[SourceKind, SourceRef], features: list[Feature]) -> list[Discrepancy]:
+    registry = refs.get(SourceKind.REGISTRY)
+    revenue = next((f for f in features if f.key == "annual_revenue" and f.value is not None), None)
+    return find(declared_of(enterprise),
+                registry=registry.content if registry else None,
+                registry_snapshot_id=int(registry.snapshot_id) if registry else None,
+                verified_revenue=revenue.value if revenue is not None else None,
+                revenue_source=revenue.source_kind.value if revenue is not None and revenue.source_kind else None,
+                revenue_snapshot_id=int(revenue.snapshot_id) if revenue is not None and revenue.snapshot_id else None)
+
+
 def _value(value) -> tuple[str | None, str]:
     if value is None:
         return None, "none"
@@ -71,13 +79,14 @@ def _value(value) -> tuple[str | None, str]:
     return str(value), "str"
 
 
-def compute_profile(db: Session, *, enterprise_id: int, actor: Actor, as_of: date | None = None,
-                    trigger: str = "manual") -> CreditProfile:
-    """Compute and store a new profile version from the latest snapshots as of `as_of`."""
+def compute(db: Session, *, enterprise: Enterprise, actor: Actor, as_of: date | None = None,
+            trigger: str = "manual") -> CreditProfile:
+    """Compute and store a new profile version from the latest snapshots as of ``as_of``.
+
+    The enterprise's row is locked first, so parallel computations take consecutive versions
+    instead of colliding on "max + 1"."""
     as_of = as_of or business_date()
-    enterprise = db.get(Enterprise, enterprise_id)
-    if enterprise is None:
-        raise not_found(Text("企业", "Enterprise"), "enterprise_id")
+    enterprise = lock(db, enterprise)
     snaps = latest_snapshots(db, enterprise_id=enterprise.id, as_of=as_of)
     refs = {kind: SourceRef(snapshot_id=str(s.id), kind=kind, content=json.loads(s.content), captured_at=s.captured_at)
             for kind, s in snaps.items()}
@@ -85,8 +94,10 @@ def compute_profile(db: Session, *, enterprise_id: int, actor: Actor, as_of: dat
     version = (db.execute(select(func.max(CreditProfile.version))
                           .where(CreditProfile.enterprise_id == enterprise.id)).scalar() or 0) + 1
     snapshot_ids = sorted(s.id for s in snaps.values())
+    found = _discrepancies(enterprise, refs, features)
     profile = CreditProfile(enterprise_id=enterprise.id, version=version, as_of=as_of, computed_at=utcnow(),
-                            computed_by=actor.username, trigger=trigger[:40], snapshot_ids=json.dumps(snapshot_ids))
+                            computed_by=actor.username, trigger=trigger[:40], snapshot_ids=json.dumps(snapshot_ids),
+                            discrepancies=json.dumps([d.as_dict() for d in found], ensure_ascii=False))
     for f in features:
         text, kind = _value(f.value)
         profile.features.append(ProfileFeature(
@@ -99,7 +110,8 @@ def compute_profile(db: Session, *, enterprise_id: int, actor: Actor, as_of: dat
     db.flush()
     record(db, actor, events.ProfileComputed(
         entity_id=enterprise.id, profile_id=profile.id, version=version, as_of=as_of.isoformat(), trigger=trigger,
-        snapshot_ids=snapshot_ids, feature_count=len(features), missing=[f.key for f in features if f.value is None]))
+        snapshot_ids=snapshot_ids, feature_count=len(features), missing=[f.key for f in features if f.value is None],
+        discrepancies=[d.field for d in found]))
     return profile
 
 
@@ -125,28 +137,18 @@ def missing_reason(feature: ProfileFeature) -> dict | None:
     return json.loads(feature.missing_reason) if feature.missing_reason else None
 
 
+def discrepancies_of(profile: CreditProfile | None) -> list[Discrepancy]:
+    return [Discrepancy.from_dict(d) for d in json.loads(profile.discrepancies or "[]")] if profile else []
+
+
 def summary_out(profile: CreditProfile) -> schemas.ProfileSummary:
-    return schemas.ProfileSummary(
-        id=profile.id, version=profile.version, as_of=profile.as_of, computed_at=profile.computed_at,
-        computed_by=profile.computed_by, trigger=profile.trigger, snapshot_ids=json.loads(profile.snapshot_ids),
-        feature_count=len(profile.features), missing_count=sum(1 for f in profile.features if f.value_text is None),
-    )
+    return schemas.ProfileSummary.model_validate(profile)
 
 
 def profile_out(db: Session, profile: CreditProfile) -> schemas.ProfileOut:
     ids = json.loads(profile.snapshot_ids)
-    snaps = list(db.execute(select(DataSnapshot).options(defer(DataSnapshot.content))
-                            .where(DataSnapshot.id.in_(ids)).order_by(DataSnapshot.id)).scalars()) if ids else []
-    features = []
-    for f in profile.features:
-        reason = missing_reason(f)
-        features.append(schemas.FeatureOut(
-            key=f.key, label_zh=f.label_zh, label_en=f.label_en, value=f.value_text, value_type=f.value_type,
-            unit=f.unit, source_kind=f.source_kind, snapshot_id=f.snapshot_id, rule=f.rule,
-            missing_reason=(f"{reason['zh']} / {reason['en']}" if reason else None),
-        ))
-    base = summary_out(profile).model_dump()
-    return schemas.ProfileOut(**base, features=features, snapshots=[service.snapshot_out(s) for s in snaps])
+    snaps = sorted(snapshots_of(db, enterprise_id=profile.enterprise_id, ids=ids), key=lambda s: s.id) if ids else []
+    return schemas.ProfileOut.model_validate(profile).model_copy(update={"snapshots": [snapshot_out(s) for s in snaps]})
 
 
 @dataclass
@@ -166,31 +168,50 @@ def data_held(db: Session, *, enterprise_id: int) -> list[HeldSource]:
         for f in latest.features:
             if f.snapshot_id is not None:
                 by_snapshot.setdefault(f.snapshot_id, []).append(f)
-    snaps = service.snapshots_of(db, enterprise_id=enterprise_id)
-    return [HeldSource(s, by_snapshot.get(s.id, []), s.id in used) for s in snaps]
+    return [HeldSource(s, by_snapshot.get(s.id, []), s.id in used) for s in snapshots_of(db, enterprise_id=enterprise_id)]
 
 
-_UNITS = {"years": ("年", "years"), "count": ("", ""), "days": ("天", "days"), "months": ("个月", "months"),
-          "persons": ("人", "persons")}
+@dataclass(frozen=True)
+class FeatureChange:
+    key: str
+    label: Text
+    before: ProfileFeature | None
+    after: ProfileFeature | None
+
+
+def compare(older: CreditProfile, newer: CreditProfile) -> list[FeatureChange]:
+    """The features whose value differs between two versions (in the newer one's order)."""
+    before = {f.key: f for f in older.features}
+    after = {f.key: f for f in newer.features}
+    changes = []
+    for key in list(after) + [k for k in before if k not in after]:
+        a, b = before.get(key), after.get(key)
+        if (a.value_text if a else None) != (b.value_text if b else None):
+            label = b or a
+            changes.append(FeatureChange(key, Text(label.label_zh, label.label_en), a, b))
+    return changes
+
+
+# Ratios a person reads as "times" (流动比率 3.33 倍), not as a percentage.
+TIMES = frozenset({"current_ratio", "quick_ratio"})
+_UNITS = {"years": Text("年", "years"), "count": Text("", ""), "days": Text("天", "days"), "months": Text("个月", "months"),
+          "persons": Text("人", "persons"), "times": Text(" 倍", "×")}
 
 
 def format_value(feature: ProfileFeature, lang: str = "zh") -> str:
-    """A feature value for pages: amounts with thousands separators, ratios as percentages."""
+    """A feature value for pages: amounts with thousands separators, shares as percentages,
+    current and quick ratios as times, flags as yes/no."""
     if feature.value_text is None:
         return "—"
     if feature.value_type == "bool":
-        yes = feature.value_text == "true"
-        return ("Yes" if yes else "No") if lang == "en" else ("是" if yes else "否")
+        return Text("是", "Yes").pick(lang) if feature.value_text == "true" else Text("否", "No").pick(lang)
     if feature.value_type == "decimal":
         value = Decimal(feature.value_text)
+        if feature.key in TIMES:
+            return f"{value.quantize(Decimal('0.01'))}{_UNITS['times'].pick(lang)}"
         if feature.unit == "ratio":
             return f"{(value * 100).quantize(Decimal('0.01'))}%"
         if feature.unit == "CNY":
             return format_yuan(value)
-    zh, en = _UNITS.get(feature.unit or "", ("", ""))
-    suffix = en if lang == "en" else zh
+    suffix = _UNITS.get(feature.unit or "", Text("", "")).pick(lang)
     return f"{feature.value_text} {suffix}".strip() if lang == "en" else f"{feature.value_text}{suffix}"
-
-
-__all__ = ["compute_profile", "data_held", "facts_of", "format_value", "get_profile", "latest_profile",
-           "latest_snapshots", "profile_out", "profiles_of", "summary_out"]

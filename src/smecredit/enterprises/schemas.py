@@ -1,22 +1,35 @@
-"""API shapes for stage 1 (enterprises, people, counterparties, data, profiles, bank mappings).
+"""API shapes for stage 1 (enterprises, people, counterparties, authorisations, data, profiles,
+bank mappings, portfolios).
 
-Input models are lenient about form-shaped values; the domain rules (USCC, 身份证号, 划型, shares)
-are checked in the service, which raises DomainError with the field, so API and pages report
-the same reasons.
+Inputs are checked by the services (`enterprises/rules.py`), which raise `Invalid` naming the field,
+so API and pages report the same reasons. Outputs are built from the models (`model_validate`,
+``from_attributes``); derived fields (labels, counts) are computed here, not copied by hand.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
+
+from smecredit.standards import sme_size
 
 PersonRole = Literal["legal_rep", "controller", "shareholder", "guarantor", "contact"]
 PartyType = Literal["person", "enterprise"]
 Relation = Literal["supplier", "customer"]
 PiiField = Literal["name", "id_number", "phone", "address"]
+Ownership = Literal["confirmed", "pending", "disputed"]
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _json_list(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 class PartyIn(BaseModel):
@@ -38,7 +51,7 @@ class EnterpriseCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"example": {
         "uscc": "91350100M000100Y43", "name": "福州示例贸易有限公司", "industry": "wholesale",
         "address": "福州市鼓楼区示例路 1 号", "founded_on": "2018-05-01", "employees": 12,
-        "revenue_wan": "1500", "assets_wan": "800",
+        "revenue_wan": "1500", "assets_wan": "800", "registered_capital_wan": "500",
         "legal_rep": {"name": "张三", "id_number": "11010519491231002X", "phone": "13812345678"},
         "controller": {"name": "张三", "id_number": "11010519491231002X", "phone": "13812345678"},
         "contact": {"name": "李四", "phone": "13900001111", "address": "福州市鼓楼区示例路 1 号"},
@@ -49,13 +62,15 @@ class EnterpriseCreate(BaseModel):
     industry: str = Field(max_length=60, description="industry key, e.g. wholesale, or the Chinese name")
     address: str | None = Field(default=None, max_length=300, description="detail address")
     founded_on: date | None = None
-    employees: int | None = Field(default=None, ge=0)
+    employees: int | None = Field(default=None, ge=0, le=10_000_000)
     revenue_wan: Decimal | None = Field(default=None, ge=0, description="营业收入, 万元")
     assets_wan: Decimal | None = Field(default=None, ge=0, description="资产总额, 万元")
+    registered_capital_wan: Decimal | None = Field(default=None, ge=0, description="注册资本, 万元")
     legal_rep: PartyIn
     controller: PartyIn | None = Field(default=None, description="实际控制人; default: the legal representative")
     contact: ContactIn | None = None
-    applicant_username: str | None = Field(default=None, description="officers: link this applicant user")
+    applicant_username: str | None = Field(default=None, max_length=64,
+                                           description="loan officers: link this applicant user (its owner)")
 
 
 class EnterpriseUpdate(BaseModel):
@@ -63,27 +78,44 @@ class EnterpriseUpdate(BaseModel):
     industry: str | None = Field(default=None, max_length=60)
     address: str | None = Field(default=None, max_length=300)
     founded_on: date | None = None
-    employees: int | None = Field(default=None, ge=0)
+    employees: int | None = Field(default=None, ge=0, le=10_000_000)
     revenue_wan: Decimal | None = Field(default=None, ge=0)
     assets_wan: Decimal | None = Field(default=None, ge=0)
+    registered_capital_wan: Decimal | None = Field(default=None, ge=0)
 
 
-class AuthorisationOut(BaseModel):
+class AuthorisationOut(_Out):
     id: int
     username: str
     text_version: str
     text_sha256: str
     lang: str
+    channel: Literal["online", "paper"]
+    scope: list[str]
     authorised_at: datetime
+    expires_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawn_by: str | None
+    scan_sha256: str | None
+    status: Literal["valid", "expired", "withdrawn"] = "valid"
+
+    _scope = field_validator("scope", mode="before")(_json_list)
 
 
-class EnterpriseOut(BaseModel):
+class ClaimOut(_Out):
+    id: int
+    status: Literal["pending", "confirmed", "rejected"]
+    method: str | None
+    evidence: str | None
+    created_at: datetime
+    decided_at: datetime | None
+
+
+class EnterpriseOut(_Out):
     id: int
     uscc: str
     name: str
     industry: str
-    industry_zh: str
-    industry_en: str
     region_code: str
     region_name: str | None
     address: str | None
@@ -91,30 +123,56 @@ class EnterpriseOut(BaseModel):
     employees: int
     revenue_wan: Decimal
     assets_wan: Decimal | None
+    registered_capital_wan: Decimal | None
     size_class: str
-    size_class_zh: str
     size_rule_zh: str
     size_rule_en: str
-    members: list[str]
-    query_authorised: bool
-    latest_authorisation: AuthorisationOut | None
+    ownership: Ownership
+    officer_id: int | None
+    branch_code: str | None
+    members: list[str] = Field(default=[], validation_alias="member_usernames")
+    query_authorised: bool = False
+    latest_authorisation: AuthorisationOut | None = None
     created_at: datetime
     updated_at: datetime
 
+    @computed_field
+    @property
+    def industry_zh(self) -> str:
+        return sme_size.Industry(self.industry).zh
 
-class EnterpriseListItem(BaseModel):
+    @computed_field
+    @property
+    def industry_en(self) -> str:
+        return sme_size.Industry(self.industry).en
+
+    @computed_field
+    @property
+    def size_class_zh(self) -> str:
+        return sme_size.SizeClass(self.size_class).zh
+
+
+class RegistrationOut(BaseModel):
+    """An applicant registering a code someone else registered gets their claim, not the data."""
+
+    ownership: Ownership
+    enterprise: EnterpriseOut | None
+    claim: ClaimOut | None
+    message: dict[str, str]
+
+
+class EnterpriseListItem(_Out):
     id: int
     uscc: str
     name: str
     industry: str
     size_class: str
+    region_code: str
     region_name: str | None
+    ownership: Ownership
+    officer_id: int | None
+    branch_code: str | None
     created_at: datetime
-
-
-class EnterpriseList(BaseModel):
-    total: int
-    items: list[EnterpriseListItem]
 
 
 class PersonIn(BaseModel):
@@ -124,7 +182,7 @@ class PersonIn(BaseModel):
     id_number: str | None = Field(default=None, max_length=40, description="身份证号 for persons, USCC for enterprises")
     phone: str | None = Field(default=None, max_length=30)
     address: str | None = Field(default=None, max_length=300)
-    share_pct: Decimal | None = Field(default=None, description="shareholders: 持股比例 %")
+    share_pct: Decimal | None = Field(default=None, ge=0, le=100, description="shareholders: 持股比例 %")
     guarantee_amount: Decimal | None = Field(default=None, ge=0, description="guarantors: amount guaranteed, yuan")
 
 
@@ -144,7 +202,7 @@ class PersonOut(BaseModel):
 
 
 class RevealRequest(BaseModel):
-    fields: list[PiiField] = Field(default_factory=lambda: ["name", "id_number", "phone", "address"])
+    fields: list[PiiField] = Field(min_length=1, description="which fields to reveal; at least one")
 
 
 class RevealOut(BaseModel):
@@ -160,7 +218,7 @@ class CounterpartyIn(BaseModel):
     is_core_enterprise: bool = False
 
 
-class CounterpartyOut(BaseModel):
+class CounterpartyOut(_Out):
     id: int
     relation: str
     name: str
@@ -174,6 +232,7 @@ class AuthorisationText(BaseModel):
     text_zh: str
     text_en: str
     sha256: str
+    covers: list[str]
 
 
 class AuthoriseRequest(BaseModel):
@@ -182,14 +241,60 @@ class AuthoriseRequest(BaseModel):
     lang: Literal["zh", "en"] = "zh"
 
 
-class SnapshotOut(BaseModel):
+class WithdrawRequest(BaseModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class OwnershipDecision(BaseModel):
+    checked: str = Field(min_length=1, max_length=500, description="what the officer checked, e.g. the licence")
+    claim_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="needed when several claims are pending")
+
+
+class AssignRequest(BaseModel):
+    officer: str | None = Field(default=None, max_length=64, description="user name of the loan officer")
+    branch_code: str | None = Field(default=None, max_length=20)
+
+
+class AssignmentRuleIn(BaseModel):
+    priority: int = Field(default=100, ge=0, le=10_000)
+    region_prefix: str = Field(max_length=6, description="GB/T 2260 prefix: 2, 4 or 6 digits")
+    industry: str | None = Field(default=None, max_length=40)
+    officer: str | None = Field(default=None, max_length=64)
+    branch_code: str | None = Field(default=None, max_length=20)
+
+
+class AssignmentRuleOut(_Out):
+    id: int
+    priority: int
+    region_prefix: str
+    industry: str | None
+    officer_id: int | None
+    branch_code: str | None
+    created_at: datetime
+    created_by: str
+
+
+class RegistryPrefill(BaseModel):
+    uscc: str
+    name: str | None
+    legal_representative: str | None
+    founded_on: date | None
+    address: str | None
+    registered_capital_wan: Decimal | None
+    status: str | None
+    provider: str
+    is_sandbox: bool
+
+
+class SnapshotOut(_Out):
     id: int
     enterprise_id: int
     kind: str
-    kind_zh: str
-    kind_en: str
+    kind_zh: str = ""
+    kind_en: str = ""
     provider: str
     is_sandbox: bool
+    origin: Literal["provider", "applicant_upload", "staff_upload"]
     filename: str | None
     file_sha256: str | None
     file_size: int | None
@@ -197,14 +302,16 @@ class SnapshotOut(BaseModel):
     content_sha256: str
     summary_zh: str
     summary_en: str
-    warnings: list[str]
+    warnings: list[str] = []
     business_date: date
     captured_at: datetime
     captured_by: str
 
+    _warnings = field_validator("warnings", mode="before")(_json_list)
+
 
 class SnapshotDetail(SnapshotOut):
-    content: dict[str, Any]
+    content: dict[str, Any] = Field(description="personal information masked unless revealed")
 
 
 class SkippedSource(BaseModel):
@@ -220,20 +327,32 @@ class DataResult(BaseModel):
     profile_version: int | None
 
 
-class FeatureOut(BaseModel):
+class FeatureOut(_Out):
     key: str
     label_zh: str
     label_en: str
-    value: str | None
+    value: str | None = Field(validation_alias="value_text")
     value_type: str
     unit: str | None
     source_kind: str | None
     snapshot_id: int | None
     rule: str | None
-    missing_reason: str | None
+    missing_reason: dict[str, str] | None
+
+    _reason = field_validator("missing_reason", mode="before")(lambda v: json.loads(v) if isinstance(v, str) else v)
 
 
-class ProfileSummary(BaseModel):
+class DiscrepancyOut(BaseModel):
+    field: str
+    label: dict[str, str]
+    declared: str
+    verified: str
+    source_kind: str
+    snapshot_id: int | None
+    note: dict[str, str]
+
+
+class ProfileSummary(_Out):
     id: int
     version: int
     as_of: date
@@ -241,13 +360,25 @@ class ProfileSummary(BaseModel):
     computed_by: str
     trigger: str
     snapshot_ids: list[int]
-    feature_count: int
-    missing_count: int
+    features: list[FeatureOut] = Field(exclude=True)
+    discrepancies: list[DiscrepancyOut] = []
+
+    _ids = field_validator("snapshot_ids", "discrepancies", mode="before")(_json_list)
+
+    @computed_field
+    @property
+    def feature_count(self) -> int:
+        return len(self.features)
+
+    @computed_field
+    @property
+    def missing_count(self) -> int:
+        return sum(1 for f in self.features if f.value is None)
 
 
 class ProfileOut(ProfileSummary):
     features: list[FeatureOut]
-    snapshots: list[SnapshotOut]
+    snapshots: list[SnapshotOut] = []
 
 
 class ComputeProfileRequest(BaseModel):

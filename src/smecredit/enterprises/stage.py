@@ -14,7 +14,7 @@ STAGE = Stage(
     models="smecredit.enterprises.models",
     events="smecredit.enterprises.events",
     routers=("smecredit.enterprises.pages:router", "smecredit.enterprises.api:router",
-             "smecredit.enterprises.api:mappings_router"),
+             "smecredit.enterprises.api:mappings_router", "smecredit.enterprises.api:rules_router"),
     templates=Path(__file__).resolve().parent / "templates",
     menu=(
         MenuItem("my_enterprise", "/my/enterprises", Text("我的企业", "My enterprise"), perms.MY_ENTERPRISES, "building",
@@ -35,6 +35,13 @@ STAGE = Stage(
         "pulled": Text("数据已采集，信用画像已更新", "Data pulled; the credit profile was updated"),
         "uploaded": Text("文件已导入，信用画像已更新", "File imported; the credit profile was updated"),
         "computed": Text("信用画像已重新计算", "Credit profile recomputed"),
+        "claimed": Text("该企业已有人登记：您的认领已提交客户经理核实", "Someone registered that enterprise already: your claim went to a loan officer"),
+        "ownership_confirm": Text("已核实企业归属", "Ownership confirmed"),
+        "ownership_reject": Text("已驳回认领", "Claim rejected"),
+        "taken": Text("已认领到您的客户名下", "Taken into your portfolio"),
+        "assigned": Text("已转交", "Handed over"),
+        "withdrawn": Text("授权已撤回，此后不再查询", "Authorisation withdrawn; nothing more will be queried"),
     },
     demo="smecredit.enterprises.demo:seed_demo",
+    commands=(("enterprises", "smecredit.enterprises.cli:app"),),
 )

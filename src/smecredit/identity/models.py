@@ -26,6 +26,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The branch (网点/支行) a member of staff works in; officers of one branch share a portfolio.
+    branch_code: Mapped[str | None] = mapped_column(ForeignKey("branches.code", ondelete="SET NULL"), index=True)
 
     role_rows: Mapped[list["UserRole"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
@@ -45,6 +47,16 @@ class User(Base):
             if role in self.roles:
                 return role
         raise ValueError(f"user {self.username} has no role")
+
+
+class Branch(Base):
+    """A branch of the lender (分行、支行、网点)."""
+
+    __tablename__ = "branches"
+
+    code: Mapped[str] = mapped_column(String(20), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    region_code: Mapped[str | None] = mapped_column(String(6))
 
 
 class UserRole(Base):

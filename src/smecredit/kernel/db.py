@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
+import os
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy import DateTime, MetaData, Numeric, create_engine, event, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -97,10 +99,19 @@ class Percent(_ExactDecimal):
     quantum = Decimal("0.0001")
 
 
+POOL_SIZE = 10
+POOL_OVERFLOW = 20
+#: Connections one process may hold; the web app admits at most this many requests at once.
+POOL_CAPACITY = POOL_SIZE + POOL_OVERFLOW
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+
+        database = make_url(url).database
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -109,9 +120,20 @@ def engine_for(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            _owner_only(database)
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+
+
+def _owner_only(database: str | None) -> None:
+    """The SQLite file and its WAL hold personal information: readable by the platform's user only."""
+    if os.name != "posix" or not database or database == ":memory:":
+        return
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(database + suffix)
+        if path.exists() and path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def get_engine() -> Engine:
@@ -182,9 +204,7 @@ def unit_of_work(db: Session, *, owner: str = "command") -> Iterator[Session]:
     An error that says its attempt is a fact to keep (``keep_changes``, e.g. a wrong password that
     counts towards the lockout) commits what was recorded before it propagates.
     """
-    if db.info.get(UOW_KEY):
-        raise NestedUnitOfWork(f"a unit of work ({db.info[UOW_KEY]}) is already open on this session")
-    db.info[UOW_KEY] = owner
+    begin(db, owner=owner)
     try:
         yield db
     except BaseException as exc:
@@ -194,6 +214,22 @@ def unit_of_work(db: Session, *, owner: str = "command") -> Iterator[Session]:
         finish(db, None)
     finally:
         db.info.pop(UOW_KEY, None)
+
+
+def begin(db: Session, *, owner: str) -> None:
+    """Mark ``db`` as inside a unit of work owned by ``owner`` (refused if one is open already)."""
+    if db.info.get(UOW_KEY):
+        raise NestedUnitOfWork(f"a unit of work ({db.info[UOW_KEY]}) is already open on this session")
+    db.info[UOW_KEY] = owner
+
+
+def end(db: Session, error: BaseException | None) -> None:
+    """End a unit of work opened with `begin` (commit or roll back, see `finish`) and close ``db``."""
+    try:
+        finish(db, error)
+    finally:
+        db.info.pop(UOW_KEY, None)
+        db.close()
 
 
 def in_unit_of_work(db: Session) -> bool:

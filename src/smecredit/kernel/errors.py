@@ -106,3 +106,33 @@ def required(field: str, label: Text | None = None) -> Invalid:
     if label is None:
         return Invalid("required", Text("必填", "Required"), field)
     return Invalid("required", Text(f"请填写{label.zh}", f"{label.en} is required"), field)
+
+
+class Collector:
+    """Check several fields and report every problem at once (forms show each next to its field).
+
+    ``value = errors.check(rule, *args)`` runs one rule; an `Invalid` it raises is kept (the value
+    is then None) and the next rule runs. ``errors.raise_if_any()`` raises one `Invalid` whose
+    ``details["errors"]`` lists them all, the first as its field and message.
+    """
+
+    def __init__(self) -> None:
+        self.errors: list[Invalid] = []
+
+    def check(self, rule, *args, **kwargs):
+        try:
+            return rule(*args, **kwargs)
+        except Invalid as error:
+            self.errors.append(error)
+            return None
+
+    def raise_if_any(self) -> None:
+        if not self.errors:
+            return
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        first = self.errors[0]
+        listed = [{"field": e.field, "code": e.code, "message": e.message.as_dict()} for e in self.errors]
+        raise Invalid("invalid_input", Text(f"请修正 {len(listed)} 处输入：{first.message.zh}",
+                                            f"Correct {len(listed)} inputs: {first.message.en}"),
+                      first.field, {"errors": listed})

@@ -11,6 +11,9 @@ FEN = Decimal("0.01")
 # Chinese banks round interest and instalments half-up to the fen; callers may pass another mode
 # explicitly (e.g. ROUND_DOWN when a contract says to truncate).
 DEFAULT_ROUNDING = ROUND_HALF_UP
+#: The largest amount anything in the platform accepts (exclusive): 10^15 yuan, far above any loan,
+#: inside NUMERIC(18,2) on every database and inside the decimal context, so no input overflows.
+MAX_AMOUNT = Decimal(10) ** 15
 
 
 def to_money(value: Decimal | int | str, *, rounding: str = DEFAULT_ROUNDING, field: str = "amount") -> Decimal:
@@ -23,6 +26,9 @@ def to_money(value: Decimal | int | str, *, rounding: str = DEFAULT_ROUNDING, fi
         raise Invalid("invalid_amount", Text(f"金额格式不正确: {value!r}", f"Not an amount: {value!r}"), field) from None
     if not amount.is_finite():
         raise Invalid("invalid_amount", Text("金额必须是有限数", "Amount must be finite"), field)
+    if amount.copy_abs() >= MAX_AMOUNT:  # before quantize: 1e308 would overflow the context
+        raise Invalid("amount_out_of_range", Text("金额超出允许范围（须小于 10^15 元）",
+                                                  "The amount is out of range (must be below 10^15 yuan)"), field)
     return amount.quantize(FEN, rounding=rounding)
 
 
@@ -57,3 +63,4 @@ def allocate(total: Decimal, weights: list[Decimal]) -> list[Decimal]:
 def format_yuan(amount: Decimal) -> str:
     """¥1,234,567.89 for pages."""
     return f"¥{to_money(amount):,.2f}"
+

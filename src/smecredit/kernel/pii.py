@@ -43,7 +43,9 @@ def key_path() -> Path:
 
 
 def _load_or_create(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix":
+        path.parent.chmod(0o700)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
@@ -94,6 +96,23 @@ def decrypt(token: str) -> str:
     return AESGCM(_subkey(b"aes-256-gcm")).decrypt(nonce, sealed, PREFIX.encode("ascii")).decode("utf-8")
 
 
+FILE_MAGIC = b"SMCENC1\n"  # marks an encrypted file, so a plaintext one is never "decrypted"
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    """A whole file, AES-256-GCM with its own nonce; the header is authenticated too."""
+    nonce = secrets.token_bytes(_NONCE_BYTES)
+    return FILE_MAGIC + nonce + AESGCM(_subkey(b"file-aes-256-gcm")).encrypt(nonce, data, FILE_MAGIC)
+
+
+def decrypt_bytes(blob: bytes) -> bytes:
+    if not blob.startswith(FILE_MAGIC):
+        raise PiiKeyError("not an encrypted smecredit file")
+    body = blob[len(FILE_MAGIC):]
+    nonce, sealed = body[:_NONCE_BYTES], body[_NONCE_BYTES:]
+    return AESGCM(_subkey(b"file-aes-256-gcm")).decrypt(nonce, sealed, FILE_MAGIC)
+
+
 def normalise_for_index(value: str) -> str:
     return "".join((value or "").split()).upper()
 
@@ -125,4 +144,5 @@ class EncryptedText(TypeDecorator):
         return decrypt(value)
 
 
-__all__ = ["EncryptedText", "PiiKeyError", "blind_index", "decrypt", "encrypt", "key_path"]
+__all__ = ["EncryptedText", "PiiKeyError", "blind_index", "decrypt", "decrypt_bytes", "encrypt", "encrypt_bytes",
+           "key_path"]

@@ -7,6 +7,7 @@ works against a new file. Read once per process through `get_settings()`; tests 
 
 from __future__ import annotations
 
+import os
 import secrets
 from datetime import date
 from functools import lru_cache
@@ -37,6 +38,9 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     checkpoint_interval_hours: int = 24
+    max_upload_mb: int = Field(default=20, ge=1, le=200, description="largest file accepted, MiB")
+    authorisation_valid_days: int = Field(default=365, ge=1, le=3650,
+                                          description="a data-enquiry authorisation expires after this many days")
     celery_broker_url: str | None = None
     celery_always_eager: bool = True
 
@@ -64,8 +68,12 @@ class Settings(BaseSettings):
         return self.data_dir / "uploads"
 
     def ensure_dirs(self) -> None:
+        """The data directory and what is under it are for the platform's own user only (0700):
+        uploads, keys and the SQLite file hold personal information."""
         for path in (self.data_dir, self.keys_dir, self.uploads_dir):
-            path.mkdir(parents=True, exist_ok=True)
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if os.name == "posix":
+                path.chmod(0o700)
 
     def resolved_session_secret(self) -> str:
         """The configured secret, or one generated once and kept in data_dir (never in the DB)."""
@@ -80,8 +88,9 @@ def _session_secret_file(keys_dir: Path) -> str:
     keys_dir.mkdir(parents=True, exist_ok=True)
     path = keys_dir / "session_secret"
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
     return path.read_text().strip()
 
 

@@ -16,6 +16,8 @@ from smecredit import __version__
 from smecredit.kernel.db import new_session
 from smecredit.kernel.settings import get_settings
 from smecredit.web import errors
+from smecredit.kernel.db import POOL_CAPACITY
+from smecredit.web.admission import AdmissionMiddleware
 from smecredit.web.security import SecurityMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -57,6 +59,8 @@ def create_app() -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.cookie_secure)
+    # Outermost: waiting requests hold no thread and no connection (see web/admission.py).
+    app.add_middleware(AdmissionMiddleware, limit=POOL_CAPACITY - 2)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
