@@ -20,7 +20,7 @@ from smecredit.enterprises.connectors.bank_statement import (
     get_mapping,
     parse_bank_statement,
 )
-from smecredit.enterprises.connectors.base import ImportRejected
+from smecredit.enterprises.connectors import ImportRejected
 from smecredit.kernel.errors import DomainError
 
 DATA = Path(__file__).parent / "data"

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smecredit.kernel.text import Text
-from smecredit.enterprises.connectors.base import (
-
+from smecredit.enterprises.connectors.fields import money_str, parse_amount, parse_period
+from smecredit.enterprises.connectors.readers import decode_text
+from smecredit.enterprises.connectors.vocabulary import (
     DataProvider,
     ErrorCollector,
     ImportRejected,
@@ -24,11 +25,7 @@ from smecredit.enterprises.connectors.base import (
     SourceKind,
     canonical_json,
     content_sha256,
-    decode_text,
     make_parsed,
-    money_str,
-    parse_amount,
-    parse_period,
 )
 from smecredit.kernel.errors import DomainError
 
@@ -190,7 +187,7 @@ def test_sandbox_provider_satisfies_the_protocol():
 def test_connectors_and_profile_rules_are_pure():
     code = (
         "import sys\n"
-        "import smecredit.enterprises.connectors.base, smecredit.enterprises.connectors.registry\n"
+        "import smecredit.enterprises.connectors, smecredit.enterprises.connectors.registry\n"
         "import smecredit.enterprises.connectors.tax, smecredit.enterprises.connectors.bank_statement\n"
         "import smecredit.enterprises.connectors.financials, smecredit.enterprises.connectors.credit_bureau\n"
         "import smecredit.enterprises.connectors.judicial, smecredit.enterprises.connectors.sandbox\n"
@@ -233,7 +230,7 @@ def _workbook_bytes(*, date1904: bool = False) -> bytes:
 
 @pytest.mark.parametrize("date1904", [False, True])
 def test_fast_xlsx_reader_matches_openpyxl(date1904):
-    from smecredit.enterprises.connectors.base import _openpyxl_rows, iter_xlsx_rows
+    from smecredit.enterprises.connectors.readers import _openpyxl_rows, iter_xlsx_rows
 
     data = _workbook_bytes(date1904=date1904)
     for kwargs in ({"sheet": None, "all_sheets": False}, {"sheet": "第二页", "all_sheets": False}, {"sheet": None, "all_sheets": True}):
@@ -252,7 +249,7 @@ def test_fast_xlsx_reader_matches_openpyxl(date1904):
 
 
 def test_xlsx_missing_sheet_and_broken_file():
-    from smecredit.enterprises.connectors.base import iter_xlsx_rows
+    from smecredit.enterprises.connectors.readers import iter_xlsx_rows
 
     data = _workbook_bytes()
     with pytest.raises(ImportRejected) as exc:

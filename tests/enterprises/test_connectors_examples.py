@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from smecredit.enterprises.connectors.bank_statement import ColumnMapping
-from smecredit.enterprises.connectors.base import SourceKind, parse_source
+from smecredit.enterprises.connectors import SourceKind, parse_source
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "docs" / "examples" / "data"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from smecredit.enterprises.connectors.base import ImportRejected, parse_amount
+from smecredit.enterprises.connectors import ImportRejected
+from smecredit.enterprises.connectors.fields import parse_amount
 from smecredit.enterprises.connectors.financials import REQUIRED_ITEMS, parse_financials
 
 DATA = Path(__file__).parent / "data"

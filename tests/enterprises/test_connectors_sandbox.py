@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from smecredit.enterprises.connectors.base import SourceKind, parse_source
+from smecredit.enterprises.connectors import SourceKind, parse_source
 from smecredit.enterprises.connectors.sandbox import SANDBOX_NOTE, SandboxProfile, SandboxProvider, sandbox_file
 from smecredit.kernel.errors import DomainError
 from smecredit.standards.uscc import make_uscc

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from smecredit.enterprises.connectors.base import ImportRejected
+from smecredit.enterprises.connectors import ImportRejected
 from smecredit.enterprises.connectors.tax import parse_tax
 
 DATA = Path(__file__).parent / "data"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.connectors.bank_statement import parse_bank_statement
 from smecredit.enterprises.connectors.credit_bureau import parse_credit_bureau
 from smecredit.enterprises.connectors.financials import parse_financials

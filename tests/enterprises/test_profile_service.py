@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from smecredit.audit.models import AuditEvent
 from smecredit.enterprises import profile, schemas, service
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.models import CreditProfile, DataSnapshot
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of

@@ -18,7 +18,7 @@ from starlette.requests import Request
 
 from smecredit.enterprises import profile as profiles
 from smecredit.enterprises import schemas, service
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.models import Enterprise
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, defer
 
 from smecredit.audit.log import Actor, record
 from smecredit.enterprises import events, schemas, service
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise, ProfileFeature
 from smecredit.enterprises.profile_rules import EnterpriseFacts, Feature, SourceRef, compute_features
 from smecredit.kernel.clock import business_date, utcnow

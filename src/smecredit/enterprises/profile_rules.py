@@ -36,15 +36,8 @@ from datetime import date, datetime
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any
 
-from smecredit.enterprises.connectors.base import (
-    CENT,
-    RATIO_QUANTUM,
-    SourceKind,
-    money,
-    month_index,
-    month_label,
-    parse_period,
-)
+from smecredit.enterprises.connectors.fields import money, month_index, month_label, parse_period
+from smecredit.enterprises.connectors.vocabulary import CENT, RATIO_QUANTUM, SourceKind
 from smecredit.kernel.text import Text
 
 __all__ = [

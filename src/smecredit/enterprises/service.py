@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session, defer
 
 from smecredit.audit.log import record
 from smecredit.enterprises import events, schemas
-from smecredit.enterprises.connectors.base import ParsedSource, SourceKind, parse_source
+from smecredit.enterprises.connectors import ParsedSource, SourceKind, parse_source
 from smecredit.enterprises.models import (
     BankMapping,
     Counterparty,

@@ -27,20 +27,9 @@ from typing import Any
 from smecredit.kernel.errors import DomainError, Invalid
 from smecredit.kernel.text import Text
 
-from .base import (
-    CENT,
-    MAX_AMOUNT,
-    ErrorCollector,
-    ParsedSource,
-    SourceKind,
-    csv_rows_or_reject,
-    decode_text,
-    detect_format,
-    iter_xlsx_rows,
-    make_parsed,
-    money_str,
-    normalise_header,
-)
+from .fields import money_str, normalise_header
+from .readers import csv_rows_or_reject, decode_text, detect_format, iter_xlsx_rows
+from .vocabulary import CENT, ErrorCollector, MAX_AMOUNT, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.bank_statement/1"
 

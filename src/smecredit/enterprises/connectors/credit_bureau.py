@@ -12,18 +12,9 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .base import (
-    ErrorCollector,
-    FieldReader,
-    ParsedSource,
-    SourceKind,
-    load_json,
-    make_parsed,
-    month_index,
-    month_label,
-    money_str,
-    read_uscc,
-)
+from .fields import FieldReader, money_str, month_index, month_label, read_uscc
+from .readers import load_json
+from .vocabulary import ErrorCollector, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.credit_bureau/1"
 

@@ -33,23 +33,9 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .base import (
-    ErrorCollector,
-    ParsedSource,
-    Period,
-    SourceKind,
-    csv_rows_or_reject,
-    decode_text,
-    detect_format,
-    iter_xlsx_rows,
-    make_parsed,
-    money_str,
-    normalise_header,
-    parse_amount,
-    parse_iso_date,
-    parse_period,
-    resolve_columns,
-)
+from .fields import Period, money_str, normalise_header, parse_amount, parse_iso_date, parse_period, resolve_columns
+from .readers import csv_rows_or_reject, decode_text, detect_format, iter_xlsx_rows
+from .vocabulary import ErrorCollector, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.financial_statements/1"
 

@@ -11,16 +11,9 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .base import (
-    ErrorCollector,
-    FieldReader,
-    ParsedSource,
-    SourceKind,
-    load_json,
-    make_parsed,
-    money_str,
-    read_uscc,
-)
+from .fields import FieldReader, money_str, read_uscc
+from .readers import load_json
+from .vocabulary import ErrorCollector, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.registry/1"
 

@@ -29,17 +29,9 @@ from typing import Any, Callable
 from smecredit.kernel.errors import Invalid
 from smecredit.kernel.text import Text
 
-from .base import (
-    CENT,
-    ParsedSource,
-    SourceKind,
-    check_uscc,
-    make_parsed,
-    month_bounds,
-    month_index,
-    month_label,
-    parse_source,
-)
+from .dispatch import parse_source
+from .fields import check_uscc, month_bounds, month_index, month_label
+from .vocabulary import CENT, ParsedSource, SourceKind, make_parsed
 
 SANDBOX_NOTE = Text("演示沙箱数据，非真实数据", "Sandbox demo data, not real")
 
@@ -529,7 +521,7 @@ def sandbox_file(kind: SourceKind | str, uscc: str, *, as_of: date) -> tuple[byt
 
 
 class SandboxProvider:
-    """A :class:`~smecredit.enterprises.connectors.base.DataProvider` of demo data."""
+    """A :class:`~smecredit.enterprises.connectors.vocabulary.DataProvider` of demo data."""
 
     name = "sandbox"
     is_sandbox = True

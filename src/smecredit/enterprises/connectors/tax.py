@@ -13,25 +13,9 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .base import (
-    ErrorCollector,
-    FieldReader,
-    ParsedSource,
-    Period,
-    SourceKind,
-    check_uscc,
-    csv_rows_or_reject,
-    decode_text,
-    detect_format,
-    load_json,
-    lookup_choice,
-    make_parsed,
-    money_str,
-    parse_amount,
-    parse_period,
-    read_uscc,
-    resolve_columns,
-)
+from .fields import FieldReader, Period, check_uscc, lookup_choice, money_str, parse_amount, parse_period, read_uscc, resolve_columns
+from .readers import csv_rows_or_reject, decode_text, detect_format, load_json
+from .vocabulary import ErrorCollector, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.tax/1"
 
