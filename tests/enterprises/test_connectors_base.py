@@ -69,13 +69,22 @@ def test_error_collector_sorts_by_line_and_caps_the_list():
 
 def test_parsed_source_hash_is_sha256_of_rfc8785():
     content = {"b": "1.00", "a": [1, "中文", None, True], "schema": "x/1"}
-    ps = make_parsed(SourceKind.TAX, content, Text("摘要", "summary"), [LineError(4, None, "重复", "dup")])
+    ps = make_parsed(SourceKind.TAX, content, Text("摘要", "summary"), [LineError(4, None, "重复", "dup")],
+                     subject_uscc="91350100M000100Y43")
     import hashlib
 
     assert ps.content_sha256 == hashlib.sha256(rfc8785.dumps(content)).hexdigest()
     assert ps.warnings == ("第 4 行：重复 / line 4: dup",)
     assert ps.warning_details[0].line == 4
     assert ps.as_dict()["summary"] == {"zh": "摘要", "en": "summary"}
+    assert ps.subject_uscc == "91350100M000100Y43" and ps.subject_note is None
+
+
+def test_a_result_without_a_subject_must_say_why():
+    with pytest.raises(ValueError):
+        make_parsed(SourceKind.TAX, {}, Text("摘要", "summary"), subject_uscc=None)
+    ps = make_parsed(SourceKind.TAX, {}, Text("摘要", "summary"), subject_uscc=None, subject_note=Text("没有", "none"))
+    assert ps.subject_uscc is None and ps.subject_note == Text("没有", "none")
 
 
 json_values = st.recursive(
@@ -201,63 +210,6 @@ def test_connectors_and_profile_rules_are_pure():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == ""
-
-
-def _workbook_bytes(*, date1904: bool = False) -> bytes:
-    import io
-    from datetime import datetime as dt
-
-    import openpyxl
-
-    wb = openpyxl.Workbook()
-    if date1904:
-        wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
-    ws = wb.active
-    ws.title = "明细"
-    ws.append(["标题 & <说明>", None, "  带空格  "])
-    ws.append([date(2024, 1, 5), dt(2024, 1, 5, 10, 30), 1234.56, 7, True, "=SUM(C2:D2)", None, "x"])
-    ws.append([])
-    ws.append([0.1 + 0.2, 1e-7, 12345678901234, "2024-01-05", False])
-    c = ws.cell(5, 2, 45296)
-    c.number_format = "yyyy年m月d日"
-    ws.cell(6, 4, "只有第四列")
-    other = wb.create_sheet("第二页")
-    other.append(["a", 1])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-@pytest.mark.parametrize("date1904", [False, True])
-def test_fast_xlsx_reader_matches_openpyxl(date1904):
-    from smecredit.enterprises.connectors.readers import _openpyxl_rows, iter_xlsx_rows
-
-    data = _workbook_bytes(date1904=date1904)
-    for kwargs in ({"sheet": None, "all_sheets": False}, {"sheet": "第二页", "all_sheets": False}, {"sheet": None, "all_sheets": True}):
-        c = ErrorCollector(SourceKind.FINANCIAL_STATEMENTS, "w.xlsx")
-        fast = list(iter_xlsx_rows(data, c, **kwargs))
-        slow = list(_openpyxl_rows(data, c, **kwargs))
-        assert fast == slow
-    rows = list(iter_xlsx_rows(data, ErrorCollector(SourceKind.FINANCIAL_STATEMENTS, "w.xlsx")))
-    assert rows[0] == ("明细", 1, ["标题 & <说明>", "", "带空格"])
-    assert rows[1][2][:5] == [date(2024, 1, 5), __import__("datetime").datetime(2024, 1, 5, 10, 30), "1234.56", "7", "TRUE"]
-    assert rows[2][1] == 4  # the blank row 3 is skipped, row numbers are Excel's
-    assert rows[2][2][1:3] == ["0.0000001", "12345678901234"]
-    # a number with a date format is a date (serial 45296 in the 1900 or the 1904 system)
-    assert rows[3][2][1] == (date(2028, 1, 6) if date1904 else date(2024, 1, 5))
-    assert rows[4] == ("明细", 6, ["", "", "", "只有第四列"])
-
-
-def test_xlsx_missing_sheet_and_broken_file():
-    from smecredit.enterprises.connectors.readers import iter_xlsx_rows
-
-    data = _workbook_bytes()
-    with pytest.raises(ImportRejected) as exc:
-        list(iter_xlsx_rows(data, ErrorCollector(SourceKind.BANK_STATEMENT, "w.xlsx"), sheet="没有"))
-    assert exc.value.errors[0].reason_en == "workbook has no sheet named '没有'"
-    with pytest.raises(ImportRejected) as exc:
-        list(iter_xlsx_rows(data[:200], ErrorCollector(SourceKind.BANK_STATEMENT, "w.xlsx")))
-    assert exc.value.errors[0].reason_en.startswith("not a valid XLSX file")
 
 
 def test_import_rejected_survives_pickling():

@@ -27,9 +27,10 @@ from typing import Any
 from smecredit.kernel.errors import DomainError, Invalid
 from smecredit.kernel.text import Text
 
-from .fields import money_str, normalise_header
-from .readers import csv_rows_or_reject, decode_text, detect_format, iter_xlsx_rows
-from .vocabulary import CENT, ErrorCollector, MAX_AMOUNT, ParsedSource, SourceKind, make_parsed
+from .fields import EXCEL_EXACT_LIMIT, BEYOND_EXCEL_PRECISION, CellNumber, check_uscc, money_str, normalise_header
+from .readers import csv_rows_or_reject, decode_text, detect_format
+from .spreadsheet import read_xlsx_rows
+from .vocabulary import CENT, MAX_AMOUNT, ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.bank_statement/1"
 
@@ -68,6 +69,10 @@ _ACCOUNT_LABELS: dict[str, str] = {
     "bank": "bank",
     "币种": "currency",
     "currency": "currency",
+    "统一社会信用代码": "uscc",
+    "社会信用代码": "uscc",
+    "客户统一社会信用代码": "uscc",
+    "uscc": "uscc",
 }
 
 
@@ -283,17 +288,18 @@ def parse_bank_statement(
     filename: str,
     mapping: ColumnMapping | Mapping[str, Any] | str = "generic_zh",
     format: str = "auto",
+    limits: ImportLimits | None = None,
 ) -> ParsedSource:
     """Parse a bank statement export with ``mapping`` (``format``: ``auto`` | ``csv`` | ``xlsx``)."""
     m = get_mapping(mapping)
     errors = ErrorCollector(SourceKind.BANK_STATEMENT, filename)
     fmt = detect_format(data, filename, ("csv", "xlsx")) if format == "auto" else format
     if fmt == "csv":
-        text, _enc = decode_text(data, errors, encoding=m.encoding)
-        rows: list[tuple[int, list[Any]]] = csv_rows_or_reject(text, errors)
+        text, _enc = decode_text(data, errors, encoding=m.encoding, limits=limits)
+        rows: list[tuple[int, list[Any]]] = csv_rows_or_reject(text, errors, limits=limits)
         sheet = None
     elif fmt == "xlsx":
-        sheet_rows = list(iter_xlsx_rows(data, errors, sheet=m.sheet))
+        sheet_rows = read_xlsx_rows(data, errors, limits=limits, sheet=m.sheet)
         rows = [(line, cells) for _s, line, cells in sheet_rows]
         sheet = sheet_rows[0][0] if sheet_rows else None
     else:
@@ -349,7 +355,20 @@ def _amount(raw: Any, sep: str) -> Decimal:
     d = Decimal(s)  # InvalidOperation on garbage
     if not d.is_finite() or d.copy_abs() >= MAX_AMOUNT:  # copy_abs: no Overflow on 1e999999999
         raise InvalidOperation
+    if type(raw) is CellNumber and d.copy_abs() >= EXCEL_EXACT_LIMIT:
+        raise _BeyondExcel
     return d.quantize(CENT, ROUND_HALF_UP)
+
+
+class _BeyondExcel(ValueError):
+    """A number cell too large for Excel to hold the fen (see :data:`~.fields.EXCEL_EXACT_LIMIT`)."""
+
+
+def _amount_reason(raw: Any, exc: Exception) -> tuple[str, str]:
+    shown = raw or "（空）"
+    if isinstance(exc, _BeyondExcel):
+        return f"金额无效：{raw}（{BEYOND_EXCEL_PRECISION.zh}）", f"invalid amount: {raw} ({BEYOND_EXCEL_PRECISION.en})"
+    return f"金额无效：{shown}", f"invalid amount: {raw or '(empty)'}"
 
 
 def _cents_str(d: Decimal) -> str:
@@ -420,6 +439,12 @@ def _parse_rows(
     h = _find_header(rows, m, errors, sheet)
     header_line, header = rows[h]
     account = _account_info(rows[:h])
+    if "uscc" in account:
+        code, reason = check_uscc(account["uscc"])
+        if reason is not None:
+            errors.add(None, "统一社会信用代码", f"账户信息中的{reason.zh}", f"account information: {reason.en}", sheet=sheet)
+        else:
+            account["uscc"] = code
 
     index = {normalise_header(c): i for i, c in reversed(list(enumerate(header))) if isinstance(c, str) and c.strip()}
     wanted = {
@@ -514,9 +539,9 @@ def _parse_rows(
             raw = cells[c_amount]
             try:
                 amount = _amount(raw, sep)
-            except (InvalidOperation, ValueError):
+            except (InvalidOperation, ValueError) as exc:
                 ok = False
-                add(line, m.amount_column, f"金额无效：{raw or '（空）'}", f"invalid amount: {raw or '(empty)'}", sheet=sheet)
+                add(line, m.amount_column, *_amount_reason(raw, exc), sheet=sheet)
             else:
                 if layout == "signed":
                     direction = "in"
@@ -553,9 +578,9 @@ def _parse_rows(
                     continue
                 try:
                     v = _amount(raw, sep)
-                except (InvalidOperation, ValueError):
+                except (InvalidOperation, ValueError) as exc:
                     ok = False
-                    add(line, name, f"金额无效：{raw}", f"invalid amount: {raw}", sheet=sheet)
+                    add(line, name, *_amount_reason(raw, exc), sheet=sheet)
                     vals.append(None)
                     continue
                 if v < 0:
@@ -689,7 +714,18 @@ def _parse_rows(
         f"{n_months} 个月流水，{len(out_rows):,} 行（{first_date.isoformat()} 至 {last_date.isoformat()}）{extra_zh}",
         f"{n_months} month(s) of statements, {len(out_rows):,} rows ({first_date.isoformat()} to {last_date.isoformat()}){extra_en}",
     )
-    return make_parsed(SourceKind.BANK_STATEMENT, content, summary, errors.warnings)
+    return make_parsed(
+        SourceKind.BANK_STATEMENT,
+        content,
+        summary,
+        errors.warnings,
+        subject_uscc=account.get("uscc"),
+        subject_note=Text(
+            "银行流水中没有账户持有人的统一社会信用代码（表头上方没有“统一社会信用代码：…”一行），无法核对文件属于哪家企业",
+            "the bank statement does not name the account holder's USCC (no '统一社会信用代码：…' line above the "
+            "header), so whose account it is cannot be checked",
+        ),
+    )
 
 
 __all__ = [

@@ -14,7 +14,7 @@ from smecredit.kernel.text import Text
 
 from .fields import FieldReader, money_str, month_index, month_label, read_uscc
 from .readers import load_json
-from .vocabulary import ErrorCollector, ParsedSource, SourceKind, make_parsed
+from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.credit_bureau/1"
 
@@ -46,10 +46,10 @@ _GUARANTEE_KEYS = ("debtor", "creditor", "amount", "balance", "maturity_date")
 _QUERY_KEYS = ("date", "reason", "institution")
 
 
-def parse_credit_bureau(data: bytes, *, filename: str) -> ParsedSource:
+def parse_credit_bureau(data: bytes, *, filename: str, limits: ImportLimits | None = None) -> ParsedSource:
     """Parse a 征信 report JSON (``enterprise`` required, ``controller`` optional)."""
     errors = ErrorCollector(SourceKind.CREDIT_BUREAU, filename)
-    doc = load_json(data, errors)
+    doc = load_json(data, errors, limits=limits)
     r = FieldReader(errors)
     top = r.obj(doc, "")
     if top is None:
@@ -78,7 +78,14 @@ def parse_credit_bureau(data: bytes, *, filename: str) -> ParsedSource:
         f"{len(e['loans'])} outstanding loan(s), {len(e['guarantees'])} guarantee(s) given, {len(e['queries'])} query(ies)"
         + ("; includes the controller's report" if controller else ""),
     )
-    return make_parsed(SourceKind.CREDIT_BUREAU, content, summary, errors.warnings)
+    return make_parsed(
+        SourceKind.CREDIT_BUREAU,
+        content,
+        summary,
+        errors.warnings,
+        subject_uscc=enterprise.get("uscc"),
+        subject_note=Text("征信报告的企业部分没有统一社会信用代码", "the enterprise part of the credit report has no USCC"),
+    )
 
 
 def _subject(

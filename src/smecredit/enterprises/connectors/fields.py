@@ -41,6 +41,48 @@ def money_str(value: Decimal) -> str:
 
 _AMOUNT_STRIP = str.maketrans("", "", " \u00a0\u3000¥￥")
 
+#: Excel keeps 15 significant digits of a number; from 10^13 yuan up that leaves no room for fen.
+EXCEL_DIGITS = 15
+EXCEL_EXACT_LIMIT = Decimal(10) ** 13
+
+
+class CellNumber(str):
+    """The text of a *numeric* spreadsheet cell: the decimal Excel shows at full precision.
+
+    Made by :func:`smecredit.enterprises.connectors.spreadsheet.number_text` from the double
+    Excel stored (never computed with). Being a ``str``, it reads like any other cell; amount
+    parsers also know it came from a double and refuse it where a double cannot hold the fen.
+    """
+
+    __slots__ = ()
+
+
+class AmountError(ValueError):
+    """An amount that cannot be read; ``reason`` says why when there is more to say than
+    "invalid amount" (which is what the importers report by default)."""
+
+    def __init__(self, message: str, reason: Text | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+BEYOND_EXCEL_PRECISION = Text(
+    "数字单元格达到 10 万亿，超出 Excel 的 15 位有效数字，无法精确到分；请把该列设为文本格式后重新导出",
+    "a number cell of 10^13 or more is beyond Excel's 15 significant digits and cannot be exact to the "
+    "fen; format the column as text and export again",
+)
+
+
+def amount_problem(raw: Any, exc: Exception) -> Text:
+    """The bilingual message for an amount :func:`parse_amount` refused."""
+    shown = _show(raw) if raw not in (None, "") else ""
+    zh = f"金额无效：{shown or '（空）'}"
+    en = f"invalid amount: {shown or '(empty)'}"
+    reason = getattr(exc, "reason", None)
+    if reason is not None:
+        return Text(f"{zh}（{reason.zh}）", f"{en} ({reason.en})")
+    return Text(zh, en)
+
 
 def parse_amount(raw: Any, *, thousands: str | None = ",", scale: Decimal = Decimal(1)) -> Decimal:
     """Parse an amount from a JSON number (Decimal/int), or a string like ``"¥12,345.67"``.
@@ -48,12 +90,13 @@ def parse_amount(raw: Any, *, thousands: str | None = ",", scale: Decimal = Deci
     ``scale`` converts a unit to yuan (1000 for 千元, 10000 for 万元) exactly, before the one
     rounding to the fen, so ``123.4567`` 万元 is 1,234,567.00 yuan.
 
-    Raises :class:`ValueError` (with an English reason) when it is not a finite amount.
-    Floats are refused: JSON is read with ``parse_float=Decimal`` and XLSX cells are turned into
-    strings first. Bools are refused.
+    Raises :class:`AmountError` (a ValueError) when it is not a finite amount below 10^15.
+    Floats are refused: JSON is read with ``parse_float=Decimal`` and XLSX number cells arrive
+    as :class:`CellNumber` text (refused from 10^13 up, where the double Excel kept cannot hold
+    every fen). Bools are refused.
     """
     if isinstance(raw, bool) or raw is None:
-        raise ValueError("not a number")
+        raise AmountError("not a number")
     if isinstance(raw, Decimal):
         d = raw
     elif isinstance(raw, int):
@@ -67,20 +110,22 @@ def parse_amount(raw: Any, *, thousands: str | None = ",", scale: Decimal = Deci
         if s.upper().startswith(("RMB", "CNY")):
             s = s[3:]
         if not s:
-            raise ValueError("empty")
+            raise AmountError("empty")
         try:
             d = Decimal(s)
         except InvalidOperation:
-            raise ValueError("not a number") from None
+            raise AmountError("not a number") from None
     else:
-        raise ValueError("not a number")
+        raise AmountError("not a number")
     if not d.is_finite():
-        raise ValueError("not a finite number")
+        raise AmountError("not a finite number")
     if d.copy_abs() >= MAX_AMOUNT:  # before scaling too: keeps the multiplication small
-        raise ValueError("out of range")
+        raise AmountError("out of range")
+    if type(raw) is CellNumber and d.copy_abs() >= EXCEL_EXACT_LIMIT:
+        raise AmountError("beyond Excel's precision", BEYOND_EXCEL_PRECISION)
     d = d * scale
     if d.copy_abs() >= MAX_AMOUNT:  # copy_abs: exact, no Overflow on "1e999999999"
-        raise ValueError("out of range")
+        raise AmountError("out of range")
     return money(d)
 
 

@@ -34,8 +34,9 @@ from typing import Any
 from smecredit.kernel.text import Text
 
 from .fields import Period, money_str, normalise_header, parse_amount, parse_iso_date, parse_period, resolve_columns
-from .readers import csv_rows_or_reject, decode_text, detect_format, iter_xlsx_rows
-from .vocabulary import ErrorCollector, ParsedSource, SourceKind, make_parsed
+from .readers import csv_rows_or_reject, decode_text, detect_format
+from .spreadsheet import read_xlsx_rows
+from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.financial_statements/1"
 
@@ -139,7 +140,12 @@ AMOUNT_UNITS: dict[str, Decimal] = {"yuan": Decimal(1), "thousand": Decimal(1000
 
 
 def parse_financials(
-    data: bytes, *, filename: str, format: str = "auto", amount_unit: str = "yuan"
+    data: bytes,
+    *,
+    filename: str,
+    format: str = "auto",
+    amount_unit: str = "yuan",
+    limits: ImportLimits | None = None,
 ) -> ParsedSource:
     """Parse financial statements (``format``: ``auto`` | ``csv`` | ``xlsx``).
 
@@ -153,11 +159,11 @@ def parse_financials(
     fmt = detect_format(data, filename, ("csv", "xlsx")) if format == "auto" else format
     tables: list[tuple[str | None, list[tuple[int, list[Any]]]]] = []
     if fmt == "csv":
-        text, _enc = decode_text(data, errors)
-        tables.append((None, csv_rows_or_reject(text, errors)))
+        text, _enc = decode_text(data, errors, limits=limits)
+        tables.append((None, csv_rows_or_reject(text, errors, limits=limits)))
     elif fmt == "xlsx":
         by_sheet: dict[str, list[tuple[int, list[Any]]]] = {}
-        for sheet, line, cells in iter_xlsx_rows(data, errors, all_sheets=True):
+        for sheet, line, cells in read_xlsx_rows(data, errors, limits=limits, all_sheets=True):
             by_sheet.setdefault(sheet, []).append((line, cells))
         tables.extend(by_sheet.items())
     else:
@@ -196,7 +202,14 @@ def parse_financials(
         f"资产负债表 {n_bs} 期、利润表 {n_is} 期、现金流量表 {n_cf} 期（{'、'.join(periods)}）",
         f"{n_bs} balance sheet(s), {n_is} income statement(s), {n_cf} cash-flow statement(s) ({', '.join(periods)})",
     )
-    return make_parsed(SourceKind.FINANCIAL_STATEMENTS, content, summary, errors.warnings)
+    return make_parsed(
+        SourceKind.FINANCIAL_STATEMENTS,
+        content,
+        summary,
+        errors.warnings,
+        subject_uscc=None,
+        subject_note=Text("财务报表文件不含统一社会信用代码", "financial statement files carry no USCC"),
+    )
 
 
 def _read_table(

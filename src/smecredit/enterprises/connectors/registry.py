@@ -13,7 +13,7 @@ from smecredit.kernel.text import Text
 
 from .fields import FieldReader, money_str, read_uscc
 from .readers import load_json
-from .vocabulary import ErrorCollector, ParsedSource, SourceKind, make_parsed
+from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.registry/1"
 
@@ -88,10 +88,10 @@ _TOP_KEYS = {
 HUNDRED = Decimal(100)
 
 
-def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
+def parse_registry(data: bytes, *, filename: str, limits: ImportLimits | None = None) -> ParsedSource:
     """Parse a 工商登记 JSON document into a normalised :class:`ParsedSource`."""
     errors = ErrorCollector(SourceKind.REGISTRY, filename)
-    doc = load_json(data, errors)
+    doc = load_json(data, errors, limits=limits)
     r = FieldReader(errors)
     top = r.obj(doc, "")
     if top is None:
@@ -226,7 +226,7 @@ def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
         f"{len(shareholders)} shareholder(s), {current_abnormal} abnormal-operation record(s) in force, "
         f"{len(penalties)} administrative penalt{'y' if len(penalties) == 1 else 'ies'}",
     )
-    return make_parsed(SourceKind.REGISTRY, content, summary, errors.warnings)
+    return make_parsed(SourceKind.REGISTRY, content, summary, errors.warnings, subject_uscc=uscc)
 
 
 def _legal_rep(r: FieldReader, top: dict) -> str | None:

@@ -532,7 +532,14 @@ class SandboxProvider:
         parsed = parse_source(kind, data, filename=filename, **options)
         content = {**parsed.content, "sandbox": True, "sandbox_note": SANDBOX_NOTE.as_dict()}
         summary = Text(f"【沙箱】{parsed.summary.zh}", f"[Sandbox] {parsed.summary.en}")
-        return make_parsed(kind, content, summary, parsed.warning_details)
+        return make_parsed(
+            kind,
+            content,
+            summary,
+            parsed.warning_details,
+            subject_uscc=parsed.subject_uscc,
+            subject_note=parsed.subject_note,
+        )
 
 
 __all__ = ["SANDBOX_NOTE", "SandboxProfile", "SandboxProvider", "sandbox_file"]

@@ -15,7 +15,7 @@ from smecredit.kernel.text import Text
 
 from .fields import FieldReader, Period, check_uscc, lookup_choice, money_str, parse_amount, parse_period, read_uscc, resolve_columns
 from .readers import csv_rows_or_reject, decode_text, detect_format, load_json
-from .vocabulary import ErrorCollector, ParsedSource, SourceKind, make_parsed
+from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.tax/1"
 
@@ -43,14 +43,14 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED_CSV = ("period", "tax_paid", "revenue_declared")
 
 
-def parse_tax(data: bytes, *, filename: str, format: str = "auto") -> ParsedSource:
+def parse_tax(data: bytes, *, filename: str, format: str = "auto", limits: ImportLimits | None = None) -> ParsedSource:
     """Parse tax data (``format``: ``auto`` | ``json`` | ``csv``)."""
     errors = ErrorCollector(SourceKind.TAX, filename)
     fmt = detect_format(data, filename, ("json", "csv")) if format == "auto" else format
     if fmt == "json":
-        grade, year, uscc, periods = _from_json(data, errors)
+        grade, year, uscc, periods = _from_json(data, errors, limits)
     elif fmt == "csv":
-        grade, year, uscc, periods = _from_csv(data, errors)
+        grade, year, uscc, periods = _from_csv(data, errors, limits)
     else:
         errors.fail(None, "format", f"不支持的格式：{format}", f"unsupported format: {format}")
     _check_periods(periods, errors)
@@ -81,15 +81,22 @@ def parse_tax(data: bytes, *, filename: str, format: str = "auto") -> ParsedSour
         f"{g_zh}，{len(rows)} 个申报期（{span}），纳税合计 {total_tax:,.2f} 元",
         f"{g_en}, {len(rows)} period(s) ({span}), tax paid {total_tax:,.2f} yuan",
     )
-    return make_parsed(SourceKind.TAX, content, summary, errors.warnings)
+    return make_parsed(
+        SourceKind.TAX,
+        content,
+        summary,
+        errors.warnings,
+        subject_uscc=uscc,
+        subject_note=Text("税务数据没有给出统一社会信用代码（纳税人识别号）", "the tax data gives no USCC (taxpayer number)"),
+    )
 
 
 # (where, period, tax_paid, revenue) where "where" is (line, field) for error messages
 _Row = tuple[tuple[int | None, str | None], Period, Decimal, Decimal]
 
 
-def _from_json(data: bytes, errors: ErrorCollector):
-    doc = load_json(data, errors)
+def _from_json(data: bytes, errors: ErrorCollector, limits: ImportLimits | None):
+    doc = load_json(data, errors, limits=limits)
     r = FieldReader(errors)
     top = r.obj(doc, "")
     if top is None:
@@ -125,9 +132,9 @@ def _period_json(r: FieldReader, obj: dict, p: str) -> Period | None:
         return None
 
 
-def _from_csv(data: bytes, errors: ErrorCollector):
-    text, _enc = decode_text(data, errors)
-    rows = csv_rows_or_reject(text, errors)
+def _from_csv(data: bytes, errors: ErrorCollector, limits: ImportLimits | None):
+    text, _enc = decode_text(data, errors, limits=limits)
+    rows = csv_rows_or_reject(text, errors, limits=limits)
     if not rows:
         errors.fail(None, None, "文件中没有数据", "the file contains no data")
     header_line, header = rows[0]

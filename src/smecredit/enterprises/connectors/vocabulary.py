@@ -33,8 +33,6 @@ from smecredit.kernel.text import Text
 
 CENT = Decimal("0.01")
 RATIO_QUANTUM = Decimal("0.0001")
-#: Files larger than this are refused outright (50 MiB).
-MAX_FILE_BYTES = 50 * 1024 * 1024
 #: Amounts with an absolute value at or above this are refused (10^15 yuan).
 MAX_AMOUNT = Decimal(10) ** 15
 
@@ -173,6 +171,12 @@ class ParsedSource:
     warnings: tuple[str, ...] = ()
     #: The same warnings with line numbers, for display next to the file.
     warning_details: tuple[LineError, ...] = ()
+    #: The 统一社会信用代码 of the enterprise the file is about, the same way for every kind, so a
+    #: service can refuse a file that belongs to another enterprise. ``None`` only when the file
+    #: carries no code (then :attr:`subject_note` says why).
+    subject_uscc: str | None = None
+    #: Why :attr:`subject_uscc` is ``None`` (e.g. a bank statement without the holder's code).
+    subject_note: Text | None = None
 
     __hash__ = None  # type: ignore[assignment]  # content is a dict
 
@@ -184,7 +188,45 @@ class ParsedSource:
             "summary": self.summary.as_dict(),
             "warnings": list(self.warnings),
             "warning_details": [w.as_dict() for w in self.warning_details],
+            "subject_uscc": self.subject_uscc,
+            "subject_note": self.subject_note.as_dict() if self.subject_note else None,
         }
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """How much one imported file may hold; the caller passes it (from a setting), importers obey it.
+
+    Every limit is checked *before* the work it protects: the file size before anything is read,
+    each XLSX zip member's declared and actual unpacked size and compression ratio while it is
+    streamed through a byte budget (before the spreadsheet library sees the workbook), and each
+    worksheet's columns, rows and cells (from its cell references) before it is loaded.
+    """
+
+    #: Larger files are refused outright (20 MiB).
+    max_file_bytes: int = 20 * 1024 * 1024
+    #: Rows (CSV records, or the span of used rows on a worksheet) per file / sheet.
+    max_rows: int = 200_000
+    #: Columns per worksheet; XFD (16,384) is Excel's own last column and the most allowed.
+    max_columns: int = 16_384
+    #: Cells per worksheet (used rows × used columns): what the spreadsheet reader allocates.
+    max_cells: int = 5_000_000
+    #: Total unpacked size of all members of an XLSX workbook (100 MB).
+    max_unpacked_bytes: int = 100_000_000
+    #: Largest unpacked : packed ratio of one XLSX member of 1 MiB or more (100:1).
+    max_compression_ratio: int = 100
+
+    def __post_init__(self) -> None:
+        for name in ("max_file_bytes", "max_rows", "max_columns", "max_cells", "max_unpacked_bytes", "max_compression_ratio"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"ImportLimits.{name} must be a positive whole number, not {value!r}")
+        if self.max_columns > 16_384:
+            raise ValueError("ImportLimits.max_columns cannot exceed 16,384 (column XFD)")
+
+
+#: The limits used when a caller passes none.
+DEFAULT_LIMITS = ImportLimits()
 
 
 @runtime_checkable
@@ -269,8 +311,17 @@ def make_parsed(
     content: dict[str, Any],
     summary: Text,
     warnings: Sequence[LineError] = (),
+    *,
+    subject_uscc: str | None,
+    subject_note: Text | None = None,
 ) -> ParsedSource:
-    """Build a :class:`ParsedSource`, computing the content hash."""
+    """Build a :class:`ParsedSource`, computing the content hash.
+
+    ``subject_uscc`` is required (``None`` allowed, with ``subject_note`` saying why) so that no
+    importer forgets to say whose file it is.
+    """
+    if subject_uscc is None and subject_note is None:
+        raise ValueError("a file without a subject USCC needs a subject_note saying why")
     return ParsedSource(
         kind=kind,
         content=content,
@@ -278,6 +329,8 @@ def make_parsed(
         summary=summary,
         warnings=tuple(f"{_where_zh(w)}{w.reason_zh} / {_where_en(w)}{w.reason_en}" for w in warnings),
         warning_details=tuple(warnings),
+        subject_uscc=subject_uscc,
+        subject_note=None if subject_uscc is not None else subject_note,
     )
 
 
