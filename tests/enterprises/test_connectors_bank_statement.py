@@ -279,3 +279,14 @@ def test_tab_separated_export_with_a_chinese_comma_in_the_preamble():
     assert ps.content["rows"][0]["counterparty"] == "客户，甲"
     assert ps.content["rows"][0]["amount"] == "1000.00"
     assert ps.content["account"] == {"account_name": "示例公司", "account_number": "6222"}
+
+
+def test_gbk_export_with_a_title_line_is_detected_on_the_whole_file():
+    """A few GBK characters happen to be valid UTF-8 (示 is CA BE): the first line alone misleads."""
+    text = (
+        "示例银行企业账户交易明细\n"
+        "交易日期,交易金额,借贷标志,余额,对方户名,摘要\n"
+        "2024-01-05,100.00,贷,100.00,福州客户有限公司,货款\n"
+    )
+    ps = parse_bank_statement(text.encode("gbk"), filename="b.csv")
+    assert ps.content["rows"][0]["counterparty"] == "福州客户有限公司"

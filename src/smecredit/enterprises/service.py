@@ -729,8 +729,8 @@ def upload(db: Session, *, user: User, enterprise_id: int, kind: str, data: byte
     if source is SourceKind.FINANCIAL_STATEMENTS and amount_unit:
         options["amount_unit"] = amount_unit
     parsed = parse_source(source, data, filename=safe, **options)  # ImportRejected → 422, nothing written
-    found = parsed.content.get("uscc") if isinstance(parsed.content, dict) else None
-    if isinstance(found, str) and found and found != enterprise.uscc:
+    found = parsed.subject_uscc  # every kind names its subject the same way (None: the file carries no code)
+    if found is not None and found != enterprise.uscc:
         raise Invalid("uscc_mismatch", Text(f"文件属于另一家企业（统一社会信用代码 {found}），不是 {enterprise.uscc}", f"The file is about another enterprise (code {found}), not {enterprise.uscc}"), "file")
     file_sha = hashlib.sha256(data).hexdigest()
     ext = Path(safe).suffix.lower()

@@ -254,6 +254,16 @@ BUILTIN_MAPPINGS: dict[str, ColumnMapping] = {
             memo_column="用途",
         ),
         ColumnMapping(
+            name="generic_zh_debit_credit",
+            bank_name="通用（借方/贷方发生额，记账日期）",
+            date_column="记账日期",
+            credit_column="贷方发生额",
+            debit_column="借方发生额",
+            balance_column="账户余额",
+            counterparty_column="对方户名",
+            memo_column="用途",
+        ),
+        ColumnMapping(
             name="generic_en",
             bank_name="Generic (English headers)",
             date_column="date",
