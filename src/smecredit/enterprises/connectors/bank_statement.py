@@ -505,6 +505,14 @@ def _parse_rows(
     c_cp = col["counterparty"]
     c_memo = col["memo"]
     width = max(i for i in col.values() if i is not None) + 1
+    # errors name the file's own headers (the mapping matches them ignoring case, spaces, brackets)
+    heading = {key: str(header[i]).strip() for key, i in col.items() if i is not None}
+    h_date = heading["date"]
+    h_amount = heading.get("amount")
+    h_dir = heading.get("direction")
+    h_credit = heading.get("credit")
+    h_debit = heading.get("debit")
+    h_bal = heading.get("balance")
     add = errors.add
     warn = errors.warn
 
@@ -512,7 +520,6 @@ def _parse_rows(
     seen: dict[tuple, int] = {}
     months: dict[str, list] = {}
     dup_count = 0
-    zero_count = 0
     stopped_at: int | None = None
     total_in = Decimal(0)
     total_out = Decimal(0)
@@ -538,7 +545,7 @@ def _parse_rows(
             ok = False
             add(
                 line,
-                m.date_column,
+                h_date,
                 f"日期无效：{raw_date or '（空）'}（格式：{' / '.join(m.date_formats)}）",
                 f"invalid date: {raw_date or '(empty)'} (formats: {' / '.join(m.date_formats)})",
                 sheet=sheet,
@@ -551,7 +558,7 @@ def _parse_rows(
                 amount = _amount(raw, sep)
             except (InvalidOperation, ValueError) as exc:
                 ok = False
-                add(line, m.amount_column, *_amount_reason(raw, exc), sheet=sheet)
+                add(line, h_amount, *_amount_reason(raw, exc), sheet=sheet)
             else:
                 if layout == "signed":
                     direction = "in"
@@ -561,9 +568,9 @@ def _parse_rows(
                     ok = False
                     add(
                         line,
-                        m.amount_column,
-                        f"金额不能为负数（方向由“{m.direction_column}”列给出）：{raw}",
-                        f"amount must not be negative (direction comes from '{m.direction_column}'): {raw}",
+                        h_amount,
+                        f"金额不能为负数（方向由“{h_dir}”列给出）：{raw}",
+                        f"amount must not be negative (direction comes from '{h_dir}'): {raw}",
                         sheet=sheet,
                     )
         if layout == "direction":
@@ -574,14 +581,14 @@ def _parse_rows(
                 allowed = "/".join((*m.inflow_values, *m.outflow_values))
                 add(
                     line,
-                    m.direction_column,
+                    h_dir,
                     f"借贷方向无法识别：{raw_dir or '（空）'}（可选：{allowed}）",
                     f"unrecognised direction: {raw_dir or '(empty)'} (allowed: {allowed})",
                     sheet=sheet,
                 )
         elif layout == "split":
             vals = []
-            for c, name in ((c_credit, m.credit_column), (c_debit, m.debit_column)):
+            for c, name in ((c_credit, h_credit), (c_debit, h_debit)):
                 raw = cells[c]
                 if raw == "" or raw == "-" or raw == "--":
                     vals.append(None)
@@ -604,8 +611,8 @@ def _parse_rows(
                     add(
                         line,
                         None,
-                        f"“{m.credit_column}”与“{m.debit_column}”不能同时有金额",
-                        f"'{m.credit_column}' and '{m.debit_column}' cannot both hold an amount",
+                        f"“{h_credit}”与“{h_debit}”不能同时有金额",
+                        f"'{h_credit}' and '{h_debit}' cannot both hold an amount",
                         sheet=sheet,
                     )
                 elif cr is not None:
@@ -622,11 +629,10 @@ def _parse_rows(
                     balance_s = _cents_str(_amount(raw, sep))
                 except (InvalidOperation, ValueError):
                     ok = False
-                    add(line, m.balance_column, f"余额无效：{raw}", f"invalid balance: {raw}", sheet=sheet)
+                    add(line, h_bal, f"余额无效：{raw}", f"invalid balance: {raw}", sheet=sheet)
         if not ok:
             continue
         if not amount:
-            zero_count += 1
             warn(line, None, "金额为零，已跳过", "zero amount; row skipped", sheet=sheet)
             continue
         cp = cells[c_cp] if c_cp is not None else ""

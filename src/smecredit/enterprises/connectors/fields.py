@@ -382,8 +382,9 @@ class FieldReader:
             return None
         try:
             d = parse_amount(value)
-        except ValueError:
-            self.errors.add(None, p, f"金额无效：{_show(value)}", f"invalid amount: {_show(value)}")
+        except ValueError as exc:
+            problem = amount_problem(value, exc)
+            self.errors.add(None, p, problem.zh, problem.en)
             return None
         if d < 0 and not allow_negative:
             self.errors.add(None, p, f"金额不能为负数：{_show(value)}", f"amount must not be negative: {_show(value)}")

@@ -33,7 +33,7 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .fields import Period, money_str, normalise_header, parse_amount, parse_iso_date, parse_period, resolve_columns
+from .fields import Period, amount_problem, money_str, normalise_header, parse_amount, parse_iso_date, parse_period, resolve_columns
 from .readers import csv_rows_or_reject, decode_text, detect_format
 from .spreadsheet import read_xlsx_rows
 from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
@@ -171,7 +171,8 @@ def parse_financials(
     if not any(rows for _s, rows in tables):
         errors.fail(None, None, "文件中没有数据", "the file contains no data")
 
-    # (statement, period label) -> {"period": Period, "items": {code: (Decimal, line, sheet)}}
+    # (statement, period label) -> {"period": Period, "items": {code: (Decimal, line, sheet, amount header)},
+    #                               "item_label": the item column's header}
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for sheet, rows in tables:
         if rows:
@@ -240,6 +241,13 @@ def _read_table(
         return
     for u in unknown:
         errors.warn(header_line, u, "未知列，已忽略", "unknown column ignored", sheet=sheet)
+    headers = {name: str(header[i]).strip() for name, i in cols.items()}
+
+    def label(name: str) -> str:
+        """The file's own header for a column (its Chinese name when the file has none)."""
+        return headers.get(name) or (sheet if name == "statement" and sheet else COLUMNS[name][1 if name == "item_name" else 0])
+
+    item_label = label("item_code") if "item_code" in cols else label("item_name")
 
     def cell(cells: list[Any], name: str) -> Any:
         i = cols.get(name)
@@ -257,7 +265,7 @@ def _read_table(
                 ok = False
                 errors.add(
                     line,
-                    "statement",
+                    label("statement"),
                     f"报表类型无效：{raw_st}（可选：资产负债表/利润表/现金流量表）",
                     f"invalid statement: {raw_st} (allowed: balance_sheet/income_statement/cash_flow)",
                     sheet=sheet,
@@ -266,7 +274,7 @@ def _read_table(
                 ok = False
                 errors.add(
                     line,
-                    "statement",
+                    label("statement"),
                     f"报表类型 {raw_st} 与工作表 {sheet} 不一致",
                     f"statement {raw_st} does not match sheet {sheet}",
                     sheet=sheet,
@@ -275,7 +283,7 @@ def _read_table(
             st = sheet_statement
             if st is None:
                 ok = False
-                errors.add(line, "statement", "缺少报表类型", "statement is missing", sheet=sheet)
+                errors.add(line, label("statement"), "缺少报表类型", "statement is missing", sheet=sheet)
 
         code = str(cell(cells, "item_code"))
         name = str(cell(cells, "item_name"))
@@ -288,7 +296,7 @@ def _read_table(
                     ok = False
                     errors.add(
                         line,
-                        "item_name",
+                        label("item_name"),
                         f"项目代码 {code} 与项目名称“{name}”不一致",
                         f"item code {code} does not match item name '{name}'",
                         sheet=sheet,
@@ -297,12 +305,12 @@ def _read_table(
             item = _ITEM_BY_NAME.get(normalise_header(name))
         else:
             ok = False
-            errors.add(line, "item_code", "缺少项目代码或项目名称", "item code or name is missing", sheet=sheet)
+            errors.add(line, item_label, "缺少项目代码或项目名称", "item code or name is missing", sheet=sheet)
             continue
         if item is None:
             errors.warn(
                 line,
-                "item_code" if code else "item_name",
+                label("item_code") if code else label("item_name"),
                 f"未知项目“{code or name}”，已忽略",
                 f"unknown item '{code or name}' ignored",
                 sheet=sheet,
@@ -312,7 +320,7 @@ def _read_table(
             ok = False
             errors.add(
                 line,
-                "item_code",
+                item_label,
                 f"项目 {item.code}（{item.name_zh}）属于{STATEMENTS[item.statement][0]}，不属于{STATEMENTS[st][0]}",
                 f"item {item.code} belongs to the {STATEMENTS[item.statement][1].lower()}, not the {STATEMENTS[st][1].lower()}",
                 sheet=sheet,
@@ -326,7 +334,7 @@ def _read_table(
             ok = False
             errors.add(
                 line,
-                "period",
+                label("period"),
                 f"期间无效：{raw_period or '（空）'}（应为 YYYY、YYYY-Qn、YYYY-MM 或 YYYY-MM..YYYY-MM）",
                 f"invalid period: {raw_period or '(empty)'} (expected YYYY, YYYY-Qn, YYYY-MM or YYYY-MM..YYYY-MM)",
                 sheet=sheet,
@@ -336,25 +344,24 @@ def _read_table(
         amount: Decimal | None = None
         try:
             amount = parse_amount(raw_amount if raw_amount != "" else None, scale=factor)
-        except ValueError:
+        except ValueError as exc:
             ok = False
-            errors.add(
-                line, "amount", f"金额无效：{raw_amount or '（空）'}", f"invalid amount: {raw_amount or '(empty)'}", sheet=sheet
-            )
+            problem = amount_problem(raw_amount, exc)
+            errors.add(line, label("amount"), problem.zh, problem.en, sheet=sheet)
         if not ok or st is None or per is None or amount is None:
             continue
-        g = groups.setdefault((st, per.label), {"period": per, "items": {}})
+        g = groups.setdefault((st, per.label), {"period": per, "items": {}, "item_label": item_label})
         prev = g["items"].get(item.code)
         if prev is not None:
             errors.add(
                 line,
-                "item_code",
+                item_label,
                 f"{STATEMENTS[st][0]} {per.label} 的项目 {item.code}（{item.name_zh}）重复（首次见{_where_zh(prev)}）",
                 f"{STATEMENTS[st][1].lower()} {per.label}: item {item.code} is duplicated (first seen {_where_en(prev)})",
                 sheet=sheet,
             )
             continue
-        g["items"][item.code] = (amount, line, sheet)
+        g["items"][item.code] = (amount, line, sheet, label("amount"))
 
 
 def _period(raw: Any) -> Period:
@@ -371,17 +378,17 @@ def _period(raw: Any) -> Period:
     return parse_period(raw, allow_range=True)
 
 
-def _where_zh(v: tuple[Decimal, int, str | None]) -> str:
+def _where_zh(v: tuple[Decimal, int, str | None, str]) -> str:
     return f"工作表 {v[2]} 第 {v[1]} 行" if v[2] else f"第 {v[1]} 行"
 
 
-def _where_en(v: tuple[Decimal, int, str | None]) -> str:
+def _where_en(v: tuple[Decimal, int, str | None, str]) -> str:
     return f"sheet {v[2]} line {v[1]}" if v[2] else f"line {v[1]}"
 
 
 def _validate(groups: dict[tuple[str, str], dict[str, Any]], errors: ErrorCollector) -> None:
     if not any(st == "balance_sheet" for st, _ in groups) and not errors:
-        errors.add(None, "statement", "至少需要一期资产负债表", "at least one balance sheet is required")
+        errors.add(None, "资产负债表", "至少需要一期资产负债表", "at least one balance sheet is required")
     for (st, label), g in sorted(groups.items()):
         items = g["items"]
         missing = [c for c in REQUIRED_ITEMS[st] if c not in items]
@@ -389,19 +396,19 @@ def _validate(groups: dict[tuple[str, str], dict[str, Any]], errors: ErrorCollec
             names_zh = "、".join(f"{c}（{ITEMS_BY_CODE[c].name_zh}）" for c in missing)
             errors.add(
                 None,
-                "item_code",
+                g["item_label"],
                 f"{STATEMENTS[st][0]} {label} 缺少必填项目：{names_zh}",
                 f"{STATEMENTS[st][1].lower()} {label} is missing required item(s): {', '.join(missing)}",
             )
         if st == "balance_sheet" and all(c in items for c in ("total_assets", "total_liabilities", "total_equity")):
-            assets, line, sheet = items["total_assets"]
+            assets, line, sheet, amount_label = items["total_assets"]
             liabilities = items["total_liabilities"][0]
             equity = items["total_equity"][0]
             diff = assets - (liabilities + equity)
             if diff != 0:
                 errors.add(
                     line,
-                    "total_assets",
+                    amount_label,
                     f"资产负债表 {label} 不平衡：资产总计 {money_str(assets)} ≠ 负债合计 {money_str(liabilities)} + "
                     f"所有者权益合计 {money_str(equity)}，差额 {money_str(diff)}",
                     f"balance sheet {label} does not balance: total assets {money_str(assets)} ≠ total liabilities "
