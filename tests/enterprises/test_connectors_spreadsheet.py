@@ -363,3 +363,31 @@ def test_importers_refuse_hostile_workbooks_with_a_bilingual_message():
         err = exc.value.errors[0]
         assert "ZZZZZZ1" in err.reason_zh and "ZZZZZZ1" in err.reason_en
         assert exc.value.message_zh.startswith(exc.value.kind.label_zh)
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        '<c s="1" r="ZZZZZZ1"><v>1</v></c>',  # the reference is not the first attribute
+        '<c x=">" r="ZZZZZZ1"><v>1</v></c>',  # a ">" inside another attribute's value
+        """<c x=" r='A1'" r="ZZZZZZ1"><v>1</v></c>""",  # a look-alike reference inside a value
+        '<x:c r="ZZZZZZ1"><x:v>1</x:v></x:c>',  # a namespace prefix
+    ],
+)
+def test_references_are_read_as_a_reader_reads_them(cells):
+    data = _xlsx(_sheet(f'<row r="1"><c r="A1"><v>1</v></c>{cells}</row>'))
+    assert "beyond the columns allowed" in _rejection(data).errors[0].reason_en
+
+
+def test_a_tag_split_across_stream_chunks_is_read_whole():
+    """The scanner reads 64 KiB at a time; a tag cut in two at the boundary is still seen."""
+    prefix = _sheet("")[: -len(b"</sheetData></worksheet>")]
+    for pad in range(0, 40, 3):
+        filler = '<row r="1"><c r="A1" t="inlineStr"><is><t>' + "x" * (64 * 1024 - len(prefix) - 60 + pad) + "</t></is></c></row>"
+        data = _xlsx(_sheet(filler + '<row r="2"><c x=">" r="ZZZZZZ2"><v>1</v></c></row>'))
+        assert "ZZZZZZ2" in _rejection(data).errors[0].reason_en, pad
+
+
+def test_a_reference_given_twice_is_refused():
+    data = _xlsx(_sheet('<row r="1"><c r="A1" r="B1"><v>1</v></c></row>'))
+    assert _rejection(data).errors[0].reason_en == "a cell or row in a worksheet has two references"

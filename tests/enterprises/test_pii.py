@@ -5,6 +5,7 @@ from __future__ import annotations
 import stat
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import select, text
 
 from smecredit.enterprises import schemas, service
@@ -27,7 +28,7 @@ def test_tampered_ciphertext_is_refused(clean_db):
     token = pii.encrypt("张三丰")
     raw = bytearray(token.encode())
     raw[12] = ord("A") if raw[12] != ord("A") else ord("B")  # inside the nonce/ciphertext, not padding
-    with pytest.raises(Exception):
+    with pytest.raises(InvalidTag):  # AES-GCM authentication fails
         pii.decrypt(raw.decode())
 
 

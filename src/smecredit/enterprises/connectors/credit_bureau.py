@@ -32,13 +32,6 @@ CLASSIFICATIONS: dict[str, str] = {
     "loss": "loss",
 }
 CLASSIFICATION_ORDER: tuple[str, ...] = ("normal", "special_mention", "substandard", "doubtful", "loss")
-CLASSIFICATION_LABELS: dict[str, tuple[str, str]] = {
-    "normal": ("正常", "Normal"),
-    "special_mention": ("关注", "Special mention"),
-    "substandard": ("次级", "Substandard"),
-    "doubtful": ("可疑", "Doubtful"),
-    "loss": ("损失", "Loss"),
-}
 
 _SUBJECT_KEYS = ("name", "uscc", "current_overdue", "overdue_history", "loans", "guarantees", "queries")
 _LOAN_KEYS = ("lender", "type", "balance", "classification", "start_date", "maturity_date", "overdue_amount")

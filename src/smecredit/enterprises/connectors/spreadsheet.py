@@ -73,7 +73,13 @@ def number_text(value: float) -> CellNumber:
     """
     if value != value or value in (float("inf"), float("-inf")):
         return CellNumber("NaN")
-    d = Decimal(repr(value))
+    text = repr(value)
+    # fast path (nearly every cell): plain notation with at most 15 digits is already exact
+    if "e" not in text and len(text) - ("." in text) - (text[0] == "-") <= EXCEL_DIGITS:
+        if text.endswith(".0"):
+            text = text[:-2]
+        return CellNumber("0" if text == "-0" else text)
+    d = Decimal(text)
     digits = len(d.as_tuple().digits)
     if digits > EXCEL_DIGITS:
         d = d.quantize(Decimal(1).scaleb(d.adjusted() - EXCEL_DIGITS + 1), rounding=ROUND_HALF_UP)
@@ -85,12 +91,12 @@ def number_text(value: float) -> CellNumber:
 def cell_value(value: Any) -> Any:
     """A calamine cell as the importers read it: text stripped, numbers as :class:`CellNumber`,
     dates as ``date`` (a datetime at midnight too), other datetimes kept, booleans TRUE/FALSE."""
-    if isinstance(value, str):
+    if type(value) is str:
         return value.strip()
+    if type(value) is float:
+        return number_text(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, float):
-        return number_text(value)
     if isinstance(value, int):
         return CellNumber(str(value))
     if isinstance(value, datetime):
@@ -125,19 +131,38 @@ class _SheetBounds:
         return self.max_col - self.min_col + 1 if self.max_col else 0
 
 
-_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])([^>]*)>")
-_REF = re.compile(rb"""\sr\s*=\s*["']\s*([A-Za-z]*)(\d*)\s*["']""")
+#: A ``<row>`` or ``<c>`` start tag; attribute values are skipped as quoted strings (they may hold ``>``).
+_TAG = re.compile(rb"""<(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_ATTR = re.compile(rb"""([A-Za-z_][\w:.\-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF_VALUE = re.compile(rb"\s*([A-Za-z]*)(\d*)\s*")
+#: Fast path: a cell whose first attribute is its reference, a row whose first is its number,
+#: and every ``r=`` anywhere.
+_CELL_REF_FIRST = re.compile(rb"""<c\s+r=["']([A-Za-z]+)(\d+)["']""")
+_ROW_REF_FIRST = re.compile(rb"""<row\s+r=["']\d+["']""")
+_ANY_R_ATTR = re.compile(rb"\sr\s*=")
+
+
+def _column(letters: bytes) -> int:
+    """Column number of ``AB`` (1-based); anything longer than XFD's three letters is past it."""
+    if len(letters) > 3:
+        return EXCEL_MAX_COLUMNS + 1
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
 
 
 class _CellScanner:
     """Reads cell and row references from a worksheet's XML as it streams past.
 
     Cells without a reference take the next column, rows without one the next row, as a reader
-    would place them. Nothing but the bounds is kept.
+    would place them. Only the bounds are kept. A chunk is cut before its last ``<`` (that tag is
+    read with the next chunk), so no tag is ever seen in two halves.
     """
 
     def __init__(self) -> None:
         self.bounds = _SheetBounds()
+        self.fast = True
         self.row = 0
         self.col = 0
         self.tail = b""
@@ -145,51 +170,90 @@ class _CellScanner:
     def feed(self, chunk: bytes) -> None:
         buf = self.tail + chunk if self.tail else chunk
         cut = buf.rfind(b"<")
-        if cut != -1 and buf.find(b">", cut) == -1:  # a tag split across chunks
-            self.tail = buf[cut:]
-            buf = buf[:cut]
-            if len(self.tail) > _CHUNK * 16:
-                raise _Refused("xml", "", "")
-        else:
+        if cut == -1:
             self.tail = b""
+            return
+        self.tail = buf[cut:]
+        if len(self.tail) > _CHUNK * 16:
+            raise _Refused("xml", "", "")
+        self._scan(buf[:cut])
+
+    def close(self) -> None:
+        self._scan(self.tail)
+        self.tail = b""
+
+    def _scan(self, buf: bytes) -> None:
+        if self.fast and self._fast_scan(buf):
+            return
+        self.fast = False
+        self._exact_scan(buf)
+
+    def _fast_scan(self, buf: bytes) -> bool:
+        """Bounds at C speed when every cell and row carries its reference as its first
+        attribute and there is no other ``r=`` anywhere (no prefixes, duplicates or look-alikes
+        inside values); otherwise False, and the chunk is read tag by tag."""
+        if b":c" in buf or b":row" in buf:
+            return False
+        refs = _CELL_REF_FIRST.findall(buf)
+        cells = buf.count(b"<c ") + buf.count(b"<c>") + buf.count(b"<c/") + buf.count(b"<c\t") + buf.count(b"<c\n") + buf.count(b"<c\r")
+        if len(refs) != cells:
+            return False
+        row_refs = len(_ROW_REF_FIRST.findall(buf))
+        if len(_ANY_R_ATTR.findall(buf)) != len(refs) + row_refs:
+            return False
+        if row_refs != buf.count(b"<row ") + buf.count(b"<row>") + buf.count(b"<row/") + buf.count(b"<row\t") + buf.count(b"<row\n") + buf.count(b"<row\r"):
+            return False
+        if not refs:
+            return True
+        letters, digits = zip(*refs)
+        cols = [_column(x) for x in set(letters)]
+        rows = [int(d) if len(d) <= 8 else EXCEL_MAX_ROWS + 1 for d in digits] if max(map(len, digits)) > 8 else list(map(int, digits))
+        b = self.bounds
+        lo_col, hi_col, lo_row, hi_row = min(cols), max(cols), min(rows), max(rows)
+        self._note(lo_col, lo_row)
+        self._note(hi_col, hi_row)
+        if b.beyond is None and (hi_col > EXCEL_MAX_COLUMNS or hi_row > EXCEL_MAX_ROWS):
+            first = next(r for r in refs if _column(r[0]) > EXCEL_MAX_COLUMNS or len(r[1]) > 7 or int(r[1]) > EXCEL_MAX_ROWS)
+            b.beyond = (first[0] + first[1]).decode("ascii", "replace")
+        self.col, self.row = _column(refs[-1][0]), rows[-1]
+        return True
+
+    def _note(self, col: int, row: int) -> None:
+        b = self.bounds
+        if not b.max_row:
+            b.min_row = b.max_row = row
+            b.min_col = b.max_col = col
+            return
+        b.min_row = min(b.min_row, row)
+        b.max_row = max(b.max_row, row)
+        b.min_col = min(b.min_col, col)
+        b.max_col = max(b.max_col, col)
+
+    def _exact_scan(self, buf: bytes) -> None:
         b = self.bounds
         for m in _TAG.finditer(buf):
-            ref = _REF.search(m.group(2))
-            if m.group(1) == b"row":
-                self.col = 0
-                if ref is not None and ref.group(2) and not ref.group(1):
-                    digits = ref.group(2)
-                    self.row = int(digits) if len(digits) <= 8 else EXCEL_MAX_ROWS + 1
-                else:
-                    self.row += 1
-                continue
+            ref = None
+            for a in _ATTR.finditer(m.group(2)):
+                if a.group(1).rpartition(b":")[2] == b"r" and b":" not in a.group(1):
+                    if ref is not None:
+                        raise _Refused("broken", "工作表中有单元格的引用重复", "a cell or row in a worksheet has two references")
+                    value = a.group(2) if a.group(2) is not None else a.group(3)
+                    ref = _REF_VALUE.fullmatch(value)
+                    if ref is None:
+                        raise _Refused("broken", f"工作表中的单元格引用无效：{value[:20].decode('ascii', 'replace')}",
+                                       f"invalid cell reference in a worksheet: {value[:20].decode('ascii', 'replace')}")
             letters = ref.group(1) if ref is not None else b""
             digits = ref.group(2) if ref is not None else b""
-            if letters:
-                if len(letters) > 3:
-                    col = EXCEL_MAX_COLUMNS + 1
-                else:
-                    col = 0
-                    for ch in letters.upper():
-                        col = col * 26 + ch - 64
-            else:
-                col = self.col + 1
+            if m.group(1) == b"row":
+                self.col = 0
+                self.row = (int(digits) if len(digits) <= 8 else EXCEL_MAX_ROWS + 1) if digits else self.row + 1
+                continue
+            col = _column(letters) if letters else self.col + 1
             row = (int(digits) if len(digits) <= 8 else EXCEL_MAX_ROWS + 1) if digits else max(self.row, 1)
             self.col, self.row = col, row
             if (col > EXCEL_MAX_COLUMNS or row > EXCEL_MAX_ROWS) and b.beyond is None:
-                b.beyond = (letters + digits).decode("ascii", "replace") if letters or digits else f"R{row}C{col}"
-            if not b.max_row:
-                b.min_row = b.max_row = row
-                b.min_col = b.max_col = col
-                continue
-            if row < b.min_row:
-                b.min_row = row
-            elif row > b.max_row:
-                b.max_row = row
-            if col < b.min_col:
-                b.min_col = col
-            elif col > b.max_col:
-                b.max_col = col
+                b.beyond = (letters + digits).decode("ascii", "replace") if letters and digits else f"R{row}C{col}"
+            self._note(col, row)
 
 
 class _Refused(Exception):
@@ -266,6 +330,8 @@ def _stream_member(
             f"压缩包成员 {info.filename} 使用了不支持的压缩方式（{info.compress_type}）",
             f"zip member {info.filename} uses an unsupported compression method ({info.compress_type})",
         )
+    if scanner is not None:
+        scanner.close()
     if size != declared:
         raise _Refused(
             "lied",
