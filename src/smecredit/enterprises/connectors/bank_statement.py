@@ -27,7 +27,7 @@ from typing import Any
 from smecredit.kernel.errors import DomainError, Invalid
 from smecredit.kernel.text import Text
 
-from .fields import EXCEL_EXACT_LIMIT, BEYOND_EXCEL_PRECISION, CellNumber, check_uscc, money_str, normalise_header
+from .fields import BEYOND_EXCEL_PRECISION, EXCEL_EXACT_LIMIT, SUSPECT, CellNumber, check_uscc, clean_text, money_str, normalise_header
 from .readers import csv_rows_or_reject, decode_text, detect_format
 from .spreadsheet import read_xlsx_rows
 from .vocabulary import CENT, MAX_AMOUNT, ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
@@ -437,7 +437,10 @@ def _account_info(preamble: list[tuple[int, list[Any]]]) -> dict[str, str]:
             if not value:  # value in the next non-empty cell
                 value = next((x for x in texts[i + 1 :] if x), "")
             if value and key not in info:
-                info[key] = value[:200]
+                cleaned, why = clean_text(value)
+                info[key] = cleaned[:200] if why is None else ""
+                if why is not None:
+                    info.setdefault("_problems", []).append((label.strip(), why))  # type: ignore[arg-type]
     return info
 
 
@@ -449,6 +452,9 @@ def _parse_rows(
     h = _find_header(rows, m, errors, sheet)
     header_line, header = rows[h]
     account = _account_info(rows[:h])
+    for label, why in account.pop("_problems", []):  # type: ignore[union-attr]
+        errors.add(None, label, f"账户信息：{why.zh}", f"account information: {why.en}", sheet=sheet)
+    account = {k: v for k, v in account.items() if v}
     if "uscc" in account:
         code, reason = check_uscc(account["uscc"])
         if reason is not None:
@@ -515,6 +521,7 @@ def _parse_rows(
     h_bal = heading.get("balance")
     add = errors.add
     warn = errors.warn
+    suspect = SUSPECT.search
 
     out_rows: list[dict[str, Any]] = []
     seen: dict[tuple, int] = {}
@@ -641,6 +648,13 @@ def _parse_rows(
             cp = str(cp)
         if not isinstance(memo, str):
             memo = str(memo)
+        if suspect(cp) is not None or suspect(memo) is not None:  # rare: control or invisible characters
+            cp, why_cp = clean_text(cp)
+            memo, why_memo = clean_text(memo)
+            why = why_cp or why_memo
+            if why is not None:
+                add(line, heading.get("counterparty") if why_cp else heading.get("memo"), why.zh, why.en, sheet=sheet)
+                continue
         cp = cp.strip()[:200]
         memo = memo.strip()[:500]
         amount_s = f"{amount:f}"  # quantised by _amount and not zero here

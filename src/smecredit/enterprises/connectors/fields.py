@@ -252,8 +252,50 @@ def _check_year(y: int) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+# -- text fields: control characters -------------------------------------------------------------
+
+#: Invisible characters that copy-paste leaves in names: removed.
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u200e\u200f\u00ad"
+#: Text-direction overrides and isolates ("Trojan Source"): they can make a name display as
+#: something else, and have no use in Chinese business data: refused.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+#: Any character that needs a look (the fast check; most text has none).
+SUSPECT = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{ZERO_WIDTH}{BIDI_CONTROLS}]")
+_DROP_ZERO_WIDTH = str.maketrans("", "", ZERO_WIDTH)
+
+
+def clean_text(value: str, *, multiline: bool = False) -> tuple[str, Text | None]:
+    """``(cleaned, None)`` or ``(value, why it is refused)`` for one text field of a file.
+
+    * refused: NUL and the other C0/C1 control characters (but tab, CR and LF), and the
+      text-direction controls U+202A–U+202E, U+2066–U+2069;
+    * cleaned: zero-width characters (U+200B–U+200F, U+2060, U+FEFF, soft hyphen) are removed;
+      line breaks (CR, LF, U+2028/U+2029) and tabs become one space in single-line fields
+      (names, codes, case numbers), runs of spaces one space; multi-line fields (经营范围,
+      reasons, 变更前后内容) keep their line breaks as LF.
+    """
+    if SUSPECT.search(value) is None:
+        return value, None
+    for ch in value:
+        o = ord(ch)
+        if ch in BIDI_CONTROLS:
+            return value, Text(
+                f"含有文字方向控制字符（U+{o:04X}），它会改变文字的显示顺序，可能被用来伪装名称",
+                f"contains a text-direction control character (U+{o:04X}), which changes how the text "
+                "displays and can disguise a name",
+            )
+        if (o < 0x20 and ch not in "\t\n\r") or 0x7F <= o <= 0x9F:
+            return value, Text(f"含有不允许的控制字符（U+{o:04X}）", f"contains a disallowed control character (U+{o:04X})")
+    text = value.translate(_DROP_ZERO_WIDTH)
+    for brk in ("\r\n", "\r", "\u2028", "\u2029"):
+        text = text.replace(brk, "\n")
+    if multiline:
+        return "\n".join(" ".join(line.split()) for line in text.split("\n")).strip(), None
+    return " ".join(text.split()), None
+
+
 def normalise_header(cell: Any) -> str:
-    s = str(cell).strip().lstrip("\ufeff").strip()
+    s = str(cell).translate(_DROP_ZERO_WIDTH).strip()
     s = re.sub(r"[\s\u3000]+", "", s)
     for a, b in (("（", "("), ("）", ")")):
         s = s.replace(a, b)
@@ -348,10 +390,23 @@ class FieldReader:
 
     # -- scalars ----------------------------------------------------------------------------
     def string(
-        self, obj: Mapping, key: str, path: str, *, required: bool = True, max_len: int = 500
+        self,
+        obj: Mapping,
+        key: str,
+        path: str,
+        *,
+        required: bool = True,
+        max_len: int = 500,
+        multiline: bool = False,
     ) -> str | None:
+        """A text field, cleaned by :func:`clean_text` (refused with its reason when it must be)."""
         value = obj.get(key, _MISSING)
         p = _join(path, key)
+        if isinstance(value, str):
+            value, problem = clean_text(value, multiline=multiline)
+            if problem is not None:
+                self.errors.add(None, p, problem.zh, problem.en)
+                return None
         if value is _MISSING or value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self._missing(p)

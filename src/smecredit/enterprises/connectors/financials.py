@@ -33,7 +33,7 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .fields import Period, amount_problem, money_str, normalise_header, parse_amount, parse_iso_date, parse_period, resolve_columns
+from .fields import Period, amount_problem, clean_text, money_str, normalise_header, parse_amount, parse_iso_date, parse_period, resolve_columns
 from .readers import csv_rows_or_reject, decode_text, detect_format
 from .spreadsheet import read_xlsx_rows
 from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
@@ -286,7 +286,10 @@ def _read_table(
                 errors.add(line, label("statement"), "缺少报表类型", "statement is missing", sheet=sheet)
 
         code = str(cell(cells, "item_code"))
-        name = str(cell(cells, "item_name"))
+        name, why = clean_text(str(cell(cells, "item_name")))
+        if why is not None:
+            errors.add(line, label("item_name"), why.zh, why.en, sheet=sheet)
+            continue
         item = None
         if code:
             item = ITEMS_BY_CODE.get(code.lower())

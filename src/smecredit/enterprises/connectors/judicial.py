@@ -110,7 +110,7 @@ def parse_judicial(data: bytes, *, filename: str, limits: ImportLimits | None = 
                 "case_no": r.string(o, "case_no", p, max_len=100),
                 "court": r.string(o, "court", p, required=False, max_len=200),
                 "published_date": published.isoformat() if published else None,
-                "obligation": r.string(o, "obligation", p, required=False, max_len=1000),
+                "obligation": r.string(o, "obligation", p, required=False, max_len=1000, multiline=True),
                 "performance": r.string(o, "performance", p, required=False, max_len=100),
                 "removed_date": removed.isoformat() if removed else None,
             }

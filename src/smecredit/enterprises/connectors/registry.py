@@ -107,7 +107,7 @@ def parse_registry(data: bytes, *, filename: str, limits: ImportLimits | None = 
     founding = r.date(top, "founding_date", "")
     legal_rep = _legal_rep(r, top)
     address = r.string(top, "address", "", required=False, max_len=300)
-    scope = r.string(top, "business_scope", "", required=False, max_len=4000)
+    scope = r.string(top, "business_scope", "", required=False, max_len=4000, multiline=True)
     authority = r.string(top, "registration_authority", "", required=False, max_len=200)
 
     shareholders = []
@@ -152,8 +152,8 @@ def parse_registry(data: bytes, *, filename: str, limits: ImportLimits | None = 
             {
                 "date": d.isoformat() if d else None,
                 "item": r.string(ch, "item", p, max_len=200),
-                "before": r.string(ch, "before", p, required=False, max_len=2000),
-                "after": r.string(ch, "after", p, required=False, max_len=2000),
+                "before": r.string(ch, "before", p, required=False, max_len=2000, multiline=True),
+                "after": r.string(ch, "after", p, required=False, max_len=2000, multiline=True),
             }
         )
 
@@ -166,10 +166,10 @@ def parse_registry(data: bytes, *, filename: str, limits: ImportLimits | None = 
         abnormal.append(
             {
                 "listed_date": listed.isoformat() if listed else None,
-                "reason": r.string(ab, "reason", p, max_len=500),
+                "reason": r.string(ab, "reason", p, max_len=500, multiline=True),
                 "authority": r.string(ab, "authority", p, required=False, max_len=200),
                 "removed_date": removed.isoformat() if removed else None,
-                "removal_reason": r.string(ab, "removal_reason", p, required=False, max_len=500),
+                "removal_reason": r.string(ab, "removal_reason", p, required=False, max_len=500, multiline=True),
             }
         )
 
@@ -182,7 +182,7 @@ def parse_registry(data: bytes, *, filename: str, limits: ImportLimits | None = 
                 "decision_no": r.string(pe, "decision_no", p, max_len=200),
                 "date": d.isoformat() if d else None,
                 "authority": r.string(pe, "authority", p, required=False, max_len=200),
-                "reason": r.string(pe, "reason", p, max_len=1000),
+                "reason": r.string(pe, "reason", p, max_len=1000, multiline=True),
                 "amount": None if amount is None else money_str(amount),
             }
         )
