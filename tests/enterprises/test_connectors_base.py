@@ -193,16 +193,20 @@ def test_sandbox_provider_satisfies_the_protocol():
     assert p.name == "sandbox" and p.is_sandbox is True
 
 
+CONNECTOR_MODULES = (
+    "vocabulary", "fields", "readers", "spreadsheet", "registry", "tax", "bank_statement", "financials",
+    "credit_bureau", "judicial", "dispatch", "models", "personal", "sandbox",
+)
+
+
 def test_connectors_and_profile_rules_are_pure():
+    imports = ", ".join(f"smecredit.enterprises.connectors.{m}" for m in CONNECTOR_MODULES)
     code = (
         "import sys\n"
-        "import smecredit.enterprises.connectors, smecredit.enterprises.connectors.registry\n"
-        "import smecredit.enterprises.connectors.tax, smecredit.enterprises.connectors.bank_statement\n"
-        "import smecredit.enterprises.connectors.financials, smecredit.enterprises.connectors.credit_bureau\n"
-        "import smecredit.enterprises.connectors.judicial, smecredit.enterprises.connectors.sandbox\n"
+        f"import smecredit.enterprises.connectors, {imports}\n"
         "import smecredit.enterprises.profile_rules\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
-        "('sqlalchemy', 'fastapi', 'starlette', 'jinja2', 'pydantic', 'celery', 'alembic')]\n"
+        "('sqlalchemy', 'fastapi', 'starlette', 'jinja2', 'pydantic', 'celery', 'alembic', 'openpyxl')]\n"
         "print(','.join(bad))\n"
     )
     import os
@@ -210,6 +214,36 @@ def test_connectors_and_profile_rules_are_pure():
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_connector_modules_import_only_lower_layers():
+    """No cycle: each module imports (within connectors) only modules of a lower layer."""
+    import ast
+    from pathlib import Path
+
+    import smecredit.enterprises.connectors as pkg
+
+    layer = {
+        "vocabulary": 0, "fields": 1, "readers": 2, "spreadsheet": 3,
+        "registry": 4, "tax": 4, "bank_statement": 4, "financials": 4, "credit_bureau": 4, "judicial": 4,
+        "dispatch": 5, "models": 5, "personal": 5, "sandbox": 6, "__init__": 7,
+    }
+    folder = Path(pkg.__file__).parent
+    assert {p.stem for p in folder.glob("*.py")} == set(layer)
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 1:
+                    names = [node.module] if node.module else [a.name for a in node.names]
+                elif (node.module or "").startswith("smecredit.enterprises.connectors."):
+                    names = [node.module.rsplit(".", 1)[1]]
+                elif node.module == "smecredit.enterprises.connectors":
+                    names = ["__init__"]
+                else:
+                    continue
+                for name in names:
+                    assert layer[name] < layer[path.stem], f"{path.stem} imports {name}"
 
 
 def test_import_rejected_survives_pickling():
