@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from smecredit.audit.models import AuditEvent
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.connectors.sandbox import sandbox_file
 from smecredit.enterprises.models import DataSnapshot
 from smecredit.identity.roles import Role

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from smecredit.kernel.text import Text
-from smecredit.enterprises.connectors.base import (
-
+from smecredit.enterprises.connectors.fields import money_str, parse_amount, parse_period
+from smecredit.enterprises.connectors.readers import decode_text
+from smecredit.enterprises.connectors.vocabulary import (
     DataProvider,
     ErrorCollector,
     ImportRejected,
@@ -24,11 +25,7 @@ from smecredit.enterprises.connectors.base import (
     SourceKind,
     canonical_json,
     content_sha256,
-    decode_text,
     make_parsed,
-    money_str,
-    parse_amount,
-    parse_period,
 )
 from smecredit.kernel.errors import DomainError
 
@@ -72,13 +69,22 @@ def test_error_collector_sorts_by_line_and_caps_the_list():
 
 def test_parsed_source_hash_is_sha256_of_rfc8785():
     content = {"b": "1.00", "a": [1, "中文", None, True], "schema": "x/1"}
-    ps = make_parsed(SourceKind.TAX, content, Text("摘要", "summary"), [LineError(4, None, "重复", "dup")])
+    ps = make_parsed(SourceKind.TAX, content, Text("摘要", "summary"), [LineError(4, None, "重复", "dup")],
+                     subject_uscc="91350100M000100Y43")
     import hashlib
 
     assert ps.content_sha256 == hashlib.sha256(rfc8785.dumps(content)).hexdigest()
     assert ps.warnings == ("第 4 行：重复 / line 4: dup",)
     assert ps.warning_details[0].line == 4
     assert ps.as_dict()["summary"] == {"zh": "摘要", "en": "summary"}
+    assert ps.subject_uscc == "91350100M000100Y43" and ps.subject_note is None
+
+
+def test_a_result_without_a_subject_must_say_why():
+    with pytest.raises(ValueError):
+        make_parsed(SourceKind.TAX, {}, Text("摘要", "summary"), subject_uscc=None)
+    ps = make_parsed(SourceKind.TAX, {}, Text("摘要", "summary"), subject_uscc=None, subject_note=Text("没有", "none"))
+    assert ps.subject_uscc is None and ps.subject_note == Text("没有", "none")
 
 
 json_values = st.recursive(
@@ -93,8 +99,8 @@ json_values = st.recursive(
 def test_fast_canonical_json_matches_rfc8785(value):
     try:
         expected = rfc8785.dumps(value)
-    except Exception:  # lone surrogates etc.: both must refuse
-        with pytest.raises(Exception):
+    except rfc8785.CanonicalizationError:  # lone surrogates etc.: both must refuse
+        with pytest.raises(rfc8785.CanonicalizationError):
             canonical_json(value)
         return
     assert canonical_json(value) == expected
@@ -187,16 +193,20 @@ def test_sandbox_provider_satisfies_the_protocol():
     assert p.name == "sandbox" and p.is_sandbox is True
 
 
+CONNECTOR_MODULES = (
+    "vocabulary", "fields", "readers", "spreadsheet", "registry", "tax", "bank_statement", "financials",
+    "credit_bureau", "judicial", "dispatch", "models", "personal", "sandbox",
+)
+
+
 def test_connectors_and_profile_rules_are_pure():
+    imports = ", ".join(f"smecredit.enterprises.connectors.{m}" for m in CONNECTOR_MODULES)
     code = (
         "import sys\n"
-        "import smecredit.enterprises.connectors.base, smecredit.enterprises.connectors.registry\n"
-        "import smecredit.enterprises.connectors.tax, smecredit.enterprises.connectors.bank_statement\n"
-        "import smecredit.enterprises.connectors.financials, smecredit.enterprises.connectors.credit_bureau\n"
-        "import smecredit.enterprises.connectors.judicial, smecredit.enterprises.connectors.sandbox\n"
+        f"import smecredit.enterprises.connectors, {imports}\n"
         "import smecredit.enterprises.profile_rules\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in "
-        "('sqlalchemy', 'fastapi', 'starlette', 'jinja2', 'pydantic', 'celery', 'alembic')]\n"
+        "('sqlalchemy', 'fastapi', 'starlette', 'jinja2', 'pydantic', 'celery', 'alembic', 'openpyxl')]\n"
         "print(','.join(bad))\n"
     )
     import os
@@ -206,61 +216,34 @@ def test_connectors_and_profile_rules_are_pure():
     assert out.stdout.strip() == ""
 
 
-def _workbook_bytes(*, date1904: bool = False) -> bytes:
-    import io
-    from datetime import datetime as dt
+def test_connector_modules_import_only_lower_layers():
+    """No cycle: each module imports (within connectors) only modules of a lower layer."""
+    import ast
+    from pathlib import Path
 
-    import openpyxl
+    import smecredit.enterprises.connectors as pkg
 
-    wb = openpyxl.Workbook()
-    if date1904:
-        wb.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
-    ws = wb.active
-    ws.title = "明细"
-    ws.append(["标题 & <说明>", None, "  带空格  "])
-    ws.append([date(2024, 1, 5), dt(2024, 1, 5, 10, 30), 1234.56, 7, True, "=SUM(C2:D2)", None, "x"])
-    ws.append([])
-    ws.append([0.1 + 0.2, 1e-7, 12345678901234, "2024-01-05", False])
-    c = ws.cell(5, 2, 45296)
-    c.number_format = "yyyy年m月d日"
-    ws.cell(6, 4, "只有第四列")
-    other = wb.create_sheet("第二页")
-    other.append(["a", 1])
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
-
-
-@pytest.mark.parametrize("date1904", [False, True])
-def test_fast_xlsx_reader_matches_openpyxl(date1904):
-    from smecredit.enterprises.connectors.base import _openpyxl_rows, iter_xlsx_rows
-
-    data = _workbook_bytes(date1904=date1904)
-    for kwargs in ({"sheet": None, "all_sheets": False}, {"sheet": "第二页", "all_sheets": False}, {"sheet": None, "all_sheets": True}):
-        c = ErrorCollector(SourceKind.FINANCIAL_STATEMENTS, "w.xlsx")
-        fast = list(iter_xlsx_rows(data, c, **kwargs))
-        slow = list(_openpyxl_rows(data, c, **kwargs))
-        assert fast == slow
-    rows = list(iter_xlsx_rows(data, ErrorCollector(SourceKind.FINANCIAL_STATEMENTS, "w.xlsx")))
-    assert rows[0] == ("明细", 1, ["标题 & <说明>", "", "带空格"])
-    assert rows[1][2][:5] == [date(2024, 1, 5), __import__("datetime").datetime(2024, 1, 5, 10, 30), "1234.56", "7", "TRUE"]
-    assert rows[2][1] == 4  # the blank row 3 is skipped, row numbers are Excel's
-    assert rows[2][2][1:3] == ["0.0000001", "12345678901234"]
-    # a number with a date format is a date (serial 45296 in the 1900 or the 1904 system)
-    assert rows[3][2][1] == (date(2028, 1, 6) if date1904 else date(2024, 1, 5))
-    assert rows[4] == ("明细", 6, ["", "", "", "只有第四列"])
-
-
-def test_xlsx_missing_sheet_and_broken_file():
-    from smecredit.enterprises.connectors.base import iter_xlsx_rows
-
-    data = _workbook_bytes()
-    with pytest.raises(ImportRejected) as exc:
-        list(iter_xlsx_rows(data, ErrorCollector(SourceKind.BANK_STATEMENT, "w.xlsx"), sheet="没有"))
-    assert exc.value.errors[0].reason_en == "workbook has no sheet named '没有'"
-    with pytest.raises(ImportRejected) as exc:
-        list(iter_xlsx_rows(data[:200], ErrorCollector(SourceKind.BANK_STATEMENT, "w.xlsx")))
-    assert exc.value.errors[0].reason_en.startswith("not a valid XLSX file")
+    layer = {
+        "vocabulary": 0, "fields": 1, "readers": 2, "spreadsheet": 3,
+        "registry": 4, "tax": 4, "bank_statement": 4, "financials": 4, "credit_bureau": 4, "judicial": 4,
+        "dispatch": 5, "models": 5, "personal": 5, "sandbox": 6, "__init__": 7,
+    }
+    folder = Path(pkg.__file__).parent
+    assert {p.stem for p in folder.glob("*.py")} == set(layer)
+    for path in folder.glob("*.py"):
+        tree = ast.parse(path.read_text("utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                if node.level == 1:
+                    names = [node.module] if node.module else [a.name for a in node.names]
+                elif (node.module or "").startswith("smecredit.enterprises.connectors."):
+                    names = [node.module.rsplit(".", 1)[1]]
+                elif node.module == "smecredit.enterprises.connectors":
+                    names = ["__init__"]
+                else:
+                    continue
+                for name in names:
+                    assert layer[name] < layer[path.stem], f"{path.stem} imports {name}"
 
 
 def test_import_rejected_survives_pickling():

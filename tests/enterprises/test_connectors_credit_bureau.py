@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from smecredit.enterprises.connectors.base import ImportRejected
+from smecredit.enterprises.connectors import ImportRejected
 from smecredit.enterprises.connectors.credit_bureau import parse_credit_bureau
 
 DATA = Path(__file__).parent / "data"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from smecredit.enterprises.connectors.base import ImportRejected, parse_amount
+from smecredit.enterprises.connectors import ImportRejected
+from smecredit.enterprises.connectors.fields import parse_amount
 from smecredit.enterprises.connectors.financials import REQUIRED_ITEMS, parse_financials
 
 DATA = Path(__file__).parent / "data"
@@ -37,7 +38,7 @@ def test_unbalanced_balance_sheet_names_the_period_and_difference():
     with pytest.raises(ImportRejected) as exc:
         parse_financials((DATA / "financials_unbalanced.csv").read_bytes(), filename="f.csv")
     (err,) = exc.value.errors
-    assert (err.line, err.field) == (7, "total_assets")
+    assert (err.line, err.field) == (7, "amount")  # the file's amount column, on the total_assets line
     assert err.reason_en == (
         "balance sheet 2024 does not balance: total assets 1600000.00 ≠ total liabilities 800000.00 + "
         "total equity 799999.99; difference 0.01"
@@ -76,7 +77,7 @@ def test_no_balance_sheet():
     data = "statement,item_code,period,amount\nincome_statement,revenue,2024,1\n".encode()
     with pytest.raises(ImportRejected) as exc:
         parse_financials(data, filename="f.csv")
-    assert (None, "statement", "at least one balance sheet is required") in _errors(exc.value)
+    assert (None, "资产负债表", "at least one balance sheet is required") in _errors(exc.value)
 
 
 def test_amount_unit_and_ytd_range_in_gbk():
@@ -160,3 +161,14 @@ def test_required_items_catalogue():
     )
     assert REQUIRED_ITEMS["income_statement"] == ("revenue", "cost_of_sales", "operating_profit", "net_profit")
     assert REQUIRED_ITEMS["cash_flow"] == ("operating_cash_flow",)
+
+
+def test_errors_name_the_files_own_chinese_headers():
+    data = "报表,项目名称,期间,期末余额(元)\n资产负债表,货币资金,2024,abc\n资产负债表,存货,2024-13,1\n资产负债表,存货,2024,1\n".encode()
+    with pytest.raises(ImportRejected) as exc:
+        parse_financials(data, filename="f.csv")
+    errs = _errors(exc.value)
+    assert errs[0] == (2, "期末余额(元)", "invalid amount: abc")
+    assert errs[1][:2] == (3, "期间")
+    assert errs[2][:2] == (None, "项目名称")  # required items missing, named by the file's item column
+    assert exc.value.errors[0].reason_zh == "金额无效：abc"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from smecredit.enterprises.connectors.base import ImportRejected
+from smecredit.enterprises.connectors import ImportRejected
 from smecredit.enterprises.connectors.judicial import parse_judicial
 
 DATA = Path(__file__).parent / "data"

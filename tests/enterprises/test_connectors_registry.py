@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from smecredit.enterprises.connectors.base import ImportRejected, SourceKind
+from smecredit.enterprises.connectors import ImportRejected, SourceKind
 from smecredit.enterprises.connectors.registry import parse_registry
 
 DATA = Path(__file__).parent / "data"

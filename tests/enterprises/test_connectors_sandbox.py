@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
-from smecredit.enterprises.connectors.base import SourceKind, parse_source
+from smecredit.enterprises.connectors import SourceKind, parse_source
 from smecredit.enterprises.connectors.sandbox import SANDBOX_NOTE, SandboxProfile, SandboxProvider, sandbox_file
 from smecredit.kernel.errors import DomainError
 from smecredit.standards.uscc import make_uscc
@@ -80,8 +80,21 @@ def test_many_codes_and_dates_are_all_valid_and_varied():
 
 
 def test_young_firms_still_get_valid_data():
-    # founded at most 200 days before as_of: partial-year statements, grade M or none
+    """Founded at most 200 days before as_of: a year-to-date statement, grade M or none, short history."""
     provider = SandboxProvider()
+    as_of = date(2006, 9, 1)  # every sandbox firm is founded in 2006 or later, so all are young
     for code in _codes(12):
-        for kind in SourceKind:
-            provider.fetch(kind, code, as_of=date(2006, 9, 1))
+        got = {kind: provider.fetch(kind, code, as_of=as_of) for kind in SourceKind}  # all valid
+        founded = date.fromisoformat(got[SourceKind.REGISTRY].content["founding_date"])
+        assert founded <= as_of - timedelta(days=200)
+        assert SandboxProfile.from_code(code).founded_by(as_of) == founded
+        statements = got[SourceKind.FINANCIAL_STATEMENTS].content["statements"]
+        (sheet,) = statements["balance_sheet"]  # one year-to-date period, not full years
+        assert sheet["months"] < 12 and sheet["end"] < as_of.isoformat() and sheet["start"] > founded.isoformat()
+        assert got[SourceKind.TAX].content["credit_grade"] in ("M", None)
+        periods = got[SourceKind.TAX].content["periods"]
+        assert periods and all(founded.isoformat()[:7] < p["period"] < as_of.isoformat()[:7] for p in periods)
+        bank = got[SourceKind.BANK_STATEMENT].content
+        assert founded.isoformat() < bank["first_date"] and bank["last_date"] < as_of.isoformat()
+        for kind, ps in got.items():
+            assert ps.content["sandbox"] is True and ps.summary.zh.startswith("【沙箱】"), kind

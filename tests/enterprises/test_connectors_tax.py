@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from smecredit.enterprises.connectors.base import ImportRejected
+from smecredit.enterprises.connectors import ImportRejected
 from smecredit.enterprises.connectors.tax import parse_tax
 
 DATA = Path(__file__).parent / "data"
@@ -83,7 +83,7 @@ def test_conflicts_duplicates_and_grade_without_year():
     ]
     with pytest.raises(ImportRejected) as exc:
         parse_tax(b'{"credit_grade": "A", "periods": [{"period": "2024", "tax_paid": 1, "revenue_declared": 2}]}', filename="t.json")
-    assert _errors(exc.value) == [(None, "evaluation_year", "evaluation_year is required with credit_grade")]
+    assert _errors(exc.value) == [(None, "evaluation_year", "an evaluation year is required with the credit grade")]
 
 
 def test_json_errors_by_path():
@@ -98,3 +98,15 @@ def test_no_grade_is_allowed():
     ps = parse_tax(b"period,tax_paid,revenue_declared\n2024,100,1000\n", filename="t.csv")
     assert ps.content["credit_grade"] is None and ps.content["evaluation_year"] is None
     assert "no tax credit grade" in ps.summary.en
+
+
+def test_errors_name_the_files_own_chinese_headers():
+    text = (DATA / "tax_good_zh.csv").read_text("utf-8").replace('"100,000.00"', "十万", 1).replace("2024-02", "2024-14", 1)
+    with pytest.raises(ImportRejected) as exc:
+        parse_tax(text.encode("gbk"), filename="t.csv")
+    assert [(e.line, e.field) for e in exc.value.errors] == [(2, "申报收入(元)"), (3, "所属期")]
+    assert exc.value.errors[0].reason_zh == "金额无效：十万" and exc.value.errors[0].reason_en == "invalid amount: 十万"
+    csv = "所属期,实缴税额,申报收入,纳税信用等级\n2024-01,1,10,A\n".encode()
+    with pytest.raises(ImportRejected) as exc:
+        parse_tax(csv, filename="t.csv")
+    assert _errors(exc.value) == [(None, "评价年度", "an evaluation year is required with the credit grade")]

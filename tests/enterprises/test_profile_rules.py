@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.connectors.bank_statement import parse_bank_statement
 from smecredit.enterprises.connectors.credit_bureau import parse_credit_bureau
 from smecredit.enterprises.connectors.financials import parse_financials
@@ -124,8 +124,9 @@ def test_catalogue_lists_every_feature_once_with_labels():
     for s in FEATURE_CATALOGUE:
         assert s.label_zh and s.label_en and s.unit
         assert s.rule.startswith(f"{s.key}:")
+        assert s.rule_text.en == s.rule and s.rule_text.zh.startswith(f"{s.key}：")
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in s.rule_zh), s.key  # really Chinese
         assert s.source_kind is None or isinstance(s.source_kind, SourceKind)
-    assert FEATURES_BY_KEY["annual_revenue"].fallback_kinds == (SourceKind.FINANCIAL_STATEMENTS,)
     assert FEATURES_BY_KEY["controller_age"].source_kind is None
 
 
@@ -153,12 +154,15 @@ def test_every_feature_names_its_source_and_rule(sources):
             assert f.source_kind is spec.source_kind, f.key
             assert f.snapshot_id == f"snap-{spec.source_kind.value}", f.key
         assert (f.value is None) == (f.missing_reason is not None), f.key
-        assert f.sandbox is False
-        json.dumps(f.as_dict(), ensure_ascii=False)
+        assert f.rule_text.en == f.rule and f.rule_text.zh.startswith(spec.rule_text.zh), f.key
     by_key = {f.key: f for f in features}
     assert "tax declarations 2024-01..2024-12 vs 2023-01..2023-12" in by_key["revenue_growth"].rule
     assert "balance sheet as at 2024-12-31" in by_key["leverage"].rule
     assert "2024-10..2025-02" in by_key["bank_inflow_cv"].rule
+    # the data used is named in Chinese too
+    assert by_key["revenue_growth"].rule_text.zh.endswith("［纳税申报 2024-01..2024-12 对比 2023-01..2023-12］")
+    assert by_key["leverage"].rule_text.zh.endswith("［资产负债表（截至 2024-12-31）］")
+    assert by_key["bank_monthly_inflow_avg"].rule_text.zh.endswith("［2024-10..2025-02，5 个月］")
     assert by_key["declared_assets"].missing_reason.en == "assets not declared"
 
 
@@ -281,7 +285,43 @@ def test_controller_part_missing_and_malformed_content(sources):
     by_key = {f.key: f for f in compute_features(as_of=AS_OF, sources={SourceKind.BANK_STATEMENT: broken}, facts=EnterpriseFacts())}
     f = by_key["bank_monthly_inflow_avg"]
     assert f.value is None and f.snapshot_id == "snap-x"
-    assert f.missing_reason.en.startswith("source content is malformed")
+    assert f.missing_reason.en == "source content is malformed; cannot compute (rows: not a list)"
+    assert f.missing_reason.zh == "数据内容格式不符，无法计算（rows：not a list）"
+
+
+def test_malformed_content_names_its_path_and_only_its_own_features(sources):
+    content = json.loads(json.dumps(sources[SourceKind.CREDIT_BUREAU].content))
+    content["enterprise"]["loans"][1]["balance"] = "lots"
+    refs = {**sources, SourceKind.CREDIT_BUREAU: SourceRef("snap-c", SourceKind.CREDIT_BUREAU, content, CAPTURED)}
+    by_key = {f.key: f for f in compute_features(as_of=AS_OF, sources=refs, facts=FACTS)}
+    assert by_key["outstanding_loans_total"].missing_reason.en == (
+        "source content is malformed; cannot compute (enterprise.loans[1].balance: not an amount: 'lots')"
+    )
+    assert by_key["controller_max_dpd_24m"].value is None
+    assert by_key["leverage"].value == EXPECTED["leverage"]  # other kinds are untouched
+
+
+def test_a_programming_error_is_not_hidden_as_missing_data(sources, monkeypatch):
+    from smecredit.enterprises import profile_rules
+
+    def broken(*_args):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(profile_rules, "_judicial_features", broken)
+    with pytest.raises(KeyError):
+        compute_features(as_of=AS_OF, sources=sources, facts=FACTS)
+
+
+def test_older_snapshots_without_newer_fields_still_compute(sources):
+    """Content stored before a field existed (no status labels, totals, account) still loads."""
+    reg = {k: v for k, v in sources[SourceKind.REGISTRY].content.items() if k not in ("status_zh", "status_en", "address")}
+    bank = {k: v for k, v in sources[SourceKind.BANK_STATEMENT].content.items() if k not in ("account", "totals", "currency")}
+    old = {
+        SourceKind.REGISTRY: SourceRef("r", SourceKind.REGISTRY, reg, CAPTURED),
+        SourceKind.BANK_STATEMENT: SourceRef("b", SourceKind.BANK_STATEMENT, bank, CAPTURED),
+    }
+    by_key = {f.key: f.value for f in compute_features(as_of=AS_OF, sources=old, facts=FACTS)}
+    assert by_key["registry_status"] == "active" and by_key["bank_inflow_cv"] == EXPECTED["bank_inflow_cv"]
 
 
 def test_kind_mismatch_is_refused(sources):
@@ -294,8 +334,9 @@ def test_sandbox_features_are_flagged():
     code = "91350100M000100Y43"
     refs = {k: SourceRef(f"sb-{k.value}", k, provider.fetch(k, code, as_of=AS_OF).content, CAPTURED) for k in SourceKind}
     features = compute_features(as_of=AS_OF, sources=refs, facts=EnterpriseFacts())
-    for f in features:
-        assert f.sandbox is (f.source_kind is not None), f.key
+    for f in features:  # every sourced feature names a sandbox snapshot, whose content says so
+        assert (f.snapshot_id or "sb-").startswith("sb-"), f.key
+        assert f.source_kind is None or refs[f.source_kind].content["sandbox"] is True
     values = {f.key: f.value for f in features}
     assert values["annual_revenue"] is not None and values["bank_inflow_cv"] is not None
     assert values["leverage"] is not None and values["years_in_operation"] is not None

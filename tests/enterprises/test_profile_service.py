@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from smecredit.audit.models import AuditEvent
 from smecredit.enterprises import consent, data, profile, registration, schemas
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, QueryAuthorisation
 from smecredit.enterprises.records import enterprises_of
 from smecredit.identity.roles import Role

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from smecredit.audit.log import record
 from smecredit.enterprises import events, schemas
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.models import Enterprise, QueryAuthorisation
 from smecredit.enterprises.records import is_member_or_claimant
 from smecredit.identity.models import User

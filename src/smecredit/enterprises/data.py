@@ -26,13 +26,12 @@ from sqlalchemy.orm import Session, defer
 from smecredit.audit.log import record
 from smecredit.enterprises import consent, events, profile
 from smecredit.enterprises.access import Action
-from smecredit.enterprises.connectors.base import ParsedSource, SourceKind, parse_source
+from smecredit.enterprises.connectors import ParsedSource, SourceKind, mask_personal, parse_source, personal_paths
 from smecredit.enterprises.mappings import resolve_mapping
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise
 from smecredit.enterprises.providers import default_provider
-from smecredit.enterprises.records import check, lock, may
+from smecredit.enterprises.records import check, lock
 from smecredit.enterprises.snapshots import snapshot_of
-from smecredit.enterprises.snapshot_privacy import has_personal_information, masked_content
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
@@ -106,13 +105,10 @@ def _audit(db: Session, user: User, snap: DataSnapshot) -> None:
 
 
 def _check_subject(enterprise: Enterprise, parsed: ParsedSource) -> None:
-    """Every file must be about this enterprise (registry, tax, judicial and credit-bureau files
-    name it; a bank statement that names its account holder's code is checked too)."""
-    content = parsed.content if isinstance(parsed.content, dict) else {}
-    found = content.get("uscc")
-    if found is None and isinstance(content.get("enterprise"), dict):
-        found = content["enterprise"].get("uscc")
-    if isinstance(found, str) and found and found != enterprise.uscc:
+    """Every file that names its subject must be about this enterprise, whatever its kind (a file
+    that carries no code, like financial statements, says so in ``subject_note``)."""
+    found = parsed.subject_uscc
+    if found is not None and found != enterprise.uscc:
         raise Invalid("uscc_mismatch", Text(f"文件属于另一家企业（统一社会信用代码 {found}），不是 {enterprise.uscc}",
                                             f"The file is about another enterprise (code {found}), not {enterprise.uscc}"), "file")
 
@@ -201,9 +197,13 @@ def upload(db: Session, *, user: User, enterprise: Enterprise, kind: str, data: 
 
 
 def content_for(user: User, enterprise: Enterprise, snap: DataSnapshot) -> dict[str, Any]:
-    """The snapshot's content as this user may see it without revealing: personal fields masked."""
-    return masked_content(SourceKind(snap.kind), json.loads(snap.content),
-                          may_reveal=may(user, enterprise, Action.REVEAL))
+    """The snapshot's content as anyone sees it without revealing: personal fields masked, a
+    person's credit history withheld (`connectors.personal`)."""
+    return mask_personal(SourceKind(snap.kind), json.loads(snap.content))
+
+
+def has_personal_information(snap: DataSnapshot) -> bool:
+    return bool(personal_paths(SourceKind(snap.kind)))
 
 
 def reveal_content(db: Session, *, user: User, enterprise: Enterprise, snapshot_id: int) -> dict[str, Any]:
@@ -211,7 +211,7 @@ def reveal_content(db: Session, *, user: User, enterprise: Enterprise, snapshot_
     check(user, enterprise, Action.REVEAL)
     snap = snapshot_of(db, enterprise, snapshot_id)
     content = json.loads(snap.content)
-    if has_personal_information(SourceKind(snap.kind), content):
+    if has_personal_information(snap):
         record(db, actor_of(user), events.SnapshotPersonalInformationRevealed(
             entity_id=enterprise.id, snapshot_id=snap.id, kind=snap.kind))
     return content

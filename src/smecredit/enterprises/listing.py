@@ -12,7 +12,7 @@ from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.models import DataSnapshot, Enterprise, EnterpriseClaim, EnterpriseMember, QueryAuthorisation
 from smecredit.identity import permissions as perms
 from smecredit.identity.models import User

@@ -33,7 +33,7 @@ from smecredit.enterprises import (
     schemas,
 )
 from smecredit.enterprises.access import Action
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.deps import PAGES
 from smecredit.enterprises.models import Enterprise
 from smecredit.enterprises.records import enterprises_of, may

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from smecredit.audit.log import Actor, record
 from smecredit.enterprises import events, schemas
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.discrepancies import DeclaredFacts, Discrepancy, find
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise, ProfileFeature
 from smecredit.enterprises.profile_rules import EnterpriseFacts, Feature, SourceRef, compute_features

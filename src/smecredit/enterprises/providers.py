@@ -4,7 +4,7 @@ a bank plugs in its real adapters (registry, tax bureau, credit bureau, bank) be
 
 from __future__ import annotations
 
-from smecredit.enterprises.connectors.base import DataProvider
+from smecredit.enterprises.connectors import DataProvider
 
 
 def default_provider() -> DataProvider:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from smecredit.audit.log import record
 from smecredit.enterprises import events, rules, schemas
 from smecredit.enterprises.access import Action
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.models import AssignmentRule, Enterprise, EnterpriseClaim, EnterpriseMember, EnterprisePerson
 from smecredit.enterprises.providers import default_provider
 from smecredit.enterprises.records import check, lock

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
 
 from smecredit.enterprises import schemas
-from smecredit.enterprises.connectors.base import SourceKind
+from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.models import DataSnapshot, Enterprise
 from smecredit.kernel.errors import not_found
 from smecredit.kernel.text import Text

@@ -27,20 +27,10 @@ from typing import Any
 from smecredit.kernel.errors import DomainError, Invalid
 from smecredit.kernel.text import Text
 
-from .base import (
-    CENT,
-    MAX_AMOUNT,
-    ErrorCollector,
-    ParsedSource,
-    SourceKind,
-    csv_rows_or_reject,
-    decode_text,
-    detect_format,
-    iter_xlsx_rows,
-    make_parsed,
-    money_str,
-    normalise_header,
-)
+from .fields import BEYOND_EXCEL_PRECISION, EXCEL_EXACT_LIMIT, SUSPECT, CellNumber, check_uscc, clean_text, money_str, normalise_header
+from .readers import csv_rows_or_reject, decode_text, detect_format
+from .spreadsheet import read_xlsx_rows
+from .vocabulary import CENT, MAX_AMOUNT, ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.bank_statement/1"
 
@@ -79,6 +69,10 @@ _ACCOUNT_LABELS: dict[str, str] = {
     "bank": "bank",
     "币种": "currency",
     "currency": "currency",
+    "统一社会信用代码": "uscc",
+    "社会信用代码": "uscc",
+    "客户统一社会信用代码": "uscc",
+    "uscc": "uscc",
 }
 
 
@@ -260,6 +254,16 @@ BUILTIN_MAPPINGS: dict[str, ColumnMapping] = {
             memo_column="用途",
         ),
         ColumnMapping(
+            name="generic_zh_debit_credit",
+            bank_name="通用（借方/贷方发生额，记账日期）",
+            date_column="记账日期",
+            credit_column="贷方发生额",
+            debit_column="借方发生额",
+            balance_column="账户余额",
+            counterparty_column="对方户名",
+            memo_column="用途",
+        ),
+        ColumnMapping(
             name="generic_en",
             bank_name="Generic (English headers)",
             date_column="date",
@@ -294,17 +298,18 @@ def parse_bank_statement(
     filename: str,
     mapping: ColumnMapping | Mapping[str, Any] | str = "generic_zh",
     format: str = "auto",
+    limits: ImportLimits | None = None,
 ) -> ParsedSource:
     """Parse a bank statement export with ``mapping`` (``format``: ``auto`` | ``csv`` | ``xlsx``)."""
     m = get_mapping(mapping)
     errors = ErrorCollector(SourceKind.BANK_STATEMENT, filename)
     fmt = detect_format(data, filename, ("csv", "xlsx")) if format == "auto" else format
     if fmt == "csv":
-        text, _enc = decode_text(data, errors, encoding=m.encoding)
-        rows: list[tuple[int, list[Any]]] = csv_rows_or_reject(text, errors)
+        text, _enc = decode_text(data, errors, encoding=m.encoding, limits=limits)
+        rows: list[tuple[int, list[Any]]] = csv_rows_or_reject(text, errors, limits=limits)
         sheet = None
     elif fmt == "xlsx":
-        sheet_rows = list(iter_xlsx_rows(data, errors, sheet=m.sheet))
+        sheet_rows = read_xlsx_rows(data, errors, limits=limits, sheet=m.sheet)
         rows = [(line, cells) for _s, line, cells in sheet_rows]
         sheet = sheet_rows[0][0] if sheet_rows else None
     else:
@@ -360,7 +365,20 @@ def _amount(raw: Any, sep: str) -> Decimal:
     d = Decimal(s)  # InvalidOperation on garbage
     if not d.is_finite() or d.copy_abs() >= MAX_AMOUNT:  # copy_abs: no Overflow on 1e999999999
         raise InvalidOperation
+    if type(raw) is CellNumber and d.copy_abs() >= EXCEL_EXACT_LIMIT:
+        raise _BeyondExcel
     return d.quantize(CENT, ROUND_HALF_UP)
+
+
+class _BeyondExcel(ValueError):
+    """A number cell too large for Excel to hold the fen (see :data:`~.fields.EXCEL_EXACT_LIMIT`)."""
+
+
+def _amount_reason(raw: Any, exc: Exception) -> tuple[str, str]:
+    shown = raw or "（空）"
+    if isinstance(exc, _BeyondExcel):
+        return f"金额无效：{raw}（{BEYOND_EXCEL_PRECISION.zh}）", f"invalid amount: {raw} ({BEYOND_EXCEL_PRECISION.en})"
+    return f"金额无效：{shown}", f"invalid amount: {raw or '(empty)'}"
 
 
 def _cents_str(d: Decimal) -> str:
@@ -419,7 +437,10 @@ def _account_info(preamble: list[tuple[int, list[Any]]]) -> dict[str, str]:
             if not value:  # value in the next non-empty cell
                 value = next((x for x in texts[i + 1 :] if x), "")
             if value and key not in info:
-                info[key] = value[:200]
+                cleaned, why = clean_text(value)
+                info[key] = cleaned[:200] if why is None else ""
+                if why is not None:
+                    info.setdefault("_problems", []).append((label.strip(), why))  # type: ignore[arg-type]
     return info
 
 
@@ -431,6 +452,15 @@ def _parse_rows(
     h = _find_header(rows, m, errors, sheet)
     header_line, header = rows[h]
     account = _account_info(rows[:h])
+    for label, why in account.pop("_problems", []):  # type: ignore[union-attr]
+        errors.add(None, label, f"账户信息：{why.zh}", f"account information: {why.en}", sheet=sheet)
+    account = {k: v for k, v in account.items() if v}
+    if "uscc" in account:
+        code, reason = check_uscc(account["uscc"])
+        if reason is not None:
+            errors.add(None, "统一社会信用代码", f"账户信息中的{reason.zh}", f"account information: {reason.en}", sheet=sheet)
+        else:
+            account["uscc"] = code
 
     index = {normalise_header(c): i for i, c in reversed(list(enumerate(header))) if isinstance(c, str) and c.strip()}
     wanted = {
@@ -481,14 +511,22 @@ def _parse_rows(
     c_cp = col["counterparty"]
     c_memo = col["memo"]
     width = max(i for i in col.values() if i is not None) + 1
+    # errors name the file's own headers (the mapping matches them ignoring case, spaces, brackets)
+    heading = {key: str(header[i]).strip() for key, i in col.items() if i is not None}
+    h_date = heading["date"]
+    h_amount = heading.get("amount")
+    h_dir = heading.get("direction")
+    h_credit = heading.get("credit")
+    h_debit = heading.get("debit")
+    h_bal = heading.get("balance")
     add = errors.add
     warn = errors.warn
+    suspect = SUSPECT.search
 
     out_rows: list[dict[str, Any]] = []
     seen: dict[tuple, int] = {}
     months: dict[str, list] = {}
     dup_count = 0
-    zero_count = 0
     stopped_at: int | None = None
     total_in = Decimal(0)
     total_out = Decimal(0)
@@ -514,7 +552,7 @@ def _parse_rows(
             ok = False
             add(
                 line,
-                m.date_column,
+                h_date,
                 f"日期无效：{raw_date or '（空）'}（格式：{' / '.join(m.date_formats)}）",
                 f"invalid date: {raw_date or '(empty)'} (formats: {' / '.join(m.date_formats)})",
                 sheet=sheet,
@@ -525,9 +563,9 @@ def _parse_rows(
             raw = cells[c_amount]
             try:
                 amount = _amount(raw, sep)
-            except (InvalidOperation, ValueError):
+            except (InvalidOperation, ValueError) as exc:
                 ok = False
-                add(line, m.amount_column, f"金额无效：{raw or '（空）'}", f"invalid amount: {raw or '(empty)'}", sheet=sheet)
+                add(line, h_amount, *_amount_reason(raw, exc), sheet=sheet)
             else:
                 if layout == "signed":
                     direction = "in"
@@ -537,9 +575,9 @@ def _parse_rows(
                     ok = False
                     add(
                         line,
-                        m.amount_column,
-                        f"金额不能为负数（方向由“{m.direction_column}”列给出）：{raw}",
-                        f"amount must not be negative (direction comes from '{m.direction_column}'): {raw}",
+                        h_amount,
+                        f"金额不能为负数（方向由“{h_dir}”列给出）：{raw}",
+                        f"amount must not be negative (direction comes from '{h_dir}'): {raw}",
                         sheet=sheet,
                     )
         if layout == "direction":
@@ -550,23 +588,23 @@ def _parse_rows(
                 allowed = "/".join((*m.inflow_values, *m.outflow_values))
                 add(
                     line,
-                    m.direction_column,
+                    h_dir,
                     f"借贷方向无法识别：{raw_dir or '（空）'}（可选：{allowed}）",
                     f"unrecognised direction: {raw_dir or '(empty)'} (allowed: {allowed})",
                     sheet=sheet,
                 )
         elif layout == "split":
             vals = []
-            for c, name in ((c_credit, m.credit_column), (c_debit, m.debit_column)):
+            for c, name in ((c_credit, h_credit), (c_debit, h_debit)):
                 raw = cells[c]
                 if raw == "" or raw == "-" or raw == "--":
                     vals.append(None)
                     continue
                 try:
                     v = _amount(raw, sep)
-                except (InvalidOperation, ValueError):
+                except (InvalidOperation, ValueError) as exc:
                     ok = False
-                    add(line, name, f"金额无效：{raw}", f"invalid amount: {raw}", sheet=sheet)
+                    add(line, name, *_amount_reason(raw, exc), sheet=sheet)
                     vals.append(None)
                     continue
                 if v < 0:
@@ -580,8 +618,8 @@ def _parse_rows(
                     add(
                         line,
                         None,
-                        f"“{m.credit_column}”与“{m.debit_column}”不能同时有金额",
-                        f"'{m.credit_column}' and '{m.debit_column}' cannot both hold an amount",
+                        f"“{h_credit}”与“{h_debit}”不能同时有金额",
+                        f"'{h_credit}' and '{h_debit}' cannot both hold an amount",
                         sheet=sheet,
                     )
                 elif cr is not None:
@@ -598,11 +636,10 @@ def _parse_rows(
                     balance_s = _cents_str(_amount(raw, sep))
                 except (InvalidOperation, ValueError):
                     ok = False
-                    add(line, m.balance_column, f"余额无效：{raw}", f"invalid balance: {raw}", sheet=sheet)
+                    add(line, h_bal, f"余额无效：{raw}", f"invalid balance: {raw}", sheet=sheet)
         if not ok:
             continue
         if not amount:
-            zero_count += 1
             warn(line, None, "金额为零，已跳过", "zero amount; row skipped", sheet=sheet)
             continue
         cp = cells[c_cp] if c_cp is not None else ""
@@ -611,6 +648,13 @@ def _parse_rows(
             cp = str(cp)
         if not isinstance(memo, str):
             memo = str(memo)
+        if suspect(cp) is not None or suspect(memo) is not None:  # rare: control or invisible characters
+            cp, why_cp = clean_text(cp)
+            memo, why_memo = clean_text(memo)
+            why = why_cp or why_memo
+            if why is not None:
+                add(line, heading.get("counterparty") if why_cp else heading.get("memo"), why.zh, why.en, sheet=sheet)
+                continue
         cp = cp.strip()[:200]
         memo = memo.strip()[:500]
         amount_s = f"{amount:f}"  # quantised by _amount and not zero here
@@ -700,7 +744,18 @@ def _parse_rows(
         f"{n_months} 个月流水，{len(out_rows):,} 行（{first_date.isoformat()} 至 {last_date.isoformat()}）{extra_zh}",
         f"{n_months} month(s) of statements, {len(out_rows):,} rows ({first_date.isoformat()} to {last_date.isoformat()}){extra_en}",
     )
-    return make_parsed(SourceKind.BANK_STATEMENT, content, summary, errors.warnings)
+    return make_parsed(
+        SourceKind.BANK_STATEMENT,
+        content,
+        summary,
+        errors.warnings,
+        subject_uscc=account.get("uscc"),
+        subject_note=Text(
+            "银行流水中没有账户持有人的统一社会信用代码（表头上方没有“统一社会信用代码：…”一行），无法核对文件属于哪家企业",
+            "the bank statement does not name the account holder's USCC (no '统一社会信用代码：…' line above the "
+            "header), so whose account it is cannot be checked",
+        ),
+    )
 
 
 __all__ = [

@@ -12,18 +12,9 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .base import (
-    ErrorCollector,
-    FieldReader,
-    ParsedSource,
-    SourceKind,
-    load_json,
-    make_parsed,
-    month_index,
-    month_label,
-    money_str,
-    read_uscc,
-)
+from .fields import FieldReader, money_str, month_index, month_label, read_uscc
+from .readers import load_json
+from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.credit_bureau/1"
 
@@ -41,13 +32,6 @@ CLASSIFICATIONS: dict[str, str] = {
     "loss": "loss",
 }
 CLASSIFICATION_ORDER: tuple[str, ...] = ("normal", "special_mention", "substandard", "doubtful", "loss")
-CLASSIFICATION_LABELS: dict[str, tuple[str, str]] = {
-    "normal": ("正常", "Normal"),
-    "special_mention": ("关注", "Special mention"),
-    "substandard": ("次级", "Substandard"),
-    "doubtful": ("可疑", "Doubtful"),
-    "loss": ("损失", "Loss"),
-}
 
 _SUBJECT_KEYS = ("name", "uscc", "current_overdue", "overdue_history", "loans", "guarantees", "queries")
 _LOAN_KEYS = ("lender", "type", "balance", "classification", "start_date", "maturity_date", "overdue_amount")
@@ -55,10 +39,10 @@ _GUARANTEE_KEYS = ("debtor", "creditor", "amount", "balance", "maturity_date")
 _QUERY_KEYS = ("date", "reason", "institution")
 
 
-def parse_credit_bureau(data: bytes, *, filename: str) -> ParsedSource:
+def parse_credit_bureau(data: bytes, *, filename: str, limits: ImportLimits | None = None) -> ParsedSource:
     """Parse a 征信 report JSON (``enterprise`` required, ``controller`` optional)."""
     errors = ErrorCollector(SourceKind.CREDIT_BUREAU, filename)
-    doc = load_json(data, errors)
+    doc = load_json(data, errors, limits=limits)
     r = FieldReader(errors)
     top = r.obj(doc, "")
     if top is None:
@@ -87,7 +71,14 @@ def parse_credit_bureau(data: bytes, *, filename: str) -> ParsedSource:
         f"{len(e['loans'])} outstanding loan(s), {len(e['guarantees'])} guarantee(s) given, {len(e['queries'])} query(ies)"
         + ("; includes the controller's report" if controller else ""),
     )
-    return make_parsed(SourceKind.CREDIT_BUREAU, content, summary, errors.warnings)
+    return make_parsed(
+        SourceKind.CREDIT_BUREAU,
+        content,
+        summary,
+        errors.warnings,
+        subject_uscc=enterprise.get("uscc"),
+        subject_note=Text("征信报告的企业部分没有统一社会信用代码", "the enterprise part of the credit report has no USCC"),
+    )
 
 
 def _subject(

@@ -33,23 +33,10 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .base import (
-    ErrorCollector,
-    ParsedSource,
-    Period,
-    SourceKind,
-    csv_rows_or_reject,
-    decode_text,
-    detect_format,
-    iter_xlsx_rows,
-    make_parsed,
-    money_str,
-    normalise_header,
-    parse_amount,
-    parse_iso_date,
-    parse_period,
-    resolve_columns,
-)
+from .fields import Period, amount_problem, clean_text, money_str, normalise_header, parse_amount, parse_iso_date, parse_period, resolve_columns
+from .readers import csv_rows_or_reject, decode_text, detect_format
+from .spreadsheet import read_xlsx_rows
+from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.financial_statements/1"
 
@@ -153,7 +140,12 @@ AMOUNT_UNITS: dict[str, Decimal] = {"yuan": Decimal(1), "thousand": Decimal(1000
 
 
 def parse_financials(
-    data: bytes, *, filename: str, format: str = "auto", amount_unit: str = "yuan"
+    data: bytes,
+    *,
+    filename: str,
+    format: str = "auto",
+    amount_unit: str = "yuan",
+    limits: ImportLimits | None = None,
 ) -> ParsedSource:
     """Parse financial statements (``format``: ``auto`` | ``csv`` | ``xlsx``).
 
@@ -167,11 +159,11 @@ def parse_financials(
     fmt = detect_format(data, filename, ("csv", "xlsx")) if format == "auto" else format
     tables: list[tuple[str | None, list[tuple[int, list[Any]]]]] = []
     if fmt == "csv":
-        text, _enc = decode_text(data, errors)
-        tables.append((None, csv_rows_or_reject(text, errors)))
+        text, _enc = decode_text(data, errors, limits=limits)
+        tables.append((None, csv_rows_or_reject(text, errors, limits=limits)))
     elif fmt == "xlsx":
         by_sheet: dict[str, list[tuple[int, list[Any]]]] = {}
-        for sheet, line, cells in iter_xlsx_rows(data, errors, all_sheets=True):
+        for sheet, line, cells in read_xlsx_rows(data, errors, limits=limits, all_sheets=True):
             by_sheet.setdefault(sheet, []).append((line, cells))
         tables.extend(by_sheet.items())
     else:
@@ -179,7 +171,8 @@ def parse_financials(
     if not any(rows for _s, rows in tables):
         errors.fail(None, None, "文件中没有数据", "the file contains no data")
 
-    # (statement, period label) -> {"period": Period, "items": {code: (Decimal, line, sheet)}}
+    # (statement, period label) -> {"period": Period, "items": {code: (Decimal, line, sheet, amount header)},
+    #                               "item_label": the item column's header}
     groups: dict[tuple[str, str], dict[str, Any]] = {}
     for sheet, rows in tables:
         if rows:
@@ -210,7 +203,14 @@ def parse_financials(
         f"资产负债表 {n_bs} 期、利润表 {n_is} 期、现金流量表 {n_cf} 期（{'、'.join(periods)}）",
         f"{n_bs} balance sheet(s), {n_is} income statement(s), {n_cf} cash-flow statement(s) ({', '.join(periods)})",
     )
-    return make_parsed(SourceKind.FINANCIAL_STATEMENTS, content, summary, errors.warnings)
+    return make_parsed(
+        SourceKind.FINANCIAL_STATEMENTS,
+        content,
+        summary,
+        errors.warnings,
+        subject_uscc=None,
+        subject_note=Text("财务报表文件不含统一社会信用代码", "financial statement files carry no USCC"),
+    )
 
 
 def _read_table(
@@ -241,6 +241,13 @@ def _read_table(
         return
     for u in unknown:
         errors.warn(header_line, u, "未知列，已忽略", "unknown column ignored", sheet=sheet)
+    headers = {name: str(header[i]).strip() for name, i in cols.items()}
+
+    def label(name: str) -> str:
+        """The file's own header for a column (its Chinese name when the file has none)."""
+        return headers.get(name) or (sheet if name == "statement" and sheet else COLUMNS[name][1 if name == "item_name" else 0])
+
+    item_label = label("item_code") if "item_code" in cols else label("item_name")
 
     def cell(cells: list[Any], name: str) -> Any:
         i = cols.get(name)
@@ -258,7 +265,7 @@ def _read_table(
                 ok = False
                 errors.add(
                     line,
-                    "statement",
+                    label("statement"),
                     f"报表类型无效：{raw_st}（可选：资产负债表/利润表/现金流量表）",
                     f"invalid statement: {raw_st} (allowed: balance_sheet/income_statement/cash_flow)",
                     sheet=sheet,
@@ -267,7 +274,7 @@ def _read_table(
                 ok = False
                 errors.add(
                     line,
-                    "statement",
+                    label("statement"),
                     f"报表类型 {raw_st} 与工作表 {sheet} 不一致",
                     f"statement {raw_st} does not match sheet {sheet}",
                     sheet=sheet,
@@ -276,10 +283,13 @@ def _read_table(
             st = sheet_statement
             if st is None:
                 ok = False
-                errors.add(line, "statement", "缺少报表类型", "statement is missing", sheet=sheet)
+                errors.add(line, label("statement"), "缺少报表类型", "statement is missing", sheet=sheet)
 
         code = str(cell(cells, "item_code"))
-        name = str(cell(cells, "item_name"))
+        name, why = clean_text(str(cell(cells, "item_name")))
+        if why is not None:
+            errors.add(line, label("item_name"), why.zh, why.en, sheet=sheet)
+            continue
         item = None
         if code:
             item = ITEMS_BY_CODE.get(code.lower())
@@ -289,7 +299,7 @@ def _read_table(
                     ok = False
                     errors.add(
                         line,
-                        "item_name",
+                        label("item_name"),
                         f"项目代码 {code} 与项目名称“{name}”不一致",
                         f"item code {code} does not match item name '{name}'",
                         sheet=sheet,
@@ -298,12 +308,12 @@ def _read_table(
             item = _ITEM_BY_NAME.get(normalise_header(name))
         else:
             ok = False
-            errors.add(line, "item_code", "缺少项目代码或项目名称", "item code or name is missing", sheet=sheet)
+            errors.add(line, item_label, "缺少项目代码或项目名称", "item code or name is missing", sheet=sheet)
             continue
         if item is None:
             errors.warn(
                 line,
-                "item_code" if code else "item_name",
+                label("item_code") if code else label("item_name"),
                 f"未知项目“{code or name}”，已忽略",
                 f"unknown item '{code or name}' ignored",
                 sheet=sheet,
@@ -313,7 +323,7 @@ def _read_table(
             ok = False
             errors.add(
                 line,
-                "item_code",
+                item_label,
                 f"项目 {item.code}（{item.name_zh}）属于{STATEMENTS[item.statement][0]}，不属于{STATEMENTS[st][0]}",
                 f"item {item.code} belongs to the {STATEMENTS[item.statement][1].lower()}, not the {STATEMENTS[st][1].lower()}",
                 sheet=sheet,
@@ -327,7 +337,7 @@ def _read_table(
             ok = False
             errors.add(
                 line,
-                "period",
+                label("period"),
                 f"期间无效：{raw_period or '（空）'}（应为 YYYY、YYYY-Qn、YYYY-MM 或 YYYY-MM..YYYY-MM）",
                 f"invalid period: {raw_period or '(empty)'} (expected YYYY, YYYY-Qn, YYYY-MM or YYYY-MM..YYYY-MM)",
                 sheet=sheet,
@@ -337,25 +347,24 @@ def _read_table(
         amount: Decimal | None = None
         try:
             amount = parse_amount(raw_amount if raw_amount != "" else None, scale=factor)
-        except ValueError:
+        except ValueError as exc:
             ok = False
-            errors.add(
-                line, "amount", f"金额无效：{raw_amount or '（空）'}", f"invalid amount: {raw_amount or '(empty)'}", sheet=sheet
-            )
+            problem = amount_problem(raw_amount, exc)
+            errors.add(line, label("amount"), problem.zh, problem.en, sheet=sheet)
         if not ok or st is None or per is None or amount is None:
             continue
-        g = groups.setdefault((st, per.label), {"period": per, "items": {}})
+        g = groups.setdefault((st, per.label), {"period": per, "items": {}, "item_label": item_label})
         prev = g["items"].get(item.code)
         if prev is not None:
             errors.add(
                 line,
-                "item_code",
+                item_label,
                 f"{STATEMENTS[st][0]} {per.label} 的项目 {item.code}（{item.name_zh}）重复（首次见{_where_zh(prev)}）",
                 f"{STATEMENTS[st][1].lower()} {per.label}: item {item.code} is duplicated (first seen {_where_en(prev)})",
                 sheet=sheet,
             )
             continue
-        g["items"][item.code] = (amount, line, sheet)
+        g["items"][item.code] = (amount, line, sheet, label("amount"))
 
 
 def _period(raw: Any) -> Period:
@@ -372,17 +381,17 @@ def _period(raw: Any) -> Period:
     return parse_period(raw, allow_range=True)
 
 
-def _where_zh(v: tuple[Decimal, int, str | None]) -> str:
+def _where_zh(v: tuple[Decimal, int, str | None, str]) -> str:
     return f"工作表 {v[2]} 第 {v[1]} 行" if v[2] else f"第 {v[1]} 行"
 
 
-def _where_en(v: tuple[Decimal, int, str | None]) -> str:
+def _where_en(v: tuple[Decimal, int, str | None, str]) -> str:
     return f"sheet {v[2]} line {v[1]}" if v[2] else f"line {v[1]}"
 
 
 def _validate(groups: dict[tuple[str, str], dict[str, Any]], errors: ErrorCollector) -> None:
     if not any(st == "balance_sheet" for st, _ in groups) and not errors:
-        errors.add(None, "statement", "至少需要一期资产负债表", "at least one balance sheet is required")
+        errors.add(None, "资产负债表", "至少需要一期资产负债表", "at least one balance sheet is required")
     for (st, label), g in sorted(groups.items()):
         items = g["items"]
         missing = [c for c in REQUIRED_ITEMS[st] if c not in items]
@@ -390,19 +399,19 @@ def _validate(groups: dict[tuple[str, str], dict[str, Any]], errors: ErrorCollec
             names_zh = "、".join(f"{c}（{ITEMS_BY_CODE[c].name_zh}）" for c in missing)
             errors.add(
                 None,
-                "item_code",
+                g["item_label"],
                 f"{STATEMENTS[st][0]} {label} 缺少必填项目：{names_zh}",
                 f"{STATEMENTS[st][1].lower()} {label} is missing required item(s): {', '.join(missing)}",
             )
         if st == "balance_sheet" and all(c in items for c in ("total_assets", "total_liabilities", "total_equity")):
-            assets, line, sheet = items["total_assets"]
+            assets, line, sheet, amount_label = items["total_assets"]
             liabilities = items["total_liabilities"][0]
             equity = items["total_equity"][0]
             diff = assets - (liabilities + equity)
             if diff != 0:
                 errors.add(
                     line,
-                    "total_assets",
+                    amount_label,
                     f"资产负债表 {label} 不平衡：资产总计 {money_str(assets)} ≠ 负债合计 {money_str(liabilities)} + "
                     f"所有者权益合计 {money_str(equity)}，差额 {money_str(diff)}",
                     f"balance sheet {label} does not balance: total assets {money_str(assets)} ≠ total liabilities "

@@ -12,16 +12,9 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .base import (
-    ErrorCollector,
-    FieldReader,
-    ParsedSource,
-    SourceKind,
-    load_json,
-    make_parsed,
-    money_str,
-    read_uscc,
-)
+from .fields import FieldReader, money_str, read_uscc
+from .readers import load_json
+from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.judicial/1"
 
@@ -57,10 +50,10 @@ _ENFORCEMENT_KEYS = ("case_no", "court", "amount", "filed_date", "status", "clos
 _DISHONEST_KEYS = ("case_no", "court", "published_date", "obligation", "performance", "removed_date")
 
 
-def parse_judicial(data: bytes, *, filename: str) -> ParsedSource:
+def parse_judicial(data: bytes, *, filename: str, limits: ImportLimits | None = None) -> ParsedSource:
     """Parse judicial records JSON. Every list may be empty (a clean record)."""
     errors = ErrorCollector(SourceKind.JUDICIAL, filename)
-    doc = load_json(data, errors)
+    doc = load_json(data, errors, limits=limits)
     r = FieldReader(errors)
     top = r.obj(doc, "")
     if top is None:
@@ -117,7 +110,7 @@ def parse_judicial(data: bytes, *, filename: str) -> ParsedSource:
                 "case_no": r.string(o, "case_no", p, max_len=100),
                 "court": r.string(o, "court", p, required=False, max_len=200),
                 "published_date": published.isoformat() if published else None,
-                "obligation": r.string(o, "obligation", p, required=False, max_len=1000),
+                "obligation": r.string(o, "obligation", p, required=False, max_len=1000, multiline=True),
                 "performance": r.string(o, "performance", p, required=False, max_len=100),
                 "removed_date": removed.isoformat() if removed else None,
             }
@@ -142,7 +135,14 @@ def parse_judicial(data: bytes, *, filename: str) -> ParsedSource:
         f"{len(lawsuits)} lawsuit(s) ({len(open_def)} open as defendant, {open_def_amount:,.2f} yuan), "
         f"{len(enforcements)} enforcement record(s), {current_dishonest} dishonest-debtor entr{'y' if current_dishonest == 1 else 'ies'} in force",
     )
-    return make_parsed(SourceKind.JUDICIAL, content, summary, errors.warnings)
+    return make_parsed(
+        SourceKind.JUDICIAL,
+        content,
+        summary,
+        errors.warnings,
+        subject_uscc=uscc,
+        subject_note=Text("司法数据没有给出统一社会信用代码", "the judicial records give no USCC"),
+    )
 
 
 def _case_dates(r: FieldReader, o: dict, p: str) -> tuple[date | None, date | None, str | None]:

@@ -11,16 +11,9 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .base import (
-    ErrorCollector,
-    FieldReader,
-    ParsedSource,
-    SourceKind,
-    load_json,
-    make_parsed,
-    money_str,
-    read_uscc,
-)
+from .fields import FieldReader, money_str, read_uscc
+from .readers import load_json
+from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.registry/1"
 
@@ -95,10 +88,10 @@ _TOP_KEYS = {
 HUNDRED = Decimal(100)
 
 
-def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
+def parse_registry(data: bytes, *, filename: str, limits: ImportLimits | None = None) -> ParsedSource:
     """Parse a 工商登记 JSON document into a normalised :class:`ParsedSource`."""
     errors = ErrorCollector(SourceKind.REGISTRY, filename)
-    doc = load_json(data, errors)
+    doc = load_json(data, errors, limits=limits)
     r = FieldReader(errors)
     top = r.obj(doc, "")
     if top is None:
@@ -114,7 +107,7 @@ def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
     founding = r.date(top, "founding_date", "")
     legal_rep = _legal_rep(r, top)
     address = r.string(top, "address", "", required=False, max_len=300)
-    scope = r.string(top, "business_scope", "", required=False, max_len=4000)
+    scope = r.string(top, "business_scope", "", required=False, max_len=4000, multiline=True)
     authority = r.string(top, "registration_authority", "", required=False, max_len=200)
 
     shareholders = []
@@ -159,8 +152,8 @@ def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
             {
                 "date": d.isoformat() if d else None,
                 "item": r.string(ch, "item", p, max_len=200),
-                "before": r.string(ch, "before", p, required=False, max_len=2000),
-                "after": r.string(ch, "after", p, required=False, max_len=2000),
+                "before": r.string(ch, "before", p, required=False, max_len=2000, multiline=True),
+                "after": r.string(ch, "after", p, required=False, max_len=2000, multiline=True),
             }
         )
 
@@ -173,10 +166,10 @@ def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
         abnormal.append(
             {
                 "listed_date": listed.isoformat() if listed else None,
-                "reason": r.string(ab, "reason", p, max_len=500),
+                "reason": r.string(ab, "reason", p, max_len=500, multiline=True),
                 "authority": r.string(ab, "authority", p, required=False, max_len=200),
                 "removed_date": removed.isoformat() if removed else None,
-                "removal_reason": r.string(ab, "removal_reason", p, required=False, max_len=500),
+                "removal_reason": r.string(ab, "removal_reason", p, required=False, max_len=500, multiline=True),
             }
         )
 
@@ -189,7 +182,7 @@ def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
                 "decision_no": r.string(pe, "decision_no", p, max_len=200),
                 "date": d.isoformat() if d else None,
                 "authority": r.string(pe, "authority", p, required=False, max_len=200),
-                "reason": r.string(pe, "reason", p, max_len=1000),
+                "reason": r.string(pe, "reason", p, max_len=1000, multiline=True),
                 "amount": None if amount is None else money_str(amount),
             }
         )
@@ -233,7 +226,7 @@ def parse_registry(data: bytes, *, filename: str) -> ParsedSource:
         f"{len(shareholders)} shareholder(s), {current_abnormal} abnormal-operation record(s) in force, "
         f"{len(penalties)} administrative penalt{'y' if len(penalties) == 1 else 'ies'}",
     )
-    return make_parsed(SourceKind.REGISTRY, content, summary, errors.warnings)
+    return make_parsed(SourceKind.REGISTRY, content, summary, errors.warnings, subject_uscc=uscc)
 
 
 def _legal_rep(r: FieldReader, top: dict) -> str | None:

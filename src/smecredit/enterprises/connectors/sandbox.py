@@ -29,17 +29,9 @@ from typing import Any, Callable
 from smecredit.kernel.errors import Invalid
 from smecredit.kernel.text import Text
 
-from .base import (
-    CENT,
-    ParsedSource,
-    SourceKind,
-    check_uscc,
-    make_parsed,
-    month_bounds,
-    month_index,
-    month_label,
-    parse_source,
-)
+from .dispatch import parse_source
+from .fields import check_uscc, month_bounds, month_index, month_label
+from .vocabulary import CENT, ParsedSource, SourceKind, make_parsed
 
 SANDBOX_NOTE = Text("演示沙箱数据，非真实数据", "Sandbox demo data, not real")
 
@@ -254,14 +246,14 @@ def _build_tax(p: SandboxProfile, as_of: date) -> tuple[bytes, str, dict]:
         grade = ""  # not evaluated yet
     elif founded > date(year, 1, 1):
         grade = "M"  # 新设立企业
-    rows: list[list[Any]] = [["所属期", "申报收入", "实缴税额", "纳税信用等级", "评价年度"]]
+    rows: list[list[Any]] = [["所属期", "申报收入", "实缴税额", "纳税信用等级", "评价年度", "统一社会信用代码"]]
     for i, m in enumerate(months):
         revenue = p.monthly_revenue(m, as_of)
         tax = _yuan(revenue * p.tax_rate_permille / 1000 * (90 + _h(p.uscc, "taxj", m)[0] % 21) / 100)
         g, y = ("", "")
         if i == 0 and grade:
             g, y = grade, year
-        rows.append([month_label(m), f"{revenue:.2f}", f"{tax:.2f}", g, y])
+        rows.append([month_label(m), f"{revenue:.2f}", f"{tax:.2f}", g, y, p.uscc if i == 0 else ""])
     return _csv_bytes(rows), "sandbox_tax.csv", {}
 
 
@@ -278,6 +270,7 @@ def _build_bank(p: SandboxProfile, as_of: date) -> tuple[bytes, str, dict]:
     rows: list[list[Any]] = [
         [f"账号：{account_no}"],
         [f"户名：{p.name}"],
+        [f"统一社会信用代码：{p.uscc}"],
         ["开户行：演示银行（沙箱）"],
         ["交易日期", "交易金额", "借贷标志", "余额", "对方户名", "摘要"],
     ]
@@ -300,11 +293,9 @@ def _build_bank(p: SandboxProfile, as_of: date) -> tuple[bytes, str, dict]:
                 amt = inflow_total * (100 - p.top_customer_pct) / 100 / (n_in - n_top) * (80 + rng.randrange(0, 41)) / 100
             txns.append((rng.randrange(1, end.day + 1), "贷", _yuan(amt), cp, "货款"))
         outflow_total = inflow_total * (88 + rng.randrange(0, 12)) / 100
-        spent = Decimal(0)
         for k in range(n_out):
             if k == 0:
                 txns.append((10, "借", _yuan(outflow_total * 12 / 100), "代发工资专户", "工资"))
-                spent += outflow_total * 12 / 100
             elif k == 1:
                 txns.append((15, "借", _yuan(p.monthly_revenue(m, as_of) * p.tax_rate_permille / 1000), "国家金库", "税款"))
             else:
@@ -529,7 +520,7 @@ def sandbox_file(kind: SourceKind | str, uscc: str, *, as_of: date) -> tuple[byt
 
 
 class SandboxProvider:
-    """A :class:`~smecredit.enterprises.connectors.base.DataProvider` of demo data."""
+    """A :class:`~smecredit.enterprises.connectors.vocabulary.DataProvider` of demo data."""
 
     name = "sandbox"
     is_sandbox = True
@@ -540,7 +531,14 @@ class SandboxProvider:
         parsed = parse_source(kind, data, filename=filename, **options)
         content = {**parsed.content, "sandbox": True, "sandbox_note": SANDBOX_NOTE.as_dict()}
         summary = Text(f"【沙箱】{parsed.summary.zh}", f"[Sandbox] {parsed.summary.en}")
-        return make_parsed(kind, content, summary, parsed.warning_details)
+        return make_parsed(
+            kind,
+            content,
+            summary,
+            parsed.warning_details,
+            subject_uscc=parsed.subject_uscc,
+            subject_note=parsed.subject_note,
+        )
 
 
 __all__ = ["SANDBOX_NOTE", "SandboxProfile", "SandboxProvider", "sandbox_file"]

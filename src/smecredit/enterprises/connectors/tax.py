@@ -13,25 +13,9 @@ from typing import Any
 
 from smecredit.kernel.text import Text
 
-from .base import (
-    ErrorCollector,
-    FieldReader,
-    ParsedSource,
-    Period,
-    SourceKind,
-    check_uscc,
-    csv_rows_or_reject,
-    decode_text,
-    detect_format,
-    load_json,
-    lookup_choice,
-    make_parsed,
-    money_str,
-    parse_amount,
-    parse_period,
-    read_uscc,
-    resolve_columns,
-)
+from .fields import FieldReader, amount_problem, Period, check_uscc, lookup_choice, money_str, parse_amount, parse_period, read_uscc, resolve_columns
+from .readers import csv_rows_or_reject, decode_text, detect_format, load_json
+from .vocabulary import ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
 
 SCHEMA = "smecredit.tax/1"
 
@@ -59,19 +43,21 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 REQUIRED_CSV = ("period", "tax_paid", "revenue_declared")
 
 
-def parse_tax(data: bytes, *, filename: str, format: str = "auto") -> ParsedSource:
+def parse_tax(data: bytes, *, filename: str, format: str = "auto", limits: ImportLimits | None = None) -> ParsedSource:
     """Parse tax data (``format``: ``auto`` | ``json`` | ``csv``)."""
     errors = ErrorCollector(SourceKind.TAX, filename)
     fmt = detect_format(data, filename, ("json", "csv")) if format == "auto" else format
     if fmt == "json":
-        grade, year, uscc, periods = _from_json(data, errors)
+        grade, year, uscc, periods = _from_json(data, errors, limits)
+        year_field = "evaluation_year"
     elif fmt == "csv":
-        grade, year, uscc, periods = _from_csv(data, errors)
+        grade, year, uscc, periods, label = _from_csv(data, errors, limits)
+        year_field = label("evaluation_year")
     else:
         errors.fail(None, "format", f"不支持的格式：{format}", f"unsupported format: {format}")
     _check_periods(periods, errors)
     if grade is not None and year is None:
-        errors.add(None, "evaluation_year", "有纳税信用等级时必须给出评价年度", "evaluation_year is required with credit_grade")
+        errors.add(None, year_field, "有纳税信用等级时必须给出评价年度", "an evaluation year is required with the credit grade")
     errors.raise_if_any()
 
     periods.sort(key=lambda x: x[1].first_month)
@@ -97,15 +83,22 @@ def parse_tax(data: bytes, *, filename: str, format: str = "auto") -> ParsedSour
         f"{g_zh}，{len(rows)} 个申报期（{span}），纳税合计 {total_tax:,.2f} 元",
         f"{g_en}, {len(rows)} period(s) ({span}), tax paid {total_tax:,.2f} yuan",
     )
-    return make_parsed(SourceKind.TAX, content, summary, errors.warnings)
+    return make_parsed(
+        SourceKind.TAX,
+        content,
+        summary,
+        errors.warnings,
+        subject_uscc=uscc,
+        subject_note=Text("税务数据没有给出统一社会信用代码（纳税人识别号）", "the tax data gives no USCC (taxpayer number)"),
+    )
 
 
 # (where, period, tax_paid, revenue) where "where" is (line, field) for error messages
 _Row = tuple[tuple[int | None, str | None], Period, Decimal, Decimal]
 
 
-def _from_json(data: bytes, errors: ErrorCollector):
-    doc = load_json(data, errors)
+def _from_json(data: bytes, errors: ErrorCollector, limits: ImportLimits | None):
+    doc = load_json(data, errors, limits=limits)
     r = FieldReader(errors)
     top = r.obj(doc, "")
     if top is None:
@@ -141,9 +134,9 @@ def _period_json(r: FieldReader, obj: dict, p: str) -> Period | None:
         return None
 
 
-def _from_csv(data: bytes, errors: ErrorCollector):
-    text, _enc = decode_text(data, errors)
-    rows = csv_rows_or_reject(text, errors)
+def _from_csv(data: bytes, errors: ErrorCollector, limits: ImportLimits | None):
+    text, _enc = decode_text(data, errors, limits=limits)
+    rows = csv_rows_or_reject(text, errors, limits=limits)
     if not rows:
         errors.fail(None, None, "文件中没有数据", "the file contains no data")
     header_line, header = rows[0]
@@ -160,6 +153,11 @@ def _from_csv(data: bytes, errors: ErrorCollector):
         )
     for u in unknown:
         errors.warn(header_line, u, "未知列，已忽略", "unknown column ignored")
+    headers = {name: header[i].strip() for name, i in cols.items()}
+
+    def label(name: str) -> str:
+        """The file's own header for a column (its Chinese name when the file has none)."""
+        return headers.get(name) or CSV_COLUMNS[name][0]
 
     def cell(cells: list[str], name: str) -> str:
         i = cols.get(name)
@@ -181,7 +179,7 @@ def _from_csv(data: bytes, errors: ErrorCollector):
             ok = False
             errors.add(
                 line,
-                "period",
+                label("period"),
                 f"所属期无效（应为 YYYY-MM、YYYY-Qn 或 YYYY）：{raw_period or '（空）'}",
                 f"invalid period (expected YYYY-MM, YYYY-Qn or YYYY): {raw_period or '(empty)'}",
             )
@@ -190,52 +188,53 @@ def _from_csv(data: bytes, errors: ErrorCollector):
             raw = cell(cells, name)
             try:
                 v = parse_amount(raw)
-            except ValueError:
+            except ValueError as exc:
                 ok = False
-                errors.add(line, name, f"金额无效：{raw or '（空）'}", f"invalid amount: {raw or '(empty)'}")
+                problem = amount_problem(raw, exc)
+                errors.add(line, label(name), problem.zh, problem.en)
                 continue
             if v < 0:
                 ok = False
-                errors.add(line, name, f"金额不能为负数：{raw}", f"amount must not be negative: {raw}")
+                errors.add(line, label(name), f"金额不能为负数：{raw}", f"amount must not be negative: {raw}")
             amounts.append(v)
         g = cell(cells, "credit_grade")
         if g:
             code = lookup_choice(g, GRADE_OPTIONS)
             if code is None:
                 errors.add(
-                    line, "credit_grade", f"纳税信用等级无效：{g}（可选 {'/'.join(GRADES)}）", f"invalid tax credit grade: {g} (allowed {'/'.join(GRADES)})"
+                    line, label("credit_grade"), f"纳税信用等级无效：{g}（可选 {'/'.join(GRADES)}）", f"invalid tax credit grade: {g} (allowed {'/'.join(GRADES)})"
                 )
             elif grade is None:
                 grade, grade_line = code, line
             elif code != grade:
                 errors.add(
                     line,
-                    "credit_grade",
+                    label("credit_grade"),
                     f"纳税信用等级 {code} 与第 {grade_line} 行的 {grade} 不一致",
                     f"credit grade {code} conflicts with {grade} on line {grade_line}",
                 )
         y = cell(cells, "evaluation_year")
         if y:
             if not (y.isdecimal() and len(y) <= 9 and 2000 <= int(y) <= 2999):
-                errors.add(line, "evaluation_year", f"评价年度无效：{y}", f"invalid evaluation year: {y}")
+                errors.add(line, label("evaluation_year"), f"评价年度无效：{y}", f"invalid evaluation year: {y}")
             elif year is None:
                 year, year_line = int(y), line
             elif int(y) != year:
                 errors.add(
-                    line, "evaluation_year", f"评价年度 {y} 与第 {year_line} 行的 {year} 不一致", f"evaluation year {y} conflicts with {year} on line {year_line}"
+                    line, label("evaluation_year"), f"评价年度 {y} 与第 {year_line} 行的 {year} 不一致", f"evaluation year {y} conflicts with {year} on line {year_line}"
                 )
         u = cell(cells, "uscc")
         if u:
             code_u, reason = check_uscc(u)
             if reason is not None:
-                errors.add(line, "uscc", reason.zh, reason.en)
+                errors.add(line, label("uscc"), reason.zh, reason.en)
             elif uscc is None:
                 uscc, uscc_line = code_u, line
             elif code_u != uscc:
-                errors.add(line, "uscc", f"统一社会信用代码与第 {uscc_line} 行不一致", f"USCC differs from line {uscc_line}")
+                errors.add(line, label("uscc"), f"统一社会信用代码与第 {uscc_line} 行不一致", f"USCC differs from line {uscc_line}")
         if ok:
-            periods.append(((line, "period"), per, amounts[0], amounts[1]))
-    return grade, year, uscc, periods
+            periods.append(((line, label("period")), per, amounts[0], amounts[1]))
+    return grade, year, uscc, periods, label
 
 
 def _check_periods(periods: list[_Row], errors: ErrorCollector) -> None:
