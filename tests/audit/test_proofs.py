@@ -43,10 +43,10 @@ def test_prove_verifies_independently(db):
     append(db, 13)
     checkpoint = create_checkpoint(db)
     leaves = [bytes.fromhex(h) for h in db.execute(select(AuditEvent.leaf_hash).order_by(AuditEvent.seq)).scalars()]
-    for seq in range(1, 14):
+    for seq in range(1, 15):
         result = prove(db, seq)
         assert result["verified"] and result["inclusion_verified"] and result["signature_verified"]
-        assert (result["seq"], result["tree_size"], result["root_hash"]) == (seq, 13, checkpoint.root_hash)
+        assert (result["seq"], result["tree_size"], result["root_hash"]) == (seq, 14, checkpoint.root_hash)
         assert result["key_id"] == checkpoint.key_id and result["signature"] == checkpoint.signature
         proof = [bytes.fromhex(h) for h in result["proof"]]
         assert proof == merkle.inclusion_proof(leaves, seq - 1)
@@ -55,9 +55,10 @@ def test_prove_verifies_independently(db):
     # The signature checks out with nothing but the printed proof.
     public = serialization.load_pem_public_key(result["public_key_pem"].encode())
     public.verify(base64.b64decode(result["signature"]), result["checkpoint"]["signed_message"].encode())
-    assert canonical_json({"log": "smecredit-audit/1", "tree_size": 13, "root_hash": checkpoint.root_hash,
-                           "timestamp": result["checkpoint"]["timestamp"], "key_id": checkpoint.key_id}
-                          ).decode() == result["checkpoint"]["signed_message"]
+    text = result["checkpoint"]["signed_message"]
+    assert text.split("\n")[:3] == ["smecredit/audit", "14",
+                                    base64.b64encode(bytes.fromhex(checkpoint.root_hash)).decode()]
+    assert result["checkpoint"]["note"].startswith(text + "\n\u2014 smecredit/audit ")
 
 
 def test_prove_uses_the_latest_checkpoint(db):
@@ -66,7 +67,7 @@ def test_prove_uses_the_latest_checkpoint(db):
     append(db, 4, start=3)
     latest = create_checkpoint(db)
     result = prove(db, 2)
-    assert result["tree_size"] == 7 and result["checkpoint"]["id"] == latest.id and result["verified"]
+    assert result["tree_size"] == 9 and result["checkpoint"]["id"] == latest.id and result["verified"]
 
 
 def test_unknown_event(db):
@@ -84,7 +85,7 @@ def test_event_newer_than_the_checkpoint(db):
     create_checkpoint(db)
     append(db, 1, start=2)
     with pytest.raises(DomainError) as caught:
-        prove(db, 3)
+        prove(db, 4)  # #3 is the checkpoint's own event
     assert caught.value.code == "not_checkpointed"
 
 
