@@ -185,12 +185,12 @@ def verify_bundle(path: str | Path, *, public_key_pem: str | None = None, pinned
     stated = data.get("key_id")
     if public_key_pem is not None:
         try:
-            trusted = key_id(load_public_key(public_key_pem))
+            pinned_kid = key_id(load_public_key(public_key_pem))
         except ValueError:
             return VerificationReport(False, 0, 0, Problem(
                 "public_key", None, "bad_public_key", "给定的公钥不是有效的 Ed25519 PEM 公钥",
                 "The given public key is not a valid Ed25519 PEM public key"))
-        if stated is not None and stated != trusted:
+        if stated is not None and stated != pinned_kid:
             return VerificationReport(False, 0, 0, Problem(
                 "public_key", None, "key_id_mismatch", "导出包的密钥编号与给定的公钥不符（不是同一把签名密钥）",
                 "The bundle's key_id differs from the given public key (a different signing key)"))
