@@ -285,7 +285,7 @@ def _trusted_anchor(db: Session, verifier: notes.Verifier) -> _Anchor:
         raise _Refuse("audit_signer_state_damaged", Text("签名者状态文件中的 frontier 与签名的根哈希不符",
                                                          "The signer state's frontier does not match its signed root"))
     row = db.get(AuditCheckpoint, anchor_id, populate_existing=True) if anchor_id else None
-    if row is None or row.note != state["note"]:
+    if row is None or row.note != state["note"] or row.tree_size != cp.size or row.root_hash != cp.root.hex():
         raise _Refuse("audit_log_rolled_back", Text(
             f"数据库中缺少本签名者最近签名的检查点 {anchor_id}（树大小 {cp.size}）或它已被改动：日志被清空、回滚或改写",
             f"Checkpoint {anchor_id} (tree size {cp.size}), the newest this signer signed, is missing from the "

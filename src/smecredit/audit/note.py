@@ -86,7 +86,7 @@ class Verifier:
 
 def parse_vkey(text: str) -> Verifier:
     """Parse ``name+hexid+base64(alg ‖ key)`` (alg 0x01 note signer or 0x04 cosigner)."""
-    parts = text.strip().split("+")
+    parts = text.strip().split("+", 2)  # the key's base64 may itself hold '+'
     if len(parts) != 3:
         raise NoteError("a verifier key has three parts: name+keyid+key")
     name, hex_id, b64 = parts
