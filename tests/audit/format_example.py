@@ -1,4 +1,6 @@
-import base64, hashlib, json
+"""The worked example of docs/audit-log-format.md, made by the code (run it to print the values)."""
+
+import base64
 from datetime import datetime, timezone
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from smecredit.audit import merkle, note as notes

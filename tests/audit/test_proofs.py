@@ -9,7 +9,6 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from smecredit.audit import merkle
-from smecredit.audit.canonical import canonical_json
 from smecredit.audit.checkpoints import create_checkpoint
 from smecredit.audit.models import AuditEvent
 from smecredit.audit.proofs import prove, streaming_inclusion_proof
