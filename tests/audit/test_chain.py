@@ -253,7 +253,7 @@ def test_append_only_triggers_on_postgresql(db):
     for statement in ("UPDATE audit_events SET actor = 'x' WHERE seq = 1", "DELETE FROM audit_events WHERE seq = 14",
                       "UPDATE audit_checkpoints SET root_hash = 'x' WHERE id = 1", "DELETE FROM audit_checkpoints",
                       "TRUNCATE audit_events CASCADE", "TRUNCATE audit_checkpoints CASCADE",
-                      "DELETE FROM audit_cosignatures"):
+                      "TRUNCATE audit_cosignatures"):  # (a row trigger has no row to refuse in an empty table)
         with pytest.raises(DBAPIError) as caught:
             db.execute(text(statement))
         db.rollback()
