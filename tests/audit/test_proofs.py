@@ -114,3 +114,29 @@ def test_a_missing_leaf_is_reported(db):
     with pytest.raises(DomainError) as caught:
         prove(db, 5)
     assert caught.value.code == "audit_log_damaged"
+
+
+@pytest.mark.parametrize("new", list(range(1, 20)) + [32, 33, 100])
+def test_streaming_consistency_proof_equals_the_reference(new):
+    leaves = [_leaf(i) for i in range(new + 3)]  # more leaves than needed: the stream stops at new
+    for old in range(1, new + 1):
+        proof = merkle.streaming_consistency_proof(iter(leaves), old, new)
+        assert proof == merkle.consistency_proof(leaves[:new], old)
+        assert merkle.verify_consistency(old, new, merkle.root_hash(leaves[:old]), merkle.root_hash(leaves[:new]), proof)
+    with pytest.raises(ValueError):
+        merkle.streaming_consistency_proof(iter(leaves[: new - 1]), 1, new) if new > 1 else merkle.consistency_ranges(0, 1)
+
+
+def test_consistency_from_stored_leaves(db):
+    from smecredit.audit.proofs import consistency
+
+    append(db, 4)
+    first = create_checkpoint(db)
+    append(db, 6, start=4)
+    second = create_checkpoint(db)
+    result = consistency(db, first.tree_size, second.tree_size)
+    assert result["checkpoint_id"] == second.id
+    assert merkle.verify_consistency(first.tree_size, second.tree_size, bytes.fromhex(first.root_hash),
+                                     bytes.fromhex(second.root_hash), [bytes.fromhex(h) for h in result["proof"]])
+    with pytest.raises(NotFound):
+        consistency(db, 1, second.tree_size - 1)  # no checkpoint of that size
