@@ -68,7 +68,14 @@ def database_url(tmp_path_factory) -> Iterator[str]:
 
 
 def reset_database() -> None:
-    """Empty every table (keeping the schema) and put back the audit head row."""
+    """Empty every table (keeping the schema), put back the audit head row, and forget the audit
+    signer's state and alert (they live beside the key, outside the database).
+
+    The audit tables refuse DELETE and TRUNCATE (migration 0003). The reset acts as the database
+    owner/superuser would: on PostgreSQL it turns triggers off for its own transaction only
+    (``session_replication_role = replica``, a superuser setting the application role cannot use);
+    on SQLite it lifts the triggers and puts the same ones back."""
+    from smecredit.audit.keystore import alert_path, state_path
     from smecredit.kernel.db import Base, get_engine
     from smecredit.models_registry import import_all_models
 
@@ -77,11 +84,19 @@ def reset_database() -> None:
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
             conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
         else:
+            triggers = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+            for name, _ in triggers:
+                conn.execute(text(f'DROP TRIGGER "{name}"'))
             for table in tables:
                 conn.execute(text(f'DELETE FROM "{table}"'))
+            for _, sql in triggers:
+                conn.execute(text(sql))
         conn.execute(text("INSERT INTO audit_head (id, tree_size, frontier) VALUES (1, 0, '[]')"))
+    state_path().unlink(missing_ok=True)
+    alert_path().unlink(missing_ok=True)
 
 
 @pytest.fixture()

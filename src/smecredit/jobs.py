@@ -60,7 +60,10 @@ def configure(settings: Settings | None = None) -> Celery:
 
 
 def run_checkpoint_if_due() -> dict | None:
-    """Make the periodic audit checkpoint when due; a summary of it, or None."""
+    """Verify the audit log against what was signed and make the periodic checkpoint when due; a
+    summary of it, or None. Takes the same verified path as every other signature
+    (`audit.checkpoints.make_checkpoint`): a rewritten, rolled-back or wiped log raises
+    `Unavailable` (already logged and shown as an alert on the audit pages), never gets signed."""
     from smecredit.audit.checkpoints import ensure_recent_checkpoint
     from smecredit.kernel.db import new_session, unit_of_work
 

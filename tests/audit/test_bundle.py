@@ -23,7 +23,8 @@ def bundle(db, tmp_path):
     append(db, 3, start=6)  # not yet covered: the export makes a fresh checkpoint
     path = tmp_path / "audit.json"
     summary = export_bundle(db, path)
-    assert (summary.events, summary.checkpoints, summary.tree_size) == (9, 2, 9)
+    # 6 events, checkpoint 1 (its event #7), 3 more, checkpoint 2 made by the export (#11)
+    assert (summary.events, summary.checkpoints, summary.tree_size) == (11, 2, 11)
     return path
 
 
@@ -43,10 +44,11 @@ def test_exported_bundle_verifies_without_a_database(bundle, monkeypatch):
     get_settings.cache_clear()
     report = verify_bundle(bundle)
     assert report.ok, report.first_problem
-    assert (report.events_checked, report.checkpoints_checked, report.latest_checkpoint_size) == (9, 2, 9)
+    assert (report.events_checked, report.checkpoints_checked, report.latest_checkpoint_size) == (11, 2, 11)
     data = load(bundle)
-    assert data["format"] == BUNDLE_FORMAT and data["tree_size"] == 9
-    assert [e["seq"] for e in data["events"]] == list(range(1, 10))
+    assert data["format"] == BUNDLE_FORMAT and data["tree_size"] == 11 and data["checkpoint_id"] == 2
+    assert [e["seq"] for e in data["events"]] == list(range(1, 12))
+    assert data["origin"] == "smecredit/audit" and data["log_vkey"].startswith("smecredit/audit+")
     assert set(data["events"][0]) == {"seq", "recorded_at", "actor", "actor_id", "role", "action", "entity_type",
                                       "entity_id", "payload", "payload_sha256", "leaf_hash"}
     assert report.key_id == data["key_id"]
@@ -63,7 +65,7 @@ def test_export_needs_no_new_checkpoint_when_covered(db, tmp_path):
 
 def test_empty_log_exports_and_verifies(db, tmp_path):
     summary = export_bundle(db, tmp_path / "empty.json")
-    assert summary.events == 0
+    assert summary.events == 1  # the record of the checkpoint the export made
     assert verify_bundle(tmp_path / "empty.json").ok
 
 
@@ -71,11 +73,17 @@ def test_empty_log_exports_and_verifies(db, tmp_path):
     (lambda d: d["events"][3].__setitem__("actor", "mallory"), ("event", 4, "leaf_hash_mismatch")),
     (lambda d: d["events"][1].__setitem__("payload", '{"i":1}'), ("event", 2, "payload_hash_mismatch")),
     (lambda d: d["events"][5].__setitem__("leaf_hash", "0" * 64), ("event", 6, "leaf_hash_mismatch")),
-    (lambda d: d["events"].pop(4), ("event", 5, "missing_event")),
+    (lambda d: d["events"].pop(4), ("bundle", None, "bundle_truncated")),
+    (lambda d: (d["events"].pop(4), d["events"].append(d["events"][-1])), ("event", 5, "missing_event")),
     (lambda d: d["events"].insert(2, d["events"].pop(6)), ("event", 3, "missing_event")),
-    (lambda d: d["events"].append({**d["events"][-1], "seq": 10}), ("event", 10, "uncovered_event")),
+    (lambda d: d["events"].append({**d["events"][-1], "seq": 12}), ("bundle", None, "bundle_truncated")),
+    (lambda d: (d["events"].append({**d["events"][-1], "seq": 12}), d.__setitem__("tree_size", 12)),
+     ("bundle", None, "bundle_truncated")),
+    (lambda d: (d["events"].append({**d["events"][-1], "seq": 12}), d.__setitem__("tree_size", 12),
+                d["checkpoints"].append({**d["checkpoints"][-1], "tree_size": 12, "id": 3})),
+     ("event", 12, "leaf_hash_mismatch")),
     (lambda d: d["checkpoints"][0].__setitem__("root_hash", "ab" * 32), ("checkpoint", 1, "checkpoint_root_mismatch")),
-    (lambda d: d["checkpoints"][1].__setitem__("tree_size", 8), ("checkpoint", 2, "checkpoint_root_mismatch")),
+    (lambda d: d["checkpoints"][0].__setitem__("tree_size", 5), ("checkpoint", 1, "checkpoint_root_mismatch")),
     (lambda d: d["checkpoints"][0].__setitem__("created_at", "2020-01-01T00:00:00.000000Z"),
      ("checkpoint", 1, "bad_signature")),
 ])
@@ -92,24 +100,57 @@ def test_tampered_bundle_names_the_entry(bundle, edit, expected):
 def test_dropping_the_tail_is_caught_by_the_checkpoint(bundle):
     data = load(bundle)
     del data["events"][-2:]
+    data["tree_size"] = 9  # even with the header made to agree
     save(bundle, data)
     p = verify_bundle(bundle).first_problem
-    assert (p.where, p.kind) == ("checkpoint", "checkpoint_beyond_log")
+    assert (p.where, p.kind) == ("bundle", "bundle_truncated")
+    data["checkpoints"][-1]["tree_size"] = 9
+    save(bundle, data)
+    p = verify_bundle(bundle).first_problem
+    assert (p.where, p.kind) == ("checkpoint", "checkpoint_root_mismatch")
+
+
+def test_a_bundle_cut_short_with_its_original_header_fails(bundle):
+    """Issue 6: the header still gives the original size; events and checkpoints were cut."""
+    data = load(bundle)
+    del data["events"][7:]
+    del data["checkpoints"][1:]
+    save(bundle, data)
+    report = verify_bundle(bundle)
+    assert not report.ok and report.first_problem.kind == "bundle_truncated"
+    assert "11" in report.first_problem.message_en and "7" in report.first_problem.message_en
+
+
+@pytest.mark.parametrize("cut", ["events", "checkpoints", "both"])
+def test_an_empty_bundle_fails(bundle, cut):
+    data = load(bundle)
+    if cut in ("events", "both"):
+        data["events"] = []
+        data["tree_size"] = 0
+    if cut in ("checkpoints", "both"):
+        data["checkpoints"] = []
+    save(bundle, data)
+    report = verify_bundle(bundle)
+    assert not report.ok and report.first_problem.kind == "bundle_empty"
 
 
 def test_a_resigned_bundle_fails_against_the_pinned_key(bundle):
     """An attacker who re-signs with their own key passes only if the auditor trusts the bundle's key."""
-    from smecredit.audit.checkpoints import checkpoint_message, key_id, sign_message
+    from smecredit.audit.checkpoints import build_signed_note, key_id, note_text_of
+    from smecredit.audit.note import text_hash
 
     data = load(bundle)
     evil = Ed25519PrivateKey.generate()
     data["public_key_pem"] = evil.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
     data["key_id"] = key_id(evil)
+    previous = None
     for cp in data["checkpoints"]:
         cp["key_id"] = key_id(evil)
-        cp["signature"] = sign_message(evil, checkpoint_message(
-            tree_size=cp["tree_size"], root_hash=cp["root_hash"], timestamp=cp["created_at"], key_id=cp["key_id"]))
+        cp["note"], cp["signature"] = build_signed_note(
+            evil, log_origin=data["origin"], checkpoint_id=cp["id"], tree_size=cp["tree_size"],
+            root=bytes.fromhex(cp["root_hash"]), created_at=cp["created_at"], previous=previous)
+        previous = (cp["id"], text_hash(note_text_of(cp["note"])))
     save(bundle, data)
     assert verify_bundle(bundle).ok  # self-consistent…
     report = verify_bundle(bundle, public_key_pem=public_key_pem())  # …but not ours

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import json
 import os
 import stat
 from datetime import timedelta
@@ -81,24 +80,24 @@ def test_checkpoint_signs_the_head_root(db):
     append(db, 11)
     checkpoint = cps.create_checkpoint(db)
     leaves = [bytes.fromhex(h) for h in db.execute(select(AuditEvent.leaf_hash).order_by(AuditEvent.seq)).scalars()]
-    assert checkpoint.tree_size == 11
+    assert checkpoint.tree_size == 12  # eleven events and the record of this checkpoint
     assert checkpoint.root_hash == merkle.root_hash(leaves).hex()
     public = cps.load_or_create_signing_key().public_key()
     assert checkpoint.key_id == cps.key_id(public)
-    message = json.dumps({
-        "key_id": checkpoint.key_id, "log": "smecredit-audit/1", "root_hash": checkpoint.root_hash,
-        "timestamp": iso_utc(checkpoint.created_at), "tree_size": 11,
-    }, separators=(",", ":"), sort_keys=True).encode()
-    assert message == cps.checkpoint_message(tree_size=11, root_hash=checkpoint.root_hash,
-                                             timestamp=checkpoint.created_at, key_id=checkpoint.key_id)
+    # The signed message is the C2SP checkpoint note text, built here by hand.
+    message = (f"smecredit/audit\n12\n{base64.b64encode(bytes.fromhex(checkpoint.root_hash)).decode()}\n"
+               f"checkpoint {checkpoint.id}\ntime {iso_utc(checkpoint.created_at)}\nprevious none\n").encode()
+    assert checkpoint.note.encode().startswith(message + "\n\u2014 smecredit/audit ".encode())
     public.verify(base64.b64decode(checkpoint.signature), message)  # raises if invalid
     stored = db.get(AuditCheckpoint, checkpoint.id)
     db.refresh(stored)
     assert cps.verify_checkpoint(stored, public)
 
 
-def test_checkpoint_does_not_read_the_events(db):
+def test_checkpoint_reads_only_the_events_after_the_last_one(db):
     append(db, 20)
+    cps.create_checkpoint(db)
+    append(db, 3, start=20)
     statements = []
     engine = db.get_bind()
 
@@ -110,7 +109,8 @@ def test_checkpoint_does_not_read_the_events(db):
         cps.create_checkpoint(db)
     finally:
         event.remove(engine, "before_cursor_execute", capture)
-    assert statements and not [s for s in statements if "audit_events" in s]
+    reads = [s for s in statements if s.lstrip().startswith("SELECT") and "FROM audit_events" in s]
+    assert reads and all("audit_events.seq >" in s for s in reads), reads
 
 
 def test_checkpoint_by_a_person_records_who_and_covers_it(db):
@@ -122,8 +122,9 @@ def test_checkpoint_by_a_person_records_who_and_covers_it(db):
 
 
 def test_empty_log_checkpoint(db):
-    checkpoint = cps.create_checkpoint(db)
-    assert checkpoint.tree_size == 0 and checkpoint.root_hash == merkle.EMPTY_ROOT.hex()
+    checkpoint = cps.create_checkpoint(db)  # covers its own event, the only one
+    assert checkpoint.tree_size == 1 and checkpoint.id == 1
+    assert checkpoint.root_hash == merkle.root_hash([bytes.fromhex(db.get(AuditEvent, 1).leaf_hash)]).hex()
 
 
 def count(db) -> int:
@@ -134,21 +135,22 @@ def test_ensure_recent_checkpoint(db):
     assert cps.ensure_recent_checkpoint(db) is None  # empty log: nothing to sign
     append(db, 2)
     first = cps.ensure_recent_checkpoint(db)
-    assert first is not None and first.tree_size == 2  # none yet: made
+    assert first is not None and first.tree_size == 3  # none yet: made (two events and its own)
     assert cps.ensure_recent_checkpoint(db) is None  # nothing new
     append(db, 1, start=2)
     assert cps.ensure_recent_checkpoint(db) is None  # grew, but the last one is recent
     set_time(db, "audit_checkpoints", "created_at", "id", first.id, utcnow() - timedelta(hours=25))
     second = cps.ensure_recent_checkpoint(db)
-    assert second is not None and second.tree_size == 3
+    assert second is not None and second.tree_size == 5
     set_time(db, "audit_checkpoints", "created_at", "id", second.id, utcnow() - timedelta(hours=25))
     assert cps.ensure_recent_checkpoint(db) is None  # old, but the tree did not grow
     append(db, 1, start=3)
     assert cps.ensure_recent_checkpoint(db, max_age_hours=48) is None
-    assert cps.ensure_recent_checkpoint(db, max_age_hours=1).tree_size == 4
+    assert cps.ensure_recent_checkpoint(db, max_age_hours=1).tree_size == 7
     assert count(db) == 3
-    assert cps.latest_checkpoint(db).tree_size == 4
-    assert [c.tree_size for c in cps.list_checkpoints(db)] == [4, 3, 2]
+    assert cps.latest_checkpoint(db).tree_size == 7
+    assert [c.tree_size for c in cps.list_checkpoints(db)] == [7, 5, 3]
+    assert [c.id for c in cps.list_checkpoints(db)] == [3, 2, 1]
 
 
 def test_interval_comes_from_settings(db, monkeypatch):
@@ -176,7 +178,7 @@ def test_celery_task_runs_in_process_by_default(db):
     assert schedule["task"] == "smecredit.audit.daily_checkpoint" and schedule["schedule"] <= 3600
     append(db, 2)
     result = jobs.daily_checkpoint.delay().get()
-    assert result["tree_size"] == 2
+    assert result["tree_size"] == 3
     assert jobs.daily_checkpoint.delay().get() is None  # not due again
 
 

@@ -83,7 +83,7 @@ def test_export_and_verify_bundle(db, tmp_path):
     out = tmp_path / "bundle.json"
     result = run("export", "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert out.exists() and "6 events" in result.output
+    assert out.exists() and "7 events" in result.output  # six and the export's checkpoint record
     result = run("verify", "--bundle", str(out))
     assert result.exit_code == 0, result.output
     key = tmp_path / "key.pem"

@@ -142,3 +142,34 @@ def test_anonymous_is_sent_to_login(web):
     for path in ("/audit", "/audit/checkpoints", "/audit/public-key.pem"):
         response = web.get(path, follow_redirects=False)
         assert response.status_code == 303 and response.headers["location"].startswith("/login?next=")
+
+
+def test_a_refused_signature_is_shown_on_the_audit_pages_until_cleared(auditor, db):
+    """The alert lives beside the key (not in the database), so the pages show it whatever the
+    database says; clearing it needs a reason and is recorded in the log."""
+    from typer.testing import CliRunner
+
+    from smecredit.audit import checkpoints as cps
+    from smecredit.cli import app
+    from smecredit.kernel.db import unit_of_work
+    from smecredit.kernel.errors import Unavailable
+    from tests.audit.support import sql
+
+    with unit_of_work(db):
+        cps.create_checkpoint(db)
+    assert 'data-testid="audit-alert"' not in auditor.get("/audit").text
+    sql(db, "DELETE FROM audit_checkpoints")
+    with pytest.raises(Unavailable):
+        cps.create_checkpoint(db)
+    db.rollback()
+    for path in ("/audit", "/audit/checkpoints", "/audit/events/1"):
+        page = auditor.get(path)
+        assert 'data-testid="audit-alert"' in page.text and "audit_log_rolled_back" in page.text, path
+    assert "拒绝签名" in auditor.get("/audit").text
+    runner = CliRunner()
+    assert runner.invoke(app, ["audit", "alert"]).exit_code == 1
+    assert runner.invoke(app, ["audit", "alert", "--clear"]).exit_code == 2  # a reason is required
+    cleared = runner.invoke(app, ["audit", "alert", "--clear", "--reason", "restored from backup, ticket 42"])
+    assert cleared.exit_code == 0, cleared.output
+    assert 'data-testid="audit-alert"' not in auditor.get("/audit").text
+    assert "audit.alert_cleared" in auditor.get("/audit", params={"action": "audit.alert_cleared"}).text

@@ -9,7 +9,6 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from smecredit.audit import merkle
-from smecredit.audit.canonical import canonical_json
 from smecredit.audit.checkpoints import create_checkpoint
 from smecredit.audit.models import AuditEvent
 from smecredit.audit.proofs import prove, streaming_inclusion_proof
@@ -43,10 +42,10 @@ def test_prove_verifies_independently(db):
     append(db, 13)
     checkpoint = create_checkpoint(db)
     leaves = [bytes.fromhex(h) for h in db.execute(select(AuditEvent.leaf_hash).order_by(AuditEvent.seq)).scalars()]
-    for seq in range(1, 14):
+    for seq in range(1, 15):
         result = prove(db, seq)
         assert result["verified"] and result["inclusion_verified"] and result["signature_verified"]
-        assert (result["seq"], result["tree_size"], result["root_hash"]) == (seq, 13, checkpoint.root_hash)
+        assert (result["seq"], result["tree_size"], result["root_hash"]) == (seq, 14, checkpoint.root_hash)
         assert result["key_id"] == checkpoint.key_id and result["signature"] == checkpoint.signature
         proof = [bytes.fromhex(h) for h in result["proof"]]
         assert proof == merkle.inclusion_proof(leaves, seq - 1)
@@ -55,9 +54,10 @@ def test_prove_verifies_independently(db):
     # The signature checks out with nothing but the printed proof.
     public = serialization.load_pem_public_key(result["public_key_pem"].encode())
     public.verify(base64.b64decode(result["signature"]), result["checkpoint"]["signed_message"].encode())
-    assert canonical_json({"log": "smecredit-audit/1", "tree_size": 13, "root_hash": checkpoint.root_hash,
-                           "timestamp": result["checkpoint"]["timestamp"], "key_id": checkpoint.key_id}
-                          ).decode() == result["checkpoint"]["signed_message"]
+    text = result["checkpoint"]["signed_message"]
+    assert text.split("\n")[:3] == ["smecredit/audit", "14",
+                                    base64.b64encode(bytes.fromhex(checkpoint.root_hash)).decode()]
+    assert result["checkpoint"]["note"].startswith(text + "\n\u2014 smecredit/audit ")
 
 
 def test_prove_uses_the_latest_checkpoint(db):
@@ -66,7 +66,7 @@ def test_prove_uses_the_latest_checkpoint(db):
     append(db, 4, start=3)
     latest = create_checkpoint(db)
     result = prove(db, 2)
-    assert result["tree_size"] == 7 and result["checkpoint"]["id"] == latest.id and result["verified"]
+    assert result["tree_size"] == 9 and result["checkpoint"]["id"] == latest.id and result["verified"]
 
 
 def test_unknown_event(db):
@@ -84,7 +84,7 @@ def test_event_newer_than_the_checkpoint(db):
     create_checkpoint(db)
     append(db, 1, start=2)
     with pytest.raises(DomainError) as caught:
-        prove(db, 3)
+        prove(db, 4)  # #3 is the checkpoint's own event
     assert caught.value.code == "not_checkpointed"
 
 
@@ -114,3 +114,29 @@ def test_a_missing_leaf_is_reported(db):
     with pytest.raises(DomainError) as caught:
         prove(db, 5)
     assert caught.value.code == "audit_log_damaged"
+
+
+@pytest.mark.parametrize("new", list(range(1, 20)) + [32, 33, 100])
+def test_streaming_consistency_proof_equals_the_reference(new):
+    leaves = [_leaf(i) for i in range(new + 3)]  # more leaves than needed: the stream stops at new
+    for old in range(1, new + 1):
+        proof = merkle.streaming_consistency_proof(iter(leaves), old, new)
+        assert proof == merkle.consistency_proof(leaves[:new], old)
+        assert merkle.verify_consistency(old, new, merkle.root_hash(leaves[:old]), merkle.root_hash(leaves[:new]), proof)
+    with pytest.raises(ValueError):
+        merkle.streaming_consistency_proof(iter(leaves[: new - 1]), 1, new) if new > 1 else merkle.consistency_ranges(0, 1)
+
+
+def test_consistency_from_stored_leaves(db):
+    from smecredit.audit.proofs import consistency
+
+    append(db, 4)
+    first = create_checkpoint(db)
+    append(db, 6, start=4)
+    second = create_checkpoint(db)
+    result = consistency(db, first.tree_size, second.tree_size)
+    assert result["checkpoint_id"] == second.id
+    assert merkle.verify_consistency(first.tree_size, second.tree_size, bytes.fromhex(first.root_hash),
+                                     bytes.fromhex(second.root_hash), [bytes.fromhex(h) for h in result["proof"]])
+    with pytest.raises(NotFound):
+        consistency(db, 1, second.tree_size - 1)  # no checkpoint of that size

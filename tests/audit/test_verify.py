@@ -36,7 +36,7 @@ def problem(report):
 
 @pytest.fixture()
 def log(db):
-    """12 events; a checkpoint at 5 and one at 10; 2 events after the last checkpoint."""
+    """14 events: 5, checkpoint 1 (its own event #6), 5 more, checkpoint 2 (event #12), 2 uncovered."""
     append(db, 5)
     first = create_checkpoint(db)
     append(db, 5, start=5)
@@ -49,9 +49,10 @@ def test_untouched_log_verifies(log):
     db, _, _ = log
     report = verify_database(db)
     assert report.ok, report.first_problem
-    assert report.events_checked == 12 and report.checkpoints_checked == 2
+    assert report.events_checked == 14 and report.checkpoints_checked == 2
+    assert report.macs_checked and report.trusted_checked == 1  # the signer's state
     size, root = current_root(db)
-    assert report.root_hash == root.hex() and size == 12
+    assert report.root_hash == root.hex() and size == 14
     leaves = [bytes.fromhex(h) for h in db.execute(select(AuditEvent.leaf_hash).order_by(AuditEvent.seq)).scalars()]
     assert merkle.root_hash(leaves) == root
 
@@ -110,16 +111,26 @@ def _rewrite_consistently(db, seq, payload):
         p=body.decode(), h=digest, l=leaf.hex(), s=seq)
 
 
+def _without_mac(db):
+    """What an outside verifier sees: no leaf MAC key, the local signer state not trusted."""
+    from smecredit.audit.verify import read_head
+
+    return verify_log(iter_events(db), checkpoint_dicts(db), public_key_pem(), read_head(db),
+                      head_after=lambda: read_head(db))
+
+
 def test_consistent_rewrite_is_caught_by_the_checkpoint_covering_it(log):
     db, first, second = log
     _rewrite_consistently(db, 8, {"amount": "0.01"})
-    assert problem(verify_database(db)) == ("checkpoint", second, "checkpoint_root_mismatch")
+    assert problem(_without_mac(db)) == ("checkpoint", second, "checkpoint_root_mismatch")
+    assert problem(verify_database(db)) == ("event", 8, "leaf_mac_mismatch")  # the platform's key sees it first
 
 
 def test_consistent_rewrite_after_the_last_checkpoint_is_caught_by_the_head(log):
     db, _, _ = log
-    _rewrite_consistently(db, 12, {"amount": "0.01"})
-    assert problem(verify_database(db)) == ("head", None, "head_frontier_mismatch")
+    _rewrite_consistently(db, 14, {"amount": "0.01"})
+    assert problem(_without_mac(db)) == ("head", None, "head_frontier_mismatch")
+    assert problem(verify_database(db)) == ("event", 14, "leaf_mac_mismatch")
 
 
 def test_deleting_a_row_is_detected(log):
@@ -138,8 +149,8 @@ def test_deleting_the_first_row_is_detected(log):
 
 def test_deleting_the_newest_rows_is_detected_by_the_head(log):
     db, _, _ = log
-    sql(db, "DELETE FROM audit_events WHERE seq >= 11")
-    assert problem(verify_database(db)) == ("event", 11, "missing_event")
+    sql(db, "DELETE FROM audit_events WHERE seq >= 13")
+    assert problem(verify_database(db)) == ("event", 13, "missing_event")
 
 
 def test_deleting_rows_a_checkpoint_covers_is_detected(log):
@@ -161,17 +172,18 @@ def test_swapping_two_rows_seq_is_detected(log):
 
 def test_a_forged_row_appended_is_detected(log):
     db, _, _ = log
-    last = db.get(AuditEvent, 12)
+    last = db.get(AuditEvent, 14)
     body = canonical_json({"forged": True})
     digest = sha256_hex(body)
-    leaf = merkle.leaf_hash(leaf_data(seq=13, recorded_at=last.recorded_at, actor="mallory", actor_id=None,
+    leaf = merkle.leaf_hash(leaf_data(seq=15, recorded_at=last.recorded_at, actor="mallory", actor_id=None,
                                       role="admin", action="loan.approve", entity_type="loan", entity_id="1",
                                       payload_sha256=digest))
-    db.add(AuditEvent(seq=13, recorded_at=last.recorded_at, actor="mallory", actor_id=None, role="admin",
+    db.add(AuditEvent(seq=15, recorded_at=last.recorded_at, actor="mallory", actor_id=None, role="admin",
                       action="loan.approve", entity_type="loan", entity_id="1", payload=body.decode(),
-                      payload_sha256=digest, leaf_hash=leaf.hex()))
+                      payload_sha256=digest, leaf_hash=leaf.hex(), leaf_mac="00" * 32))
     db.commit()
-    assert problem(verify_database(db)) == ("event", 13, "event_beyond_head")
+    assert problem(_without_mac(db)) == ("event", 15, "event_beyond_head")
+    assert problem(verify_database(db)) == ("event", 15, "leaf_mac_mismatch")
 
 
 def test_editing_the_head_is_detected(log):
@@ -208,7 +220,8 @@ def test_reordering_checkpoints_is_detected(log):
     sql(db, "UPDATE audit_checkpoints SET id = -1 WHERE id = :a", a=first)
     sql(db, "UPDATE audit_checkpoints SET id = :a WHERE id = :b", a=first, b=second)
     sql(db, "UPDATE audit_checkpoints SET id = :b WHERE id = -1", b=second)
-    assert problem(verify_database(db)) == ("checkpoint", second, "checkpoint_order")
+    # the notes name their ids, so the swapped rows no longer match their signatures
+    assert problem(verify_database(db)) == ("checkpoint", second, "bad_signature")
 
 
 def test_the_first_bad_entry_is_named(log):
@@ -233,7 +246,7 @@ def test_verify_streams_in_chunks(log):
     db, _, _ = log
     seen = []
     report = verify_database(db, chunk=3, progress=seen.append)
-    assert report.ok and seen[-1] == 12
+    assert report.ok and seen[-1] == 14
 
 
 def test_concurrent_append_during_verify_is_not_a_forgery(log):
@@ -245,7 +258,7 @@ def test_concurrent_append_during_verify_is_not_a_forgery(log):
     append(db, 3, start=100)
     report = verify_log(iter_events(db), checkpoint_dicts(db), public_key_pem(), head,
                         head_after=lambda: read_head(db))
-    assert report.ok and report.events_checked == 15
+    assert report.ok and report.events_checked == 17
 
 
 # --- pure data: verify_log over dicts (no database) ------------------------------------------

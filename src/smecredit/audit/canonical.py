@@ -55,29 +55,45 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def leaf_data(
-    *,
-    seq: int,
-    recorded_at: datetime,
-    actor: str,
-    actor_id: int | None,
-    role: str,
-    action: str,
-    entity_type: str,
-    entity_id: str,
-    payload_sha256: str,
-) -> bytes:
-    """The bytes that become a Merkle leaf: every column of the event, payload by its hash."""
-    return canonical_json(
-        {
-            "seq": seq,
-            "time": iso_utc(recorded_at),
-            "actor": actor,
-            "actor_id": actor_id,
-            "role": role,
-            "action": action,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "payload_sha256": payload_sha256,
-        }
-    )
+# --- the leaf: defined here once, used by the append, the proofs, verify and the bundle ------------
+
+#: (name in the leaf JSON, column of `AuditEvent`), in the order the docs list them. RFC 8785 sorts
+#: the keys, so the order here does not change the bytes.
+LEAF_FIELDS: tuple[tuple[str, str], ...] = (
+    ("seq", "seq"),
+    ("time", "recorded_at"),
+    ("actor", "actor"),
+    ("actor_id", "actor_id"),
+    ("role", "role"),
+    ("action", "action"),
+    ("entity_type", "entity_type"),
+    ("entity_id", "entity_id"),
+    ("payload_sha256", "payload_sha256"),
+)
+#: The columns of an event as exported and verified: the leaf's columns, the payload itself and
+#: the stored leaf hash.
+EVENT_COLUMNS: tuple[str, ...] = (
+    "seq", "recorded_at", "actor", "actor_id", "role", "action", "entity_type", "entity_id",
+    "payload", "payload_sha256", "leaf_hash",
+)
+
+
+def leaf_data(**columns: Any) -> bytes:
+    """The bytes that become a Merkle leaf: the canonical JSON of `LEAF_FIELDS` (every column of the
+    event, the payload by its SHA-256; the time as fixed-width ISO 8601 UTC)."""
+    unknown = set(columns) - {column for _, column in LEAF_FIELDS}
+    if unknown:
+        raise TypeError(f"not leaf columns: {sorted(unknown)}")
+    values = {}
+    for name, column in LEAF_FIELDS:
+        value = columns[column]
+        if column == "recorded_at":
+            value = iso_utc(value)
+        values[name] = value
+    return canonical_json(values)
+
+
+def leaf_data_of(event: Any) -> bytes:
+    """`leaf_data` of an event given as an ORM object, a row or a mapping (time as datetime)."""
+    get = event.__getitem__ if isinstance(event, dict) else lambda c: getattr(event, c)
+    return leaf_data(**{column: get(column) for _, column in LEAF_FIELDS})

@@ -9,6 +9,8 @@ frontier it keeps makes each append O(log n) instead of re-reading the log.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from smecredit.audit import merkle
 from smecredit.audit.catalogue import CATALOGUE, Event
 from smecredit.audit.canonical import canonical_json, leaf_data, sha256_hex
+from smecredit.audit.keystore import load_or_create_mac_key
 from smecredit.audit.models import AuditEvent, AuditHead
 from smecredit.kernel.clock import utcnow
 
@@ -33,6 +36,11 @@ class Actor:
 
 
 SYSTEM = Actor(username="system", role="system")
+
+
+def leaf_mac(key: bytes, leaf: bytes) -> str:
+    """hex HMAC-SHA256 of a leaf hash under the MAC key kept outside the database."""
+    return hmac.new(key, leaf, hashlib.sha256).hexdigest()
 
 
 def lock_head(db: Session) -> AuditHead:
@@ -69,6 +77,7 @@ def append_entry(
 ) -> AuditEvent:
     """The log's own append, below the catalogue: stages call `record`; tests of the log's
     mechanics and the log itself call this."""
+    mac_key = load_or_create_mac_key()  # before the lock: file I/O must not hold up writers
     head = lock_head(db)
     seq = head.tree_size + 1
     payload_bytes = canonical_json(payload if payload is not None else {})
@@ -101,6 +110,7 @@ def append_entry(
         payload=payload_bytes.decode("utf-8"),
         payload_sha256=payload_hash,
         leaf_hash=leaf.hex(),
+        leaf_mac=leaf_mac(mac_key, leaf),
     )
     db.add(event)
     head.tree_size = seq

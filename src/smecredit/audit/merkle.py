@@ -46,6 +46,10 @@ __all__ = [
     "frontier_append",
     "frontier_root",
     "frontier_from_leaves",
+    "inclusion_ranges",
+    "consistency_ranges",
+    "stream_subtree_roots",
+    "streaming_consistency_proof",
 ]
 
 #: Length in bytes of every hash in the tree (SHA-256).
@@ -461,3 +465,89 @@ def frontier_from_leaves(leaf_hashes: Iterable[bytes]) -> list[bytes]:
         frontier.append(h)
         size += 1
     return frontier
+
+
+# --------------------------------------------------------------------------
+# Streaming proofs: the same proofs from leaves read once, in order
+# --------------------------------------------------------------------------
+#
+# Every node of an RFC 9162 proof is the MTH of a run of consecutive leaves.
+# Listing those runs first, then folding the leaves through a frontier while
+# they stream past, builds a proof from a log of any length in O(n) time and
+# O(log n) memory, without ever holding the leaves in a list.
+
+
+def inclusion_ranges(index: int, size: int) -> list[tuple[int, int]]:
+    """The [lo, hi) leaf ranges whose MTHs form PATH(index, D[size]) (RFC 9162 §2.1.3.1), in proof
+    order (leaf's sibling first)."""
+    if not (_is_int(index) and _is_int(size)) or not 0 <= index < size:
+        raise ValueError(f"leaf index {index} out of range for tree size {size}")
+    ranges: list[tuple[int, int]] = []
+    lo, hi, m = 0, size, index
+    while hi - lo > 1:
+        k = _largest_pow2_below(hi - lo)
+        if m < k:
+            ranges.append((lo + k, hi))
+            hi = lo + k
+        else:
+            ranges.append((lo, lo + k))
+            lo, m = lo + k, m - k
+    ranges.reverse()
+    return ranges
+
+
+def consistency_ranges(old_size: int, new_size: int) -> list[tuple[int, int]]:
+    """The [lo, hi) leaf ranges whose MTHs form PROOF(old_size, D[new_size]) (RFC 9162 §2.1.4.1),
+    in proof order; empty when the sizes are equal. Raises ValueError unless 0 < old <= new."""
+    if not (_is_int(old_size) and _is_int(new_size)) or not 0 < old_size <= new_size:
+        raise ValueError(f"need 0 < old_size <= new_size, got {old_size}, {new_size}")
+    rev: list[tuple[int, int]] = []
+    lo, hi, m, b = 0, new_size, old_size, True
+    while m != hi - lo:
+        k = _largest_pow2_below(hi - lo)
+        if m <= k:
+            rev.append((lo + k, hi))
+            hi = lo + k
+        else:
+            rev.append((lo, lo + k))
+            lo, m, b = lo + k, m - k, False
+    if not b:
+        rev.append((lo, hi))
+    rev.reverse()
+    return rev
+
+
+def stream_subtree_roots(leaf_hashes: Iterable[bytes], ranges: Sequence[tuple[int, int]]) -> list[bytes]:
+    """MTH of each (disjoint) range, from leaf hashes read once in order; returned in the order of
+    ``ranges``. Raises ValueError when the leaves end before the last range does."""
+    order = sorted(range(len(ranges)), key=lambda i: ranges[i][0])
+    roots: list[bytes | None] = [None] * len(ranges)
+    if not order:
+        return []
+    cursor = 0
+    frontier: list[bytes] = []
+    count = 0
+    end = max(hi for _, hi in ranges)
+    position = -1
+    for position, leaf in enumerate(leaf_hashes):
+        if position >= end or cursor >= len(order):
+            break
+        lo, hi = ranges[order[cursor]]
+        if position < lo:
+            continue
+        leaf = _require_hash(leaf, "leaf hash")
+        frontier = frontier_append(frontier, count, leaf)
+        count += 1
+        if position == hi - 1:
+            roots[order[cursor]] = frontier_root(frontier, count)
+            frontier, count = [], 0
+            cursor += 1
+    if any(r is None for r in roots):
+        raise ValueError(f"fewer than {end} leaves")
+    return [r for r in roots if r is not None]
+
+
+def streaming_consistency_proof(leaf_hashes: Iterable[bytes], old_size: int, new_size: int) -> list[bytes]:
+    """PROOF(old_size, D[new_size]) from the first ``new_size`` leaf hashes, read once in order;
+    equal to :func:`consistency_proof` over the same leaves."""
+    return stream_subtree_roots(leaf_hashes, consistency_ranges(old_size, new_size))

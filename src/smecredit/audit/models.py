@@ -1,10 +1,12 @@
-"""Audit log tables: the events (Merkle leaves), the head (tree size and frontier) and signed checkpoints."""
+"""Audit log tables: the events (Merkle leaves), the head (tree size and frontier), signed
+checkpoints and witnesses' cosignatures. Events, checkpoints and cosignatures are append-only: on
+PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE (migration 0003); only the head changes."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smecredit.kernel.db import Base, UTCDateTime
@@ -26,6 +28,10 @@ class AuditEvent(Base):
     payload: Mapped[str] = mapped_column(Text)  # RFC 8785 canonical JSON
     payload_sha256: Mapped[str] = mapped_column(String(64))
     leaf_hash: Mapped[str] = mapped_column(String(64))  # hex of SHA-256(0x00 || leaf data)
+    # hex HMAC-SHA256 of the leaf hash under a key kept outside the database (keys/audit_leaf_mac.key):
+    # someone who can write the database but not read that file cannot forge a new leaf, so even
+    # events no checkpoint covers yet cannot be rewritten unnoticed. Not part of the public format.
+    leaf_mac: Mapped[str] = mapped_column(String(64))
 
 
 class AuditHead(Base):
@@ -40,11 +46,36 @@ class AuditHead(Base):
 
 
 class AuditCheckpoint(Base):
+    """A signed checkpoint: the C2SP signed note (``note``) and its fields as columns.
+
+    ``id`` is the checkpoint's place in the chain (1, 2, 3, … without gaps, assigned under the head
+    lock); the note names its predecessor. Rows made before migration 0003 have no note (legacy
+    format: a signature over canonical JSON) and stand outside the chain.
+    """
+
     __tablename__ = "audit_checkpoints"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     tree_size: Mapped[int] = mapped_column(BigInteger)
     root_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
-    key_id: Mapped[str] = mapped_column(String(64))
-    signature: Mapped[str] = mapped_column(String(200))  # base64 Ed25519 over the signed note
+    key_id: Mapped[str] = mapped_column(String(64))  # hex SHA-256 of the raw public key
+    signature: Mapped[str] = mapped_column(String(200))  # base64 Ed25519 signature over the note text
+    note: Mapped[str | None] = mapped_column(Text)  # the signed note exactly as signed (None: legacy)
+    frontier: Mapped[str | None] = mapped_column(Text)  # JSON hex subtree roots at tree_size
+
+
+class AuditCosignature(Base):
+    """A witness's cosignature (C2SP tlog-cosignature/v1) of one checkpoint, checked on arrival."""
+
+    __tablename__ = "audit_cosignatures"
+    __table_args__ = (UniqueConstraint("checkpoint_id", "witness_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("audit_checkpoints.id"), index=True)
+    witness_name: Mapped[str] = mapped_column(String(200))
+    witness_key_id: Mapped[str] = mapped_column(String(8))  # hex of the 4-byte note key id
+    cosigned_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the witness's own timestamp
+    signature_line: Mapped[str] = mapped_column(Text)  # "— <name> <base64>" as the witness wrote it
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_by: Mapped[str] = mapped_column(String(100))

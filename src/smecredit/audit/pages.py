@@ -1,5 +1,6 @@
 """Audit pages for auditors and administrators: the log with filters, one event with its proof,
-the signed checkpoints and the public key."""
+the signed checkpoints with their witnesses, the public key, and the alert raised when the signer
+refused a rewritten log (read from the alert file beside the key, which the database cannot hide)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ import json
 from datetime import date
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
 from smecredit.audit import checkpoints as cps
+from smecredit.audit.cosignatures import accept_cosigned_note, cosignatures_by_checkpoint, witness_overview
+from smecredit.audit.keystore import read_alert
 from smecredit.audit.proofs import prove
 from smecredit.audit.service import (
     get_event,
@@ -23,10 +26,10 @@ from smecredit.audit.service import (
     search_events,
 )
 from smecredit.identity.models import User
-from smecredit.identity.permissions import AUDIT_READ
+from smecredit.identity.permissions import AUDIT_CHECKPOINT, AUDIT_READ
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
-from smecredit.kernel.errors import DomainError, Invalid
+from smecredit.kernel.errors import Conflict, DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
 from smecredit.web.deps import Allow, REQUEST_DB
 from smecredit.web.i18n import pick, request_lang
@@ -36,6 +39,7 @@ from smecredit.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 auditors = Allow(AUDIT_READ)
+signers = Allow(AUDIT_CHECKPOINT)
 
 PAGE_SIZE = 50
 
@@ -55,6 +59,16 @@ def _parse_day(value: str, field: str) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise Invalid("invalid_date", Text("日期格式须为 YYYY-MM-DD", "Dates must be YYYY-MM-DD"), field) from None
+
+
+def audit_alert(lang: str) -> dict | None:
+    """The signer's alert for the pages (None when all is well)."""
+    alert = read_alert()
+    if alert is None:
+        return None
+    message = alert.get("message") if isinstance(alert.get("message"), dict) else {}
+    return {"code": alert.get("code"), "text": pick(lang, str(message.get("zh", "")), str(message.get("en", ""))),
+            "first_seen": alert.get("first_seen"), "last_seen": alert.get("last_seen"), "count": alert.get("count", 1)}
 
 
 def _page_number(value: str) -> int:
@@ -110,6 +124,7 @@ def audit_log(
         "error_field": error_field,
         "summary": payload_summary,
         "role_label": lambda value: role_label(value, lang),
+        "audit_alert": audit_alert(lang),
     }, status_code=400 if message else 200)
 
 
@@ -130,26 +145,57 @@ def audit_event(request: Request, seq: EventSeq, user: User = Depends(auditors),
         "proof": proof,
         "proof_message": proof_message,
         "role_label": lambda value: role_label(value, lang),
+        "audit_alert": audit_alert(lang),
     })
+
+
+def _checkpoints_page(request: Request, db: Session, number: int, *, cosign_text: str = "", cosign_error: str | None = None):
+    lang = request_lang(request)
+    rows = cps.list_checkpoints(db, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
+    shown = rows[:PAGE_SIZE]
+    key = cps.load_or_create_signing_key()
+    try:
+        witnesses, witness_error = witness_overview(db), None
+    except DomainError as error:
+        witnesses, witness_error = [], error.text(lang)
+    return render(request, "audit/checkpoints.html", {
+        "checkpoints": shown,
+        "cosigned": cosignatures_by_checkpoint(db, [c.id for c in shown]),
+        "page": number,
+        "has_next": len(rows) > PAGE_SIZE,
+        "key_id": cps.key_id(key),
+        "log_vkey": cps.log_vkey(),
+        "witnesses": witnesses,
+        "witness_error": witness_error,
+        "cosign_text": cosign_text,
+        "cosign_error": cosign_error,
+        "audit_alert": audit_alert(lang),
+    }, status_code=400 if cosign_error else 200)
 
 
 @router.get("/audit/checkpoints")
 def checkpoints_page(request: Request, page: str = "1", user: User = Depends(auditors), db: Session = REQUEST_DB):
-    number = _page_number(page)
-    rows = cps.list_checkpoints(db, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
-    key = cps.load_or_create_signing_key()
-    return render(request, "audit/checkpoints.html", {
-        "checkpoints": rows[:PAGE_SIZE],
-        "page": number,
-        "has_next": len(rows) > PAGE_SIZE,
-        "key_id": cps.key_id(key),
-    })
+    return _checkpoints_page(request, db, _page_number(page))
 
 
 @router.post("/audit/checkpoints")
-def make_checkpoint(request: Request, user: User = Depends(auditors), db: Session = REQUEST_DB):
+def make_checkpoint(request: Request, user: User = Depends(signers), db: Session = REQUEST_DB):
     cps.create_checkpoint(db, actor=actor_of(user))
     return RedirectResponse("/audit/checkpoints?notice=created", status_code=303)
+
+
+@router.post("/audit/cosignatures")
+def import_cosignature(request: Request, cosigned_note: str = Form("", max_length=8192),
+                       user: User = Depends(signers), db: Session = REQUEST_DB):
+    """An administrator or auditor pastes the cosigned note a witness handed over as a file."""
+    text = cosigned_note.replace("\r\n", "\n")
+    if text and not text.endswith("\n"):
+        text += "\n"
+    try:
+        accept_cosigned_note(db, actor_of(user), text)
+    except (Invalid, NotFound, Conflict) as error:
+        return _checkpoints_page(request, db, 1, cosign_text=cosigned_note, cosign_error=error.text(request_lang(request)))
+    return RedirectResponse("/audit/checkpoints?notice=cosigned", status_code=303)
 
 
 @router.get("/audit/public-key.pem")

@@ -14,67 +14,49 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smecredit.audit import merkle
-from smecredit.audit.canonical import iso_utc, leaf_data
+from smecredit.audit.canonical import iso_utc, leaf_data_of
 from smecredit.audit.checkpoints import (
-    LOG_ID,
     checkpoint_message,
     latest_checkpoint,
     load_or_create_signing_key,
+    log_vkey,
+    note_text_of,
     public_key_pem,
     verify_checkpoint,
 )
-from smecredit.audit.models import AuditEvent
+from smecredit.audit.models import AuditCheckpoint, AuditEvent
 from smecredit.audit.service import get_event
 from smecredit.audit.verify import event_dict
-from smecredit.kernel.errors import Conflict
+from smecredit.kernel.errors import Conflict, Invalid, NotFound
 from smecredit.kernel.text import Text
-
-
-def _path_ranges(index: int, size: int) -> list[tuple[int, int]]:
-    """The [lo, hi) leaf ranges whose roots form PATH(index, D[size]), in RFC 9162 order."""
-    ranges: list[tuple[int, int]] = []
-    lo, hi, m = 0, size, index
-    while hi - lo > 1:
-        k = 1 << ((hi - lo - 1).bit_length() - 1)
-        if m < k:
-            ranges.append((lo + k, hi))
-            hi = lo + k
-        else:
-            ranges.append((lo, lo + k))
-            lo, m = lo + k, m - k
-    ranges.reverse()
-    return ranges
 
 
 def streaming_inclusion_proof(leaf_hashes: Iterable[bytes], index: int, size: int) -> tuple[list[bytes], bytes]:
     """(audit path, leaf hash at ``index``) from the first ``size`` leaves, read once in order."""
-    if not 0 <= index < size:
-        raise ValueError(f"leaf index {index} out of range for tree size {size}")
-    ranges = _path_ranges(index, size)
-    by_start = sorted(range(len(ranges)), key=lambda i: ranges[i][0])
-    path: list[bytes | None] = [None] * len(ranges)
-    cursor = 0  # position in by_start
-    frontier: list[bytes] = []
-    count = 0  # leaves fed into the current range
-    own: bytes | None = None
-    position = -1
-    for position, leaf in enumerate(leaf_hashes):
-        if position >= size:
-            break
-        if position == index:
-            own = leaf
-            continue
-        slot = by_start[cursor]
-        lo, hi = ranges[slot]
-        frontier = merkle.frontier_append(frontier, count, leaf)
-        count += 1
-        if position == hi - 1:
-            path[slot] = merkle.frontier_root(frontier, count)
-            frontier, count = [], 0
-            cursor += 1
-    if position + 1 < size or own is None or any(p is None for p in path):
-        raise ValueError(f"the log holds fewer than {size} leaves")
-    return [p for p in path if p is not None], own
+    ranges = merkle.inclusion_ranges(index, size)
+    source = iter(leaf_hashes)
+    seen = [0]
+    own: list[bytes] = []
+
+    def watch() -> Iterable[bytes]:
+        for leaf in source:
+            if seen[0] == index:
+                own.append(leaf)
+            seen[0] += 1
+            yield leaf
+
+    try:
+        path = merkle.stream_subtree_roots(watch(), ranges)
+    except ValueError:
+        raise ValueError(f"the log holds fewer than {size} leaves") from None
+    while not own:  # the leaf itself lies after every range of its path (it is the last one)
+        leaf = next(source, None)
+        if leaf is None or seen[0] > index:
+            raise ValueError(f"the log holds fewer than {size} leaves")
+        if seen[0] == index:
+            own.append(leaf)
+        seen[0] += 1
+    return path, own[0]
 
 
 def _stored_leaves(db: Session, size: int) -> Iterable[bytes]:
@@ -96,11 +78,26 @@ def _stored_leaves(db: Session, size: int) -> Iterable[bytes]:
 
 def event_leaf_hash(event: AuditEvent) -> bytes:
     """The leaf hash re-derived from the event's columns (not the stored one)."""
-    return merkle.leaf_hash(leaf_data(
-        seq=event.seq, recorded_at=event.recorded_at, actor=event.actor, actor_id=event.actor_id,
-        role=event.role, action=event.action, entity_type=event.entity_type, entity_id=event.entity_id,
-        payload_sha256=event.payload_sha256,
-    ))
+    return merkle.leaf_hash(leaf_data_of(event))
+
+
+def consistency(db: Session, old_size: int, new_size: int) -> dict:
+    """A consistency proof (RFC 9162 §2.1.4) from the tree of ``old_size`` leaves to the tree of
+    ``new_size`` leaves, computed from the stored leaf hashes in one streaming pass (O(n) time,
+    O(log n) memory). ``new_size`` must be the size of a stored checkpoint, so the proof ends at a
+    root the log signed; a witness checks it against its own copy of the older checkpoint."""
+    if not 0 < old_size <= new_size:
+        raise Invalid("bad_sizes", Text("须满足 0 < old <= new", "Need 0 < old <= new"), "old")
+    target = db.execute(select(AuditCheckpoint).where(AuditCheckpoint.tree_size == new_size, AuditCheckpoint.note.is_not(None))
+                        .order_by(AuditCheckpoint.id.desc()).limit(1)).scalar_one_or_none()
+    if target is None:
+        raise NotFound("no_checkpoint_of_size", Text(f"没有树大小为 {new_size} 的检查点", f"No checkpoint has tree size {new_size}"), "new")
+    try:
+        proof = merkle.streaming_consistency_proof(_stored_leaves(db, new_size), old_size, new_size)
+    except ValueError:
+        raise Conflict("audit_log_damaged", Text("审计日志不完整，请运行 smecredit audit verify", "The audit log is incomplete; run smecredit audit verify")) from None
+    return {"old_size": old_size, "new_size": new_size, "new_root_hash": target.root_hash, "checkpoint_id": target.id,
+            "proof": [p.hex() for p in proof]}
 
 
 def prove(db: Session, seq: int) -> dict:
@@ -126,12 +123,15 @@ def prove(db: Session, seq: int) -> dict:
     except ValueError:
         root = b""
     key = load_or_create_signing_key()
-    message = checkpoint_message(tree_size=checkpoint.tree_size, root_hash=checkpoint.root_hash,
-                                 timestamp=checkpoint.created_at, key_id=checkpoint.key_id)
+    if checkpoint.note:
+        message = note_text_of(checkpoint.note).encode("utf-8")
+    else:  # a legacy checkpoint (before migration 0003)
+        message = checkpoint_message(tree_size=checkpoint.tree_size, root_hash=checkpoint.root_hash,
+                                     timestamp=checkpoint.created_at, key_id=checkpoint.key_id)
     signature_ok = verify_checkpoint(checkpoint, key.public_key())
     included = merkle.verify_inclusion(leaf, seq - 1, checkpoint.tree_size, path, root)
     return {
-        "log": LOG_ID,
+        "log": log_vkey().split("+", 1)[0],
         "seq": seq,
         "leaf_index": seq - 1,
         "leaf_hash": leaf.hex(),
@@ -148,10 +148,12 @@ def prove(db: Session, seq: int) -> dict:
             "key_id": checkpoint.key_id,
             "signature": checkpoint.signature,
             "signed_message": message.decode("utf-8"),
+            "note": checkpoint.note,
         },
         "signature": checkpoint.signature,
         "key_id": checkpoint.key_id,
         "public_key_pem": public_key_pem(key),
+        "log_vkey": log_vkey(),
         "inclusion_verified": included,
         "signature_verified": signature_ok,
         "verified": included and signature_ok,

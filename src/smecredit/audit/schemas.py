@@ -40,7 +40,9 @@ class CheckpointOut(BaseModel):
     root_hash: str
     created_at: datetime
     key_id: str
-    signature: str = Field(description="Base64 Ed25519 签名 / signature over the RFC 8785 canonical JSON note")
+    signature: str = Field(description="Base64 Ed25519 签名 / signature over the note text")
+    note: str | None = Field(None, description="C2SP 签名注记 / the checkpoint as a C2SP signed note (None: legacy)")
+    witnesses: list[str] = Field(default_factory=list, description="副署的见证人 / witnesses that cosigned it")
 
 
 class CheckpointRef(BaseModel):
@@ -51,6 +53,7 @@ class CheckpointRef(BaseModel):
     key_id: str
     signature: str
     signed_message: str
+    note: str | None = None
 
 
 class InclusionProofOut(BaseModel):
@@ -67,6 +70,7 @@ class InclusionProofOut(BaseModel):
     signature: str
     key_id: str
     public_key_pem: str
+    log_vkey: str
     inclusion_verified: bool
     signature_verified: bool
     verified: bool
@@ -77,6 +81,7 @@ class PublicKeyOut(BaseModel):
     log: str
     key_id: str = Field(description="原始 32 字节公钥的 SHA-256 / hex SHA-256 of the raw public key")
     public_key_pem: str
+    log_vkey: str = Field(description="C2SP 验证密钥 / the log's C2SP verifier key (origin+keyid+key)")
 
 
 def event_out(event: AuditEvent) -> AuditEventOut:
@@ -88,8 +93,9 @@ def event_out(event: AuditEvent) -> AuditEventOut:
     )
 
 
-def checkpoint_out(checkpoint: AuditCheckpoint) -> CheckpointOut:
+def checkpoint_out(checkpoint: AuditCheckpoint, witnesses: list[str] | None = None) -> CheckpointOut:
     return CheckpointOut(
         id=checkpoint.id, tree_size=checkpoint.tree_size, root_hash=checkpoint.root_hash,
         created_at=checkpoint.created_at, key_id=checkpoint.key_id, signature=checkpoint.signature,
+        note=checkpoint.note, witnesses=witnesses or [],
     )

@@ -20,6 +20,7 @@ STAGE = Stage(
                  ((perms.AUDIT_READ, Text("防篡改审计日志，按人员、对象、动作、时间检索",
                                           "Tamper-evident log; filter by actor, entity, action, time")),)),
     ),
-    notices={"/audit/checkpoints?created": Text("已生成新的签名检查点", "A new signed checkpoint was made")},
+    notices={"/audit/checkpoints?created": Text("已生成新的签名检查点", "A new signed checkpoint was made"),
+             "/audit/checkpoints?cosigned": Text("已保存见证人副署", "The witness's cosignature was stored")},
     commands=(("audit", "smecredit.audit.cli:app"),),
 )

@@ -41,10 +41,20 @@ class Settings(BaseSettings):
     max_upload_mb: int = Field(default=20, ge=1, le=200, description="largest file accepted, MiB")
     authorisation_valid_days: int = Field(default=365, ge=1, le=3650,
                                           description="a data-enquiry authorisation expires after this many days")
+    audit_log_origin: str = Field(
+        default="smecredit/audit",
+        description="the audit log's name: first line of every checkpoint and the signer's key name "
+        "(a schema-less URL, no spaces or '+'); set it once per deployment, before the first checkpoint")
+    audit_witness_keys: str = Field(
+        default="", description="witness verifier keys (C2SP vkeys, name+keyid+key) separated by commas or spaces")
+    audit_witness_keys_file: Path | None = Field(
+        default=None, description="a file of witness verifier keys, one a line (# comments allowed)")
+    audit_required_witnesses: int = Field(
+        default=0, description="how many configured witnesses `audit verify` requires by default")
     celery_broker_url: str | None = None
     celery_always_eager: bool = True
 
-    @field_validator("business_date", mode="before")
+    @field_validator("business_date", "audit_witness_keys_file", mode="before")
     @classmethod
     def _empty_is_none(cls, value):
         return None if value in ("", None) else value
