@@ -77,10 +77,11 @@ def search_events(
     until: datetime | None = None,
     page: int = 1,
     page_size: int = 50,
+    offset: int | None = None,
 ) -> EventPage:
     """Events newest first. Text filters match exactly; a trailing ``*`` on ``action`` or ``actor``
     matches a prefix (``loan.*``). ``since`` is inclusive, ``until`` exclusive; naive times are
-    local (Asia/Shanghai by default)."""
+    local (Asia/Shanghai by default). ``offset`` (the API's paging) overrides ``page``."""
     if page < 1:
         raise Invalid("invalid_page", Text("页码须从 1 开始", "Page numbers start at 1"), "page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -110,7 +111,7 @@ def search_events(
     else:  # the head knows the size; counting a long log would read all of it
         size = db.execute(select(AuditHead.tree_size).where(AuditHead.id == 1)).scalar_one_or_none()
         total = size if size is not None else db.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
-    offset = (page - 1) * page_size
+    offset = (page - 1) * page_size if offset is None else offset
     items: list[AuditEvent] = []
     if offset <= _MAX_OFFSET:  # an absurd page number is an empty page, not a database overflow
         query = (select(AuditEvent).where(*conditions).order_by(AuditEvent.seq.desc())
