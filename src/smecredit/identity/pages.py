@@ -8,16 +8,26 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from smecredit.identity import service
+from smecredit.identity import login as signin
+from smecredit.identity import service, sessions
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.kernel.db import settle
 from smecredit.kernel.errors import DomainError, NotFound
 from smecredit.kernel.text import Text
 from smecredit.identity.permissions import SIGNED_IN, USERS_ADMIN
-from smecredit.web.deps import PASSWORD_FORM, SESSION_COOKIE, Allow, cookie_token, REQUEST_DB, page_user_or_none, session_serializer
+from smecredit.web.deps import (
+    PASSWORD_FORM,
+    REQUEST_DB,
+    SESSION_COOKIE,
+    Allow,
+    cookie_token,
+    current_session_id,
+    page_user_or_none,
+    session_serializer,
+)
 from smecredit.web.i18n import LANG_COOKIE, request_lang
-from smecredit.web.errors import status_of
+from smecredit.web.errors import headers_of, status_of
 from smecredit.web.security import csrf_protect
 from smecredit.web.templating import render
 from smecredit.kernel.settings import get_settings
@@ -65,18 +75,25 @@ def login(
     db: Session = REQUEST_DB,
 ):
     try:
-        user = service.authenticate(db, username=username, password=password)
+        user = signin.authenticate(db, username=username, password=password, ip=client_ip(request))
     except DomainError as error:
         settle(db, error)
-        return render(
+        response = render(
             request,
             "login.html",
-            {"message": error.text(request_lang(request)), "username": username, "next": safe_next(next)},
+            {"message": error.text(request_lang(request)), "username": username[:64], "next": safe_next(next)},
             status_code=status_of(error),
         )
-    new = service.start_session(db, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
-    target = PASSWORD_FORM if user.must_change_password else safe_next(next)
-    response = RedirectResponse(target, status_code=303)
+        response.headers.update(headers_of(error))
+        return response
+    return signed_in(request, db, user, safe_next(next))
+
+
+def signed_in(request: Request, db: Session, user: User, target: str):
+    """Start a page session for the user and send them on (to the password form first while their
+    password is temporary)."""
+    new = sessions.start_session(db, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+    response = RedirectResponse(PASSWORD_FORM if user.must_change_password else target, status_code=303)
     settings = get_settings()
     response.set_cookie(
         SESSION_COOKIE, session_serializer().dumps(new.token), httponly=True, samesite="lax",
@@ -91,7 +108,7 @@ def login(
 def logout(request: Request, db: Session = REQUEST_DB):
     token = cookie_token(request)
     if token:
-        service.end_session(db, token=token)
+        sessions.end_session(db, token=token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -128,7 +145,8 @@ def change_password(
     db: Session = REQUEST_DB,
 ):
     try:
-        service.change_own_password(db, user=user, old_password=old_password, new_password=new_password)
+        service.change_own_password(db, user=user, old_password=old_password, new_password=new_password,
+                                    keep_session_id=current_session_id(request))
     except DomainError as error:
         settle(db, error)
         return render(request, "account_password.html", {"message": error.text(request_lang(request))},

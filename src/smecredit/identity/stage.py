@@ -13,7 +13,7 @@ STAGE = Stage(
     label=Text("用户与岗位", "Identity"),
     models="smecredit.identity.models",
     events="smecredit.identity.events",
-    routers=("smecredit.identity.pages:router", "smecredit.identity.api:router"),
+    routers=("smecredit.identity.pages:router", "smecredit.identity.api:public", "smecredit.identity.api:router"),
     templates=Path(__file__).resolve().parent / "templates",
     menu=(
         MenuItem("users", "/admin/users", Text("用户与岗位", "Users and roles"), perms.USERS_ADMIN, "people",

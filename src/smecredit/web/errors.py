@@ -96,9 +96,19 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def headers_of(error: DomainError) -> dict[str, str]:
+    """HTTP headers an error carries: its own (405 `Allow`), and `Retry-After` for a refusal that
+    says when to come back (429)."""
+    headers = dict(error.headers) if isinstance(error, HttpError) else {}
+    retry = error.details.get("retry_after_seconds")
+    if isinstance(retry, int) and retry > 0:
+        headers["Retry-After"] = str(retry)
+    return headers
+
+
 def respond(request: Request, error: DomainError):
     status = status_of(error)
-    headers = dict(error.headers) if isinstance(error, HttpError) else {}
+    headers = headers_of(error)
     if is_api(request):
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
