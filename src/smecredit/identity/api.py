@@ -202,7 +202,8 @@ def send_code(body: CodeRequest, request: Request, background: BackgroundTasks, 
              responses=errors(409))
 def sign_up(body: SignupIn, request: Request, db: Session = REQUEST_DB):
     user = onboarding.sign_up(db, mobile=body.mobile, code=body.code, username=body.username, password=body.password,
-                              real_name=body.real_name, id_number=body.id_number, ip=client_ip(request))
+                              real_name=body.real_name, id_number=body.id_number, agreed=body.agree,
+                              ip=client_ip(request))
     return SignupOut(user=UserOut.model_validate(user), identity_provider=user.identity_provider)
 
 

@@ -49,6 +49,12 @@ SIGNUP_ACTOR = Actor(username="system:signup", role="system")
 CODE_TEMPLATES = {"signup": "otp_signup", "password_reset": "otp_password_reset"}
 _NAME_CHARS = re.compile(r"^[\u3400-\u9fffA-Za-z·•.\- ]{1,50}$")
 
+CONSENT = Text("为开立账户和审核贷款，平台将处理您的手机号、姓名与公民身份号码：加密存储，页面上脱敏显示，"
+               "仅用于实名核验、找回密码和确认贷款企业的归属。",
+               "To open your account and review loans, the platform processes your mobile number, name and resident "
+               "identity number: stored encrypted, shown masked, used only to verify your identity, reset your "
+               "password and confirm which enterprise is yours.")
+CONSENT_REQUIRED = Text("请阅读并同意个人信息处理说明", "Read and agree to how your personal information is used")
 WRONG_CODE = Text("验证码错误或已失效，请重新获取", "The code is wrong or no longer valid; ask for a new one")
 CODE_FAILURES = Text("验证码错误", "wrong codes")
 
@@ -182,9 +188,12 @@ def clean_real_name(name: str) -> str:
 
 
 def sign_up(db: Session, *, mobile: str, code: str, username: str, password: str, real_name: str, id_number: str,
-            ip: str | None, verifier: IdentityVerifier | None = None) -> User:
-    """Create an applicant account proved by a one-time code, with a verified identity."""
+            agreed: bool, ip: str | None, verifier: IdentityVerifier | None = None) -> User:
+    """Create an applicant account proved by a one-time code, with a verified identity. `agreed`:
+    the person accepted `CONSENT` (个人信息保护法 asks for it before processing their ID number)."""
     settings = get_settings()
+    if agreed is not True:
+        raise Invalid("consent_required", CONSENT_REQUIRED, "agree")
     mobile = normalise_mobile(mobile)
     username = normalise_username(username)
     check_strength(password, username=username, min_length=settings.password_min_length)

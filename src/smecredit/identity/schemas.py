@@ -124,6 +124,7 @@ class SignupIn(ApiInput):
     password: str = Field(min_length=1, max_length=256)
     real_name: str = Field(min_length=1, max_length=50, description="真实姓名 / legal name")
     id_number: str = Field(min_length=1, max_length=30, description="公民身份号码 / resident identity number")
+    agree: bool = Field(description="同意个人信息处理说明（须为 true） / accepts how personal information is used (must be true)")
 
 
 class SignupOut(BaseModel):
