@@ -16,6 +16,7 @@ from smecredit import __version__
 from smecredit.kernel.db import new_session
 from smecredit.kernel.settings import get_settings
 from smecredit.web import errors
+from smecredit.web.body_limit import BodyLimitMiddleware
 from smecredit.web.security import SecurityMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -56,6 +57,8 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    # Added first = inside: the security headers go on the 413 answers too.
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.cookie_secure)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -26,6 +26,7 @@ from smecredit.kernel.errors import (
     Unavailable,
 )
 from smecredit.kernel.text import Text
+from smecredit.web.body_limit import BodyTooLarge
 from smecredit.web.deps import PASSWORD_FORM, LoginRequired, PasswordChangeRequired
 from smecredit.web.i18n import request_lang
 from smecredit.web.templating import render
@@ -161,6 +162,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        if isinstance(exc, BodyTooLarge):
+            response = respond(request, exc.error)
+            response.headers["Connection"] = "close"  # the rest of the body is never read
+            return response
         code, zh, en = HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
         headers = dict(exc.headers or {})
         return respond(request, HttpError(exc.status_code, code, Text(zh, en), headers))
