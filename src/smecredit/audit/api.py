@@ -21,9 +21,10 @@ from smecredit.audit.service import MAX_PAGE_SIZE, search_events
 from smecredit.identity.models import User
 from smecredit.identity.permissions import AUDIT_READ
 from smecredit.web.deps import Allow, REQUEST_DB
+from smecredit.web.openapi import errors
 from smecredit.web.params import EventSeq
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=errors(401, 403, 404, 422))
 auditors = Allow(AUDIT_READ, api=True)
 
 TIME_HELP = "ISO 8601；不带时区时按本地时间（Asia/Shanghai） / without an offset: local time"

@@ -17,10 +17,11 @@ from smecredit.kernel.errors import not_found
 from smecredit.kernel.text import Text
 from smecredit.identity import permissions as perms
 from smecredit.web.deps import Allow, REQUEST_DB
+from smecredit.web.openapi import API_ERRORS, errors
 from smecredit.web.params import EntityId
 
-router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"])
-mappings_router = APIRouter(prefix="/api/v1/bank-mappings", tags=["enterprises"])
+router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"], responses=errors(*API_ERRORS))
+mappings_router = APIRouter(prefix="/api/v1/bank-mappings", tags=["enterprises"], responses=errors(*API_ERRORS))
 
 VIEW = Allow(perms.ENTERPRISE_VIEW, api=True)
 EDIT = Allow(perms.ENTERPRISE_EDIT, api=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
@@ -17,6 +18,7 @@ from smecredit.kernel.db import new_session
 from smecredit.kernel.settings import get_settings
 from smecredit.web import errors
 from smecredit.web.body_limit import BodyLimitMiddleware
+from smecredit.web.openapi import prune
 from smecredit.web.security import SecurityMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -85,4 +87,12 @@ def create_app() -> FastAPI:
     from smecredit.routes import include_all
 
     include_all(app)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = prune(get_openapi(title=app.title, version=app.version, description=app.description,
+                                                   routes=app.routes))
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
+from starlette.routing import compile_path
 
 from smecredit.kernel.errors import (
     Conflict,
@@ -29,6 +30,7 @@ from smecredit.kernel.text import Text
 from smecredit.web.body_limit import BodyTooLarge
 from smecredit.web.deps import PASSWORD_FORM, LoginRequired, PasswordChangeRequired
 from smecredit.web.i18n import request_lang
+from smecredit.web.introspect import iter_api_routes
 from smecredit.web.templating import render
 
 log = logging.getLogger("smecredit.web")
@@ -57,6 +59,17 @@ VALIDATION_ZH = {
     "dict_type": "须为对象",
     "list_type": "须为列表",
     "bool_parsing": "须为是/否",
+    "bool_type": "须为 true 或 false",
+    "date_type": "须为日期文本 YYYY-MM-DD",
+    "datetime_type": "须为 ISO 8601 时间文本",
+    "time_type": "须为时间文本",
+    "time_delta_type": "须为时长文本",
+    "uuid_type": "须为 UUID 文本",
+    "decimal_type": "须为数字文本或整数",
+    "float_type": "须为数字",
+    "model_type": "须为对象",
+    "too_long": "太长",
+    "too_short": "太短",
     "value_error": "取值不正确",
     "extra_forbidden": "不允许的字段",
 }
@@ -120,6 +133,15 @@ def respond(request: Request, error: DomainError):
     return response
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the application serves at this path."""
+    found: set[str] = set()
+    for path, route in iter_api_routes(request.app.routes):
+        if compile_path(path)[0].match(request.url.path):
+            found |= set(route.methods or ())
+    return sorted(found)
+
+
 def validation_error(exc: RequestValidationError) -> DomainError:
     fields = []
     for item in exc.errors():
@@ -168,6 +190,11 @@ def install(app: FastAPI) -> None:
             return response
         code, zh, en = HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
         headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # The router names only the first route it matched; a path served by several routes
+            # (GET and POST /login) allows all their methods.
+            methods = allowed_methods(request) or [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
+            headers["Allow"] = ", ".join(methods)
         return respond(request, HttpError(exc.status_code, code, Text(zh, en), headers))
 
     @app.exception_handler(OverflowError)

@@ -55,6 +55,20 @@ HEADERS: dict[int, dict[str, Any]] = {
 API_ERRORS = (401, 403, 404, 409, 413, 422)
 
 
+def prune(schema: dict[str, Any]) -> dict[str, Any]:
+    """Drop the router-level answers an operation cannot give: 413 where it takes no body, 409 on
+    reads. (Routers declare what their routes can answer as a group; this keeps each operation
+    honest.)"""
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            responses = operation.get("responses", {})
+            if "requestBody" not in operation:
+                responses.pop("413", None)
+            if method == "get":
+                responses.pop("409", None)
+    return schema
+
+
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """`responses=` for these error statuses, each with the `ErrorResponse` schema."""
     found: dict[int | str, dict[str, Any]] = {}
