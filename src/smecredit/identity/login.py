@@ -78,14 +78,15 @@ def check_source(db: Session, *, ip: str | None, what: Text | None = None) -> th
     key = ip_key(ip)
     seen = throttle.peek(db, key, window=window)
     if seen is not None and seen.count >= settings.login_ip_failures:
-        _refuse_source(db, key, ip, seen, what)  # a blocked address costs one read (and one write a window)
+        refuse_source(db, key, ip, seen, what)  # a blocked address costs one read (and one write a window)
     hit = throttle.hit(db, key, window=window)
     if hit.count > settings.login_ip_failures:
-        _refuse_source(db, key, ip, hit, what)
+        refuse_source(db, key, ip, hit, what)
     return hit
 
 
-def _refuse_source(db: Session, key: str, ip: str | None, hit: throttle.Hit, what: Text | None):
+def refuse_source(db: Session, key: str, ip: str | None, hit: throttle.Hit, what: Text | None = None):
+    """429 for an address over its failure window; the first refusal of a window is an audit event."""
     if throttle.mark_once(db, key, until=hit.retry_at):
         record(db, SYSTEM, events.SourceThrottled(entity_id=key, ip=ip, failures=get_settings().login_ip_failures,
                                                   retry_at=hit.retry_at))

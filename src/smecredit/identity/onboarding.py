@@ -146,7 +146,7 @@ def _check_code(db: Session, *, mobile: str, purpose: str, code: str, ip: str | 
     source = login.ip_key(ip)
     seen = throttle.peek(db, source, window=window)
     if seen is not None and seen.count >= settings.login_ip_failures:
-        raise login.rate_limited(seen, what=CODE_FAILURES)
+        login.refuse_source(db, source, ip, seen, CODE_FAILURES)
     row = _live_code(db, purpose=purpose, index=blind_index(mobile))
     typed = re.sub(r"\s", "", code or "")
     if row is not None and as_utc(row.expires_at) > utcnow() and row.attempts < settings.otp_max_attempts \
@@ -162,8 +162,9 @@ def _use_a_try(db: Session, row: OneTimeCode, *, mobile: str, purpose: str) -> N
     settings = get_settings()
     tried = db.execute(update(OneTimeCode).where(OneTimeCode.id == row.id, OneTimeCode.attempts < settings.otp_max_attempts)
                        .values(attempts=OneTimeCode.attempts + 1).returning(OneTimeCode.attempts)).first()
-    record(db, SIGNUP_ACTOR, events.CodeFailed(entity_id=row.id, purpose=purpose, mobile=mask_mobile(mobile),
-                                               attempts=tried[0] if tried else settings.otp_max_attempts))
+    if tried is not None:  # a code already out of tries has nothing left to count
+        record(db, SIGNUP_ACTOR, events.CodeFailed(entity_id=row.id, purpose=purpose, mobile=mask_mobile(mobile),
+                                                   attempts=tried[0]))
 
 
 def _consume(db: Session, row: OneTimeCode) -> None:
