@@ -23,9 +23,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import NoReturn
 
 from sqlalchemy import case, literal, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from smecredit.audit.log import SYSTEM, record
 from smecredit.identity import events, throttle
@@ -101,8 +103,10 @@ def authenticate(db: Session, *, username: str, password: str, ip: str | None = 
     check_source(db, ip=ip)
     user = db.execute(select(User).where(User.username == name)).scalar_one_or_none() if name else None
     key = name_key(name)
-    lock = (as_utc(user.locked_until) if user is not None and user.is_locked else None) if user is not None \
-        else throttle.name_lock(db, key)
+    if user is not None:
+        lock = as_utc(user.locked_until) if user.is_locked else None
+    else:
+        lock = throttle.name_lock(db, key)
     if lock is not None:
         raise locked_error(lock).kept()  # kept: the address counter above counts this attempt too
     right = verify_password(user.password_hash if user is not None else _dummy_hash(), password)
@@ -111,7 +115,7 @@ def authenticate(db: Session, *, username: str, password: str, ip: str | None = 
         return user
     if user is not None and right and user.is_active:
         db.refresh(user)  # locked by a parallel guess between our read and now
-        raise locked_error(user.locked_until).kept()
+        raise locked_error(user.locked_until or utcnow()).kept()
     if user is None:
         failure = throttle.fail_name(db, key, threshold=settings.lockout_threshold,
                                      lock_for=timedelta(minutes=settings.lockout_minutes))
@@ -130,11 +134,11 @@ def _sign_in_allowed(db: Session, user: User) -> bool:
     ).first()
     if done is None:
         return False
-    user.failed_logins = 0  # keep the loaded object in step (no reload needed)
+    set_committed_value(user, "failed_logins", 0)  # the loaded object in step, without another write
     return True
 
 
-def _count_failure(db: Session, user: User, *, ip: str | None):
+def _count_failure(db: Session, user: User, *, ip: str | None) -> NoReturn:
     settings = get_settings()
     now = utcnow()
     until = now + timedelta(minutes=settings.lockout_minutes)

@@ -25,7 +25,7 @@ from smecredit.identity.mobile import looks_like_mobile, normalise_mobile
 from smecredit.identity.models import User, UserRole
 from smecredit.identity.passwords import check_strength, hash_password, verify_password
 from smecredit.identity.roles import Role
-from smecredit.identity.sessions import actor_of, token_digest  # noqa: F401  (used by other stages)
+from smecredit.identity.sessions import actor_of  # noqa: F401  (other stages import it from here)
 from smecredit.kernel.clock import utcnow
 from smecredit.kernel.errors import Conflict, Invalid, not_found
 from smecredit.kernel.pii import blind_index
