@@ -9,7 +9,6 @@ import pytest
 from sqlalchemy import select
 
 from smecredit.audit.models import AuditEvent
-from smecredit.identity import login as signin
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from tests.conftest import PASSWORD, PG_URL, csrf_of, login
@@ -76,6 +75,8 @@ def test_a_disabled_account_with_its_password_answers_like_a_wrong_password(clie
 
 
 def test_the_argon2_work_is_the_same_for_unknown_known_and_disabled_names(client, make_user, monkeypatch):
+    from smecredit.identity import login as signin
+
     make_user(Role.AUDITOR, "auditor7")
     calls = []
     real = signin.verify_password

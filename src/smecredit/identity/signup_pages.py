@@ -11,10 +11,11 @@ from starlette.requests import Request
 from smecredit.identity import onboarding
 from smecredit.identity.mobile import mask_mobile, normalise_mobile
 from smecredit.identity.pages import client_ip, signed_in
-from smecredit.identity.verification import load_verifier
+from smecredit.identity.verification import SANDBOX_LABEL
 from smecredit.kernel.db import settle
 from smecredit.kernel.errors import DomainError, Invalid
 from smecredit.kernel.settings import get_settings
+from smecredit.kernel.text import Text
 from smecredit.notifications.gateways import sandbox_active
 from smecredit.notifications.service import deliver
 from smecredit.web.deps import REQUEST_DB
@@ -29,7 +30,7 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)]
 def _page(request: Request, template: str, *, step: str, error: DomainError | None = None, **values):
     settings = get_settings()
     context = {
-        "step": step, "sms_sandbox": sandbox_active(), "verifier": load_verifier(),
+        "step": step, "sms_sandbox": sandbox_active(), "verifier_label": verifier_label(),
         "ttl_minutes": settings.otp_ttl_minutes, "resend_seconds": settings.otp_resend_seconds,
         "password_min_length": settings.password_min_length, "consent": onboarding.CONSENT, **values,
     }
@@ -39,6 +40,14 @@ def _page(request: Request, template: str, *, step: str, error: DomainError | No
     if error is not None:
         response.headers.update(headers_of(error))
     return response
+
+
+def verifier_label() -> Text:
+    """What the form says about the identity check (without building the adapter on every page)."""
+    name = get_settings().identity_verifier.strip() or "sandbox"
+    if name == "sandbox":
+        return SANDBOX_LABEL
+    return Text("由已配置的实名核验服务核对姓名与号码", "Checked by the configured identity verification service")
 
 
 def _mobile_or_blank(text: str) -> tuple[str, str]:
