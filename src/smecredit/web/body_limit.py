@@ -24,13 +24,13 @@ from __future__ import annotations
 from anyio import to_thread
 from itsdangerous import BadSignature
 from starlette.datastructures import Headers
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smecredit.kernel.errors import TooLarge
 from smecredit.kernel.settings import get_settings
 from smecredit.kernel.text import Text
+from smecredit.web.errors import BodyTooLarge, respond
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
@@ -49,14 +49,6 @@ def too_large(limit: int, *, signed_in: bool) -> TooLarge:
         text = Text(f"请求内容过大：未登录的请求不能超过 {human}，请先登录",
                     f"Request body too large: requests without a sign-in may send at most {human}; sign in first")
     return TooLarge("too_large", text, None, {"limit_bytes": limit})
-
-
-class BodyTooLarge(HTTPException):
-    """Raised from `receive` when the body passes its limit; the error handlers answer 413."""
-
-    def __init__(self, error: TooLarge):
-        super().__init__(status_code=413, detail=error.message.en)
-        self.error = error
 
 
 def limits_for(scope: Scope) -> tuple[int, int]:
@@ -160,8 +152,6 @@ class BodyLimitMiddleware:
             await self._refuse(scope, receive, send, exc.error)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, error: TooLarge) -> None:
-        from smecredit.web.errors import respond
-
         response = respond(Request(scope, receive), error)
         response.headers["Connection"] = "close"
         await response(scope, receive, send)

@@ -27,7 +27,6 @@ from smecredit.kernel.errors import (
     Unavailable,
 )
 from smecredit.kernel.text import Text
-from smecredit.web.body_limit import BodyTooLarge
 from smecredit.web.deps import PASSWORD_FORM, LoginRequired, PasswordChangeRequired
 from smecredit.web.i18n import request_lang
 from smecredit.web.introspect import iter_api_routes
@@ -86,6 +85,16 @@ STATUS: dict[type[DomainError], int] = {
     Invalid: 422, Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409, TooLarge: 413,
     Locked: 423, RateLimited: 429, Unavailable: 503,
 }
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from `receive` by the body-size middleware (`web.body_limit`) when a body passes its
+    limit; answered 413 with the error below (an HTTPException, so nothing on the way turns it into
+    a 400 "could not parse the body")."""
+
+    def __init__(self, error: TooLarge):
+        super().__init__(status_code=413, detail=error.message.en)
+        self.error = error
 
 
 class HttpError(DomainError):
