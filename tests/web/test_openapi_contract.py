@@ -14,7 +14,6 @@ from smecredit.identity.roles import Role
 from smecredit.web.inputs import ApiInput
 from smecredit.web.introspect import iter_api_routes
 from tests.conftest import api_token
-from tests.web.test_route_permissions import allow_of
 
 ERROR_REF = "#/components/schemas/ErrorResponse"
 
