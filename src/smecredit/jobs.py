@@ -26,6 +26,8 @@ log = logging.getLogger("smecredit.jobs")
 
 DAILY_CHECKPOINT_TASK = "smecredit.audit.daily_checkpoint"
 CHECK_EVERY_SECONDS = 3600.0
+OUTBOX_TASK = "smecredit.notifications.deliver_outbox"
+OUTBOX_EVERY_SECONDS = 60.0
 
 
 def celery_config(settings: Settings) -> dict:
@@ -45,6 +47,7 @@ def celery_config(settings: Settings) -> dict:
         "broker_connection_retry_on_startup": True,
         "beat_schedule": {
             "audit-daily-checkpoint": {"task": DAILY_CHECKPOINT_TASK, "schedule": CHECK_EVERY_SECONDS},
+            "notification-outbox": {"task": OUTBOX_TASK, "schedule": OUTBOX_EVERY_SECONDS},
         },
     }
 
@@ -81,17 +84,36 @@ def daily_checkpoint() -> dict | None:
     return run_checkpoint_if_due()
 
 
-async def checkpoint_loop(interval_seconds: float = CHECK_EVERY_SECONDS) -> None:
-    """Embedded mode: at start and then every ``interval_seconds``, make the checkpoint if due.
+def run_outbox_delivery() -> dict:
+    """Send what the notification outbox holds (retries included; a message is never sent twice)."""
+    from smecredit.notifications.service import deliver_pending
 
-    Runs the database work in a thread; logs errors and carries on, never taking the server down.
-    Cancel the task to stop it (the lifespan does at shutdown).
-    """
+    return deliver_pending()
+
+
+@celery_app.task(name=OUTBOX_TASK)
+def deliver_outbox() -> dict:
+    return run_outbox_delivery()
+
+
+async def periodically(job, interval_seconds: float, what: str) -> None:
+    """Embedded mode: run ``job`` at start and then every ``interval_seconds`` in a thread; log
+    errors and carry on, never taking the server down. Cancel the task to stop it."""
     while True:
         try:
-            await asyncio.to_thread(run_checkpoint_if_due)
+            await asyncio.to_thread(job)
         except asyncio.CancelledError:
             raise
         except Exception:  # noqa: BLE001 - a failed run must not stop the loop or the server
-            log.exception("periodic audit checkpoint failed; will retry in %.0f s", interval_seconds)
+            log.exception("periodic %s failed; will retry in %.0f s", what, interval_seconds)
         await asyncio.sleep(interval_seconds)
+
+
+async def checkpoint_loop(interval_seconds: float = CHECK_EVERY_SECONDS) -> None:
+    """Embedded mode: make the audit checkpoint when due, checked every ``interval_seconds``."""
+    await periodically(run_checkpoint_if_due, interval_seconds, "audit checkpoint")
+
+
+async def outbox_loop(interval_seconds: float = OUTBOX_EVERY_SECONDS) -> None:
+    """Embedded mode: deliver the notification outbox every ``interval_seconds``."""
+    await periodically(run_outbox_delivery, interval_seconds, "outbox delivery")

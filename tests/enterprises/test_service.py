@@ -79,18 +79,22 @@ def test_a_second_claim_on_the_same_code_goes_to_an_officer_not_to_first_come(db
         load_for(db, user=first, enterprise_id=enterprise.id, action=Action.VIEW)
 
 
-def test_registry_match_confirms_a_verified_applicant_at_once(db, make_user, monkeypatch):
-    from smecredit.identity.models import User
+def _verified(user, name: str) -> None:
+    from smecredit.kernel.clock import utcnow
 
+    user.real_name, user.id_number, user.identity_verified_at, user.identity_provider = name, ID_LI, utcnow(), "sandbox"
+
+
+def test_registry_match_confirms_a_verified_applicant_at_once(db, make_user):
     found = registration.prefill(code(3))
     applicant = make_user(Role.APPLICANT, "verified-owner")
-    monkeypatch.setattr(User, "verified_identity", lambda self: (found.legal_representative, ID_LI), raising=False)
+    _verified(applicant, found.legal_representative)
     enterprise = register(db, applicant, 3)
     assert enterprise.ownership == "confirmed" and enterprise.member_usernames == ["verified-owner"]
     claim = enterprise.claims[0]
     assert claim.method == "registry_match"
-    monkeypatch.setattr(User, "verified_identity", lambda self: ("别人", ID_LI), raising=False)
     other = make_user(Role.APPLICANT, "unmatched-owner")
+    _verified(other, "别人")
     assert register(db, other, 4).ownership == "pending"
 
 

@@ -111,7 +111,11 @@ def test_disabled_user_cannot_sign_in_and_loses_sessions(client, make_user, db):
     with unit_of_work(db):
         service.set_active(db, actor=service.actor_of(admin), username="officer2", active=False)
     assert client.get("/", follow_redirects=False).status_code == 303
-    assert login(client, "officer2").status_code == 403
+    # A disabled account with its right password answers exactly like a wrong password.
+    refused = login(client, "officer2")
+    wrong = login(client, "officer2", "Wrong-Password-1")
+    assert refused.status_code == wrong.status_code == 401
+    assert "用户名或密码错误" in refused.text and "停用" not in refused.text
 
 
 @pytest.mark.parametrize(
@@ -154,7 +158,9 @@ def test_a_temporary_password_opens_nothing_until_it_is_changed(client, make_use
     client.post("/account/password", data={"old_password": "Temp-Passw0rd-5", "new_password": "Own-Passw0rd-55",
                                            "csrf_token": csrf_of(client)})
     assert client.get("/audit", follow_redirects=False).status_code == 200
-    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    # The token got with the temporary password ended with the change; a new one works.
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+    assert client.get("/api/v1/me", headers=api_token(client, "auditor5", "Own-Passw0rd-55")).status_code == 200
 
 
 def test_api_token_flow_and_errors(client, make_user):

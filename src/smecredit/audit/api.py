@@ -37,9 +37,11 @@ from smecredit.kernel.errors import NotFound
 from smecredit.kernel.text import Text
 from smecredit.web.pagination import Page, Paging
 from smecredit.web.deps import Allow, REQUEST_DB
+from smecredit.web.inputs import ApiInput
+from smecredit.web.openapi import API_ERRORS, errors
 from smecredit.web.params import EventSeq
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(prefix="/api/v1/audit", tags=["audit"], responses=errors(*API_ERRORS))
 auditors = Allow(AUDIT_READ, api=True)
 signers = Allow(AUDIT_CHECKPOINT, api=True)
 
@@ -96,7 +98,7 @@ class ConsistencyOut(BaseModel):
     proof: list[str] = Field(description="RFC 9162 §2.1.4 一致性证明，十六进制 / consistency proof, hex")
 
 
-class CosignatureIn(BaseModel):
+class CosignatureIn(ApiInput):
     cosigned_note: str = Field(max_length=8192, description="检查点签名注记加上见证人的副署行 / the checkpoint note with the witness's signature line")
 
 

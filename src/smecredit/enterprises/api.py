@@ -30,12 +30,13 @@ from smecredit.identity.service import actor_of
 from smecredit.kernel.errors import not_found
 from smecredit.kernel.text import Text
 from smecredit.web.deps import REQUEST_DB
+from smecredit.web.openapi import API_ERRORS, errors
 from smecredit.web.pagination import Page, Paging, page_of
 from smecredit.web.params import EntityId
 
-router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"])
-mappings_router = APIRouter(prefix="/api/v1/bank-mappings", tags=["enterprises"])
-rules_router = APIRouter(prefix="/api/v1/assignment-rules", tags=["enterprises"])
+router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"], responses=errors(*API_ERRORS))
+mappings_router = APIRouter(prefix="/api/v1/bank-mappings", tags=["enterprises"], responses=errors(*API_ERRORS))
+rules_router = APIRouter(prefix="/api/v1/assignment-rules", tags=["enterprises"], responses=errors(*API_ERRORS))
 
 
 def _data_result(outcome: data.DataOutcome) -> schemas.DataResult:

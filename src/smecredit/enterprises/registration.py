@@ -77,13 +77,12 @@ def prefill(code: str, *, provider=None) -> schemas.RegistryPrefill:
 
 
 def _registry_matches(user: User, found: schemas.RegistryPrefill | None) -> bool:
-    identity = user.verified_identity() if hasattr(user, "verified_identity") else None
+    identity = user.verified_identity()
     if identity is None or found is None or not found.legal_representative:
         return False
-    name, _id_number = identity
     # The sandbox registry names the legal representative without an ID number; a provider that
-    # returns one should be matched on both (see docs/decisions/0007-portfolios-and-ownership.md).
-    return name.strip() == found.legal_representative.strip()
+    # returns one should be matched on both (docs/decisions/0007-portfolios-ownership-and-consent.md).
+    return identity.name.strip() == found.legal_representative.strip()
 
 
 # --- registration ----------------------------------------------------------------------------------
@@ -107,7 +106,7 @@ def register(db: Session, *, user: User, data: schemas.EnterpriseCreate, provide
         raise Forbidden("forbidden", Text("只有申请企业或客户经理可以登记企业", "Only applicants and loan officers register enterprises"))
     # Fetch first (an outside provider may be slow): only for an applicant whose identity is verified.
     found = None
-    if not officer and getattr(user, "verified_identity", lambda: None)() is not None:
+    if not officer and user.verified_identity() is not None:
         found = prefill(code, provider=provider)
     existing = db.execute(select(Enterprise).where(Enterprise.uscc == code)).scalar_one_or_none()
     if existing is not None:

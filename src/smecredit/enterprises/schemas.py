@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field, field_validator
 
 from smecredit.standards import sme_size
+from smecredit.web.inputs import ApiInput
 
 PersonRole = Literal["legal_rep", "controller", "shareholder", "guarantor", "contact"]
 PartyType = Literal["person", "enterprise"]
@@ -32,7 +33,7 @@ def _json_list(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-class PartyIn(BaseModel):
+class PartyIn(ApiInput):
     """A person named at registration (legal representative, actual controller)."""
 
     name: str = Field(max_length=100)
@@ -41,14 +42,14 @@ class PartyIn(BaseModel):
     address: str | None = Field(default=None, max_length=300)
 
 
-class ContactIn(BaseModel):
+class ContactIn(ApiInput):
     name: str = Field(max_length=100)
     phone: str = Field(max_length=30)
     address: str | None = Field(default=None, max_length=300)
 
 
-class EnterpriseCreate(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"example": {
+class EnterpriseCreate(ApiInput):
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {
         "uscc": "91350100M000100Y43", "name": "福州示例贸易有限公司", "industry": "wholesale",
         "address": "福州市鼓楼区示例路 1 号", "founded_on": "2018-05-01", "employees": 12,
         "revenue_wan": "1500", "assets_wan": "800", "registered_capital_wan": "500",
@@ -73,7 +74,7 @@ class EnterpriseCreate(BaseModel):
                                            description="loan officers: link this applicant user (its owner)")
 
 
-class EnterpriseUpdate(BaseModel):
+class EnterpriseUpdate(ApiInput):
     name: str | None = Field(default=None, min_length=2, max_length=200)
     industry: str | None = Field(default=None, max_length=60)
     address: str | None = Field(default=None, max_length=300)
@@ -175,7 +176,7 @@ class EnterpriseListItem(_Out):
     created_at: datetime
 
 
-class PersonIn(BaseModel):
+class PersonIn(ApiInput):
     role: PersonRole
     party_type: PartyType = "person"
     name: str = Field(max_length=200)
@@ -201,7 +202,7 @@ class PersonOut(BaseModel):
     masked: bool
 
 
-class RevealRequest(BaseModel):
+class RevealRequest(ApiInput):
     fields: list[PiiField] = Field(min_length=1, description="which fields to reveal; at least one")
 
 
@@ -210,7 +211,7 @@ class RevealOut(BaseModel):
     values: dict[str, str | None]
 
 
-class CounterpartyIn(BaseModel):
+class CounterpartyIn(ApiInput):
     relation: Relation
     name: str = Field(min_length=1, max_length=200)
     uscc: str | None = Field(default=None, max_length=40)
@@ -235,27 +236,27 @@ class AuthorisationText(BaseModel):
     covers: list[str]
 
 
-class AuthoriseRequest(BaseModel):
+class AuthoriseRequest(ApiInput):
     text_version: str = Field(max_length=20)
     text_sha256: str = Field(max_length=64, description="SHA-256 of the text that was shown")
     lang: Literal["zh", "en"] = "zh"
 
 
-class WithdrawRequest(BaseModel):
+class WithdrawRequest(ApiInput):
     reason: str | None = Field(default=None, max_length=500)
 
 
-class OwnershipDecision(BaseModel):
+class OwnershipDecision(ApiInput):
     checked: str = Field(min_length=1, max_length=500, description="what the officer checked, e.g. the licence")
     claim_id: int | None = Field(default=None, ge=1, le=2_147_483_647, description="needed when several claims are pending")
 
 
-class AssignRequest(BaseModel):
+class AssignRequest(ApiInput):
     officer: str | None = Field(default=None, max_length=64, description="user name of the loan officer")
     branch_code: str | None = Field(default=None, max_length=20)
 
 
-class AssignmentRuleIn(BaseModel):
+class AssignmentRuleIn(ApiInput):
     priority: int = Field(default=100, ge=0, le=10_000)
     region_prefix: str = Field(max_length=6, description="GB/T 2260 prefix: 2, 4 or 6 digits")
     industry: str | None = Field(default=None, max_length=40)
@@ -381,11 +382,11 @@ class ProfileOut(ProfileSummary):
     snapshots: list[SnapshotOut] = []
 
 
-class ComputeProfileRequest(BaseModel):
+class ComputeProfileRequest(ApiInput):
     as_of: date | None = None
 
 
-class BankMappingIn(BaseModel):
+class BankMappingIn(ApiInput):
     bank_name: str = Field(min_length=1, max_length=100)
     mapping: dict[str, Any] = Field(description="a ColumnMapping as JSON (name, bank_name, date_column, …)")
 

@@ -8,8 +8,10 @@ import typer
 from rich.table import Table
 
 from smecredit.commandline import cli_actor, console, reports_domain_errors, use_case
-from smecredit.identity import service
+from smecredit.identity import service, sessions
 from smecredit.identity.roles import Role
+from smecredit.kernel.errors import Invalid
+from smecredit.kernel.text import Text
 
 app = typer.Typer(help="用户管理 / user administration", no_args_is_help=True)
 
@@ -44,20 +46,35 @@ def users_create(
 
 
 @app.command("list")
-def users_list(role: str | None = typer.Option(None, "--role")):
+@reports_domain_errors
+def users_list(
+    role: str | None = typer.Option(None, "--role"),
+    status: str | None = typer.Option(None, "--status", help="active, locked or disabled"),
+    q: str | None = typer.Option(None, "--q", help="user name, name or a full mobile number"),
+):
     """List users with their roles and status."""
-    from smecredit.kernel.clock import as_utc, utcnow
-
+    if status is not None and status not in service.STATUSES:
+        raise Invalid("invalid_status", Text("状态须为 active、locked 或 disabled", "Status must be active, locked or disabled"),
+                      "status")
     with use_case() as db:
-        users = service.list_users(db, role=_parse_roles([role])[0] if role else None)
-        table = Table("username", "name", "roles", "status", "last sign-in")
-        now = utcnow()
+        _, users = service.search_users(db, role=_parse_roles([role])[0] if role else None, status=status, q=q, limit=None)
+        table = Table("username", "name", "roles", "status", "mobile", "last sign-in")
         for u in users:
-            status = "disabled" if not u.is_active else (
-                "locked" if u.locked_until and as_utc(u.locked_until) > now else "active")
-            table.add_row(u.username, u.display_name, ", ".join(sorted(r.value for r in u.roles)), status,
-                          u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "")
+            table.add_row(u.username, u.display_name, ", ".join(r.value for r in Role if r in u.roles), u.status,
+                          u.mobile_masked or "", u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else "")
         console.print(table)
+
+
+@app.command("roles")
+@reports_domain_errors
+def users_roles(
+    username: str,
+    roles: list[str] = typer.Option(..., "--set", "-s", help="every role the user should hold (replaces the current ones)"),
+):
+    """Set a user's roles (separation of duties applies; their sessions and tokens end)."""
+    with use_case() as db:
+        user = service.set_roles(db, actor=cli_actor(), username=username, roles=_parse_roles(roles))
+        console.print(f"{user.username}: {', '.join(r.value for r in Role if r in user.roles)}")
 
 
 @app.command("disable")
@@ -96,10 +113,39 @@ def users_reset_password(
     username: str,
     password: str | None = typer.Option(None, "--password"),
     password_stdin: bool = typer.Option(False, "--password-stdin"),
+    generate: bool = typer.Option(False, "--generate", help="make a strong temporary password and print it once"),
 ):
-    """Set a temporary password; the user must change it at next sign-in."""
+    """Set a temporary password; the user must change it at next sign-in (sessions and tokens end)."""
 
-    secret = _password_from(password, password_stdin, "新密码 / new password")
     with use_case() as db:
+        target = service.get_user(db, username=username)
+        secret = service.generate_temporary_password(target.username) if generate else \
+            _password_from(password, password_stdin, "新密码 / new password")
         service.reset_password(db, actor=cli_actor(), username=username, new_password=secret)
     console.print(f"password reset for {username}; they must change it at next sign-in")
+    if generate:
+        console.print(f"temporary password (shown once): {secret}", highlight=False)
+
+
+@app.command("tokens")
+@reports_domain_errors
+def users_tokens(username: str):
+    """List a user's live API tokens."""
+    with use_case() as db:
+        _, tokens = sessions.list_tokens(db, user=service.get_user(db, username=username), limit=1000)
+        table = Table("id", "label", "issued", "expires", "last used")
+        for t in tokens:
+            table.add_row(str(t.id), t.label or "", t.created_at.isoformat(timespec="seconds"),
+                          t.expires_at.isoformat(timespec="seconds"),
+                          t.last_used_at.isoformat(timespec="seconds") if t.last_used_at else "")
+        console.print(table)
+
+
+@app.command("revoke-token")
+@reports_domain_errors
+def users_revoke_token(username: str, token_id: int = typer.Argument(..., min=1, max=2_147_483_647)):
+    """Revoke one of a user's API tokens."""
+    with use_case() as db:
+        sessions.revoke_token(db, actor=cli_actor(), user=service.get_user(db, username=username), token_id=token_id,
+                              by="admin")
+    console.print(f"revoked token {token_id} of {username}")

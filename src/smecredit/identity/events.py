@@ -59,6 +59,7 @@ class AccountLocked(Event):
 class LoginFailed(Event):
     username: str
     failed_logins: int
+    ip: str | None = None
 
 
 @event("auth.login", "user", Text("登录", "Signed in"))
@@ -72,6 +73,7 @@ class LoggedIn(Event):
 class SessionExpired(Event):
     username: str
     session_id: int
+    reason: str = "idle"  # "idle" or "max_age" (SMECREDIT_SESSION_MAX_HOURS)
 
 
 @event("auth.logout", "user", Text("退出登录", "Signed out"))
@@ -85,3 +87,62 @@ class TokenIssued(Event):
     username: str
     token_id: int
     expires_at: datetime
+    label: str | None = None
+
+
+@event("auth.token_revoked", "user", Text("吊销接口令牌", "API token revoked"))
+class TokenRevoked(Event):
+    username: str
+    token_id: int
+    by: str  # "owner" or "admin"
+
+
+@event("auth.sessions_ended", "user", Text("结束会话与令牌", "Sessions and tokens ended"))
+class SessionsEnded(Event):
+    username: str
+    reason: str  # password_changed, password_reset, disabled, roles_changed, password_reset_by_code
+    sessions: int
+    tokens: int
+
+
+@event("auth.source_throttled", "source", Text("来源地址登录受限", "Source address throttled"))
+class SourceThrottled(Event):
+    ip: str | None
+    failures: int
+    retry_at: datetime
+
+
+@event("signup.code_sent", "otp_code", Text("发送短信验证码", "One-time code sent"))
+class CodeSent(Event):
+    purpose: str  # "signup" or "password_reset"
+    mobile: str  # masked
+    delivered: bool  # False: nothing sent (e.g. no account for a reset), the answer is the same
+
+
+@event("signup.code_failed", "otp_code", Text("验证码错误", "One-time code refused"))
+class CodeFailed(Event):
+    purpose: str
+    mobile: str  # masked
+    attempts: int
+
+
+@event("user.signed_up", "user", Text("自助注册", "Signed up"))
+class UserSignedUp(Event):
+    username: str
+    mobile: str  # masked
+    roles: list[str]
+
+
+@event("user.identity_verified", "user", Text("实名核验通过", "Identity verified"))
+class IdentityVerified(Event):
+    username: str
+    provider: str
+    reference: str
+    name: str  # masked
+    id_number: str  # masked
+
+
+@event("user.password_reset_by_code", "user", Text("短信验证码重置密码", "Password reset by one-time code"))
+class PasswordResetByCode(Event):
+    username: str
+    mobile: str  # masked

@@ -1,4 +1,5 @@
-"""Identity pages: sign in and out, language, home, own password, and user administration."""
+"""Identity pages: sign in and out, language, home, and the user's own account (password, API
+tokens). User administration is in `admin_pages`, self-service sign-up in `signup_pages`."""
 
 from __future__ import annotations
 
@@ -8,19 +9,29 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from smecredit.identity import service
+from smecredit.identity import login as signin
+from smecredit.identity import service, sessions
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.kernel.db import settle
-from smecredit.kernel.errors import DomainError, NotFound
-from smecredit.kernel.text import Text
-from smecredit.identity.permissions import SIGNED_IN, USERS_ADMIN
-from smecredit.web.deps import PASSWORD_FORM, SESSION_COOKIE, Allow, cookie_token, REQUEST_DB, page_user_or_none, session_serializer
+from smecredit.kernel.errors import DomainError
+from smecredit.identity.permissions import SIGNED_IN
+from smecredit.web.deps import (
+    PASSWORD_FORM,
+    REQUEST_DB,
+    SESSION_COOKIE,
+    Allow,
+    cookie_token,
+    current_session_id,
+    page_user_or_none,
+    session_serializer,
+)
 from smecredit.web.i18n import LANG_COOKIE, request_lang
-from smecredit.web.errors import status_of
+from smecredit.web.errors import headers_of, status_of
 from smecredit.web.security import csrf_protect
 from smecredit.web.templating import render
 from smecredit.kernel.settings import get_settings
+from smecredit.web.params import EntityId
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
@@ -65,18 +76,25 @@ def login(
     db: Session = REQUEST_DB,
 ):
     try:
-        user = service.authenticate(db, username=username, password=password)
+        user = signin.authenticate(db, username=username, password=password, ip=client_ip(request))
     except DomainError as error:
         settle(db, error)
-        return render(
+        response = render(
             request,
             "login.html",
-            {"message": error.text(request_lang(request)), "username": username, "next": safe_next(next)},
+            {"message": error.text(request_lang(request)), "username": username[:64], "next": safe_next(next)},
             status_code=status_of(error),
         )
-    new = service.start_session(db, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
-    target = PASSWORD_FORM if user.must_change_password else safe_next(next)
-    response = RedirectResponse(target, status_code=303)
+        response.headers.update(headers_of(error))
+        return response
+    return signed_in(request, db, user, safe_next(next))
+
+
+def signed_in(request: Request, db: Session, user: User, target: str):
+    """Start a page session for the user and send them on (to the password form first while their
+    password is temporary)."""
+    new = sessions.start_session(db, user=user, ip=client_ip(request), user_agent=request.headers.get("user-agent"))
+    response = RedirectResponse(PASSWORD_FORM if user.must_change_password else target, status_code=303)
     settings = get_settings()
     response.set_cookie(
         SESSION_COOKIE, session_serializer().dumps(new.token), httponly=True, samesite="lax",
@@ -91,7 +109,7 @@ def login(
 def logout(request: Request, db: Session = REQUEST_DB):
     token = cookie_token(request)
     if token:
-        service.end_session(db, token=token)
+        sessions.end_session(db, token=token)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -119,6 +137,20 @@ def password_form(request: Request, user: User = Depends(Allow(SIGNED_IN))):
     return render(request, "account_password.html")
 
 
+@router.get("/account")
+def account(request: Request, user: User = Depends(Allow(SIGNED_IN)), db: Session = REQUEST_DB):
+    total, tokens = sessions.list_tokens(db, user=user, limit=100)
+    return render(request, "identity/account.html", {"account": user, "tokens": tokens, "tokens_total": total,
+                                                      "session_max_hours": get_settings().session_max_hours})
+
+
+@router.post("/account/tokens/{token_id}/revoke")
+def revoke_own_token(request: Request, token_id: EntityId, user: User = Depends(Allow(SIGNED_IN)),
+                     db: Session = REQUEST_DB):
+    sessions.revoke_token(db, actor=service.actor_of(user), user=user, token_id=token_id, by="owner")
+    return RedirectResponse("/account?notice=token_revoked#tokens", status_code=303)
+
+
 @router.post(PASSWORD_FORM)
 def change_password(
     request: Request,
@@ -128,7 +160,8 @@ def change_password(
     db: Session = REQUEST_DB,
 ):
     try:
-        service.change_own_password(db, user=user, old_password=old_password, new_password=new_password)
+        service.change_own_password(db, user=user, old_password=old_password, new_password=new_password,
+                                    keep_session_id=current_session_id(request))
     except DomainError as error:
         settle(db, error)
         return render(request, "account_password.html", {"message": error.text(request_lang(request))},
@@ -136,72 +169,3 @@ def change_password(
     return RedirectResponse("/?notice=password_changed", status_code=303)
 
 
-# --- user administration -----------------------------------------------------------------------
-
-admin_only = Allow(USERS_ADMIN)
-
-
-@router.get("/admin/users")
-def users_page(request: Request, q: str = "", role: str = "", user: User = Depends(admin_only), db: Session = REQUEST_DB):
-    role_filter = Role(role) if role in {r.value for r in Role} else None
-    users = service.list_users(db, role=role_filter)
-    if q:
-        needle = q.strip().lower()
-        users = [u for u in users if needle in u.username or needle in u.display_name.lower()]
-    return render(request, "identity/users.html", {"users": users, "roles": list(Role), "q": q, "role": role})
-
-
-@router.get("/admin/users/new")
-def new_user_form(request: Request, user: User = Depends(admin_only)):
-    return render(request, "identity/user_form.html", {"roles": list(Role), "form": {}})
-
-
-@router.post("/admin/users")
-async def create_user(request: Request, user: User = Depends(admin_only), db: Session = REQUEST_DB):
-    form = await request.form()
-    roles = form.getlist("roles")
-    values = {k: str(form.get(k, "")) for k in ("username", "display_name", "password")}
-    try:
-        parsed_roles = [Role.parse(str(r)) for r in roles]
-        service.create_user(db, actor=service.actor_of(user), username=values["username"],
-                            display_name=values["display_name"], password=values["password"],
-                            roles=parsed_roles, must_change_password=True)
-    except DomainError as error:
-        settle(db, error)
-        return render(request, "identity/user_form.html",
-                      {"roles": list(Role), "form": {**values, "roles": roles}, "message": error.text(request_lang(request)),
-                       "error_field": error.field}, status_code=status_of(error))
-    return RedirectResponse(f"/admin/users/{values['username'].strip().lower()}?notice=user_created", status_code=303)
-
-
-@router.get("/admin/users/{username}")
-def user_detail(request: Request, username: str, user: User = Depends(admin_only), db: Session = REQUEST_DB):
-    target = service.get_user(db, username=username)
-    return render(request, "identity/user_detail.html", {"target": target, "roles": list(Role)})
-
-
-@router.post("/admin/users/{username}/{operation}")
-async def user_operation(request: Request, username: str, operation: str, user: User = Depends(admin_only),
-                         db: Session = REQUEST_DB):
-    form = await request.form()
-    actor = service.actor_of(user)
-    try:
-        if operation == "roles":
-            service.set_roles(db, actor=actor, username=username, roles=[Role.parse(str(r)) for r in form.getlist("roles")])
-        elif operation == "disable":
-            service.set_active(db, actor=actor, username=username, active=False)
-        elif operation == "enable":
-            service.set_active(db, actor=actor, username=username, active=True)
-        elif operation == "unlock":
-            service.unlock(db, actor=actor, username=username)
-        elif operation == "reset-password":
-            service.reset_password(db, actor=actor, username=username, new_password=str(form.get("new_password", "")))
-        else:
-            raise NotFound("unknown_operation", Text("不支持的操作", "Unknown operation"), "operation")
-    except DomainError as error:
-        settle(db, error)
-        target = service.get_user(db, username=username)
-        return render(request, "identity/user_detail.html", {"target": target, "roles": list(Role),
-                                                             "message": error.text(request_lang(request))},
-                      status_code=status_of(error))
-    return RedirectResponse(f"/admin/users/{username}?notice=user_{operation}", status_code=303)

@@ -38,6 +38,7 @@ USERS_ADMIN = _p("users.admin", "管理用户与岗位", "Administer users and r
 AUDIT_READ = _p("audit.read", "查阅审计日志", "Read the audit log", U, D)
 AUDIT_CHECKPOINT = _p("audit.checkpoint", "生成签名检查点", "Make a signed checkpoint", U, D)
 API_DOCS = _p("api.docs", "查看接口文档", "Read the API documentation", D, U, M)
+SMS_SANDBOX_READ = _p("sms_sandbox.read", "查看短信沙箱", "Read the SMS sandbox", D)
 
 # --- stage 1: enterprises ------------------------------------------------------------------------------
 MY_ENTERPRISES = _p("enterprise.mine", "我的企业", "My enterprises", A)

@@ -1,67 +1,101 @@
-"""Identity use cases: users, roles, login with lockout, page sessions, API tokens.
+"""User administration use cases: create, roles, enable/disable, unlock, passwords, search.
 
 Each public function is one use case: it writes its rows and its audit event and flushes; the
-caller (request or command) commits them together.
+caller (request or command) commits them together. Pages, API and command line call the same
+functions, so separation of duties (`identity.duties`), the last-administrator rule and ending a
+user's sessions apply to every door alike. Sign-in lives in `identity.login`, sessions and tokens
+in `identity.sessions`, self-service sign-up in `identity.onboarding`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
+import string
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import lru_cache
-from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from smecredit.audit.log import SYSTEM, Actor, record
-from smecredit.identity import events
-from smecredit.identity.models import ApiToken, User, UserRole, WebSession
+from smecredit.audit.log import Actor, record
+from smecredit.identity import events, sessions
+from smecredit.identity.duties import check_compatible
+from smecredit.identity.login import authenticate  # noqa: F401  (sign-in lives in identity.login)
+from smecredit.identity.mobile import looks_like_mobile, normalise_mobile
+from smecredit.identity.models import User, UserRole
 from smecredit.identity.passwords import check_strength, hash_password, verify_password
 from smecredit.identity.roles import Role
-from smecredit.kernel.clock import as_utc, utcnow
-from smecredit.kernel.errors import Conflict, DomainError, Forbidden, Invalid, Locked, Unauthenticated, not_found
-from smecredit.kernel.text import Text
+from smecredit.identity.sessions import actor_of  # noqa: F401  (other stages import it from here)
+from smecredit.kernel.clock import utcnow
+from smecredit.kernel.inputs import clean_text
+from smecredit.kernel.errors import Conflict, Invalid, not_found
+from smecredit.kernel.pii import blind_index
 from smecredit.kernel.settings import get_settings
+from smecredit.kernel.text import Text
 
 USERNAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
-
-
-def actor_of(user: User) -> Actor:
-    return Actor(username=user.username, role=user.primary_role.value, user_id=user.id)
-
-
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+STATUSES = ("active", "locked", "disabled")
 
 
 def normalise_username(username: str) -> str:
     name = (username or "").strip().lower()
     if not (3 <= len(name) <= 64) or not set(name) <= USERNAME_CHARS:
         raise Invalid("invalid_username", Text("用户名须为 3–64 位小写字母、数字或 . _ -", "User name must be 3–64 characters of a–z, 0–9, '.', '_' or '-'"), "username")
+    if looks_like_mobile(name):
+        # User names appear in the audit log and on screens; a mobile number there would be
+        # personal information in clear.
+        raise Invalid("username_is_mobile", Text("用户名不能是手机号码", "The user name must not be a mobile number"), "username")
     return name
 
 
 def get_user(db: Session, *, username: str) -> User:
-    user = db.execute(select(User).where(User.username == username.strip().lower())).scalar_one_or_none()
+    user = db.execute(select(User).where(User.username == (username or "").strip().lower())).scalar_one_or_none()
     if user is None:
         raise not_found(Text("用户", "User"), "username")
     return user
 
 
 def list_users(db: Session, *, role: Role | None = None) -> list[User]:
-    query = select(User).order_by(User.username)
+    return search_users(db, role=role, limit=None)[1]
+
+
+def search_users(db: Session, *, role: Role | None = None, status: str | None = None, q: str | None = None,
+                 limit: int | None = 50, offset: int = 0) -> tuple[int, list[User]]:
+    """Users by role, status ("active", "locked", "disabled") and text (user name or name; an exact
+    mobile number also finds its owner), ordered by user name."""
+    now = utcnow()
+    query = select(User)
     if role is not None:
         query = query.where(User.role_rows.any(UserRole.role == role.value))
-    return list(db.execute(query).scalars())
+    if status == "disabled":
+        query = query.where(User.is_active.is_(False))
+    elif status == "locked":
+        query = query.where(User.is_active.is_(True), User.locked_until > now)
+    elif status == "active":
+        query = query.where(User.is_active.is_(True), or_(User.locked_until.is_(None), User.locked_until <= now))
+    text = (q or "").strip().lower()[:100]
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        matches = [User.username.like(pattern, escape="\\"), func.lower(User.display_name).like(pattern, escape="\\")]
+        if looks_like_mobile(text):
+            matches.append(User.mobile_index == blind_index(normalise_mobile(text)))
+        query = query.where(or_(*matches))
+    total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    query = query.order_by(User.username).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return total, list(db.execute(query).scalars())
 
 
-def _set_roles(user: User, roles: Iterable[Role]) -> None:
+def _wanted_roles(roles: Iterable[Role]) -> set[Role]:
     wanted = {Role(r) for r in roles}
     if not wanted:
         raise Invalid("no_role", Text("至少选择一个岗位", "Choose at least one role"), "roles")
+    check_compatible(wanted)
+    return wanted
+
+
+def _set_role_rows(user: User, wanted: set[Role]) -> None:
     user.role_rows = [UserRole(role=r.value) for r in Role if r in wanted]
 
 
@@ -77,7 +111,8 @@ def create_user(
 ) -> User:
     settings = get_settings()
     username = normalise_username(username)
-    display_name = (display_name or "").strip() or username
+    display_name = clean_text(display_name, "display_name", max_len=100) or username
+    wanted = _wanted_roles(roles)
     check_strength(password, username=username, min_length=settings.password_min_length)
     if db.execute(select(func.count()).select_from(User).where(User.username == username)).scalar():
         raise Conflict("username_taken", Text(f"用户名 {username} 已存在", f"User name {username} is taken"), "username")
@@ -93,21 +128,62 @@ def create_user(
         created_at=now,
         password_changed_at=now,
     )
-    _set_roles(user, roles)
+    _set_role_rows(user, wanted)
     db.add(user)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError:  # a parallel request took the name between our check and the insert
+        raise Conflict("username_taken", Text(f"用户名 {username} 已存在", f"User name {username} is taken"),
+                       "username") from None
     record(db, actor, events.UserCreated(entity_id=user.id, username=username, display_name=display_name,
                                          roles=sorted(r.value for r in user.roles)))
     return user
 
 
-def set_roles(db: Session, *, actor: Actor, username: str, roles: Iterable[Role]) -> User:
+# --- the last administrator ------------------------------------------------------------------------
+
+LAST_ADMIN = Conflict("last_admin", Text("这是最后一个有效的系统管理员账号，不能停用或取消其管理员岗位",
+                                         "This is the last active administrator: it cannot be disabled or lose the admin role"),
+                      "username")
+
+
+def _active_admins_after_locking(db: Session) -> int:
+    """Lock every active administrator's row, then count them afresh. Two administrators removing
+    each other in parallel are serialised here, so the second sees the first's change (a new
+    statement reads what committed meanwhile) and at least one administrator always remains."""
+    admins = select(UserRole.user_id).where(UserRole.role == Role.ADMIN.value)
+    if db.get_bind().dialect.name == "sqlite":
+        # SQLite has one writer at a time: a no-op write takes the write lock before we count.
+        db.execute(update(User).where(User.id.in_(admins)).values(is_active=User.is_active)
+                   .execution_options(synchronize_session=False))
+    db.execute(select(User.id).where(User.id.in_(admins), User.is_active.is_(True)).with_for_update()).all()
+    return db.execute(select(func.count()).select_from(User)
+                      .where(User.id.in_(admins), User.is_active.is_(True))).scalar_one()
+
+
+def _guard_last_admin(db: Session, user: User) -> None:
+    if Role.ADMIN in user.roles and user.is_active and _active_admins_after_locking(db) <= 1:
+        db.refresh(user, ["is_active", "role_rows"])
+        if Role.ADMIN in user.roles and user.is_active:
+            raise LAST_ADMIN
+
+
+def set_roles(db: Session, *, actor: Actor, username: str, roles: Iterable[Role],
+              keep_session_id: int | None = None, keep_token_id: int | None = None) -> User:
+    """Give the user exactly these roles. A change ends the user's other sessions and tokens (what
+    they may do changed); the ones named stay (an administrator's own request)."""
     user = get_user(db, username=username)
+    wanted = _wanted_roles(roles)
     before = sorted(r.value for r in user.roles)
-    _set_roles(user, roles)
+    if Role.ADMIN not in wanted:
+        _guard_last_admin(db, user)
+    _set_role_rows(user, wanted)
     db.flush()
-    record(db, actor, events.UserRolesChanged(entity_id=user.id, username=user.username, before=before,
-                                              after=sorted(r.value for r in user.roles)))
+    after = sorted(r.value for r in user.roles)
+    record(db, actor, events.UserRolesChanged(entity_id=user.id, username=user.username, before=before, after=after))
+    if before != after:
+        sessions.end_sessions_and_tokens(db, actor=actor, user=user, reason="roles_changed",
+                                         keep_session_id=keep_session_id, keep_token_id=keep_token_id)
     return user
 
 
@@ -115,11 +191,13 @@ def set_active(db: Session, *, actor: Actor, username: str, active: bool) -> Use
     user = get_user(db, username=username)
     if not active and actor.user_id == user.id:
         raise Invalid("cannot_disable_self", Text("不能停用自己的账号", "You cannot disable your own account"), "username")
-    user.is_active = active
     if not active:
-        _end_all_sessions(db, user, reason="disabled")
+        _guard_last_admin(db, user)
+    user.is_active = active
     kind = events.UserEnabled if active else events.UserDisabled
     record(db, actor, kind(entity_id=user.id, username=user.username))
+    if not active:
+        sessions.end_sessions_and_tokens(db, actor=actor, user=user, reason="disabled")
     return user
 
 
@@ -131,168 +209,61 @@ def unlock(db: Session, *, actor: Actor, username: str) -> User:
     return user
 
 
+TEMPORARY_ALPHABET = string.ascii_letters + string.digits
+
+
+def generate_temporary_password(username: str = "") -> str:
+    """16 random characters with every class the strength rule counts (upper, lower, digit, symbol),
+    never containing the user name."""
+    while True:
+        core = "".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(12))
+        password = f"{secrets.choice(string.ascii_uppercase)}{core}-{secrets.randbelow(10)}{secrets.choice(string.ascii_lowercase)}"
+        if not username or username.lower() not in password.lower():
+            return password
+
+
 def reset_password(db: Session, *, actor: Actor, username: str, new_password: str, must_change: bool = True) -> User:
+    """An administrator sets a temporary password: it opens nothing but the change-password form
+    until the user sets their own; every session and token of the user ends."""
     settings = get_settings()
     user = get_user(db, username=username)
     check_strength(new_password, username=user.username, min_length=settings.password_min_length)
-    user.password_hash = hash_password(new_password)
+    _set_password(user, new_password, must_change=must_change)
+    record(db, actor, events.PasswordReset(entity_id=user.id, username=user.username, must_change=must_change))
+    sessions.end_sessions_and_tokens(db, actor=actor, user=user, reason="password_reset")
+    return user
+
+
+def _set_password(user: User, password: str, *, must_change: bool) -> None:
+    user.password_hash = hash_password(password)
     user.password_changed_at = utcnow()
     user.must_change_password = must_change
     user.failed_logins = 0
     user.locked_until = None
-    _end_all_sessions(db, user, reason="password_reset")
-    record(db, actor, events.PasswordReset(entity_id=user.id, username=user.username, must_change=must_change))
-    return user
 
 
-def change_own_password(db: Session, *, user: User, old_password: str, new_password: str) -> User:
+def change_own_password(db: Session, *, user: User, old_password: str, new_password: str,
+                        keep_session_id: int | None = None, keep_token_id: int | None = None) -> tuple[int, int]:
+    """The user changes their own password; every other session and token of theirs ends (the
+    one they changed it from stays). Returns how many sessions and tokens ended."""
     settings = get_settings()
     if not verify_password(user.password_hash, old_password):
         raise Invalid("wrong_password", Text("原密码不正确", "The current password is wrong"), "old_password")
     if old_password == new_password:
         raise Invalid("same_password", Text("新密码不能与原密码相同", "The new password must differ"), "new_password")
-    check_strength(new_password, username=user.username, min_length=settings.password_min_length)
+    try:
+        check_strength(new_password, username=user.username, min_length=settings.password_min_length)
+    except Invalid as error:
+        raise error.with_field("new_password") from None
     user.password_hash = hash_password(new_password)
     user.password_changed_at = utcnow()
     user.must_change_password = False
-    record(db, actor_of(user), events.PasswordChanged(entity_id=user.id, username=user.username))
-    return user
+    actor = actor_of(user)
+    record(db, actor, events.PasswordChanged(entity_id=user.id, username=user.username))
+    return sessions.end_sessions_and_tokens(db, actor=actor, user=user, reason="password_changed",
+                                            keep_session_id=keep_session_id, keep_token_id=keep_token_id)
 
 
 def set_language(db: Session, *, user: User, lang: str) -> None:
     # A display preference, not a business fact: not worth an audit event.
     user.preferred_lang = "en" if lang == "en" else "zh"
-
-
-# --- login and lockout -------------------------------------------------------------------------
-
-def _invalid_credentials() -> Unauthenticated:
-    return Unauthenticated("invalid_credentials", Text("用户名或密码错误", "Wrong user name or password"), "password")
-
-
-def _locked_error(until: datetime) -> DomainError:
-    local = as_utc(until).astimezone(get_settings().tz).strftime("%Y-%m-%d %H:%M")
-    return Locked("account_locked", Text(f"连续输错密码次数过多，账号已锁定至 {local}；可联系管理员解锁", f"Too many wrong passwords: the account is locked until {local}; an administrator can unlock it"), "username")
-
-
-def authenticate(db: Session, *, username: str, password: str) -> User:
-    """Check a password. Wrong passwords count towards the lockout even though we then refuse, so
-    the refusal is `kept()`: the edge commits the counter before it answers."""
-    settings = get_settings()
-    name = (username or "").strip().lower()
-    user = db.execute(select(User).where(User.username == name)).scalar_one_or_none()
-    now = utcnow()
-    if user is None:
-        verify_password(_dummy_hash(), password)  # same work as for a real user: no user-name oracle
-        raise _invalid_credentials()
-    if user.locked_until is not None and as_utc(user.locked_until) > now:
-        raise _locked_error(user.locked_until)
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        failures = user.failed_logins
-        if failures >= settings.lockout_threshold:
-            user.locked_until = now + timedelta(minutes=settings.lockout_minutes)
-            user.failed_logins = 0
-            record(db, SYSTEM, events.AccountLocked(entity_id=user.id, username=user.username, failed_logins=failures,
-                                                    locked_until=user.locked_until))
-        else:
-            record(db, SYSTEM, events.LoginFailed(entity_id=user.id, username=user.username, failed_logins=failures))
-        if user.locked_until is not None and as_utc(user.locked_until) > now:
-            raise _locked_error(user.locked_until).kept()
-        raise _invalid_credentials().kept()
-    if not user.is_active:
-        raise Forbidden("account_disabled", Text("账号已停用", "This account is disabled"), "username")
-    return user
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return hash_password("not-a-real-password-Dummy-1")
-
-
-@dataclass(frozen=True)
-class NewSession:
-    token: str
-    session: WebSession
-
-
-def start_session(db: Session, *, user: User, ip: str | None, user_agent: str | None) -> NewSession:
-    token = secrets.token_urlsafe(32)
-    now = utcnow()
-    user.failed_logins = 0
-    user.last_login_at = now
-    session = WebSession(
-        token_sha256=token_digest(token), user_id=user.id, created_at=now, last_seen_at=now,
-        ip=ip, user_agent=(user_agent or "")[:300],
-    )
-    db.add(session)
-    db.flush()
-    record(db, actor_of(user), events.LoggedIn(entity_id=user.id, username=user.username, session_id=session.id, ip=ip))
-    return NewSession(token=token, session=session)
-
-
-def resume_session(db: Session, *, token: str) -> tuple[WebSession, User] | None:
-    """The live session for a cookie token, or None. Sessions idle for longer than the configured
-    time end here (and the end is recorded)."""
-    settings = get_settings()
-    session = db.execute(select(WebSession).where(WebSession.token_sha256 == token_digest(token))).scalar_one_or_none()
-    if session is None or session.ended_at is not None:
-        return None
-    user = db.get(User, session.user_id)
-    now = utcnow()
-    if user is None or not user.is_active:
-        return None
-    if now - as_utc(session.last_seen_at) > timedelta(minutes=settings.session_idle_minutes):
-        session.ended_at = now
-        session.end_reason = "idle"
-        record(db, SYSTEM, events.SessionExpired(entity_id=user.id, username=user.username, session_id=session.id))
-        return None
-    # Touch at most once a minute: a page view should not be a write every time.
-    if now - as_utc(session.last_seen_at) > timedelta(seconds=60):
-        session.last_seen_at = now
-    return session, user
-
-
-def end_session(db: Session, *, token: str) -> None:
-    session = db.execute(select(WebSession).where(WebSession.token_sha256 == token_digest(token))).scalar_one_or_none()
-    if session is None or session.ended_at is not None:
-        return
-    user = db.get(User, session.user_id)
-    session.ended_at = utcnow()
-    session.end_reason = "logout"
-    record(db, actor_of(user), events.LoggedOut(entity_id=user.id, username=user.username, session_id=session.id))
-
-
-def _end_all_sessions(db: Session, user: User, *, reason: str) -> None:
-    now = utcnow()
-    for session in db.execute(
-        select(WebSession).where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
-    ).scalars():
-        session.ended_at = now
-        session.end_reason = reason
-    for token in db.execute(select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars():
-        token.revoked_at = now
-
-
-# --- API tokens --------------------------------------------------------------------------------
-
-def issue_api_token(db: Session, *, user: User) -> tuple[str, ApiToken]:
-    settings = get_settings()
-    token = "smc_" + secrets.token_urlsafe(32)
-    now = utcnow()
-    row = ApiToken(token_sha256=token_digest(token), user_id=user.id, created_at=now,
-                   expires_at=now + timedelta(hours=settings.api_token_hours))
-    db.add(row)
-    db.flush()
-    user.failed_logins = 0
-    record(db, actor_of(user), events.TokenIssued(entity_id=user.id, username=user.username, token_id=row.id,
-                                                  expires_at=row.expires_at))
-    return token, row
-
-
-def user_for_token(db: Session, *, token: str) -> User | None:
-    row = db.execute(select(ApiToken).where(ApiToken.token_sha256 == token_digest(token))).scalar_one_or_none()
-    if row is None or row.revoked_at is not None or as_utc(row.expires_at) <= utcnow():
-        return None
-    user = db.get(User, row.user_id)
-    return user if user is not None and user.is_active else None

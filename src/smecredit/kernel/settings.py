@@ -29,10 +29,29 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     business_date: date | None = Field(default=None, description="override the business date (demos, tests)")
     session_idle_minutes: int = 30
+    session_max_hours: int = Field(default=12, description="a page session ends this long after sign-in, however busy")
     lockout_threshold: int = 5
     lockout_minutes: int = 15
+    # Failed sign-ins (and failed one-time codes) from one source address within the window before
+    # that address is refused with 429 for the rest of the window, whichever account it tries.
+    login_ip_failures: int = 20
+    login_ip_window_minutes: int = 15
     api_token_hours: int = 8
     password_min_length: int = 10
+    # Request bodies (bytes are counted while they stream in; Content-Length is checked first).
+    max_json_kb: int = Field(default=1024, description="JSON bodies of signed-in requests")
+    max_form_kb: int = Field(default=1024, description="form bodies of signed-in page requests")
+    max_upload_mb: int = Field(default=20, description="bodies of the …/upload routes, signed in")
+    max_anonymous_kb: int = Field(default=16, description="any body of a request without a session or token")
+    # Self-service sign-up and password reset by SMS one-time code.
+    otp_ttl_minutes: int = 5
+    otp_max_attempts: int = 5
+    otp_resend_seconds: int = 60
+    otp_per_mobile_per_hour: int = 5
+    otp_per_ip_per_hour: int = 20
+    sms_gateway: str = Field(default="sandbox", description="'sandbox' or 'package.module:Class' implementing SmsGateway")
+    sms_sign_name: str = Field(default="小微信贷", description="短信签名, put in 【】 before every message")
+    identity_verifier: str = Field(default="sandbox", description="'sandbox' or 'package.module:Class' implementing IdentityVerifier")
     cookie_secure: bool = False
     demo_seed: bool = True
     host: str = "127.0.0.1"

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import JSONResponse
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import text
 
@@ -18,6 +19,8 @@ from smecredit.kernel.settings import get_settings
 from smecredit.web import errors
 from smecredit.kernel.db import POOL_CAPACITY
 from smecredit.web.admission import AdmissionMiddleware
+from smecredit.web.body_limit import BodyLimitMiddleware
+from smecredit.web.openapi import prune
 from smecredit.web.security import SecurityMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -25,22 +28,34 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 DESCRIPTION = """
 小微企业信贷平台 API — small and micro enterprise credit platform.
 
-认证 / Authentication: `POST /api/v1/auth/token` with a user name and password returns an opaque
-bearer token; send it as `Authorization: Bearer <token>`. Errors are JSON
-`{"error": {"code", "field", "message": {"zh", "en"}}}` with a 4xx status.
+认证 / Authentication: `POST /api/v1/auth/token` with a user name and password (JSON, or the OAuth2
+password form — what *Authorize* above uses) returns an opaque bearer token; send it as
+`Authorization: Bearer <token>`. Errors are JSON `{"error": {"code", "field", "message": {"zh", "en"},
+"details"}}` (`ErrorResponse`) with a 4xx status; 429 answers say when to retry (`Retry-After`).
+JSON bodies are strict: a number is not a date, `0` is not a boolean, `"12"` is not an integer.
 """
+
+
+# A way back to the application above Swagger UI (its page is not one of ours, so no base.html).
+DOCS_BAR = """<nav class="docs-bar" data-testid="docs-bar">
+  <a href="/" class="docs-home" data-testid="docs-back">← 返回小微信贷平台 <span>Back to SME Credit</span></a>
+  <span class="docs-title">接口文档 <span>API reference</span></span>
+  <span class="docs-hint">Authorize：用户名与密码（OAuth2 password） / user name and password</span>
+</nav>"""
 
 
 @asynccontextmanager
 async def lifespan(app: FastAPI):
-    """In embedded mode (no Celery broker) the server itself makes the daily audit checkpoint."""
-    from smecredit.jobs import checkpoint_loop
+    """In embedded mode (no Celery broker) the server itself makes the daily audit checkpoint and
+    delivers the notification outbox; with a broker, Celery beat does."""
+    from smecredit.jobs import checkpoint_loop, outbox_loop
 
-    task = asyncio.create_task(checkpoint_loop()) if not get_settings().celery_broker_url else None
+    tasks = [] if get_settings().celery_broker_url else [asyncio.create_task(checkpoint_loop()),
+                                                         asyncio.create_task(outbox_loop())]
     try:
         yield
     finally:
-        if task is not None:
+        for task in tasks:
             task.cancel()
             with suppress(asyncio.CancelledError):
                 await task
@@ -58,6 +73,8 @@ def create_app() -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    # Added first = inside: the security headers go on the 413 answers too.
+    app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityMiddleware, secure_cookies=settings.cookie_secure)
     # Outermost: waiting requests hold no thread and no connection (see web/admission.py).
     app.add_middleware(AdmissionMiddleware, limit=POOL_CAPACITY - 2)
@@ -66,13 +83,18 @@ def create_app() -> FastAPI:
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui():
-        return get_swagger_ui_html(
+        page = get_swagger_ui_html(
             openapi_url="/openapi.json",
-            title="smecredit API",
+            title="smecredit API · 接口文档",
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
+            swagger_ui_parameters={"persistAuthorization": False, "displayRequestDuration": True},
         )
+        html = page.body.decode("utf-8")
+        html = html.replace("<head>", '<head>\n<link rel="stylesheet" href="/static/docs.css">', 1)
+        html = html.replace("<body>", "<body>\n" + DOCS_BAR, 1)
+        return HTMLResponse(html)
 
     @app.get("/healthz", tags=["ops"], summary="Liveness and database check for load balancers")
     def healthz():
@@ -86,4 +108,12 @@ def create_app() -> FastAPI:
     from smecredit.routes import include_all
 
     include_all(app)
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            app.openapi_schema = prune(get_openapi(title=app.title, version=app.version, description=app.description,
+                                                   routes=app.routes))
+        return app.openapi_schema
+
+    app.openapi = openapi
     return app

@@ -9,12 +9,12 @@ import anyio
 from dataclasses import dataclass
 
 from fastapi import Depends
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, OAuth2PasswordBearer
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from smecredit.identity import service as identity
+from smecredit.identity import sessions as identity
 from smecredit.identity.models import User
 from smecredit.identity.permissions import Permission
 from smecredit.identity.roles import Role
@@ -24,7 +24,12 @@ from smecredit.kernel.text import Text
 from smecredit.kernel.settings import get_settings
 
 SESSION_COOKIE = "smecredit_session"
+TOKEN_URL = "/api/v1/auth/token"
 bearer_scheme = HTTPBearer(auto_error=False, description="POST /api/v1/auth/token 获取 / issued by")
+# The same bearer token, documented as the OAuth2 password flow so that Swagger UI's Authorize
+# button can get one with a user name and password (the token endpoint accepts the OAuth2 form).
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False, scheme_name="OAuth2PasswordBearer",
+                                     description="用户名与密码换取令牌 / user name and password for a token")
 
 
 # Ending a request's transaction gets threads of its own: if the commit waited for a worker
@@ -99,6 +104,9 @@ class PasswordChangeRequired(Exception):
 
 
 PASSWORD_FORM = "/account/password"
+API_PASSWORD = "/api/v1/me/password"
+# What a user with a temporary password may still open: the forms that replace it.
+PASSWORD_CHANGE_PATHS = frozenset({PASSWORD_FORM, API_PASSWORD})
 PASSWORD_CHANGE_REQUIRED = Forbidden("password_change_required", Text("管理员重置了您的密码，请先在网页上修改密码", "An administrator reset your password; change it in the web pages first"), "password")
 
 
@@ -111,6 +119,7 @@ def page_user_or_none(request: Request, db: Session) -> User | None:
     token = cookie_token(request)
     found = identity.resume_session(db, token=token) if token else None
     user = found[1] if found else None
+    request.state.session_id = found[0].id if found else None
     remember_user(request, user)
     if user is not None:
         request.state.lang = request.cookies.get("smecredit_lang") or user.preferred_lang
@@ -137,11 +146,14 @@ class Allow:
         request: Request,
         db: Session = REQUEST_DB,
         credentials: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
+        _documented: str | None = Depends(oauth2_scheme),
     ) -> User:
         if self.api:
-            user = identity.user_for_token(db, token=credentials.credentials) if credentials else None
-            if user is None:
+            found = identity.token_for(db, token=credentials.credentials) if credentials else None
+            if found is None:
                 raise NOT_AUTHENTICATED
+            user = found[1]
+            request.state.token_id = found[0].id
             remember_user(request, user)
         else:
             user = page_user_or_none(request, db)
@@ -149,7 +161,7 @@ class Allow:
                 raise LoginRequired()
         # A temporary password (set by an administrator, who therefore knows it) opens nothing
         # but the form to replace it.
-        if user.must_change_password and request.url.path != PASSWORD_FORM:
+        if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
             if self.api:
                 raise PASSWORD_CHANGE_REQUIRED
             raise PasswordChangeRequired()
@@ -161,5 +173,15 @@ class Allow:
 
     def __repr__(self) -> str:
         return f"Allow({self.permission.code}, api={self.api})"
+
+
+def current_session_id(request: Request) -> int | None:
+    """The page session the request came with (kept when the user changes their password)."""
+    return getattr(request.state, "session_id", None)
+
+
+def current_token_id(request: Request) -> int | None:
+    """The API token the request came with."""
+    return getattr(request.state, "token_id", None)
 
 

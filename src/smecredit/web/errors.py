@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.exc import DataError, StatementError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
+from starlette.routing import compile_path
 
 from smecredit.kernel.errors import (
     Conflict,
@@ -28,6 +29,7 @@ from smecredit.kernel.errors import (
 from smecredit.kernel.text import Text
 from smecredit.web.deps import PASSWORD_FORM, LoginRequired, PasswordChangeRequired
 from smecredit.web.i18n import request_lang
+from smecredit.web.introspect import iter_api_routes
 from smecredit.web.templating import render
 
 log = logging.getLogger("smecredit.web")
@@ -56,6 +58,17 @@ VALIDATION_ZH = {
     "dict_type": "须为对象",
     "list_type": "须为列表",
     "bool_parsing": "须为是/否",
+    "bool_type": "须为 true 或 false",
+    "date_type": "须为日期文本 YYYY-MM-DD",
+    "datetime_type": "须为 ISO 8601 时间文本",
+    "time_type": "须为时间文本",
+    "time_delta_type": "须为时长文本",
+    "uuid_type": "须为 UUID 文本",
+    "decimal_type": "须为数字文本或整数",
+    "float_type": "须为数字",
+    "model_type": "须为对象",
+    "too_long": "太长",
+    "too_short": "太短",
     "value_error": "取值不正确",
     "extra_forbidden": "不允许的字段",
 }
@@ -72,6 +85,16 @@ STATUS: dict[type[DomainError], int] = {
     Invalid: 422, Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409, TooLarge: 413,
     Locked: 423, RateLimited: 429, Unavailable: 503,
 }
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from `receive` by the body-size middleware (`web.body_limit`) when a body passes its
+    limit; answered 413 with the error below (an HTTPException, so nothing on the way turns it into
+    a 400 "could not parse the body")."""
+
+    def __init__(self, error: TooLarge):
+        super().__init__(status_code=413, detail=error.message.en)
+        self.error = error
 
 
 class HttpError(DomainError):
@@ -96,9 +119,19 @@ def is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
 
+def headers_of(error: DomainError) -> dict[str, str]:
+    """HTTP headers an error carries: its own (405 `Allow`), and `Retry-After` for a refusal that
+    says when to come back (429)."""
+    headers = dict(error.headers) if isinstance(error, HttpError) else {}
+    retry = error.details.get("retry_after_seconds")
+    if isinstance(retry, int) and retry > 0:
+        headers["Retry-After"] = str(retry)
+    return headers
+
+
 def respond(request: Request, error: DomainError):
     status = status_of(error)
-    headers = dict(error.headers) if isinstance(error, HttpError) else {}
+    headers = headers_of(error)
     if is_api(request):
         if status == 401:
             headers["WWW-Authenticate"] = "Bearer"
@@ -107,6 +140,15 @@ def respond(request: Request, error: DomainError):
                       status_code=status)
     response.headers.update(headers)
     return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the application serves at this path."""
+    found: set[str] = set()
+    for path, route in iter_api_routes(request.app.routes):
+        if compile_path(path)[0].match(request.url.path):
+            found |= set(route.methods or ())
+    return sorted(found)
 
 
 def validation_error(exc: RequestValidationError) -> DomainError:
@@ -151,8 +193,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException):
+        if isinstance(exc, BodyTooLarge):
+            response = respond(request, exc.error)
+            response.headers["Connection"] = "close"  # the rest of the body is never read
+            return response
         code, zh, en = HTTP_MESSAGES.get(exc.status_code, ("http_error", "请求无法处理", str(exc.detail)))
         headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # The router names only the first route it matched; a path served by several routes
+            # (GET and POST /login) allows all their methods.
+            methods = allowed_methods(request) or [m.strip() for m in headers.get("Allow", "").split(",") if m.strip()]
+            headers["Allow"] = ", ".join(methods)
         return respond(request, HttpError(exc.status_code, code, Text(zh, en), headers))
 
     @app.exception_handler(OverflowError)

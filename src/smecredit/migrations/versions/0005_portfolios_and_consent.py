@@ -9,7 +9,7 @@ when the uploader holds the applicant role, else by staff; their originals stay 
 (``file_encrypted`` false) until `smecredit enterprises encrypt-uploads` encrypts them.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-29 02:13:12.103452
 """
 from alembic import op
@@ -20,7 +20,7 @@ ALL_SOURCES = '["registry", "tax", "bank_statement", "financial_statements", "cr
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
