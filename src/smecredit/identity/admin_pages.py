@@ -79,7 +79,8 @@ def _detail(request: Request, db: Session, target: User, *, status_code: int = 2
         extra["notice"] = notice_text.pick(request_lang(request))
     return render(request, "identity/user_detail.html", {
         "target": target, "roles": list(Role), "tokens": tokens, "tokens_total": total,
-        "live_sessions": len(sessions.live_sessions(db, user=target)), "statuses": STATUS_LABELS, **extra},
+        "live_sessions": len(sessions.live_sessions(db, user=target)), "statuses": STATUS_LABELS,
+        "branches": service.list_branches(db), **extra},
         status_code=status_code)
 
 
@@ -114,6 +115,8 @@ async def user_operation(request: Request, username: str, operation: str, user: 
             service.set_active(db, actor=actor, username=username, active=True)
         elif operation == "unlock":
             service.unlock(db, actor=actor, username=username)
+        elif operation == "branch":
+            service.set_branch(db, actor=actor, username=username, branch_code=str(form.get("branch_code") or ""))
         elif operation == "reset-password":
             typed = str(form.get("new_password", ""))[:256]
             if not typed:

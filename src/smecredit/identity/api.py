@@ -19,6 +19,9 @@ from smecredit.identity.models import User
 from smecredit.identity.permissions import SIGNED_IN, USERS_ADMIN
 from smecredit.identity.roles import Role
 from smecredit.identity.schemas import (
+    BranchAssignment,
+    BranchIn,
+    BranchOut,
     CodeRequest,
     CodeSentOut,
     PasswordChanged,
@@ -44,7 +47,7 @@ from smecredit.notifications.service import deliver
 from smecredit.web.deps import REQUEST_DB, Allow, current_token_id
 from smecredit.web.errors import headers_of
 from smecredit.web.openapi import errors
-from smecredit.web.pagination import Page, Paging
+from smecredit.web.pagination import Page, Paging, page_of
 from smecredit.web.params import EntityId
 
 # Public: no token needed (sign-in and sign-up). Signed in: everything else.
@@ -298,3 +301,23 @@ def revoke_user_token(username: Username, token_id: EntityId, user: User = Depen
                                 token_id=token_id, by="admin")
     return TokenOut.model_validate(row)
 
+
+
+# --- branches ---------------------------------------------------------------------------------------
+
+@router.get("/branches", response_model=Page[BranchOut], tags=["users"], summary="The lender's branches (网点)")
+def list_branches(paging: Paging, user: User = Depends(signed_in), db: Session = REQUEST_DB):
+    return page_of([BranchOut.model_validate(b) for b in service.list_branches(db)], paging)
+
+
+@router.post("/branches", response_model=BranchOut, tags=["users"], summary="Add or rename a branch (administrators)")
+def save_branch(body: BranchIn, user: User = Depends(admin_api), db: Session = REQUEST_DB):
+    return BranchOut.model_validate(service.save_branch(db, actor=service.actor_of(user), code=body.code,
+                                                        name=body.name, region_code=body.region_code))
+
+
+@router.put("/users/{username}/branch", response_model=UserOut, tags=["users"],
+            summary="Place a member of staff in a branch (officers of a branch share its portfolio)")
+def set_branch(username: Username, body: BranchAssignment, user: User = Depends(admin_api), db: Session = REQUEST_DB):
+    return UserOut.model_validate(service.set_branch(db, actor=service.actor_of(user), username=username,
+                                                     branch_code=body.branch_code))

@@ -149,3 +149,29 @@ def users_revoke_token(username: str, token_id: int = typer.Argument(..., min=1,
         sessions.revoke_token(db, actor=cli_actor(), user=service.get_user(db, username=username), token_id=token_id,
                               by="admin")
     console.print(f"revoked token {token_id} of {username}")
+
+
+@app.command("branch")
+@reports_domain_errors
+def users_branch(username: str, branch: str = typer.Option(..., "--set", help="branch code, or '-' for none")):
+    """Place a member of staff in a branch (officers of a branch share its portfolio)."""
+    with use_case() as db:
+        user = service.set_branch(db, actor=cli_actor(), username=username, branch_code=None if branch == "-" else branch)
+        console.print(f"{user.username}: {user.branch_code or '-'}")
+
+
+@app.command("branches")
+@reports_domain_errors
+def users_branches(
+    add: str | None = typer.Option(None, "--add", help="add or rename: CODE"),
+    name: str | None = typer.Option(None, "--name", help="the branch's name (with --add)"),
+    region: str | None = typer.Option(None, "--region", help="6-digit region code (with --add)"),
+):
+    """List the branches, or add or rename one (--add CODE --name NAME)."""
+    with use_case() as db:
+        if add is not None:
+            service.save_branch(db, actor=cli_actor(), code=add, name=name or "", region_code=region)
+        table = Table("code", "name", "region")
+        for branch in service.list_branches(db):
+            table.add_row(branch.code, branch.name, branch.region_code or "")
+        console.print(table)

@@ -146,3 +146,16 @@ class IdentityVerified(Event):
 class PasswordResetByCode(Event):
     username: str
     mobile: str  # masked
+
+
+@event("branch.saved", "branch", Text("保存网点", "Branch saved"))
+class BranchSaved(Event):
+    name: str
+    region_code: str | None
+
+
+@event("user.branch_changed", "user", Text("变更所属网点", "Branch changed"))
+class UserBranchChanged(Event):
+    username: str
+    before: str | None
+    after: str | None

@@ -49,6 +49,7 @@ class UserOut(BaseModel):
     must_change_password: bool
     created_at: datetime
     last_login_at: datetime | None
+    branch_code: str | None = Field(default=None, description="所属网点 / branch")
     mobile_masked: str | None = Field(description="手机号（脱敏） / mobile, masked")
     identity_verified: bool = Field(description="已实名核验 / identity verified")
 
@@ -140,3 +141,21 @@ class PasswordResetIn(ApiInput):
 
 class PasswordResetOut(BaseModel):
     reset: bool = True
+
+
+class BranchIn(ApiInput):
+    code: str = Field(min_length=1, max_length=20)
+    name: str = Field(min_length=1, max_length=100)
+    region_code: str | None = Field(default=None, max_length=6, description="行政区划代码 / GB/T 2260 code")
+
+
+class BranchOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    region_code: str | None
+
+
+class BranchAssignment(ApiInput):
+    branch_code: str | None = Field(default=None, max_length=20, description="null: no branch")

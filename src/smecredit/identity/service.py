@@ -22,7 +22,7 @@ from smecredit.identity import events, sessions
 from smecredit.identity.duties import check_compatible
 from smecredit.identity.login import authenticate  # noqa: F401  (sign-in lives in identity.login)
 from smecredit.identity.mobile import looks_like_mobile, normalise_mobile
-from smecredit.identity.models import User, UserRole
+from smecredit.identity.models import Branch, User, UserRole
 from smecredit.identity.passwords import check_strength, hash_password, verify_password
 from smecredit.identity.roles import Role
 from smecredit.identity.sessions import actor_of  # noqa: F401  (other stages import it from here)
@@ -267,3 +267,43 @@ def change_own_password(db: Session, *, user: User, old_password: str, new_passw
 def set_language(db: Session, *, user: User, lang: str) -> None:
     # A display preference, not a business fact: not worth an audit event.
     user.preferred_lang = "en" if lang == "en" else "zh"
+
+
+# --- branches (网点) -------------------------------------------------------------------------------
+
+def list_branches(db: Session) -> list[Branch]:
+    return list(db.execute(select(Branch).order_by(Branch.code)).scalars())
+
+
+def save_branch(db: Session, *, actor: Actor, code: str, name: str, region_code: str | None = None) -> Branch:
+    """Add a branch or rename it (its code never changes: users and enterprises refer to it)."""
+    code = clean_text(code, "code", required=True, max_len=20, label=Text("网点代码", "Branch code"))
+    if not all(c.isascii() and (c.isalnum() or c in "-_") for c in code):
+        raise Invalid("invalid_branch_code", Text("网点代码只能包含字母、数字、- 和 _", "A branch code holds letters, digits, - and _ only"),
+                      "code")
+    name = clean_text(name, "name", required=True, max_len=100, label=Text("网点名称", "Branch name"))
+    region = (region_code or "").strip() or None
+    if region is not None and not (region.isascii() and region.isdigit() and len(region) == 6):
+        raise Invalid("invalid_region", Text("行政区划代码须为 6 位数字", "The region code has 6 digits"), "region_code")
+    branch = db.get(Branch, code) or Branch(code=code)
+    branch.name, branch.region_code = name, region
+    db.add(branch)
+    db.flush()
+    record(db, actor, events.BranchSaved(entity_id=code, name=name, region_code=region))
+    return branch
+
+
+def set_branch(db: Session, *, actor: Actor, username: str, branch_code: str | None) -> User:
+    """Place a member of staff in a branch (officers of one branch share its portfolio); None: none."""
+    user = get_user(db, username=username)
+    code = (branch_code or "").strip() or None
+    if code is not None and db.get(Branch, code) is None:
+        raise Invalid("unknown_branch", Text(f"没有网点 {code}", f"No branch {code}"), "branch_code")
+    if code is not None and Role.APPLICANT in user.roles:
+        raise Invalid("applicant_branch", Text("申请企业用户不属于网点", "Applicant users belong to no branch"), "branch_code")
+    before = user.branch_code
+    if before != code:
+        user.branch_code = code
+        db.flush()
+        record(db, actor, events.UserBranchChanged(entity_id=user.id, username=user.username, before=before, after=code))
+    return user

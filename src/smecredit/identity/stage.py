@@ -31,6 +31,7 @@ STAGE = Stage(
         "user_disable": Text("账号已停用", "Account disabled"),
         "user_enable": Text("账号已启用", "Account enabled"),
         "user_unlock": Text("账号已解锁", "Account unlocked"),
+        "user_branch": Text("所属网点已保存", "Branch saved"),
         "user_reset-password": Text("已设置临时密码，用户下次登录须修改",
                                     "Temporary password set; the user must change it at next sign-in"),
         "token_revoked": Text("接口令牌已吊销", "API token revoked"),
