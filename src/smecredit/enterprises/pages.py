@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
@@ -24,6 +25,7 @@ from smecredit.enterprises import (
     consent,
     counterparties,
     data,
+    enterprise_list,
     listing,
     mappings,
     people,
@@ -45,7 +47,9 @@ from smecredit.identity.service import actor_of
 from smecredit.kernel.errors import DomainError, Forbidden, Invalid, NotFound
 from smecredit.kernel.text import Text
 from smecredit.standards import sme_size
-from smecredit.web import forms
+from smecredit.kernel.clock import utcnow
+from smecredit.kernel.db import new_session
+from smecredit.web import forms, lists
 from smecredit.web.deps import REQUEST_DB
 from smecredit.web.i18n import request_lang
 from smecredit.web.params import EntityId
@@ -85,16 +89,40 @@ def my_enterprises(request: Request, user: User = Depends(PAGES.mine), db: Sessi
 
 
 @router.get("/enterprises")
-def search(request: Request, page: int = 1, filters: listing.Filters = Depends(listing.filters_from_query),
+def search(request: Request, filters: listing.Filters = Depends(listing.filters_from_query),
            user: User = Depends(PAGES.list), db: Session = REQUEST_DB):
-    page = max(1, min(page, 1_000_000))
-    found = listing.search(db, user=user, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render(request, "enterprises/list.html", {
-        "enterprises": found.items, "total": found.total, "page": page, "page_size": PAGE_SIZE, "filters": filters,
-        "size_classes": sme_size.SizeClass, "industries": list(sme_size.Industry),
-        "ownership_labels": rules.OWNERSHIP_LABELS, "officers": {u.id: u for u in registration.officers(db)},
-        "can_register": Role.LOAN_OFFICER in user.roles, "is_officer": Role.LOAN_OFFICER in user.roles,
-    })
+    spec = enterprise_list.SPEC
+    state = lists.state_from(request, spec, sort=filters.sort, filters=filters.active())
+    total = listing.count(db, user=user, filters=filters)
+    pages = max(1, -(-total // spec.page_size))
+    if state.page > pages:
+        state = replace(state, page=pages)
+    found = listing.search(db, user=user, filters=filters, limit=spec.page_size, offset=(state.page - 1) * spec.page_size)
+    officers = registration.officers(db)
+    is_officer = Role.LOAN_OFFICER in user.roles
+    view = lists.ListPage(spec, state, enterprise_list.rows_of(found.items, enterprise_list.officer_names(officers)),
+                          found.total, request_lang(request), "/enterprises",
+                          options={"officer": enterprise_list.officer_options(officers, is_officer=is_officer)})
+    return render(request, "enterprises/list.html", {"view": view, "can_register": is_officer})
+
+
+@router.get("/enterprises/export.{fmt}")
+def export(request: Request, fmt: Literal["xlsx", "csv"], filters: listing.Filters = Depends(listing.filters_from_query),
+           user: User = Depends(PAGES.list), db: Session = REQUEST_DB):
+    """The list as filtered and sorted, streamed. Not audited: it holds no personal information
+    (see `enterprise_list`)."""
+    spec = enterprise_list.SPEC
+    total = listing.count(db, user=user, filters=filters)
+    names = enterprise_list.officer_names(registration.officers(db))
+    user_id = user.id
+
+    def rows():
+        with new_session() as session:  # the request's session has ended by the time the body is written
+            viewer = session.get(User, user_id)
+            for e in listing.iterate(session, user=viewer, filters=filters, cap=spec.export_cap):
+                yield enterprise_list.row_of(e, names)
+
+    return lists.export_response(spec, fmt=fmt, lang=request_lang(request), rows=rows, total=total, when=utcnow())
 
 
 # --- registration -------------------------------------------------------------------------------------
