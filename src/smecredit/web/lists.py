@@ -118,6 +118,7 @@ class Column:
     card_wide: bool = False  # takes the card's whole width
     numeric: bool = False  # right-aligned in the table
     nowrap: bool = False  # one line in the table (codes, dates)
+    css: str = ""  # extra classes of the cell (see app.css)
     unit: Text | None = None  # said in the export header: 营业收入（万元）
     number_format: str | None = None  # XLSX number format, e.g. "#,##0.00"
 
@@ -141,6 +142,10 @@ class ListSpec:
     export_cap: int = 50_000
     title: Text = Text("列表", "List")  # sheet name and file name of exports
     empty: Text = Text("没有符合条件的记录", "Nothing matches")
+    testid: str | None = None  # the table's data-testid (default "list-<name>")
+    empty_testid: str = "list-empty"
+    row_data: tuple[str, Callable[[Any], Any]] | None = None  # ("seq", f): each row gets data-seq="f(row)"
+    table_class: str = ""  # extra classes of the table
 
     def __post_init__(self) -> None:
         if self.default_sort.lstrip("-") not in self.sorts:
@@ -340,7 +345,7 @@ class ListPage:
         return out
 
     def td_class(self, column: Column) -> str:
-        classes = []
+        classes = [column.css] if column.css else []
         if column.primary:
             classes.append("cell-primary")
         if column.actions:
