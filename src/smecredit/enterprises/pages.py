@@ -10,6 +10,7 @@ Access to the enterprise is declared by the route's dependency (`PAGES.viewing`,
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -17,6 +18,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -33,11 +35,14 @@ from smecredit.enterprises import (
     registration,
     rules,
     schemas,
+    summary,
 )
 from smecredit.enterprises.access import Action
-from smecredit.enterprises.connectors import SourceKind
+from smecredit.enterprises.connectors import MalformedContent, SourceKind
+from smecredit.enterprises.connectors import load as load_record
+from smecredit.enterprises.connectors.models import BankStatement
 from smecredit.enterprises.deps import PAGES
-from smecredit.enterprises.models import Enterprise
+from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise
 from smecredit.enterprises.records import enterprises_of, may
 from smecredit.enterprises.snapshots import snapshot_of, snapshots_of
 from smecredit.enterprises.stage import STAGE
@@ -58,6 +63,41 @@ from smecredit.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 templates.env.globals["kind_labels"] = {k.value: Text(k.label_zh, k.label_en) for k in SourceKind}
+
+PROVIDER_LABELS = {
+    "sandbox": Text("演示沙箱", "Sandbox"),
+    "file": Text("文件导入", "File import"),
+}
+
+
+def provider_label(code: str) -> Text:
+    """A provider's name for people (a bank's own adapter names itself)."""
+    return PROVIDER_LABELS.get(code, Text(code, code))
+
+
+templates.env.globals["provider_label"] = provider_label
+
+
+def trigger_label(trigger: str) -> Text:
+    """Why a profile version was computed: manual, pull_all, pull:<kind>, upload:<kind>."""
+    kind, _, source = (trigger or "").partition(":")
+    try:
+        label = SourceKind(source) if source else None
+    except ValueError:
+        label = None
+    if kind == "manual":
+        return Text("手动重新计算", "Recomputed by hand")
+    if kind == "pull_all":
+        return Text("全部采集后", "After pulling every source")
+    if kind == "pull" and label is not None:
+        return Text(f"采集{label.label_zh}后", f"After pulling {label.label_en.lower()}")
+    if kind == "upload" and label is not None:
+        return Text(f"导入{label.label_zh}后", f"After importing {label.label_en.lower()}")
+    return Text(trigger, trigger)
+
+
+templates.env.globals["trigger_label"] = trigger_label
+templates.env.globals["figure_text"] = summary.figure_text
 
 ORIGIN_LABELS = {
     "provider": Text("机构采集", "Pulled by the lender"),
@@ -210,6 +250,7 @@ def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> d
         "discrepancies": profile.discrepancies_of(history[0] if history else None),
         "format_value": lambda f: profile.format_value(f, lang),
         "missing_reason": profile.missing_reason,
+        "rule_of": lambda f: profile.rule_of(f, lang),
         "authorisation": consent.current(db, enterprise_id=enterprise.id),
         "authorisations": [(a, consent.status_of(a)) for a in authorisations],
         "auth_status": AUTH_STATUS,
@@ -238,9 +279,53 @@ def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> d
     }
 
 
+# Typed records behind a profile's charts, by snapshot id and content hash (snapshots never change).
+# Bank statements are kept without their transactions: the charts use the monthly totals.
+_RECORDS: OrderedDict[tuple[int, str], Any] = OrderedDict()
+_RECORDS_KEPT = 256
+
+
+def _chart_records(db: Session, row: CreditProfile) -> dict[SourceKind, Any]:
+    ids = json.loads(row.snapshot_ids or "[]")
+    found: dict[SourceKind, Any] = {}
+    if not ids:
+        return found
+    for snap in snapshots_of(db, enterprise_id=row.enterprise_id, ids=ids):
+        kind = SourceKind(snap.kind)
+        if kind not in summary.CHART_KINDS or kind in found:
+            continue
+        key = (snap.id, snap.content_sha256)
+        if key not in _RECORDS:
+            content = db.execute(select(DataSnapshot.content).where(DataSnapshot.id == snap.id)).scalar_one()
+            try:
+                record = load_record(kind, json.loads(content))
+            except MalformedContent:
+                record = None
+            if isinstance(record, BankStatement):
+                record = replace(record, rows=())
+            _RECORDS[key] = record
+            while len(_RECORDS) > _RECORDS_KEPT:
+                _RECORDS.popitem(last=False)
+        _RECORDS.move_to_end(key)
+        if _RECORDS[key] is not None:
+            found[kind] = _RECORDS[key]
+    return found
+
+
+def _summary_ctx(db: Session, row: CreditProfile | None) -> dict[str, Any]:
+    """Red flags, key figures and charts of one profile version (empty without a profile)."""
+    if row is None:
+        return {"flags": [], "feature_flags": [], "unchecked": [], "figures": [], "charts": []}
+    flags = summary.red_flags(row.features, profile.discrepancies_of(row))
+    return {"flags": flags, "feature_flags": [f for f in flags if not f.key.startswith("discrepancy:")],
+            "unchecked": summary.unchecked(row.features), "figures": summary.key_figures(row.features),
+            "charts": summary.charts(_chart_records(db, row))}
+
+
 def _detail(request: Request, db: Session, user: User, enterprise: Enterprise, *, extra: dict | None = None,
             status_code: int = 200):
     ctx = _detail_ctx(db, user, enterprise, request_lang(request))
+    ctx.update(_summary_ctx(db, ctx["profile"]))
     ctx.update(extra or {})
     return render(request, "enterprises/detail.html", ctx, status_code=status_code)
 
@@ -588,18 +673,21 @@ def _snapshot_page(request: Request, enterprise: Enterprise, snap, content: dict
 
 
 @router.get("/enterprises/{enterprise_id}/profiles/{version}")
-def profile_version(request: Request, version: EntityId, compare_to: int | None = None,
+def profile_version(request: Request, version: EntityId, compare_to: str = "",
                     enterprise: Enterprise = PAGES.viewing, user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
     row = profile.get_profile(db, enterprise_id=enterprise.id, version=version)
     other = None
-    if compare_to is not None and 0 < compare_to < 2**31:
-        other = profile.get_profile(db, enterprise_id=enterprise.id, version=compare_to)
+    wanted = compare_to.strip()
+    if wanted.isascii() and wanted.isdigit() and 0 < len(wanted) < 10 and int(wanted) != version:
+        other = profile.get_profile(db, enterprise_id=enterprise.id, version=int(wanted))
     lang = request_lang(request)
     return render(request, "enterprises/profile.html", {
         "e": enterprise, "profile": row, "snap_by_id": {s.id: s for s in snapshots_of(db, enterprise_id=enterprise.id)},
         "format_value": lambda f: profile.format_value(f, lang), "missing_reason": profile.missing_reason,
+        "rule_of": lambda f: profile.rule_of(f, lang),
         "history": profile.profiles_of(db, enterprise_id=enterprise.id), "discrepancies": profile.discrepancies_of(row),
         "other": other, "changes": profile.compare(other, row) if other else None,
+        **_summary_ctx(db, row),
     })
 
 

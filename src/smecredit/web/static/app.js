@@ -29,3 +29,44 @@ document.addEventListener("DOMContentLoaded", function () {
 document.addEventListener("click", function (event) {
   if (event.target.closest("[data-history-back]")) { history.back(); }
 });
+
+// Charts (ECharts, vendored): each [data-chart] names a <script type="application/json"> block holding
+// {title, labels, unit, unit2, series: [{name, type: "bar"|"line", axis: 0|1, values: ["1.23"|null]}]}.
+// Data blocks are not executed, so the content security policy (script-src 'self') allows them.
+(function () {
+  var drawn = [];
+  function number(value) { return value === null ? null : Number(value); }
+  function draw(element) {
+    var source = document.getElementById(element.getAttribute("data-chart"));
+    if (!source || !window.echarts) { return; }
+    var data = JSON.parse(source.textContent);
+    var axes = [{type: "value", name: data.unit, nameTextStyle: {align: "left"}, axisLabel: {hideOverlap: true}}];
+    if (data.unit2) {
+      axes.push({type: "value", name: data.unit2, position: "right", nameTextStyle: {align: "right"}, splitLine: {show: false}});
+    }
+    // The legend wraps onto a second line on a narrow screen; leave room for it.
+    var legendRows = element.clientWidth < 480 && data.series.length > 2 ? 2 : 1;
+    var chart = window.echarts.init(element, null, {renderer: "svg"});
+    chart.setOption({
+      animationDuration: 300,
+      color: ["#0d6efd", "#fd7e14", "#198754", "#6f42c1"],
+      tooltip: {trigger: "axis", confine: true},
+      legend: {top: 0, left: "center", itemGap: 12},
+      grid: {left: 4, right: 4, top: 26 + 22 * legendRows, bottom: 4, containLabel: true},
+      xAxis: {type: "category", data: data.labels, axisLabel: {hideOverlap: true}},
+      yAxis: axes,
+      series: data.series.map(function (s) {
+        return {name: s.name, type: s.type, yAxisIndex: s.axis, data: s.values.map(number), barMaxWidth: 18,
+                smooth: s.type === "line", connectNulls: false, symbolSize: 5};
+      })
+    });
+    element.setAttribute("data-chart-drawn", "true");
+    drawn.push(chart);
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-chart]").forEach(draw);
+  });
+  window.addEventListener("resize", function () {
+    drawn.forEach(function (chart) { chart.resize(); });
+  });
+})();
