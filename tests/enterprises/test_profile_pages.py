@@ -79,3 +79,30 @@ def test_versions_are_compared_from_a_select(client, db, pulled):
     assert compared.status_code == 200 and 'data-testid="profile-changes"' in compared.text
     assert client.get(f"/enterprises/{pulled.id}/profiles/{latest}", params={"compare_to": "x1"}).status_code == 200
     assert client.get(f"/enterprises/{pulled.id}/profiles/{latest}", params={"compare_to": "999"}).status_code == 404
+
+
+def test_each_snapshot_reads_as_tables_with_the_json_folded(client, db, pulled):
+    from smecredit.enterprises.models import DataSnapshot
+
+    login(client, "officer-pp")
+    snaps = {s.kind: s.id for s in db.execute(select(DataSnapshot).where(DataSnapshot.enterprise_id == pulled.id)).scalars()}
+    expected = {"registry": "snapshot-table-shareholders", "tax": "snapshot-table-periods",
+                "financial_statements": "snapshot-table-income_statement", "credit_bureau": "snapshot-table-loans",
+                "judicial": "snapshot-table-lawsuits", "bank_statement": "list-transactions"}
+    for kind, testid in expected.items():
+        page = client.get(f"/enterprises/{pulled.id}/snapshots/{snaps[kind]}").text
+        assert 'data-testid="snapshot-facts"' in page, kind
+        assert f'data-testid="{testid}' in page, kind
+        assert re.search(r'<details\s+data-testid="content-json">', page), kind  # folded unless revealed
+    registry = client.get(f"/enterprises/{pulled.id}/snapshots/{snaps['registry']}").text
+    assert "存续（在业）" in registry and "自然人" in registry and "natural_person</td>" not in registry
+    credit = client.get(f"/enterprises/{pulled.id}/snapshots/{snaps['credit_bureau']}").text
+    assert "已隐藏（个人信用记录" in credit  # the controller's credit history stays withheld until revealed
+    bank = client.get(f"/enterprises/{pulled.id}/snapshots/{snaps['bank_statement']}").text
+    assert 'id="chart-bank-data"' in bank and "第 1 / " in bank
+    dates = re.findall(r'data-col="date">([0-9-]+)<', bank)
+    assert dates == sorted(dates, reverse=True) and len(dates) == 50  # newest first, one page
+    outflows = client.get(f"/enterprises/{pulled.id}/snapshots/{snaps['bank_statement']}", params={"direction": "out"}).text
+    assert "流入</span>" not in outflows and "流出</span>" in outflows
+    last = client.get(f"/enterprises/{pulled.id}/snapshots/{snaps['bank_statement']}", params={"page": "999"}).text
+    assert 'data-testid="page-next"' in last and 'aria-disabled="true"' in last

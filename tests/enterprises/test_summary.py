@@ -128,7 +128,7 @@ def test_revenue_chart_prefers_statements_for_growth_and_uses_full_tax_years():
 
 
 def test_summary_is_pure():
-    code = ("import sys, smecredit.enterprises.summary\n"
+    code = ("import sys, smecredit.enterprises.summary, smecredit.enterprises.snapshot_tables\n"
             "print(','.join(m for m in sys.modules if m.split('.')[0] in "
             "('sqlalchemy', 'fastapi', 'starlette', 'jinja2', 'pydantic', 'openpyxl')))\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}

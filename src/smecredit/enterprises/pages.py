@@ -35,6 +35,7 @@ from smecredit.enterprises import (
     registration,
     rules,
     schemas,
+    snapshot_tables,
     summary,
 )
 from smecredit.enterprises.access import Action
@@ -660,13 +661,63 @@ def original_file(snapshot_id: EntityId, enterprise: Enterprise = PAGES.revealin
     return download(*data.original(db, user=user, enterprise=enterprise, snapshot_id=snapshot_id))
 
 
+def _tx_cell_direction(row, lang: str) -> lists.Cell:
+    found = snapshot_tables.DIRECTIONS.get(row.get("direction"))
+    tone = "success" if row.get("direction") == "in" else "secondary"
+    return lists.Cell("", badges=((found.pick(lang) if found else str(row.get("direction") or ""), tone),))
+
+
+TRANSACTIONS = lists.ListSpec(
+    name="transactions",
+    title=Text("交易明细", "Transactions"),
+    columns=(
+        lists.Column("date", Text("交易日期", "Date"), lambda r: r.get("date"), sort="date", primary=True, nowrap=True),
+        lists.Column("direction", Text("方向", "Direction"), lambda r: r.get("direction"), cell=_tx_cell_direction),
+        lists.Column("amount", Text("金额", "Amount"), lambda r: r.get("amount"), numeric=True,
+                     cell=lambda r, lang: snapshot_tables.money(r.get("amount"))),
+        lists.Column("balance", Text("余额", "Balance"), lambda r: r.get("balance"), numeric=True,
+                     cell=lambda r, lang: snapshot_tables.money(r.get("balance"))),
+        lists.Column("counterparty", Text("对方户名", "Counterparty"), lambda r: r.get("counterparty")),
+        lists.Column("memo", Text("摘要", "Memo"), lambda r: r.get("memo")),
+    ),
+    sorts={"date": "desc"},
+    default_sort="date",
+    filters=(lists.Filter("direction", Text("方向", "Direction"),
+                          options=tuple(lists.Option(k, v) for k, v in snapshot_tables.DIRECTIONS.items())),),
+    page_size=50,
+    empty=Text("没有交易", "No transactions"),
+)
+
+
 def _snapshot_page(request: Request, enterprise: Enterprise, snap, content: dict, *, revealed: bool, can_reveal: bool):
+    """A snapshot as tables (and, for a bank statement, a chart and its paged transactions), with the
+    normalised JSON folded below. ``content`` is what this user may see: masked unless revealed."""
+    lang = request_lang(request)
+    kind = SourceKind(snap.kind)
     text = json.dumps(content, ensure_ascii=False, indent=2)
-    return render(request, "enterprises/snapshot.html", {
-        "e": enterprise, "s": snap, "kind": SourceKind(snap.kind), "content": text[:200_000], "data": content,
+    ctx: dict[str, Any] = {
+        "e": enterprise, "s": snap, "kind": kind, "content": text[:200_000], "data": content,
         "truncated": len(text) > 200_000, "warnings": json.loads(snap.warnings or "[]"), "revealed": revealed,
-        "can_reveal": can_reveal, "origin_labels": ORIGIN_LABELS,
-    })
+        "can_reveal": can_reveal, "origin_labels": ORIGIN_LABELS, "view": snapshot_tables.view_of(kind, content),
+        "charts": [], "transactions": None,
+    }
+    if kind is SourceKind.BANK_STATEMENT:
+        try:
+            ctx["charts"] = [c for c in [summary.bank_chart(load_record(kind, content))] if not c.empty]
+        except MalformedContent:
+            pass
+        state = lists.state_from(request, TRANSACTIONS)
+        rows = snapshot_tables.transactions(content)
+        if state.sort.startswith("-"):
+            rows.reverse()
+        if state.filters.get("direction"):
+            rows = [r for r in rows if r.get("direction") == state.filters["direction"]]
+        size = TRANSACTIONS.page_size
+        page = min(state.page, max(1, -(-len(rows) // size)))
+        state = replace(state, page=page)
+        ctx["transactions"] = lists.ListPage(TRANSACTIONS, state, rows[(page - 1) * size: page * size], len(rows), lang,
+                                             f"/enterprises/{enterprise.id}/snapshots/{snap.id}")
+    return render(request, "enterprises/snapshot.html", ctx)
 
 
 # --- profile -------------------------------------------------------------------------------------------------------
