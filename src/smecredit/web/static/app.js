@@ -22,7 +22,11 @@ document.addEventListener("DOMContentLoaded", function () {
   if (problem && problem.scrollIntoView) {
     problem.scrollIntoView({block: "center"});
     if (problem.focus) { problem.focus({preventScroll: true}); }
+    return;
   }
+  // Otherwise a result the user asked for (e.g. a preview further down the page).
+  var result = document.querySelector("[data-scroll-here]");
+  if (result && result.scrollIntoView) { result.scrollIntoView({block: "start"}); }
 });
 
 // "Go back" buttons (a javascript: URL would be refused by the content security policy).
@@ -68,5 +72,29 @@ document.addEventListener("click", function (event) {
   });
   window.addEventListener("resize", function () {
     drawn.forEach(function (chart) { chart.resize(); });
+  });
+})();
+
+// Parts of a form shown only for some choices: data-show-when="name=value1,value2" (a radio group or select).
+(function () {
+  function chosen(form, name) {
+    var field = form.querySelector('[name="' + name + '"]:checked') || form.querySelector('select[name="' + name + '"]');
+    return field ? field.value : "";
+  }
+  function update(form) {
+    form.querySelectorAll("[data-show-when]").forEach(function (part) {
+      var rule = part.getAttribute("data-show-when").split("=");
+      var shown = rule[1].split(",").indexOf(chosen(form, rule[0])) !== -1;
+      part.classList.toggle("d-none", !shown);
+    });
+  }
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.querySelector("[data-show-when]")) { update(form); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-show-when]")) { update(form); }
+    });
   });
 })();
