@@ -108,8 +108,22 @@ def _actor_cell(e, lang: str) -> Cell:
     return Cell(e.actor, href="/audit?" + urlencode({"actor": e.actor}))
 
 
+#: What an event is about, for people (the catalogue's entity types; others are shown as they are).
+ENTITY_LABELS = {
+    "user": Text("用户", "User"), "enterprise": Text("企业", "Enterprise"),
+    "enterprise_person": Text("企业关系人", "Person of an enterprise"), "bank_mapping": Text("流水列映射", "Statement mapping"),
+    "assignment_rule": Text("分派规则", "Assignment rule"), "audit_checkpoint": Text("签名检查点", "Checkpoint"),
+    "audit_log": Text("审计日志", "Audit log"),
+}
+
+
+def entity_label(entity_type: str, entity_id: str, lang: str) -> str:
+    found = ENTITY_LABELS.get(entity_type)
+    return f"{found.pick(lang) if found else entity_type} {entity_id}"
+
+
 def _entity_cell(e, lang: str) -> Cell:
-    return Cell(f"{e.entity_type} {e.entity_id}",
+    return Cell(entity_label(e.entity_type, e.entity_id, lang),
                 href="/audit?" + urlencode({"entity_type": e.entity_type, "entity_id": e.entity_id}))
 
 
@@ -119,7 +133,7 @@ def _action_options() -> tuple[Option, ...]:
 
 def _entity_type_options() -> tuple[Option, ...]:
     types = sorted({kind.entity_type for _, kind in catalogue_items()})
-    return tuple(Option(t, Text(t, t)) for t in types)
+    return tuple(Option(t, ENTITY_LABELS.get(t, Text(t, t))) for t in types)
 
 
 EXPORT_TEXT_LIMIT = 32_000  # a spreadsheet cell holds at most 32,767 characters
@@ -230,6 +244,7 @@ def audit_event(request: Request, seq: EventSeq, user: User = Depends(auditors),
     return render(request, "audit/event_detail.html", {
         "event": event,
         "action_label": label_of(event.action),
+        "entity": entity_label(event.entity_type, event.entity_id, lang),
         "payload_pretty": json.dumps(payload_object(event), ensure_ascii=False, indent=2, sort_keys=True),
         "proof": proof,
         "proof_message": proof_message,

@@ -181,13 +181,46 @@ def export(request: Request, fmt: Literal["xlsx", "csv"], filters: listing.Filte
 # --- registration -------------------------------------------------------------------------------------
 
 
-def _form_ctx(user: User, form: dict | None = None) -> dict[str, Any]:
-    return {"form": form or {}, "industries": list(sme_size.Industry), "on_behalf": Role.LOAN_OFFICER in user.roles}
+# The form fields of the 划型 indicators (standards/sme_size.py: X employees, Y revenue, Z assets).
+SIZE_FIELDS = {sme_size.EMPLOYEES: "employees", sme_size.REVENUE: "revenue_wan", sme_size.ASSETS: "assets_wan"}
+#: Fields a form requires whatever the industry (the service needs them to store an enterprise).
+ALWAYS_REQUIRED = ("employees", "revenue_wan")
+
+
+def required_by_industry() -> dict[str, list[str]]:
+    """For each industry, the form fields its row of the 2011 table needs (as the page's data)."""
+    return {ind.value: [SIZE_FIELDS[k] for k in sme_size.indicators_for(ind)] for ind in sme_size.Industry}
+
+
+def industry_hints(lang: str) -> dict[str, str]:
+    """"建筑业划型需要：营业收入、资产总额" for each industry, in the page's language."""
+    out = {}
+    for ind in sme_size.Industry:
+        used = sme_size.indicators_for(ind)
+        if lang == "en":
+            out[ind.value] = f"{ind.en} is classified by " + ", ".join(sme_size.INDICATOR_LABELS[k][1] for k in used)
+        else:
+            out[ind.value] = f"{ind.zh}划型需要：" + "、".join(sme_size.INDICATOR_LABELS[k][0] for k in used)
+    return out
+
+
+def _size_form_ctx(lang: str, industry: str | None) -> dict[str, Any]:
+    table = required_by_industry()
+    needed = set(table.get(industry or "", [])) | set(ALWAYS_REQUIRED)
+    return {"required_by_industry": table, "industry_hints": industry_hints(lang),
+            "size_required": {name: name in needed for name in SIZE_FIELDS.values()}}
+
+
+def _form_ctx(user: User, form: dict | None = None, lang: str = "zh") -> dict[str, Any]:
+    form = form or {}
+    industry = form.get("industry") or next(iter(sme_size.Industry)).value
+    return {"form": form, "industries": list(sme_size.Industry), "on_behalf": Role.LOAN_OFFICER in user.roles,
+            **_size_form_ctx(lang, industry)}
 
 
 @router.get("/enterprises/new")
 def new_form(request: Request, user: User = Depends(PAGES.register)):
-    return render(request, "enterprises/form.html", _form_ctx(user))
+    return render(request, "enterprises/form.html", _form_ctx(user, lang=request_lang(request)))
 
 
 @router.get("/enterprises/check-uscc")
@@ -235,7 +268,8 @@ async def register(request: Request, user: User = Depends(PAGES.register), db: S
         if isinstance(error, Forbidden):
             raise
         ctx, status = forms.failed(request, db, error)
-        return render(request, "enterprises/form.html", {**_form_ctx(user, flat), **ctx}, status_code=status)
+        return render(request, "enterprises/form.html", {**_form_ctx(user, flat, request_lang(request)), **ctx},
+                      status_code=status)
     if done.enterprise is None:
         return RedirectResponse("/my/enterprises?notice=claimed", status_code=303)
     return RedirectResponse(f"/enterprises/{done.enterprise.id}?notice=registered", status_code=303)
@@ -289,6 +323,7 @@ def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> d
         "members": enterprise.member_usernames,
         "max_upload_mb": data.max_upload_bytes() // (1024 * 1024),
         "paper_text": consent.authorisation_text(),
+        **_size_form_ctx(lang, enterprise.industry),
     }
 
 

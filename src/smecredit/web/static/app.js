@@ -98,3 +98,31 @@ document.addEventListener("click", function (event) {
     });
   });
 })();
+
+// A field that becomes required for an industry says so before submitting: the industry select carries
+// data-required-by-industry (industry → the form fields its row of the 划型 table needs, from
+// standards/sme_size.py) and data-industry-hints; fields marked data-required-base keep their own rule.
+(function () {
+  function apply(select) {
+    var form = select.form;
+    if (!form) { return; }
+    var table = JSON.parse(select.getAttribute("data-required-by-industry") || "{}");
+    var needed = table[select.value] || [];
+    form.querySelectorAll("[data-required-base]").forEach(function (field) {
+      var required = field.getAttribute("data-required-base") === "true" || needed.indexOf(field.name) !== -1;
+      field.required = required;
+      field.setAttribute("aria-required", required ? "true" : "false");
+      var mark = form.querySelector('[data-required-mark="' + field.name + '"]');
+      if (mark) { mark.classList.toggle("d-none", !required); }
+    });
+    var hint = form.querySelector("[data-industry-hint]");
+    var hints = JSON.parse(select.getAttribute("data-industry-hints") || "{}");
+    if (hint && hints[select.value]) { hint.textContent = hints[select.value]; }
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-required-by-industry]")) { apply(event.target); }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-required-by-industry]").forEach(apply);
+  });
+})();
