@@ -19,7 +19,7 @@ from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel.db import unit_of_work
 from tests.conftest import login
-from tests.enterprises.helpers import ID_LI, authorise, confirm, register
+from tests.enterprises.helpers import ID_LI, authorise, code, confirm, register
 
 CODES = {
     "active", "revoked", "cancelled", "sandbox", "provider", "file", "applicant_upload", "staff_upload", "confirmed",
@@ -114,6 +114,7 @@ def _pages(db, enterprise) -> dict[str, list[str]]:
                f"{e}/profiles/{versions[0]}?compare_to={versions[-1]}", f"{e}/persons/{person}/edit",
                f"{e}/counterparties/{counterparty}/edit", "/bank-mappings", f"/bank-mappings/{mapping}"]
     officer += [f"{e}/snapshots/{s}" for s in snaps] + [f"{e}/snapshots/{snaps[0]}?direction=out"]
+    officer += [f"/enterprises/prefill?uscc={code(77)}", f"/enterprises/check-uscc?uscc={code(77)}"]  # htmx partials
     applicant = ["/", "/my/enterprises", e, f"{e}/authorise", f"{e}/data-held", "/enterprises/new"]
     seqs = db.execute(select(AuditEvent.seq).order_by(AuditEvent.seq)).scalars().all()
     auditor = ["/", "/audit", "/audit?sort=-seq", "/audit/checkpoints"] + [f"/audit/events/{s}" for s in seqs[::7]]

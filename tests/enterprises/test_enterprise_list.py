@@ -97,3 +97,13 @@ def test_export_is_not_audited_and_other_roles_export_what_they_see(client, db, 
     client.cookies.clear()
     login(client, "someone")
     assert client.get("/enterprises/export.xlsx").status_code == 403
+
+
+def test_the_filter_form_sends_empty_filters_and_they_mean_any(client, portfolio):
+    login(client, "officer-list")
+    form = {"q": "", "size_class": "", "industry": "retail", "region": "", "authorisation": "", "completeness": "",
+            "officer": "", "ownership": "", "sort": "name"}
+    response = client.get("/enterprises", params=form)
+    assert response.status_code == 200 and 'data-total="30"' in response.text
+    assert 'href="/enterprises/export.xlsx?industry=retail&amp;sort=name"' in response.text
+    assert client.get("/enterprises", params={"size_class": "huge"}).status_code == 422

@@ -102,3 +102,8 @@ def test_a_spec_refuses_unknown_sorts():
     with pytest.raises(ValueError):
         ListSpec(name="x", columns=(Column("a", Text("a", "b"), lambda r: r, sort="nope"),), sorts={"a": "asc"},
                  default_sort="a")
+
+
+def test_chips_name_each_filter_set_and_link_to_the_list_without_it():
+    view = ListPage(SPEC, ListState({"kind": "a", "q": "x"}, "-amount", 2), ROWS, total=5, lang="zh", path="/things")
+    assert view.chips() == [("类别", "甲", "/things?q=x&sort=-amount"), ("搜索", "x", "/things?kind=a&sort=-amount")]

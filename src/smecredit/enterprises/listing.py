@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import Query
+from pydantic import BeforeValidator
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.sql.elements import ColumnElement
@@ -66,16 +67,27 @@ class Filters:
         return {k: str(v) for k, v in self.__dict__.items() if v not in (None, "") and not (k == "sort" and v == "newest")}
 
 
+def _blank_is_none(value):
+    """A filter left at "any" in a page's form arrives as an empty value: it is not set."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Optional = BeforeValidator(_blank_is_none)
+
+
 def filters_from_query(
     q: str = Query("", max_length=100, description="名称或统一社会信用代码 / name or code"),
-    size_class: Literal["medium", "small", "micro", "large"] | None = Query(None),
-    region: str | None = Query(None, max_length=6, pattern=r"^\d{2,6}$", description="行政区划代码前缀 / region code prefix"),
-    industry: str | None = Query(None, max_length=40),
-    authorisation: Literal["valid", "none"] | None = Query(None, description="数据查询授权 / authorisation in force"),
-    completeness: Literal["complete", "partial", "none"] | None = Query(None, description="数据完整度 / data completeness"),
-    officer: str | None = Query(None, max_length=12, pattern=r"^(me|queue|\d{1,10})$",
-                                description="me, queue (unassigned) or a loan officer's id"),
-    ownership: Literal["confirmed", "pending", "disputed"] | None = Query(None),
+    size_class: Annotated[Literal["medium", "small", "micro", "large"] | None, Query(), Optional] = None,
+    region: Annotated[str | None, Query(max_length=6, pattern=r"^\d{2,6}$",
+                                        description="行政区划代码前缀 / region code prefix"), Optional] = None,
+    industry: Annotated[str | None, Query(max_length=40), Optional] = None,
+    authorisation: Annotated[Literal["valid", "none"] | None,
+                             Query(description="数据查询授权 / authorisation in force"), Optional] = None,
+    completeness: Annotated[Literal["complete", "partial", "none"] | None,
+                            Query(description="数据完整度 / data completeness"), Optional] = None,
+    officer: Annotated[str | None, Query(max_length=12, pattern=r"^(me|queue|\d{1,10})$",
+                                         description="me, queue (unassigned) or a loan officer's id"), Optional] = None,
+    ownership: Annotated[Literal["confirmed", "pending", "disputed"] | None, Query(), Optional] = None,
     sort: str = Query("newest", max_length=20, pattern=SORT_PATTERN,
                       description="newest, oldest, name, uscc, region, industry, employees, revenue, size; "
                                   "a leading - reverses"),

@@ -53,6 +53,7 @@ from smecredit.enterprises.connectors.bank_statement import (
     read_sample,
 )
 from smecredit.enterprises.connectors.models import BankStatement
+from smecredit.enterprises.connectors.registry import STATUS_LABELS
 from smecredit.enterprises.deps import PAGES
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise
 from smecredit.enterprises.records import enterprises_of, may
@@ -111,6 +112,15 @@ def trigger_label(trigger: str) -> Text:
 templates.env.globals["trigger_label"] = trigger_label
 templates.env.globals["figure_text"] = summary.figure_text
 templates.env.globals["money_text"] = snapshot_tables.money
+
+
+def registry_status(code: str) -> Text:
+    """存续（在业）, 吊销 … for a registry status code."""
+    found = STATUS_LABELS.get(code)
+    return Text(*found) if found else Text(code, code)
+
+
+templates.env.globals["registry_status"] = registry_status
 
 ORIGIN_LABELS = {
     "provider": Text("机构采集", "Pulled by the lender"),

@@ -313,6 +313,18 @@ class ListPage:
     def active_filters(self) -> int:
         return len([k for k in self.state.filters if k not in self.hidden])
 
+    def chips(self) -> list[tuple[str, str, str]]:
+        """(filter label, value as people read it, link without that filter) for each filter set."""
+        out = []
+        for f, options, value in self.filter_fields():
+            if not value:
+                continue
+            shown = next((o.label.pick(self.lang) for o in options if o.value == value), value)
+            rest = ListState({k: v for k, v in self.state.filters.items() if k != f.key}, self.state.sort, 1)
+            params = rest.params(self.spec)
+            out.append((f.label.pick(self.lang), shown, f"{self.path}?{urlencode(params)}" if params else self.path))
+        return out
+
     # -- exports ---------------------------------------------------------------------------------
     def export_href(self, fmt: str) -> str | None:
         if not self.spec.export_path or not self.can_export:
