@@ -107,3 +107,12 @@ def test_the_filter_form_sends_empty_filters_and_they_mean_any(client, portfolio
     assert response.status_code == 200 and 'data-total="30"' in response.text
     assert 'href="/enterprises/export.xlsx?industry=retail&amp;sort=name"' in response.text
     assert client.get("/enterprises", params={"size_class": "huge"}).status_code == 422
+
+
+def test_region_is_chosen_by_province_and_a_deeper_prefix_is_kept(client, portfolio):
+    login(client, "officer-list")
+    page = client.get("/enterprises", params={"region": "35"}).text
+    assert 'data-total="120"' in page and '<option value="35" selected>福建（35）</option>' in page
+    deeper = client.get("/enterprises", params={"region": "3501"}).text
+    assert 'data-total="120"' in deeper and '<option value="3501" selected>3501</option>' in deeper
+    assert 'data-total="0"' in client.get("/enterprises", params={"region": "11"}).text

@@ -99,7 +99,7 @@ def _wan(value: Decimal | None) -> str:
 SIZE_OPTIONS = tuple(Option(s.value, Text(s.zh, s.en.capitalize())) for s in
                      (sme_size.SizeClass.MICRO, sme_size.SizeClass.SMALL, sme_size.SizeClass.MEDIUM, sme_size.SizeClass.LARGE))
 INDUSTRY_OPTIONS = tuple(Option(i.value, Text(i.zh, i.en)) for i in sme_size.Industry)
-REGION_OPTIONS = tuple(Option(code, Text(p.name_zh, p.name_en)) for code, p in PROVINCES.items())
+REGION_OPTIONS = tuple(Option(code, Text(f"{p.name_zh}（{code}）", f"{p.name_en} ({code})")) for code, p in PROVINCES.items())
 OWNERSHIP_OPTIONS = tuple(Option(k, label) for k, label in rules.OWNERSHIP_LABELS.items())
 AUTHORISATION_OPTIONS = (Option("valid", Text("授权有效", "Authorisation in force")),
                          Option("none", Text("无有效授权", "No authorisation in force")))
@@ -144,8 +144,8 @@ SPEC = ListSpec(
                placeholder=Text("企业名称或统一社会信用代码", "Name or unified social credit code")),
         Filter("size_class", Text("划型", "Size class"), options=SIZE_OPTIONS),
         Filter("industry", Text("行业", "Industry"), options=INDUSTRY_OPTIONS),
-        Filter("region", Text("地区（区划代码前缀）", "Region (code prefix)"), kind="text", options=REGION_OPTIONS,
-               placeholder=Text("如 35 或 3501", "e.g. 35 or 3501")),
+        # provinces here; a deeper prefix (3501: Fuzhou) works in the address and the API
+        Filter("region", Text("地区", "Region"), options=REGION_OPTIONS),
         Filter("authorisation", Text("数据查询授权", "Data enquiry authorisation"), options=AUTHORISATION_OPTIONS),
         Filter("completeness", Text("数据完整度", "Data completeness"), options=COMPLETENESS_OPTIONS),
         Filter("officer", Text("客户经理", "Officer"), any_label=Text("全部可见企业", "Everything I see")),
