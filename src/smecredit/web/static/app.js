@@ -48,15 +48,23 @@ document.addEventListener("click", function (event) {
     if (data.unit2) {
       axes.push({type: "value", name: data.unit2, position: "right", nameTextStyle: {align: "right"}, splitLine: {show: false}});
     }
-    // The legend wraps onto a second line on a narrow screen; leave room for it.
-    var legendRows = element.clientWidth < 480 && data.series.length > 2 ? 2 : 1;
+    // The legend wraps onto more lines on a narrow screen: pack its items as ECharts does (greedily, by
+    // estimated width) to know how many lines, and leave room for them.
+    var room = Math.max(120, element.clientWidth - 20), legendRows = 1, used = 0;
+    data.series.forEach(function (s) {
+      var width = 37;
+      for (var i = 0; i < s.name.length; i++) { width += s.name.charCodeAt(i) > 255 ? 12.5 : 7.5; }
+      if (used > 0 && used + width > room) { legendRows += 1; used = 0; }
+      used += width + 12;
+    });
+    if (legendRows > 1) { element.style.height = (element.clientHeight + 26 * (legendRows - 1)) + "px"; }  // CSSOM, not an inline style attribute
     var chart = window.echarts.init(element, null, {renderer: "svg"});
     chart.setOption({
       animationDuration: 300,
       color: ["#0d6efd", "#fd7e14", "#198754", "#6f42c1"],
       tooltip: {trigger: "axis", confine: true},
       legend: {top: 0, left: "center", itemGap: 12},
-      grid: {left: 4, right: 4, top: 26 + 22 * legendRows, bottom: 4, containLabel: true},
+      grid: {left: 4, right: 4, top: 34 + 26 * legendRows, bottom: 4, containLabel: true},
       xAxis: {type: "category", data: data.labels, axisLabel: {hideOverlap: true}},
       yAxis: axes,
       series: data.series.map(function (s) {
