@@ -188,27 +188,35 @@ def xlsx_hostile() -> list[tuple[str, str]]:
 def bank_statement_import() -> list[tuple[str, str]]:
     """The whole use case: parse, store the snapshot and the upload, audit, recompute the profile."""
     from smecredit.audit.log import Actor
-    from smecredit.enterprises import schemas, service
+    from smecredit.enterprises import data as stage_data
+    from smecredit.enterprises import registration, schemas
     from smecredit.identity import service as identity
     from smecredit.identity.roles import Role
-    from smecredit.kernel.db import new_session
+    from smecredit.kernel.db import new_session, unit_of_work
     from smecredit.standards.resident_id import make_resident_id
     from smecredit.standards.uscc import make_uscc
 
     _scratch_database()
     data = bank_statement_csv(100_000)
-    with new_session() as db:
+    with new_session() as db, unit_of_work(db):
         officer = identity.create_user(db, actor=Actor("bench", "system"), username="bench-officer",
                                        display_name="bench", password="Bench-Passw0rd-1", roles=[Role.LOAN_OFFICER])
-        enterprise = service.register_enterprise(db, user=officer, data=schemas.EnterpriseCreate(
+        enterprise = registration.register(db, user=officer, data=schemas.EnterpriseCreate(
             uscc=make_uscc("9", "1", "350100", "MA0BENCH"), name="基准测试有限公司", industry="wholesale",
             founded_on=date(2015, 1, 1), employees=30, revenue_wan=Decimal("3000"), assets_wan=Decimal("1500"),
             legal_rep=schemas.PartyIn(name="张三", id_number=make_resident_id("350102", date(1980, 5, 1), 123),
                                       phone="13800001234"),
-            contact=schemas.ContactIn(name="张三", phone="13800001234")))
-        seconds, outcome = timed(lambda: service.upload(db, user=officer, enterprise_id=enterprise.id,
-                                                        kind="bank_statement", data=data, filename="statement.csv",
-                                                        mapping="generic_zh"))
+            contact=schemas.ContactIn(name="张三", phone="13800001234"))).enterprise
+    with new_session() as db:
+        officer = db.merge(officer)
+        enterprise = db.merge(enterprise)
+
+        def import_and_commit():
+            with unit_of_work(db):
+                return stage_data.upload(db, user=officer, enterprise=enterprise, kind="bank_statement", data=data,
+                                         filename="statement.csv", mapping="generic_zh")
+
+        seconds, outcome = timed(import_and_commit)
     assert outcome.snapshots
     return [(f"import 100,000 bank-statement rows end to end: parse, snapshot, audit, profile "
              f"({os.environ['SMECREDIT_DATABASE_URL'].split(':')[0]})", f"{seconds:.2f} s ({100_000 / seconds:,.0f} rows/s)")]
@@ -216,7 +224,7 @@ def bank_statement_import() -> list[tuple[str, str]]:
 
 @benchmark
 def audit_append() -> list[tuple[str, str]]:
-    from smecredit.audit.log import Actor, record
+    from smecredit.audit.log import Actor, append_entry
     from smecredit.kernel.db import new_session, unit_of_work
 
     _scratch_database()
@@ -227,8 +235,8 @@ def audit_append() -> list[tuple[str, str]]:
         with new_session() as db:
             for i in range(n):
                 with unit_of_work(db):
-                    record(db, actor=actor, action="bench.event", entity_type="bench", entity_id=i,
-                           payload={"i": i, "amount": Decimal("12.34")})
+                    append_entry(db, actor=actor, action="bench.event", entity_type="bench", entity_id=i,
+                                 payload={"i": i, "amount": Decimal("12.34")})
 
     seconds, _ = timed(append_each_in_own_transaction)
     return [(f"append {n:,} audit events, one transaction each ({os.environ['SMECREDIT_DATABASE_URL'].split(':')[0]})",
@@ -238,7 +246,7 @@ def audit_append() -> list[tuple[str, str]]:
 @benchmark
 def audit_verify() -> list[tuple[str, str]]:
     from smecredit.audit.checkpoints import create_checkpoint
-    from smecredit.audit.log import Actor, record
+    from smecredit.audit.log import Actor, append_entry
     from smecredit.audit.verify import verify_database
     from smecredit.kernel.db import new_session, unit_of_work
 
@@ -248,8 +256,9 @@ def audit_verify() -> list[tuple[str, str]]:
     with new_session() as db:
         with unit_of_work(db):
             for i in range(n):
-                record(db, actor=actor, action="bench.event", entity_type="bench", entity_id=i, payload={"i": i})
-        create_checkpoint(db)
+                append_entry(db, actor=actor, action="bench.event", entity_type="bench", entity_id=i, payload={"i": i})
+        with unit_of_work(db):
+            create_checkpoint(db)
     with new_session() as db:
         seconds, report = timed(lambda: verify_database(db))
     assert report.ok, report

@@ -93,7 +93,7 @@ def test_applicant_cannot_see_or_change_another_enterprise(client, make_user, ow
 def test_persons_are_masked_and_reveal_is_audited(client, db, make_user, owner):
     headers, body = owner
     eid = body["id"]
-    persons = client.get(f"{BASE}/{eid}/persons", headers=headers).json()
+    persons = client.get(f"{BASE}/{eid}/persons", headers=headers).json()["items"]
     legal = next(p for p in persons if p["role"] == "legal_rep")
     assert legal["name"] == "张**" and legal["id_number"] == ID_ZHANG[:3] + "*" * 11 + ID_ZHANG[-4:]
     assert legal["phone"] == "138****5678" and legal["masked"]
@@ -135,7 +135,7 @@ def test_person_crud_refuses_bad_id_number(client, owner):
     assert client.delete(f"{BASE}/{eid}/persons/{pid}", headers=headers).status_code == 204
     cp = client.post(f"{BASE}/{eid}/counterparties", json={"relation": "customer", "name": "核心企业", "is_core_enterprise": True},
                      headers=headers)
-    assert cp.status_code == 201 and client.get(f"{BASE}/{eid}/counterparties", headers=headers).json()[0]["is_core_enterprise"]
+    assert cp.status_code == 201 and client.get(f"{BASE}/{eid}/counterparties", headers=headers).json()["items"][0]["is_core_enterprise"]
 
 
 GOOD_KINDS = [k.value for k in SourceKind]
@@ -221,14 +221,14 @@ def test_pull_snapshots_profile_and_history(client, owner):
     result = client.post(f"{BASE}/{eid}/data/pull-all", headers=headers).json()
     assert len(result["snapshots"]) == 6 and result["skipped"] == [] and result["profile_version"] == 1
     assert client.post(f"{BASE}/{eid}/data/nonsense/pull", headers=headers).status_code == 404
-    snaps = client.get(f"{BASE}/{eid}/snapshots", headers=headers).json()
+    snaps = client.get(f"{BASE}/{eid}/snapshots", headers=headers).json()["items"]
     assert len(snaps) == 6 and all(s["is_sandbox"] for s in snaps)
     latest = client.get(f"{BASE}/{eid}/profile", headers=headers).json()
     assert latest["version"] == 1 and len(latest["snapshots"]) == 6
     sourced = [f for f in latest["features"] if f["snapshot_id"]]
     assert sourced and all(f["source_kind"] for f in sourced)
     client.post(f"{BASE}/{eid}/data/tax/pull", headers=headers)
-    history = client.get(f"{BASE}/{eid}/profiles", headers=headers).json()
+    history = client.get(f"{BASE}/{eid}/profiles", headers=headers).json()["items"]
     assert [h["version"] for h in history] == [2, 1]
     assert client.get(f"{BASE}/{eid}/profiles/1", headers=headers).json()["version"] == 1
     assert client.patch(f"{BASE}/{eid}", json={"employees": 2}, headers=headers).json()["size_class"] == "micro"
@@ -243,7 +243,7 @@ def test_bank_mapping_api_and_upload_with_saved_mapping(client, make_user, owner
     created = client.post("/api/v1/bank-mappings", json={"bank_name": "示例银行", "mapping": mapping}, headers=officer)
     assert created.status_code == 201, created.text
     mid = created.json()["id"]
-    listed = client.get("/api/v1/bank-mappings", headers=headers).json()
+    listed = client.get("/api/v1/bank-mappings", headers=headers).json()["items"]
     assert any(m["id"] == mid for m in listed) and any(m["builtin"] for m in listed)
     upload = client.post(f"{BASE}/{body['id']}/data/bank_statement/upload", headers=headers, data={"mapping_id": str(mid)},
                          files={"file": ("statement.csv", (DATA / "bank_good_generic_zh.csv").read_bytes())})
@@ -255,3 +255,19 @@ def test_bank_mapping_api_and_upload_with_saved_mapping(client, make_user, owner
     spec = client.get("/openapi.json").json()
     assert "/api/v1/enterprises/{enterprise_id}/persons/{person_id}/reveal" in spec["paths"]
     assert "EnterpriseOut" in spec["components"]["schemas"]
+
+
+def test_every_api_list_has_one_shape(client, owner):
+    """{"total", "items"} with limit and offset everywhere; bad bounds answered 422."""
+    headers, body = owner
+    eid = body["id"]
+    lists = [BASE, f"{BASE}/{eid}/persons", f"{BASE}/{eid}/counterparties", f"{BASE}/{eid}/snapshots",
+             f"{BASE}/{eid}/profiles", f"{BASE}/{eid}/authorisations", "/api/v1/bank-mappings"]
+    for path in lists:
+        page = client.get(path, params={"limit": 1}, headers=headers)
+        assert page.status_code == 200 and set(page.json()) == {"total", "items"}, path
+        assert len(page.json()["items"]) <= 1
+        for bad in ({"limit": 0}, {"limit": 201}, {"offset": -1}, {"limit": "many"}):
+            assert client.get(path, params=bad, headers=headers).status_code == 422, (path, bad)
+    persons = client.get(f"{BASE}/{eid}/persons", params={"limit": 1, "offset": 1}, headers=headers).json()
+    assert persons["total"] == 3 and len(persons["items"]) == 1

@@ -144,3 +144,43 @@ def test_parallel_pulls_answer_no_500_and_take_consecutive_versions(db, make_use
     assert db.execute(select(func.count()).select_from(DataSnapshot)).scalar() == succeeded
     versions = sorted(db.execute(select(CreditProfile.version).where(CreditProfile.enterprise_id == enterprise.id)).scalars())
     assert versions == list(range(1, succeeded + 1))
+
+
+def test_a_slow_provider_does_not_hold_up_other_audited_writes(db, make_user):
+    """pull-all used to hold the audit log's head lock while it called providers one after another:
+    every audited write of the platform waited for the slowest provider. Now the provider is called
+    before anything is locked: another request appends to the log while the fetch is under way."""
+    from smecredit.audit.log import Actor, append_entry
+    from smecredit.enterprises import data
+    from smecredit.enterprises.connectors.sandbox import SandboxProvider
+
+    applicant = make_user(Role.APPLICANT, "owner-slow")
+    officer = make_user(Role.LOAN_OFFICER, "officer-slow")
+    enterprise = register(db, applicant, 44)
+    confirm(db, officer, enterprise)
+    authorise(db, applicant, enterprise)
+    db.commit()
+    appended: list[float] = []
+
+    class SlowProvider(SandboxProvider):
+        def fetch(self, kind, uscc, *, as_of):
+            def other_request() -> None:
+                import time
+
+                start = time.monotonic()
+                with new_session() as other, unit_of_work(other):
+                    append_entry(other, actor=Actor("someone", "loan_officer"), action="test.elsewhere",
+                                 entity_type="test", entity_id=kind.value)
+                appended.append(time.monotonic() - start)
+
+            worker = threading.Thread(target=other_request)
+            worker.start()
+            worker.join(timeout=60)
+            return super().fetch(kind, uscc, as_of=as_of)
+
+    with new_session() as session, unit_of_work(session):
+        user = session.get(User, applicant.id)
+        mine = load_for(session, user=user, enterprise_id=enterprise.id, action=Action.EDIT)
+        outcome = data.pull_all(session, user=user, enterprise=mine, provider=SlowProvider())
+    assert len(outcome.snapshots) == 6
+    assert len(appended) == 6 and max(appended) < 5, appended  # never waited for the pull's locks

@@ -159,3 +159,11 @@ def test_enterprise_routes_refuse_nobody(app, client):
             continue
         response = call(client, method, path, page=not allow.api)
         assert response.status_code == (401 if allow.api else 303), (method, path, response.status_code)
+
+
+def test_the_data_preparation_guide_is_a_page_for_the_people_who_prepare_files(client, make_user):
+    make_user(Role.APPLICANT, "reader-guide")
+    login(client, "reader-guide")
+    page = client.get("/guide/data-preparation")
+    assert page.status_code == 200 and "数据文件准备指南" in page.text and "<table" in page.text
+    assert "<script" not in page.text.split('data-testid="guide"')[1].split("</article>")[0]

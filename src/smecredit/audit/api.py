@@ -22,19 +22,20 @@ from smecredit.audit.cosignatures import accept_cosigned_note
 from smecredit.audit.models import AuditCheckpoint
 from smecredit.audit.proofs import consistency, prove
 from smecredit.audit.schemas import (
-    AuditEventPage,
+    AuditEventOut,
     CheckpointOut,
     InclusionProofOut,
     PublicKeyOut,
     checkpoint_out,
     event_out,
 )
-from smecredit.audit.service import MAX_PAGE_SIZE, search_events
+from smecredit.audit.service import search_events
 from smecredit.identity.models import User
 from smecredit.identity.permissions import AUDIT_CHECKPOINT, AUDIT_READ
 from smecredit.identity.service import actor_of
 from smecredit.kernel.errors import NotFound
 from smecredit.kernel.text import Text
+from smecredit.web.pagination import Page, Paging
 from smecredit.web.deps import Allow, REQUEST_DB
 from smecredit.web.params import EventSeq
 
@@ -45,23 +46,21 @@ signers = Allow(AUDIT_CHECKPOINT, api=True)
 TIME_HELP = "ISO 8601；不带时区时按本地时间（Asia/Shanghai） / without an offset: local time"
 
 
-@router.get("/events", response_model=AuditEventPage, summary="Search the audit log (newest first)")
+@router.get("/events", response_model=Page[AuditEventOut], summary="Search the audit log (newest first)")
 def list_events(
+    paging: Paging,
     actor: str | None = Query(None, max_length=100, description="用户名；结尾 * 为前缀匹配 / user name; trailing * = prefix"),
     entity_type: str | None = Query(None, max_length=60),
     entity_id: str | None = Query(None, max_length=100),
     action: str | None = Query(None, max_length=80, description="动作；结尾 * 为前缀匹配 / action; trailing * = prefix"),
     since: datetime | None = Query(None, description="起（含） / from, inclusive. " + TIME_HELP),
     until: datetime | None = Query(None, description="止（不含） / until, exclusive. " + TIME_HELP),
-    page: int = Query(1, ge=1),
-    page_size: int = Query(50, ge=1, le=MAX_PAGE_SIZE),
     user: User = Depends(auditors),
     db: Session = REQUEST_DB,
 ):
     found = search_events(db, actor=actor, entity_type=entity_type, entity_id=entity_id, action=action,
-                          since=since, until=until, page=page, page_size=page_size)
-    return AuditEventPage(items=[event_out(e) for e in found.items], total=found.total, page=found.page,
-                          page_size=found.page_size, pages=found.pages)
+                          since=since, until=until, page_size=paging.limit, offset=paging.offset)
+    return Page(total=found.total, items=[event_out(e) for e in found.items])
 
 
 @router.get("/events/{seq}/proof", response_model=InclusionProofOut,
@@ -70,18 +69,14 @@ def event_proof(seq: EventSeq, user: User = Depends(auditors), db: Session = REQ
     return prove(db, seq)
 
 
-@router.get("/checkpoints", response_model=list[CheckpointOut], summary="Signed checkpoints, newest first")
-def list_checkpoints(
-    limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
-    user: User = Depends(auditors),
-    db: Session = REQUEST_DB,
-):
+@router.get("/checkpoints", response_model=Page[CheckpointOut], summary="Signed checkpoints, newest first")
+def list_checkpoints(paging: Paging, user: User = Depends(auditors), db: Session = REQUEST_DB):
     from smecredit.audit.cosignatures import cosignatures_by_checkpoint
 
-    rows = cps.list_checkpoints(db, limit=limit, offset=offset)
+    rows = cps.list_checkpoints(db, limit=paging.limit, offset=paging.offset)
     cosigned = cosignatures_by_checkpoint(db, [c.id for c in rows])
-    return [checkpoint_out(c, [w.witness_name for w in cosigned.get(c.id, [])]) for c in rows]
+    return Page(total=cps.count_checkpoints(db),
+                items=[checkpoint_out(c, [w.witness_name for w in cosigned.get(c.id, [])]) for c in rows])
 
 
 @router.get("/public-key", response_model=PublicKeyOut, summary="The Ed25519 public key that signs checkpoints")

@@ -88,6 +88,10 @@ def latest_checkpoint(db: Session) -> AuditCheckpoint | None:
     return db.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
 
 
+def count_checkpoints(db: Session) -> int:
+    return db.execute(select(func.count()).select_from(AuditCheckpoint)).scalar_one()
+
+
 def list_checkpoints(db: Session, *, limit: int = 100, offset: int = 0) -> list[AuditCheckpoint]:
     query = select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc()).limit(limit).offset(offset)
     return list(db.execute(query.execution_options(populate_existing=True)).scalars())

@@ -26,14 +26,6 @@ class AuditEventOut(BaseModel):
     leaf_hash: str
 
 
-class AuditEventPage(BaseModel):
-    items: list[AuditEventOut]
-    total: int
-    page: int
-    page_size: int
-    pages: int
-
-
 class CheckpointOut(BaseModel):
     id: int
     tree_size: int

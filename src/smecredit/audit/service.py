@@ -120,9 +120,11 @@ def search_events(
     until: datetime | None = None,
     page: int = 1,
     page_size: int = 50,
+    offset: int | None = None,
     ascending: bool = False,
 ) -> EventPage:
-    """Events newest first (oldest first when ``ascending``), filtered as `event_conditions` says."""
+    """Events newest first (oldest first when ``ascending``), filtered as `event_conditions` says.
+    ``offset`` (the API's paging) overrides ``page``."""
     if page < 1:
         raise Invalid("invalid_page", Text("页码须从 1 开始", "Page numbers start at 1"), "page")
     if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -130,7 +132,7 @@ def search_events(
     conditions = event_conditions(actor=actor, entity_type=entity_type, entity_id=entity_id, action=action,
                                   since=since, until=until)
     total = count_events(db, conditions)
-    offset = (page - 1) * page_size
+    offset = (page - 1) * page_size if offset is None else offset
     items: list[AuditEvent] = []
     if offset <= _MAX_OFFSET:  # an absurd page number is an empty page, not a database overflow
         order = AuditEvent.seq.asc() if ascending else AuditEvent.seq.desc()

@@ -30,7 +30,7 @@ from smecredit.identity.service import actor_of
 from smecredit.kernel.errors import not_found
 from smecredit.kernel.text import Text
 from smecredit.web.deps import REQUEST_DB
-from smecredit.web.pagination import Page, Paging
+from smecredit.web.pagination import Page, Paging, page_of
 from smecredit.web.params import EntityId
 
 router = APIRouter(prefix="/api/v1/enterprises", tags=["enterprises"])
@@ -108,9 +108,9 @@ def update_enterprise(body: schemas.EnterpriseUpdate, enterprise: Enterprise = A
 # --- ownership and portfolio -----------------------------------------------------------------------
 
 
-@router.get("/{enterprise_id}/claims", response_model=list[schemas.ClaimOut], summary="Ownership claims (loan officers)")
-def list_claims(enterprise: Enterprise = API.confirming):
-    return [schemas.ClaimOut.model_validate(c) for c in enterprise.claims]
+@router.get("/{enterprise_id}/claims", response_model=Page[schemas.ClaimOut], summary="Ownership claims (loan officers)")
+def list_claims(paging: Paging, enterprise: Enterprise = API.confirming):
+    return page_of([schemas.ClaimOut.model_validate(c) for c in enterprise.claims], paging)
 
 
 @router.post("/{enterprise_id}/ownership/confirm", response_model=schemas.EnterpriseOut,
@@ -146,9 +146,9 @@ def assign(body: schemas.AssignRequest, enterprise: Enterprise = API.assigning, 
 # --- authorisations -------------------------------------------------------------------------------
 
 
-@router.get("/{enterprise_id}/authorisations", response_model=list[schemas.AuthorisationOut])
-def list_authorisations(enterprise: Enterprise = API.viewing, db: Session = REQUEST_DB):
-    return [views.authorisation_out(a) for a in consent.authorisations_of(db, enterprise_id=enterprise.id)]
+@router.get("/{enterprise_id}/authorisations", response_model=Page[schemas.AuthorisationOut])
+def list_authorisations(paging: Paging, enterprise: Enterprise = API.viewing, db: Session = REQUEST_DB):
+    return page_of([views.authorisation_out(a) for a in consent.authorisations_of(db, enterprise_id=enterprise.id)], paging)
 
 
 @router.post("/{enterprise_id}/authorisations", response_model=schemas.AuthorisationOut, status_code=201,
@@ -190,10 +190,10 @@ def withdraw(authorisation_id: EntityId, body: schemas.WithdrawRequest, enterpri
 # --- people ---------------------------------------------------------------------------------------
 
 
-@router.get("/{enterprise_id}/persons", response_model=list[schemas.PersonOut],
+@router.get("/{enterprise_id}/persons", response_model=Page[schemas.PersonOut],
             summary="Legal representative, controller, shareholders, guarantors, contact (masked)")
-def list_persons(enterprise: Enterprise = API.viewing):
-    return [people.masked(p) for p in enterprise.persons]
+def list_persons(paging: Paging, enterprise: Enterprise = API.viewing):
+    return page_of([people.masked(p) for p in enterprise.persons], paging)
 
 
 @router.post("/{enterprise_id}/persons", response_model=schemas.PersonOut, status_code=201)
@@ -226,10 +226,10 @@ def reveal(person_id: EntityId, body: schemas.RevealRequest, enterprise: Enterpr
 # --- counterparties -------------------------------------------------------------------------------
 
 
-@router.get("/{enterprise_id}/counterparties", response_model=list[schemas.CounterpartyOut],
+@router.get("/{enterprise_id}/counterparties", response_model=Page[schemas.CounterpartyOut],
             summary="Upstream suppliers and downstream customers")
-def list_counterparties(enterprise: Enterprise = API.viewing):
-    return [schemas.CounterpartyOut.model_validate(c) for c in enterprise.counterparties]
+def list_counterparties(paging: Paging, enterprise: Enterprise = API.viewing):
+    return page_of([schemas.CounterpartyOut.model_validate(c) for c in enterprise.counterparties], paging)
 
 
 @router.post("/{enterprise_id}/counterparties", response_model=schemas.CounterpartyOut, status_code=201)
@@ -279,11 +279,11 @@ async def upload(kind: str, file: UploadFile = File(...), mapping_id: int | None
                                     mapping_id=mapping_id, mapping=mapping, amount_unit=amount_unit))
 
 
-@router.get("/{enterprise_id}/snapshots", response_model=list[schemas.SnapshotOut])
-def list_snapshots(kind: str | None = Query(None, max_length=30), enterprise: Enterprise = API.viewing,
+@router.get("/{enterprise_id}/snapshots", response_model=Page[schemas.SnapshotOut], summary="Data snapshots, newest first")
+def list_snapshots(paging: Paging, kind: str | None = Query(None, max_length=30), enterprise: Enterprise = API.viewing,
                    db: Session = REQUEST_DB):
-    return [snapshot_out(s) for s in snapshots_of(db, enterprise_id=enterprise.id,
-                                                   kind=data.parse_kind(kind) if kind else None)]
+    found = snapshots_of(db, enterprise_id=enterprise.id, kind=data.parse_kind(kind) if kind else None)
+    return Page(total=len(found), items=[snapshot_out(s) for s in found[paging.offset: paging.offset + paging.limit]])
 
 
 @router.get("/{enterprise_id}/snapshots/{snapshot_id}", response_model=schemas.SnapshotDetail,
@@ -327,9 +327,10 @@ def latest_profile(enterprise: Enterprise = API.viewing, db: Session = REQUEST_D
     return profile.profile_out(db, row)
 
 
-@router.get("/{enterprise_id}/profiles", response_model=list[schemas.ProfileSummary], summary="Profile history")
-def profile_history(enterprise: Enterprise = API.viewing, db: Session = REQUEST_DB):
-    return [profile.summary_out(p) for p in profile.profiles_of(db, enterprise_id=enterprise.id)]
+@router.get("/{enterprise_id}/profiles", response_model=Page[schemas.ProfileSummary], summary="Profile history, newest first")
+def profile_history(paging: Paging, enterprise: Enterprise = API.viewing, db: Session = REQUEST_DB):
+    found = profile.profiles_of(db, enterprise_id=enterprise.id)
+    return Page(total=len(found), items=[profile.summary_out(p) for p in found[paging.offset: paging.offset + paging.limit]])
 
 
 @router.get("/{enterprise_id}/profiles/{version}", response_model=schemas.ProfileOut)
@@ -348,9 +349,9 @@ def compute(body: schemas.ComputeProfileRequest | None = None, enterprise: Enter
 # --- bank mappings --------------------------------------------------------------------------------
 
 
-@mappings_router.get("", response_model=list[schemas.BankMappingOut], summary="Built-in and saved bank-statement column mappings")
-def list_mappings(user: User = Depends(API.view), db: Session = REQUEST_DB):
-    return mappings.options(db)
+@mappings_router.get("", response_model=Page[schemas.BankMappingOut], summary="Built-in and saved bank-statement column mappings")
+def list_mappings(paging: Paging, user: User = Depends(API.view), db: Session = REQUEST_DB):
+    return page_of(mappings.options(db), paging)
 
 
 @mappings_router.post("", response_model=schemas.BankMappingOut, status_code=201)
@@ -378,10 +379,10 @@ def delete_mapping(mapping_id: EntityId, user: User = Depends(API.mappings), db:
 # --- assignment rules -----------------------------------------------------------------------------
 
 
-@rules_router.get("", response_model=list[schemas.AssignmentRuleOut],
+@rules_router.get("", response_model=Page[schemas.AssignmentRuleOut],
                   summary="Where self-registered enterprises go (administrators)")
-def list_rules(user: User = Depends(API.rules), db: Session = REQUEST_DB):
-    return [schemas.AssignmentRuleOut.model_validate(r) for r in registration.list_rules(db)]
+def list_rules(paging: Paging, user: User = Depends(API.rules), db: Session = REQUEST_DB):
+    return page_of([schemas.AssignmentRuleOut.model_validate(r) for r in registration.list_rules(db)], paging)
 
 
 @rules_router.post("", response_model=schemas.AssignmentRuleOut, status_code=201)

@@ -14,6 +14,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
@@ -805,3 +807,21 @@ def data_held(request: Request, enterprise: Enterprise = PAGES.viewing, user: Us
         "persons": [people.masked(p) for p in enterprise.persons], "role_labels": rules.ROLE_LABELS,
         "origin_labels": ORIGIN_LABELS,
     })
+
+
+# --- the guide for the people who prepare the files ------------------------------------------------------------------
+
+GUIDE = Path(__file__).resolve().parent / "guide" / "data-preparation.md"
+
+
+@lru_cache(maxsize=1)
+def _guide_html() -> str:
+    from markdown_it import MarkdownIt
+
+    # html=False: the guide's text is escaped, never trusted as markup.
+    return MarkdownIt("commonmark", {"html": False}).enable("table").render(GUIDE.read_text(encoding="utf-8"))
+
+
+@router.get("/guide/data-preparation")
+def guide(request: Request, user: User = Depends(PAGES.view)):
+    return render(request, "enterprises/guide.html", {"body": _guide_html()})

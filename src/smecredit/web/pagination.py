@@ -34,3 +34,8 @@ def page_params(
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+
+def page_of(items: list, paging: PageParams) -> Page:
+    """A page of a list already in memory (short per-object lists: people, authorisations …)."""
+    return Page(total=len(items), items=items[paging.offset: paging.offset + paging.limit])
