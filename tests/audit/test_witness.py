@@ -146,7 +146,7 @@ def test_witness_over_the_api_and_require_witnesses(db, tmp_path, monkeypatch, c
     result = w.run(directory, API, token=token, http=http)
     assert (result.old_size, result.new_size) == (first_size, cps.latest_checkpoint(db).tree_size) and result.posted
     # The pages show the witness; the API lists it per checkpoint.
-    listed = client.get("/api/v1/audit/checkpoints", headers={"Authorization": f"Bearer {token}"}).json()
+    listed = client.get("/api/v1/audit/checkpoints", headers={"Authorization": f"Bearer {token}"}).json()["items"]
     assert listed[0]["witnesses"] == ["regulator.example/w1"] and listed[0]["note"].startswith("smecredit/audit\n")
     cli = runner.invoke(app, ["audit", "verify", "--require-witnesses", "1"])
     assert cli.exit_code == 0, cli.output

@@ -105,6 +105,7 @@ def test_applicant_registers_with_prefill_authorises_and_reads_their_pages(brows
     w.check("authorised")
     w.visit(enterprise_path + "/data-held")
     w.visit("/my/enterprises")
+    w.visit("/guide/data-preparation")
     _upload_broken_file(w, enterprise_path)
     page.context.close()
 
