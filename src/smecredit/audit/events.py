@@ -31,3 +31,15 @@ class AlertCleared(Event):
     code: str
     raised_at: str | None
     reason: str
+
+
+@event("audit.events_exported", "audit_log", Text("导出审计日志", "Audit log exported"))
+class EventsExported(Event):
+    """An auditor exported events from the audit pages. Audited because the rows carry personal
+    information (staff user names, sign-in addresses, the people named in payloads)."""
+
+    format: str
+    filters: dict
+    rows: int
+    total: int
+

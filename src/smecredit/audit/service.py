@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -66,8 +67,7 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def search_events(
-    db: Session,
+def event_conditions(
     *,
     actor: str | None = None,
     entity_type: str | None = None,
@@ -75,17 +75,10 @@ def search_events(
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    page: int = 1,
-    page_size: int = 50,
-    offset: int | None = None,
-) -> EventPage:
-    """Events newest first. Text filters match exactly; a trailing ``*`` on ``action`` or ``actor``
-    matches a prefix (``loan.*``). ``since`` is inclusive, ``until`` exclusive; naive times are
-    local (Asia/Shanghai by default). ``offset`` (the API's paging) overrides ``page``."""
-    if page < 1:
-        raise Invalid("invalid_page", Text("页码须从 1 开始", "Page numbers start at 1"), "page")
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        raise Invalid("invalid_page_size", Text(f"每页条数须在 1–{MAX_PAGE_SIZE} 之间", f"Page size must be 1–{MAX_PAGE_SIZE}"), "page_size")
+) -> list:
+    """The WHERE conditions of a search (shared by the pages, the API and exports). Text filters
+    match exactly; a trailing ``*`` on ``action`` or ``actor`` matches a prefix (``loan.*``).
+    ``since`` is inclusive, ``until`` exclusive; naive times are local (Asia/Shanghai by default)."""
     conditions = []
     for column, value in ((AuditEvent.actor, _clean(actor)), (AuditEvent.action, _clean(action))):
         if value is None:
@@ -105,19 +98,54 @@ def search_events(
         conditions.append(AuditEvent.recorded_at >= _utc(since))
     if until is not None:
         conditions.append(AuditEvent.recorded_at < _utc(until))
+    return conditions
 
+
+def count_events(db: Session, conditions: list) -> int:
     if conditions:
-        total = db.execute(select(func.count()).select_from(AuditEvent).where(*conditions)).scalar_one()
-    else:  # the head knows the size; counting a long log would read all of it
-        size = db.execute(select(AuditHead.tree_size).where(AuditHead.id == 1)).scalar_one_or_none()
-        total = size if size is not None else db.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+        return db.execute(select(func.count()).select_from(AuditEvent).where(*conditions)).scalar_one()
+    # the head knows the size; counting a long log would read all of it
+    size = db.execute(select(AuditHead.tree_size).where(AuditHead.id == 1)).scalar_one_or_none()
+    return size if size is not None else db.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+
+
+def search_events(
+    db: Session,
+    *,
+    actor: str | None = None,
+    entity_type: str | None = None,
+    entity_id: str | None = None,
+    action: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    page: int = 1,
+    page_size: int = 50,
+    offset: int | None = None,
+    ascending: bool = False,
+) -> EventPage:
+    """Events newest first (oldest first when ``ascending``), filtered as `event_conditions` says.
+    ``offset`` (the API's paging) overrides ``page``."""
+    if page < 1:
+        raise Invalid("invalid_page", Text("页码须从 1 开始", "Page numbers start at 1"), "page")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise Invalid("invalid_page_size", Text(f"每页条数须在 1–{MAX_PAGE_SIZE} 之间", f"Page size must be 1–{MAX_PAGE_SIZE}"), "page_size")
+    conditions = event_conditions(actor=actor, entity_type=entity_type, entity_id=entity_id, action=action,
+                                  since=since, until=until)
+    total = count_events(db, conditions)
     offset = (page - 1) * page_size if offset is None else offset
     items: list[AuditEvent] = []
     if offset <= _MAX_OFFSET:  # an absurd page number is an empty page, not a database overflow
-        query = (select(AuditEvent).where(*conditions).order_by(AuditEvent.seq.desc())
-                 .limit(page_size).offset(offset))
+        order = AuditEvent.seq.asc() if ascending else AuditEvent.seq.desc()
+        query = select(AuditEvent).where(*conditions).order_by(order).limit(page_size).offset(offset)
         items = list(db.execute(query).scalars())
     return EventPage(items=items, total=total, page=page, page_size=page_size)
+
+
+def iter_events(db: Session, conditions: list, *, ascending: bool = False, limit: int, batch: int = 1000) -> Iterator[AuditEvent]:
+    """Every matching event in order, at most ``limit``, read in batches (exports)."""
+    order = AuditEvent.seq.asc() if ascending else AuditEvent.seq.desc()
+    query = select(AuditEvent).where(*conditions).order_by(order).limit(limit).execution_options(yield_per=batch)
+    yield from db.execute(query).scalars()
 
 
 def get_event(db: Session, seq: int) -> AuditEvent:

@@ -4,12 +4,15 @@ paging — one query for the pages, the API and the exports."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Literal
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Literal
 
 from fastapi import Query
-from sqlalchemy import and_, exists, func, or_, select
-from sqlalchemy.orm import Session
+from pydantic import BeforeValidator
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql import Select
 
 from smecredit.enterprises.connectors import SourceKind
@@ -19,14 +22,31 @@ from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.kernel.clock import utcnow
 
-SORTS = {
-    "newest": (Enterprise.id.desc(),),
-    "oldest": (Enterprise.id.asc(),),
-    "name": (Enterprise.name.asc(), Enterprise.id.asc()),
-    "revenue": (Enterprise.revenue_wan.desc(), Enterprise.id.desc()),
-    "size": (Enterprise.size_class.asc(), Enterprise.id.desc()),
+# Sort keys, each with its natural direction (what a first click on a column header asks for);
+# "-key" is the reverse. newest/oldest are kept for the API ("oldest" is "-newest").
+_SIZE_RANK = case({"micro": 1, "small": 2, "medium": 3, "large": 4}, value=Enterprise.size_class, else_=0)
+ORDERS: dict[str, tuple[tuple[ColumnElement, bool], ...]] = {  # (expression, descending)
+    "newest": ((Enterprise.id, True),),
+    "oldest": ((Enterprise.id, False),),
+    "name": ((Enterprise.name, False), (Enterprise.id, False)),
+    "uscc": ((Enterprise.uscc, False),),
+    "region": ((Enterprise.region_code, False), (Enterprise.id, False)),
+    "industry": ((Enterprise.industry, False), (Enterprise.id, False)),
+    "employees": ((Enterprise.employees, True), (Enterprise.id, True)),
+    "revenue": ((Enterprise.revenue_wan, True), (Enterprise.id, True)),
+    "size": ((_SIZE_RANK, True), (Enterprise.id, True)),  # large first (not alphabetical)
 }
-Sort = Literal["newest", "oldest", "name", "revenue", "size"]
+SORT_DIRECTIONS = {key: ("desc" if parts[0][1] else "asc") for key, parts in ORDERS.items()}
+SORT_PATTERN = r"^-?(" + "|".join(ORDERS) + r")$"
+
+
+def order_of(sort: str) -> list:
+    """ORDER BY for a sort key; "-key" reverses every part of it."""
+    reverse = sort.startswith("-")
+    parts = ORDERS[sort.lstrip("-")]
+    return [expr.desc() if descending != reverse else expr.asc() for expr, descending in parts]
+
+
 ALL_KINDS = len(SourceKind)
 
 
@@ -40,24 +60,37 @@ class Filters:
     completeness: Literal["complete", "partial", "none"] | None = None
     officer: str | None = None  # "me", "queue", or a user id
     ownership: Literal["confirmed", "pending", "disputed"] | None = None
-    sort: Sort = "newest"
+    sort: str = "newest"  # a key of ORDERS, "-" first to reverse it
 
     def active(self) -> dict[str, str]:
         """The filters set, for links that keep them (paging, export)."""
         return {k: str(v) for k, v in self.__dict__.items() if v not in (None, "") and not (k == "sort" and v == "newest")}
 
 
+def _blank_is_none(value):
+    """A filter left at "any" in a page's form arrives as an empty value: it is not set."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+Optional = BeforeValidator(_blank_is_none)
+
+
 def filters_from_query(
     q: str = Query("", max_length=100, description="名称或统一社会信用代码 / name or code"),
-    size_class: Literal["medium", "small", "micro", "large"] | None = Query(None),
-    region: str | None = Query(None, max_length=6, pattern=r"^\d{2,6}$", description="行政区划代码前缀 / region code prefix"),
-    industry: str | None = Query(None, max_length=40),
-    authorisation: Literal["valid", "none"] | None = Query(None, description="数据查询授权 / authorisation in force"),
-    completeness: Literal["complete", "partial", "none"] | None = Query(None, description="数据完整度 / data completeness"),
-    officer: str | None = Query(None, max_length=12, pattern=r"^(me|queue|\d{1,10})$",
-                                description="me, queue (unassigned) or a loan officer's id"),
-    ownership: Literal["confirmed", "pending", "disputed"] | None = Query(None),
-    sort: Sort = Query("newest"),
+    size_class: Annotated[Literal["medium", "small", "micro", "large"] | None, Query(), Optional] = None,
+    region: Annotated[str | None, Query(max_length=6, pattern=r"^\d{2,6}$",
+                                        description="行政区划代码前缀 / region code prefix"), Optional] = None,
+    industry: Annotated[str | None, Query(max_length=40), Optional] = None,
+    authorisation: Annotated[Literal["valid", "none"] | None,
+                             Query(description="数据查询授权 / authorisation in force"), Optional] = None,
+    completeness: Annotated[Literal["complete", "partial", "none"] | None,
+                            Query(description="数据完整度 / data completeness"), Optional] = None,
+    officer: Annotated[str | None, Query(max_length=12, pattern=r"^(me|queue|\d{1,10})$",
+                                         description="me, queue (unassigned) or a loan officer's id"), Optional] = None,
+    ownership: Annotated[Literal["confirmed", "pending", "disputed"] | None, Query(), Optional] = None,
+    sort: str = Query("newest", max_length=20, pattern=SORT_PATTERN,
+                      description="newest, oldest, name, uscc, region, industry, employees, revenue, size; "
+                                  "a leading - reverses"),
 ) -> Filters:
     return Filters(q=q.strip(), size_class=size_class, region=region, industry=industry, authorisation=authorisation,
                    completeness=completeness, officer=officer, ownership=ownership, sort=sort)
@@ -121,13 +154,25 @@ class Found:
     items: list[Enterprise]
 
 
-def search(db: Session, *, user: User, filters: Filters, limit: int, offset: int) -> Found:
+def query_for(user: User, filters: Filters) -> Select:
+    """The one query: what ``user`` may see, filtered, in the filters' order."""
+    return _apply(visible_to(user), filters, user).order_by(*order_of(filters.sort))
+
+
+def count(db: Session, *, user: User, filters: Filters) -> int:
     query = _apply(visible_to(user), filters, user)
-    total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = db.execute(query.order_by(*SORTS[filters.sort]).limit(limit).offset(offset)).scalars()
+    return db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+
+def search(db: Session, *, user: User, filters: Filters, limit: int, offset: int) -> Found:
+    total = count(db, user=user, filters=filters)
+    rows = db.execute(query_for(user, filters).limit(limit).offset(offset)).scalars()
     return Found(total, list(rows))
 
 
-def everything(db: Session, *, user: User, filters: Filters, cap: int = 50_000) -> list[Enterprise]:
-    """Every matching enterprise (for exports), at most ``cap``."""
-    return search(db, user=user, filters=replace(filters), limit=cap, offset=0).items
+def iterate(db: Session, *, user: User, filters: Filters, cap: int = 50_000, batch: int = 1000) -> Iterator[Enterprise]:
+    """Every matching enterprise in order, at most ``cap``, read in batches (for exports): the
+    same query as the pages and the API, without loading members and claims."""
+    query = (query_for(user, filters).options(lazyload(Enterprise.members), lazyload(Enterprise.claims))
+             .limit(cap).execution_options(yield_per=batch))
+    yield from db.execute(query).scalars()

@@ -269,7 +269,8 @@ class ProfileFeature(Base):
     unit: Mapped[str | None] = mapped_column(String(30))
     source_kind: Mapped[str | None] = mapped_column(String(30))
     snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("data_snapshots.id", ondelete="RESTRICT"))
-    rule: Mapped[str | None] = mapped_column(Text)
+    rule: Mapped[str | None] = mapped_column(Text)  # English: "<rule id>: <formula> [data used]"
+    rule_zh: Mapped[str | None] = mapped_column(Text)  # the same in Chinese (None on rows before revision 0006)
     missing_reason: Mapped[str | None] = mapped_column(Text)
 
     profile: Mapped[CreditProfile] = relationship(back_populates="features")

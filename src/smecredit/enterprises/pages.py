@@ -10,14 +10,17 @@ Access to the enterprise is declared by the route's dependency (`PAGES.viewing`,
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
@@ -26,6 +29,7 @@ from smecredit.enterprises import (
     consent,
     counterparties,
     data,
+    enterprise_list,
     listing,
     mappings,
     people,
@@ -33,21 +37,28 @@ from smecredit.enterprises import (
     registration,
     rules,
     schemas,
+    snapshot_tables,
+    summary,
 )
 from smecredit.enterprises.access import Action
-from smecredit.enterprises.connectors import SourceKind
+from smecredit.enterprises.connectors import MalformedContent, SourceKind
+from smecredit.enterprises.connectors import load as load_record
+from smecredit.enterprises.connectors.models import BankStatement
+from smecredit.enterprises.connectors.registry import STATUS_LABELS
 from smecredit.enterprises.deps import PAGES
-from smecredit.enterprises.models import Enterprise
+from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise
 from smecredit.enterprises.records import enterprises_of, may
 from smecredit.enterprises.snapshots import snapshot_of, snapshots_of
 from smecredit.enterprises.stage import STAGE
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
+from smecredit.kernel.clock import utcnow
+from smecredit.kernel.db import new_session
 from smecredit.kernel.errors import DomainError, Forbidden, Invalid, NotFound
 from smecredit.kernel.text import Text
 from smecredit.standards import sme_size
-from smecredit.web import forms
+from smecredit.web import forms, lists
 from smecredit.web.deps import REQUEST_DB
 from smecredit.web.i18n import request_lang
 from smecredit.web.params import EntityId
@@ -56,6 +67,50 @@ from smecredit.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 templates.env.globals["kind_labels"] = {k.value: Text(k.label_zh, k.label_en) for k in SourceKind}
+
+PROVIDER_LABELS = {
+    "sandbox": Text("演示沙箱", "Sandbox"),
+    "file": Text("文件导入", "File import"),
+}
+
+
+def provider_label(code: str) -> Text:
+    """A provider's name for people (a bank's own adapter names itself)."""
+    return PROVIDER_LABELS.get(code, Text(code, code))
+
+
+templates.env.globals["provider_label"] = provider_label
+
+
+def trigger_label(trigger: str) -> Text:
+    """Why a profile version was computed: manual, pull_all, pull:<kind>, upload:<kind>."""
+    kind, _, source = (trigger or "").partition(":")
+    try:
+        label = SourceKind(source) if source else None
+    except ValueError:
+        label = None
+    if kind == "manual":
+        return Text("手动重新计算", "Recomputed by hand")
+    if kind == "pull_all":
+        return Text("全部采集后", "After pulling every source")
+    if kind == "pull" and label is not None:
+        return Text(f"采集{label.label_zh}后", f"After pulling {label.label_en.lower()}")
+    if kind == "upload" and label is not None:
+        return Text(f"导入{label.label_zh}后", f"After importing {label.label_en.lower()}")
+    return Text(trigger, trigger)
+
+
+templates.env.globals["trigger_label"] = trigger_label
+templates.env.globals["figure_text"] = summary.figure_text
+
+
+def registry_status(code: str) -> Text:
+    """存续（在业）, 吊销 … for a registry status code."""
+    found = STATUS_LABELS.get(code)
+    return Text(*found) if found else Text(code, code)
+
+
+templates.env.globals["registry_status"] = registry_status
 
 ORIGIN_LABELS = {
     "provider": Text("机构采集", "Pulled by the lender"),
@@ -87,28 +142,85 @@ def my_enterprises(request: Request, user: User = Depends(PAGES.mine), db: Sessi
 
 
 @router.get("/enterprises")
-def search(request: Request, page: int = 1, filters: listing.Filters = Depends(listing.filters_from_query),
+def search(request: Request, filters: listing.Filters = Depends(listing.filters_from_query),
            user: User = Depends(PAGES.list), db: Session = REQUEST_DB):
-    page = max(1, min(page, 1_000_000))
-    found = listing.search(db, user=user, filters=filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    return render(request, "enterprises/list.html", {
-        "enterprises": found.items, "total": found.total, "page": page, "page_size": PAGE_SIZE, "filters": filters,
-        "size_classes": sme_size.SizeClass, "industries": list(sme_size.Industry),
-        "ownership_labels": rules.OWNERSHIP_LABELS, "officers": {u.id: u for u in registration.officers(db)},
-        "can_register": Role.LOAN_OFFICER in user.roles, "is_officer": Role.LOAN_OFFICER in user.roles,
-    })
+    spec = enterprise_list.SPEC
+    state = lists.state_from(request, spec, sort=filters.sort, filters=filters.active())
+    total = listing.count(db, user=user, filters=filters)
+    pages = max(1, -(-total // spec.page_size))
+    if state.page > pages:
+        state = replace(state, page=pages)
+    found = listing.search(db, user=user, filters=filters, limit=spec.page_size, offset=(state.page - 1) * spec.page_size)
+    officers = registration.officers(db)
+    is_officer = Role.LOAN_OFFICER in user.roles
+    view = lists.ListPage(spec, state, enterprise_list.rows_of(found.items, enterprise_list.officer_names(officers)),
+                          found.total, request_lang(request), "/enterprises",
+                          options={"officer": enterprise_list.officer_options(officers, is_officer=is_officer)})
+    return render(request, "enterprises/list.html", {"view": view, "can_register": is_officer})
+
+
+@router.get("/enterprises/export.{fmt}")
+def export(request: Request, fmt: Literal["xlsx", "csv"], filters: listing.Filters = Depends(listing.filters_from_query),
+           user: User = Depends(PAGES.list), db: Session = REQUEST_DB):
+    """The list as filtered and sorted, streamed. Not audited: it holds no personal information
+    (see `enterprise_list`)."""
+    spec = enterprise_list.SPEC
+    total = listing.count(db, user=user, filters=filters)
+    names = enterprise_list.officer_names(registration.officers(db))
+    user_id = user.id
+
+    def rows():
+        with new_session() as session:  # the request's session has ended by the time the body is written
+            viewer = session.get(User, user_id)
+            for e in listing.iterate(session, user=viewer, filters=filters, cap=spec.export_cap):
+                yield enterprise_list.row_of(e, names)
+
+    return lists.export_response(spec, fmt=fmt, lang=request_lang(request), rows=rows, total=total, when=utcnow())
 
 
 # --- registration -------------------------------------------------------------------------------------
 
 
-def _form_ctx(user: User, form: dict | None = None) -> dict[str, Any]:
-    return {"form": form or {}, "industries": list(sme_size.Industry), "on_behalf": Role.LOAN_OFFICER in user.roles}
+# The form fields of the 划型 indicators (standards/sme_size.py: X employees, Y revenue, Z assets).
+SIZE_FIELDS = {sme_size.EMPLOYEES: "employees", sme_size.REVENUE: "revenue_wan", sme_size.ASSETS: "assets_wan"}
+#: Fields a form requires whatever the industry (the service needs them to store an enterprise).
+ALWAYS_REQUIRED = ("employees", "revenue_wan")
+
+
+def required_by_industry() -> dict[str, list[str]]:
+    """For each industry, the form fields its row of the 2011 table needs (as the page's data)."""
+    return {ind.value: [SIZE_FIELDS[k] for k in sme_size.indicators_for(ind)] for ind in sme_size.Industry}
+
+
+def industry_hints(lang: str) -> dict[str, str]:
+    """"建筑业划型需要：营业收入、资产总额" for each industry, in the page's language."""
+    out = {}
+    for ind in sme_size.Industry:
+        used = sme_size.indicators_for(ind)
+        if lang == "en":
+            out[ind.value] = f"{ind.en} is classified by " + ", ".join(sme_size.INDICATOR_LABELS[k][1] for k in used)
+        else:
+            out[ind.value] = f"{ind.zh}划型需要：" + "、".join(sme_size.INDICATOR_LABELS[k][0] for k in used)
+    return out
+
+
+def _size_form_ctx(lang: str, industry: str | None) -> dict[str, Any]:
+    table = required_by_industry()
+    needed = set(table.get(industry or "", [])) | set(ALWAYS_REQUIRED)
+    return {"required_by_industry": table, "industry_hints": industry_hints(lang),
+            "size_required": {name: name in needed for name in SIZE_FIELDS.values()}}
+
+
+def _form_ctx(user: User, form: dict | None = None, lang: str = "zh") -> dict[str, Any]:
+    form = form or {}
+    industry = form.get("industry") or next(iter(sme_size.Industry)).value
+    return {"form": form, "industries": list(sme_size.Industry), "on_behalf": Role.LOAN_OFFICER in user.roles,
+            **_size_form_ctx(lang, industry)}
 
 
 @router.get("/enterprises/new")
 def new_form(request: Request, user: User = Depends(PAGES.register)):
-    return render(request, "enterprises/form.html", _form_ctx(user))
+    return render(request, "enterprises/form.html", _form_ctx(user, lang=request_lang(request)))
 
 
 @router.get("/enterprises/check-uscc")
@@ -156,7 +268,8 @@ async def register(request: Request, user: User = Depends(PAGES.register), db: S
         if isinstance(error, Forbidden):
             raise
         ctx, status = forms.failed(request, db, error)
-        return render(request, "enterprises/form.html", {**_form_ctx(user, flat), **ctx}, status_code=status)
+        return render(request, "enterprises/form.html", {**_form_ctx(user, flat, request_lang(request)), **ctx},
+                      status_code=status)
     if done.enterprise is None:
         return RedirectResponse("/my/enterprises?notice=claimed", status_code=303)
     return RedirectResponse(f"/enterprises/{done.enterprise.id}?notice=registered", status_code=303)
@@ -184,6 +297,7 @@ def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> d
         "discrepancies": profile.discrepancies_of(history[0] if history else None),
         "format_value": lambda f: profile.format_value(f, lang),
         "missing_reason": profile.missing_reason,
+        "rule_of": lambda f: profile.rule_of(f, lang),
         "authorisation": consent.current(db, enterprise_id=enterprise.id),
         "authorisations": [(a, consent.status_of(a)) for a in authorisations],
         "auth_status": AUTH_STATUS,
@@ -209,12 +323,57 @@ def _detail_ctx(db: Session, user: User, enterprise: Enterprise, lang: str) -> d
         "members": enterprise.member_usernames,
         "max_upload_mb": data.max_upload_bytes() // (1024 * 1024),
         "paper_text": consent.authorisation_text(),
+        **_size_form_ctx(lang, enterprise.industry),
     }
+
+
+# Typed records behind a profile's charts, by snapshot id and content hash (snapshots never change).
+# Bank statements are kept without their transactions: the charts use the monthly totals.
+_RECORDS: OrderedDict[tuple[int, str], Any] = OrderedDict()
+_RECORDS_KEPT = 256
+
+
+def _chart_records(db: Session, row: CreditProfile) -> dict[SourceKind, Any]:
+    ids = json.loads(row.snapshot_ids or "[]")
+    found: dict[SourceKind, Any] = {}
+    if not ids:
+        return found
+    for snap in snapshots_of(db, enterprise_id=row.enterprise_id, ids=ids):
+        kind = SourceKind(snap.kind)
+        if kind not in summary.CHART_KINDS or kind in found:
+            continue
+        key = (snap.id, snap.content_sha256)
+        if key not in _RECORDS:
+            content = db.execute(select(DataSnapshot.content).where(DataSnapshot.id == snap.id)).scalar_one()
+            try:
+                record = load_record(kind, json.loads(content))
+            except MalformedContent:
+                record = None
+            if isinstance(record, BankStatement):
+                record = replace(record, rows=())
+            _RECORDS[key] = record
+            while len(_RECORDS) > _RECORDS_KEPT:
+                _RECORDS.popitem(last=False)
+        _RECORDS.move_to_end(key)
+        if _RECORDS[key] is not None:
+            found[kind] = _RECORDS[key]
+    return found
+
+
+def _summary_ctx(db: Session, row: CreditProfile | None) -> dict[str, Any]:
+    """Red flags, key figures and charts of one profile version (empty without a profile)."""
+    if row is None:
+        return {"flags": [], "feature_flags": [], "unchecked": [], "figures": [], "charts": []}
+    flags = summary.red_flags(row.features, profile.discrepancies_of(row))
+    return {"flags": flags, "feature_flags": [f for f in flags if not f.key.startswith("discrepancy:")],
+            "unchecked": summary.unchecked(row.features), "figures": summary.key_figures(row.features),
+            "charts": summary.charts(_chart_records(db, row))}
 
 
 def _detail(request: Request, db: Session, user: User, enterprise: Enterprise, *, extra: dict | None = None,
             status_code: int = 200):
     ctx = _detail_ctx(db, user, enterprise, request_lang(request))
+    ctx.update(_summary_ctx(db, ctx["profile"]))
     ctx.update(extra or {})
     return render(request, "enterprises/detail.html", ctx, status_code=status_code)
 
@@ -549,31 +708,84 @@ def original_file(snapshot_id: EntityId, enterprise: Enterprise = PAGES.revealin
     return download(*data.original(db, user=user, enterprise=enterprise, snapshot_id=snapshot_id))
 
 
+def _tx_cell_direction(row, lang: str) -> lists.Cell:
+    found = snapshot_tables.DIRECTIONS.get(row.get("direction"))
+    tone = "success" if row.get("direction") == "in" else "secondary"
+    return lists.Cell("", badges=((found.pick(lang) if found else str(row.get("direction") or ""), tone),))
+
+
+TRANSACTIONS = lists.ListSpec(
+    name="transactions",
+    title=Text("交易明细", "Transactions"),
+    columns=(
+        lists.Column("date", Text("交易日期", "Date"), lambda r: r.get("date"), sort="date", primary=True, nowrap=True),
+        lists.Column("direction", Text("方向", "Direction"), lambda r: r.get("direction"), cell=_tx_cell_direction),
+        lists.Column("amount", Text("金额", "Amount"), lambda r: r.get("amount"), numeric=True,
+                     cell=lambda r, lang: snapshot_tables.money(r.get("amount"))),
+        lists.Column("balance", Text("余额", "Balance"), lambda r: r.get("balance"), numeric=True,
+                     cell=lambda r, lang: snapshot_tables.money(r.get("balance"))),
+        lists.Column("counterparty", Text("对方户名", "Counterparty"), lambda r: r.get("counterparty")),
+        lists.Column("memo", Text("摘要", "Memo"), lambda r: r.get("memo")),
+    ),
+    sorts={"date": "desc"},
+    default_sort="date",
+    filters=(lists.Filter("direction", Text("方向", "Direction"),
+                          options=tuple(lists.Option(k, v) for k, v in snapshot_tables.DIRECTIONS.items())),),
+    page_size=50,
+    empty=Text("没有交易", "No transactions"),
+)
+
+
 def _snapshot_page(request: Request, enterprise: Enterprise, snap, content: dict, *, revealed: bool, can_reveal: bool):
+    """A snapshot as tables (and, for a bank statement, a chart and its paged transactions), with the
+    normalised JSON folded below. ``content`` is what this user may see: masked unless revealed."""
+    lang = request_lang(request)
+    kind = SourceKind(snap.kind)
     text = json.dumps(content, ensure_ascii=False, indent=2)
-    return render(request, "enterprises/snapshot.html", {
-        "e": enterprise, "s": snap, "kind": SourceKind(snap.kind), "content": text[:200_000], "data": content,
+    ctx: dict[str, Any] = {
+        "e": enterprise, "s": snap, "kind": kind, "content": text[:200_000], "data": content,
         "truncated": len(text) > 200_000, "warnings": json.loads(snap.warnings or "[]"), "revealed": revealed,
-        "can_reveal": can_reveal, "origin_labels": ORIGIN_LABELS,
-    })
+        "can_reveal": can_reveal, "origin_labels": ORIGIN_LABELS, "view": snapshot_tables.view_of(kind, content),
+        "charts": [], "transactions": None,
+    }
+    if kind is SourceKind.BANK_STATEMENT:
+        try:
+            ctx["charts"] = [c for c in [summary.bank_chart(load_record(kind, content))] if not c.empty]
+        except MalformedContent:
+            pass
+        state = lists.state_from(request, TRANSACTIONS)
+        rows = snapshot_tables.transactions(content)
+        if state.sort.startswith("-"):
+            rows.reverse()
+        if state.filters.get("direction"):
+            rows = [r for r in rows if r.get("direction") == state.filters["direction"]]
+        size = TRANSACTIONS.page_size
+        page = min(state.page, max(1, -(-len(rows) // size)))
+        state = replace(state, page=page)
+        ctx["transactions"] = lists.ListPage(TRANSACTIONS, state, rows[(page - 1) * size: page * size], len(rows), lang,
+                                             f"/enterprises/{enterprise.id}/snapshots/{snap.id}")
+    return render(request, "enterprises/snapshot.html", ctx)
 
 
 # --- profile -------------------------------------------------------------------------------------------------------
 
 
 @router.get("/enterprises/{enterprise_id}/profiles/{version}")
-def profile_version(request: Request, version: EntityId, compare_to: int | None = None,
+def profile_version(request: Request, version: EntityId, compare_to: str = "",
                     enterprise: Enterprise = PAGES.viewing, user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
     row = profile.get_profile(db, enterprise_id=enterprise.id, version=version)
     other = None
-    if compare_to is not None and 0 < compare_to < 2**31:
-        other = profile.get_profile(db, enterprise_id=enterprise.id, version=compare_to)
+    wanted = compare_to.strip()
+    if wanted.isascii() and wanted.isdigit() and 0 < len(wanted) < 10 and int(wanted) != version:
+        other = profile.get_profile(db, enterprise_id=enterprise.id, version=int(wanted))
     lang = request_lang(request)
     return render(request, "enterprises/profile.html", {
         "e": enterprise, "profile": row, "snap_by_id": {s.id: s for s in snapshots_of(db, enterprise_id=enterprise.id)},
         "format_value": lambda f: profile.format_value(f, lang), "missing_reason": profile.missing_reason,
+        "rule_of": lambda f: profile.rule_of(f, lang),
         "history": profile.profiles_of(db, enterprise_id=enterprise.id), "discrepancies": profile.discrepancies_of(row),
         "other": other, "changes": profile.compare(other, row) if other else None,
+        **_summary_ctx(db, row),
     })
 
 
@@ -613,69 +825,3 @@ def _guide_html() -> str:
 @router.get("/guide/data-preparation")
 def guide(request: Request, user: User = Depends(PAGES.view)):
     return render(request, "enterprises/guide.html", {"body": _guide_html()})
-
-
-# --- bank mappings -------------------------------------------------------------------------------------------------
-
-
-def _mapping_page(request: Request, db: Session, *, editing=None, form: dict | None = None, extra: dict | None = None,
-                  status: int = 200):
-    return render(request, "enterprises/bank_mappings.html", {
-        "options": mappings.options(db), "editing": editing, "form": form or {}, **(extra or {})}, status_code=status)
-
-
-@router.get("/bank-mappings")
-def mapping_list(request: Request, user: User = Depends(PAGES.mappings), db: Session = REQUEST_DB):
-    return _mapping_page(request, db, form={"mapping": json.dumps(
-        {"date_column": "交易日期", "amount_column": "交易金额", "direction_column": "借贷标志", "balance_column": "余额",
-         "counterparty_column": "对方户名", "memo_column": "摘要"}, ensure_ascii=False, indent=2)})
-
-
-def _mapping_input(form) -> schemas.BankMappingIn:
-    raw = str(form.get("mapping") or "").strip()
-    try:
-        parsed = json.loads(raw) if raw else {}
-    except json.JSONDecodeError as exc:
-        raise Invalid("invalid_json", Text(f"映射格式不正确（第 {exc.lineno} 行第 {exc.colno} 列）",
-                                           f"The mapping is not valid JSON (line {exc.lineno}, column {exc.colno})"),
-                      "mapping") from None
-    if not isinstance(parsed, dict):
-        raise Invalid("invalid_json", Text("映射须为 JSON 对象", "The mapping must be a JSON object"), "mapping")
-    return forms.build(schemas.BankMappingIn, {"bank_name": str(form.get("bank_name") or "").strip(), "mapping": parsed})
-
-
-@router.post("/bank-mappings")
-async def create_mapping(request: Request, user: User = Depends(PAGES.mappings), db: Session = REQUEST_DB):
-    form = await request.form()
-    try:
-        mappings.save(db, user=user, data=_mapping_input(form))
-    except DomainError as error:
-        ctx, status = forms.failed(request, db, error)
-        return _mapping_page(request, db, form=dict(form), extra=ctx, status=status)
-    return RedirectResponse("/bank-mappings?notice=saved", status_code=303)
-
-
-@router.get("/bank-mappings/{mapping_id}")
-def edit_mapping(request: Request, mapping_id: EntityId, user: User = Depends(PAGES.mappings), db: Session = REQUEST_DB):
-    row = mappings.get(db, mapping_id=mapping_id)
-    form = {"bank_name": row.bank_name, "mapping": json.dumps(json.loads(row.mapping), ensure_ascii=False, indent=2)}
-    return _mapping_page(request, db, editing=row, form=form)
-
-
-@router.post("/bank-mappings/{mapping_id}")
-async def update_mapping(request: Request, mapping_id: EntityId, user: User = Depends(PAGES.mappings),
-                         db: Session = REQUEST_DB):
-    form = await request.form()
-    row = mappings.get(db, mapping_id=mapping_id)
-    try:
-        mappings.save(db, user=user, data=_mapping_input(form), mapping_id=mapping_id)
-    except DomainError as error:
-        ctx, status = forms.failed(request, db, error)
-        return _mapping_page(request, db, editing=row, form=dict(form), extra=ctx, status=status)
-    return RedirectResponse("/bank-mappings?notice=saved", status_code=303)
-
-
-@router.post("/bank-mappings/{mapping_id}/delete")
-def delete_mapping(request: Request, mapping_id: EntityId, user: User = Depends(PAGES.mappings), db: Session = REQUEST_DB):
-    mappings.delete(db, user=user, mapping_id=mapping_id)
-    return RedirectResponse("/bank-mappings?notice=removed", status_code=303)

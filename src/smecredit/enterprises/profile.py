@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from smecredit.audit.log import Actor, record
 from smecredit.enterprises import events, schemas
 from smecredit.enterprises.connectors import SourceKind
+from smecredit.enterprises.connectors.registry import STATUS_LABELS
 from smecredit.enterprises.discrepancies import DeclaredFacts, Discrepancy, find
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise, ProfileFeature
 from smecredit.enterprises.profile_rules import EnterpriseFacts, Feature, SourceRef, compute_features
@@ -103,7 +104,7 @@ def compute(db: Session, *, enterprise: Enterprise, actor: Actor, as_of: date | 
         profile.features.append(ProfileFeature(
             key=f.key, label_zh=f.label_zh, label_en=f.label_en, value_text=text, value_type=kind, unit=f.unit,
             source_kind=f.source_kind.value if f.source_kind else None,
-            snapshot_id=int(f.snapshot_id) if f.snapshot_id else None, rule=f.rule,
+            snapshot_id=int(f.snapshot_id) if f.snapshot_id else None, rule=f.rule, rule_zh=f.rule_text.zh,
             missing_reason=json.dumps(f.missing_reason.as_dict(), ensure_ascii=False) if f.missing_reason else None,
         ))
     db.add(profile)
@@ -131,6 +132,16 @@ def get_profile(db: Session, *, enterprise_id: int, version: int) -> CreditProfi
     if row is None:
         raise not_found(Text("信用画像", "Credit profile"), "version")
     return row
+
+
+def rule_of(feature: ProfileFeature, lang: str = "zh") -> str:
+    """The feature's rule in the page's language; rows stored before revision 0006 have only the
+    English one."""
+    rule = feature.rule_zh if lang != "en" and feature.rule_zh else (feature.rule or "")
+    for prefix in (f"{feature.key}：", f"{feature.key}: "):  # the rule id is the feature's key, shown elsewhere
+        if rule.startswith(prefix):
+            return rule[len(prefix):]
+    return rule
 
 
 def missing_reason(feature: ProfileFeature) -> dict | None:
@@ -200,9 +211,12 @@ _UNITS = {"years": Text("年", "years"), "count": Text("", ""), "days": Text("�
 
 def format_value(feature: ProfileFeature, lang: str = "zh") -> str:
     """A feature value for pages: amounts with thousands separators, shares as percentages,
-    current and quick ratios as times, flags as yes/no."""
+    current and quick ratios as times, flags as yes/no, codes by their names (存续（在业）)."""
     if feature.value_text is None:
         return "—"
+    if feature.value_type == "str" and feature.unit == "code" and feature.key == "registry_status":
+        found = STATUS_LABELS.get(feature.value_text)
+        return (found[1] if lang == "en" else found[0]) if found else feature.value_text
     if feature.value_type == "bool":
         return Text("是", "Yes").pick(lang) if feature.value_text == "true" else Text("否", "No").pick(lang)
     if feature.value_type == "decimal":

@@ -338,6 +338,7 @@ class FeatureOut(_Out):
     source_kind: str | None
     snapshot_id: int | None
     rule: str | None
+    rule_zh: str | None = None  # None for profiles computed before revision 0006
     missing_reason: dict[str, str] | None
 
     _reason = field_validator("missing_reason", mode="before")(lambda v: json.loads(v) if isinstance(v, str) else v)

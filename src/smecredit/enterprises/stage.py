@@ -13,7 +13,8 @@ STAGE = Stage(
     label=Text("客户识别与信用评估", "Identify the enterprise"),
     models="smecredit.enterprises.models",
     events="smecredit.enterprises.events",
-    routers=("smecredit.enterprises.pages:router", "smecredit.enterprises.api:router",
+    routers=("smecredit.enterprises.pages:router", "smecredit.enterprises.mapping_pages:router",
+             "smecredit.enterprises.api:router",
              "smecredit.enterprises.api:mappings_router", "smecredit.enterprises.api:rules_router"),
     templates=Path(__file__).resolve().parent / "templates",
     menu=(

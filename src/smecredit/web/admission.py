@@ -9,18 +9,23 @@ parallel pulls of one enterprise). Requests beyond the bound wait here, holding 
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 
 class AdmissionMiddleware:
     def __init__(self, app, *, limit: int):
         self.app = app
         self.limit = limit
-        self._slots: asyncio.Semaphore | None = None
+        # One set of slots per event loop: a semaphore belongs to the loop it first waits in (a
+        # server has one loop; a test client may start one per request).
+        self._slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope["path"].startswith("/static/"):
             return await self.app(scope, receive, send)
-        if self._slots is None:  # made inside the server's event loop
-            self._slots = asyncio.Semaphore(self.limit)
-        async with self._slots:
+        loop = asyncio.get_running_loop()
+        slots = self._slots.get(loop)
+        if slots is None:
+            slots = self._slots[loop] = asyncio.Semaphore(self.limit)
+        async with slots:
             return await self.app(scope, receive, send)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -28,9 +28,19 @@ from smecredit.kernel.errors import DomainError, Invalid
 from smecredit.kernel.text import Text
 
 from .fields import BEYOND_EXCEL_PRECISION, EXCEL_EXACT_LIMIT, SUSPECT, CellNumber, check_uscc, clean_text, money_str, normalise_header
-from .readers import csv_rows_or_reject, decode_text, detect_format
+from .readers import _CsvSyntaxError, csv_rows_or_reject, decode_text, detect_format, iter_csv_rows
 from .spreadsheet import read_xlsx_rows
-from .vocabulary import CENT, MAX_AMOUNT, ErrorCollector, ImportLimits, ParsedSource, SourceKind, make_parsed
+from .vocabulary import (
+    CENT,
+    MAX_AMOUNT,
+    ErrorCollector,
+    ImportLimits,
+    ImportRejected,
+    LineError,
+    ParsedSource,
+    SourceKind,
+    make_parsed,
+)
 
 SCHEMA = "smecredit.bank_statement/1"
 
@@ -758,6 +768,145 @@ def _parse_rows(
     )
 
 
+# -- previewing a sample export (the column-mapping form) ------------------------------------------
+
+#: Header names each mapping field is guessed from (the built-in mappings' columns and a few more).
+FIELD_GUESSES: dict[str, tuple[str, ...]] = {
+    "date_column": ("交易日期", "记账日期", "交易时间", "日期", "入账日期", "date", "transactiondate"),
+    "amount_column": ("交易金额", "发生额", "金额", "amount"),
+    "direction_column": ("借贷标志", "借贷方向", "收支标志", "方向", "direction"),
+    "credit_column": ("收入金额", "贷方发生额", "贷方金额", "收入", "credit"),
+    "debit_column": ("支出金额", "借方发生额", "借方金额", "支出", "debit"),
+    "balance_column": ("余额", "账户余额", "当前余额", "balance"),
+    "counterparty_column": ("对方户名", "对方名称", "对方账户名称", "交易对手", "counterparty"),
+    "memo_column": ("摘要", "用途", "附言", "备注", "memo"),
+}
+_DATE_HEADERS = {normalise_header(h) for h in FIELD_GUESSES["date_column"]}
+
+
+@dataclass(frozen=True)
+class SampleRows:
+    """The first lines of a sample export, as text cells, for a mapping form: where the header
+    row is and what it says. Nothing of the file is kept beyond these lines."""
+
+    format: str  # csv | xlsx
+    encoding: str | None
+    sheet: str | None
+    lines: tuple[tuple[int, tuple[str, ...]], ...]  # (line or row number, cells) from the top of the file
+    header_index: int | None  # index into ``lines`` of the header row, when one was found
+
+    @property
+    def header(self) -> tuple[str, ...]:
+        return self.lines[self.header_index][1] if self.header_index is not None else ()
+
+    @property
+    def header_line(self) -> int | None:
+        return self.lines[self.header_index][0] if self.header_index is not None else None
+
+    def body(self, limit: int = 8) -> list[tuple[int, tuple[str, ...]]]:
+        start = self.header_index + 1 if self.header_index is not None else 0
+        return list(self.lines[start:start + limit])
+
+
+def _cell_text(cell: Any) -> str:
+    if isinstance(cell, datetime):
+        return cell.strftime("%Y-%m-%d %H:%M:%S") if (cell.hour, cell.minute, cell.second) != (0, 0, 0) else cell.date().isoformat()
+    if isinstance(cell, date):
+        return cell.isoformat()
+    return str(cell).strip()
+
+
+def find_header_row(lines: Sequence[tuple[int, Sequence[Any]]]) -> int | None:
+    """Index of the header row: the first of the top 200 lines holding a known date heading
+    (交易日期, 记账日期 …), else the first with at least three non-empty text cells and no number."""
+    top = lines[:200]
+    for i, (_line, cells) in enumerate(top):
+        if any(isinstance(c, str) and normalise_header(c) in _DATE_HEADERS for c in cells):
+            return i
+    for i, (_line, cells) in enumerate(top):
+        texts = [c for c in cells if isinstance(c, str) and c.strip()]
+        if len(texts) >= 3 and not any(_looks_numeric(c) for c in texts):
+            return i
+    return None
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        Decimal(text.replace(",", "").strip())
+    except InvalidOperation:
+        return False
+    return True
+
+
+def read_sample(data: bytes, *, filename: str, encoding: str = "auto", max_lines: int = 60,
+                limits: ImportLimits | None = None) -> SampleRows:
+    """The first ``max_lines`` lines of a statement export (CSV with its encoding detected on the
+    whole file, or XLSX through the zip guard) and its header row. ImportRejected when the file
+    cannot be read at all."""
+    errors = ErrorCollector(SourceKind.BANK_STATEMENT, filename)
+    fmt = detect_format(data, filename, ("csv", "xlsx"))
+    sheet = None
+    used = None
+    if fmt == "csv":
+        text, used = decode_text(data, errors, encoding=encoding, limits=limits)
+        rows: list[tuple[int, list[Any]]] = []
+        for row in iter_csv_rows_safe(text, errors):
+            rows.append(row)
+            if len(rows) >= max_lines:
+                break
+    else:
+        sheet_rows = read_xlsx_rows(data, errors, limits=limits)
+        rows = [(line, cells) for _s, line, cells in sheet_rows[:max_lines]]
+        sheet = sheet_rows[0][0] if sheet_rows else None
+    if not rows:
+        errors.fail(None, None, "文件中没有数据", "the file contains no data")
+    lines = tuple((line, tuple(_cell_text(c) for c in cells)) for line, cells in rows)
+    return SampleRows(fmt, used, sheet, lines, find_header_row(lines))
+
+
+def iter_csv_rows_safe(text: str, errors: ErrorCollector):
+    """CSV records of ``text`` until a syntax error (a rejection naming its line)."""
+    try:
+        yield from iter_csv_rows(text)
+    except _CsvSyntaxError as exc:
+        errors.fail(exc.line, None, f"CSV 格式错误：{exc.msg}", f"CSV syntax error: {exc.msg}")
+
+
+def guess_columns(header: Sequence[str]) -> dict[str, str]:
+    """For each mapping field, the header cell that most likely holds it (none when unsure); a
+    direction column is only guessed with an amount column, credit and debit only together."""
+    by_name = {normalise_header(h): h for h in header if h.strip()}
+    found: dict[str, str] = {}
+    for field_name, names in FIELD_GUESSES.items():
+        for name in names:
+            hit = by_name.get(normalise_header(name))
+            if hit is not None and hit not in found.values():
+                found[field_name] = hit
+                break
+    if "credit_column" in found and "debit_column" in found:
+        found.pop("amount_column", None)
+        found.pop("direction_column", None)
+    else:
+        found.pop("credit_column", None)
+        found.pop("debit_column", None)
+    return found
+
+
+def preview_transactions(lines: Sequence[tuple[int, Sequence[Any]]], mapping: ColumnMapping | Mapping[str, Any] | str,
+                         *, limit: int = 10) -> tuple[list[dict[str, Any]], list[LineError]]:
+    """The first ``limit`` transactions the mapping reads from a sample's first lines, or the
+    problems it meets (the same parser as the import, so what the preview shows is what an upload
+    will read). A line cut off by the sample's end is not an error of the mapping."""
+    m = get_mapping(mapping)
+    errors = ErrorCollector(SourceKind.BANK_STATEMENT, "sample")
+    rows = [(line, list(cells)) for line, cells in lines]
+    try:
+        parsed = _parse_rows(rows, m, errors, None)
+    except ImportRejected as rejected:
+        return [], list(rejected.errors)
+    return list(parsed.content["rows"][:limit]), []
+
+
 __all__ = [
     "BUILTIN_MAPPINGS",
     "ColumnMapping",
@@ -765,6 +914,12 @@ __all__ = [
     "DEFAULT_FOOTER_MARKERS",
     "DEFAULT_INFLOW_VALUES",
     "DEFAULT_OUTFLOW_VALUES",
+    "FIELD_GUESSES",
+    "SampleRows",
+    "find_header_row",
     "get_mapping",
+    "guess_columns",
     "parse_bank_statement",
+    "preview_transactions",
+    "read_sample",
 ]
