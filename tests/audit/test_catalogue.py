@@ -33,6 +33,16 @@ def test_every_catalogued_event_has_a_label_in_both_languages():
         assert all(f.name != "payload" for f in dataclasses.fields(kind))
 
 
+def test_every_entity_type_events_are_about_has_a_name_for_people():
+    from smecredit.audit.catalogue import ENTITY_TYPES
+    from smecredit.stages import import_models_and_events
+
+    import_models_and_events()
+    missing = sorted({kind.entity_type for kind in CATALOGUE.values()} - set(ENTITY_TYPES))
+    assert missing == []
+    assert all(label.zh and label.en for label in ENTITY_TYPES.values())
+
+
 def test_an_event_that_is_not_the_catalogued_class_is_refused(db):
     @dataclasses.dataclass(frozen=True, kw_only=True)
     class Stray(Event):

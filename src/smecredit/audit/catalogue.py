@@ -32,6 +32,20 @@ class Event:
 
 
 CATALOGUE: dict[str, type[Event]] = {}
+#: What events are about ("enterprise", "user" …), named for people; each stage declares its own.
+ENTITY_TYPES: dict[str, Text] = {}
+
+
+def entity_type(name: str, label: Text) -> str:
+    """Declare an entity type events of a stage are about, with its name for people."""
+    if name in ENTITY_TYPES and ENTITY_TYPES[name] != label:
+        raise ValueError(f"entity type {name!r} is already declared as {ENTITY_TYPES[name]}")
+    ENTITY_TYPES[name] = label
+    return name
+
+
+def entity_label(name: str) -> Text:
+    return ENTITY_TYPES.get(name) or Text(name, name)
 
 
 def event(action: str, entity_type: str, label: Text):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from smecredit.audit.catalogue import Event, event
+from smecredit.audit.catalogue import Event, entity_type, event
 from smecredit.kernel.text import Text
+
+entity_type("audit_log", Text("审计日志", "Audit log"))
+entity_type("audit_checkpoint", Text("签名检查点", "Checkpoint"))
 
 
 @event("audit.checkpoint", "audit_checkpoint", Text("生成签名检查点", "Signed checkpoint made"))

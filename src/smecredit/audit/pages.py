@@ -18,6 +18,7 @@ from smecredit.audit import checkpoints as cps
 from smecredit.audit.cosignatures import accept_cosigned_note, cosignatures_by_checkpoint, witness_overview
 from smecredit.audit.keystore import read_alert
 from smecredit.audit.proofs import prove
+from smecredit.audit import catalogue
 from smecredit.audit.catalogue import catalogue_items, label_of
 from smecredit.audit.events import EventsExported
 from smecredit.audit.log import record
@@ -108,18 +109,8 @@ def _actor_cell(e, lang: str) -> Cell:
     return Cell(e.actor, href="/audit?" + urlencode({"actor": e.actor}))
 
 
-#: What an event is about, for people (the catalogue's entity types; others are shown as they are).
-ENTITY_LABELS = {
-    "user": Text("用户", "User"), "enterprise": Text("企业", "Enterprise"),
-    "enterprise_person": Text("企业关系人", "Person of an enterprise"), "bank_mapping": Text("流水列映射", "Statement mapping"),
-    "assignment_rule": Text("分派规则", "Assignment rule"), "audit_checkpoint": Text("签名检查点", "Checkpoint"),
-    "audit_log": Text("审计日志", "Audit log"),
-}
-
-
 def entity_label(entity_type: str, entity_id: str, lang: str) -> str:
-    found = ENTITY_LABELS.get(entity_type)
-    return f"{found.pick(lang) if found else entity_type} {entity_id}"
+    return f"{catalogue.entity_label(entity_type).pick(lang)} {entity_id}"
 
 
 def _entity_cell(e, lang: str) -> Cell:
@@ -133,7 +124,7 @@ def _action_options() -> tuple[Option, ...]:
 
 def _entity_type_options() -> tuple[Option, ...]:
     types = sorted({kind.entity_type for _, kind in catalogue_items()})
-    return tuple(Option(t, ENTITY_LABELS.get(t, Text(t, t))) for t in types)
+    return tuple(Option(t, catalogue.entity_label(t)) for t in types)
 
 
 EXPORT_TEXT_LIMIT = 32_000  # a spreadsheet cell holds at most 32,767 characters

@@ -7,8 +7,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from smecredit.audit.catalogue import Event, event
+from smecredit.audit.catalogue import Event, entity_type, event
 from smecredit.kernel.text import Text
+
+entity_type("enterprise", Text("企业", "Enterprise"))
+entity_type("enterprise_person", Text("企业关系人", "Person of an enterprise"))
+entity_type("bank_mapping", Text("流水列映射", "Statement mapping"))
+entity_type("assignment_rule", Text("分派规则", "Assignment rule"))
 
 
 @event("enterprise.registered", "enterprise", Text("登记企业", "Enterprise registered"))

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from smecredit.audit.catalogue import Event, event
+from smecredit.audit.catalogue import Event, entity_type, event
 from smecredit.kernel.text import Text
+
+entity_type("user", Text("用户", "User"))
+entity_type("source", Text("来源地址", "Source address"))
+entity_type("otp_code", Text("短信验证码", "One-time code"))
+entity_type("branch", Text("网点", "Branch"))
 
 
 @event("user.created", "user", Text("创建用户", "User created"))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from smecredit.audit.catalogue import Event, event
+from smecredit.audit.catalogue import Event, entity_type, event
 from smecredit.kernel.text import Text
+
+entity_type("notification", Text("消息", "Message"))
 
 
 @event("notification.sent", "notification", Text("消息已发送", "Message sent"))
