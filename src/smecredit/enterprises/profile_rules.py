@@ -148,7 +148,7 @@ FEATURE_CATALOGUE: tuple[FeatureSpec, ...] = (
                 "成立日期至评估日的完整月数 ÷ 12，向下取整到 0.01（无工商登记时用企业填报的成立日期）",
                 "completed months from founding_date to as_of ÷ 12, rounded down to 0.01"),
     FeatureSpec("registry_status", "登记状态", "Registration status", "code", _R,
-                "工商登记的登记状态代码（active/revoked/cancelled/moved_out/suspended/liquidation）",
+                "工商登记的登记状态（存续、吊销、注销、迁出、停业、清算中）",
                 "status code from the registry (active/revoked/cancelled/moved_out/suspended/liquidation)"),
     FeatureSpec("abnormal_operation_count", "经营异常名录（在列）", "Abnormal-operation listings in force", "count", _R,
                 "列入日期 ≤ 评估日且评估日尚未移出的经营异常记录数",
