@@ -65,12 +65,24 @@ def test_shares_over_100_percent_in_total():
     ]
 
 
-def test_json_syntax_error_gives_the_line():
+def test_json_syntax_error_gives_the_line_and_reads_in_chinese():
     with pytest.raises(ImportRejected) as exc:
         parse_registry((DATA / "registry_bad_syntax.json").read_bytes(), filename="x.json")
     (err,) = exc.value.errors
     assert err.line == 6
-    assert "Expecting ',' delimiter" in err.reason_en and "第 6 行" in err.reason_zh
+    assert "Expecting ',' delimiter" in err.reason_en
+    assert "第 6 行" in err.reason_zh and "缺少英文逗号" in err.reason_zh
+    assert "Expecting" not in err.reason_zh  # the parser's English stays in the English text
+
+
+@pytest.mark.parametrize("doc", [b'{"a": NaN}', b'{"a": 1' + b"0" * 5000 + b"}"])
+def test_json_disallowed_numbers_read_in_chinese(doc):
+    with pytest.raises(ImportRejected) as exc:
+        parse_registry(doc, filename="x.json")
+    (err,) = exc.value.errors
+    assert "不允许的数值" in err.reason_zh and "NaN" in err.reason_zh
+    assert not any(c.isascii() and c.isalpha() for c in err.reason_zh.replace("JSON", "").replace("NaN", "")
+                   .replace("Infinity", ""))
 
 
 def test_missing_fields():

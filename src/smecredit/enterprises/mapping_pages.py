@@ -29,6 +29,7 @@ from smecredit.enterprises.connectors.bank_statement import (
 from smecredit.enterprises.deps import PAGES
 from smecredit.identity.models import User
 from smecredit.kernel.errors import DomainError, Forbidden, Invalid, NotFound
+from smecredit.kernel.inputs import json_syntax_error
 from smecredit.kernel.text import Text
 from smecredit.web import forms
 from smecredit.web.deps import REQUEST_DB
@@ -140,29 +141,11 @@ def _mapping_input(form) -> schemas.BankMappingIn:
     try:
         parsed = json.loads(raw) if raw else {}
     except json.JSONDecodeError as exc:
-        raise Invalid("invalid_json", Text(f"映射格式不正确（第 {exc.lineno} 行第 {exc.colno} 列）：{_json_reason(exc.msg)}",
-                                           f"The mapping is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"),
-                      "mapping") from None
+        raise Invalid("invalid_json", json_syntax_error("映射", "The mapping", exc), "mapping") from None
     if not isinstance(parsed, dict):
         raise Invalid("invalid_json", Text("映射须为 JSON 对象（以 { 开头）", "The mapping must be a JSON object (starting with {)"),
                       "mapping")
     return forms.build(schemas.BankMappingIn, {"bank_name": bank, "mapping": parsed})
-
-
-_JSON_REASONS = {
-    "Expecting value": "此处缺少取值",
-    "Expecting property name enclosed in double quotes": "字段名须用英文双引号括起",
-    "Expecting ',' delimiter": "缺少英文逗号",
-    "Expecting ':' delimiter": "缺少英文冒号",
-    "Unterminated string starting at": "字符串缺少结尾的双引号",
-    "Extra data": "JSON 结束后还有多余内容",
-    "Invalid control character at": "字符串中有控制字符",
-}
-
-
-def _json_reason(message: str) -> str:
-    """The JSON parser's message in Chinese."""
-    return _JSON_REASONS.get(message, message)
 
 
 def _form_values(form) -> dict[str, str]:

@@ -51,3 +51,25 @@ def spreadsheet_safe(value):
     if isinstance(value, str) and value.startswith(_FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+_JSON_REASONS = {
+    "Expecting value": "此处缺少取值",
+    "Expecting property name enclosed in double quotes": "字段名须用英文双引号括起",
+    "Expecting ',' delimiter": "缺少英文逗号",
+    "Expecting ':' delimiter": "缺少英文冒号",
+    "Unterminated string starting at": "字符串缺少结尾的双引号",
+    "Extra data": "JSON 结束后还有多余内容",
+    "Invalid control character at": "字符串中有控制字符",
+    "Invalid \\escape": "反斜杠转义无效",
+    "Invalid \\uXXXX escape": "\\u 转义须跟 4 位十六进制数",
+}
+
+
+def json_syntax_error(what_zh: str, what_en: str, exc) -> Text:
+    """Where and why a JSON text does not parse, in Chinese and English (the parser speaks English only).
+    `exc` is a json.JSONDecodeError; `what_*` names the text, e.g. "映射" / "The mapping"."""
+    reason_zh = _JSON_REASONS.get(exc.msg, "格式不正确")
+    return Text(f"{what_zh}不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）：{reason_zh}",
+                f"{what_en} is not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")
+

@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     # Request bodies (bytes are counted while they stream in; Content-Length is checked first).
     max_json_kb: int = Field(default=1024, description="JSON bodies of signed-in requests")
     max_form_kb: int = Field(default=1024, description="form bodies of signed-in page requests")
-    max_upload_mb: int = Field(default=20, description="bodies of the …/upload routes, signed in")
+    max_upload_mb: int = Field(default=20, ge=1, le=200,
+                               description="largest file accepted, MiB (bodies of the …/upload routes, signed in)")
     max_anonymous_kb: int = Field(default=16, description="any body of a request without a session or token")
     # Self-service sign-up and password reset by SMS one-time code.
     otp_ttl_minutes: int = 5
@@ -57,7 +58,6 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     checkpoint_interval_hours: int = 24
-    max_upload_mb: int = Field(default=20, ge=1, le=200, description="largest file accepted, MiB")
     authorisation_valid_days: int = Field(default=365, ge=1, le=3650,
                                           description="a data-enquiry authorisation expires after this many days")
     audit_log_origin: str = Field(

@@ -25,6 +25,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from smecredit.kernel.errors import DomainError, Invalid
+from smecredit.kernel.inputs import json_syntax_error
 from smecredit.kernel.text import Text
 
 from .fields import BEYOND_EXCEL_PRECISION, EXCEL_EXACT_LIMIT, SUSPECT, CellNumber, check_uscc, clean_text, money_str, normalise_header
@@ -226,7 +227,8 @@ class ColumnMapping:
         try:
             return cls.from_dict(json.loads(text))
         except json.JSONDecodeError as exc:
-            raise _invalid_mapping(f"JSON 格式错误：{exc.msg}", f"invalid JSON: {exc.msg}") from None
+            why = json_syntax_error("映射", "The mapping", exc)
+            raise _invalid_mapping(why.zh, why.en) from None
 
 
 #: Built-in mappings. Generic layouts common in Chinese bank exports; save a per-bank mapping

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from smecredit.kernel.inputs import json_syntax_error
+
 from .vocabulary import DEFAULT_LIMITS, ErrorCollector, ImportLimits
 
 # --------------------------------------------------------------------------------------------
@@ -162,14 +164,11 @@ def load_json(data: bytes, errors: ErrorCollector, *, limits: ImportLimits | Non
     try:
         doc = json.loads(text, parse_float=Decimal, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
-        errors.fail(
-            exc.lineno,
-            None,
-            f"JSON 格式错误（第 {exc.lineno} 行第 {exc.colno} 列）：{exc.msg}",
-            f"invalid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}",
-        )
-    except ValueError as exc:
-        errors.fail(None, None, f"JSON 含有不允许的数值：{exc}", f"JSON contains a disallowed value: {exc}")
+        why = json_syntax_error("文件", "The file", exc)
+        errors.fail(exc.lineno, None, why.zh, why.en)
+    except ValueError as exc:  # NaN/Infinity (refused above) or an integer longer than Python parses
+        errors.fail(None, None, "JSON 含有不允许的数值（NaN、Infinity 或位数过多的整数）",
+                    f"JSON contains a disallowed value: {exc}")
     except RecursionError:
         errors.fail(None, None, "JSON 嵌套层数过多", "JSON is nested too deeply")
     # "\ud800" escapes decode to lone surrogates, which no UTF-8 store (nor RFC 8785) accepts
