@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-PYTEST_ARGS ?=
+# two cores run the suite in about half the time; capped so a big machine does not exhaust PostgreSQL connections
+PYTEST_ARGS ?= -n auto --maxprocesses 4
 
 .PHONY: run test test-sqlite test-postgres bench install browser clean help
 
