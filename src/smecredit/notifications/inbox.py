@@ -31,6 +31,7 @@ from smecredit.kernel.errors import NotFound
 from smecredit.kernel.settings import get_settings
 from smecredit.kernel.text import Text
 from smecredit.notifications import service
+from smecredit.notifications.dispatch import dispatch_after_commit
 from smecredit.notifications.models import Notification
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -116,7 +117,7 @@ def notify(db: Session, *, recipient: User, kind: NotificationKind, params: Mapp
     if kind.sms and recipient.mobile:
         message = service.enqueue_text(db, to=recipient.mobile, template=kind.code, text=kind.sms_text(title, body))
         row.outbox_id = message.id
-        service.dispatch_after_commit(db, message.id)
+        dispatch_after_commit(db, message.id)
     db.add(row)
     db.flush()
     return row

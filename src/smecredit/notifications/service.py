@@ -208,23 +208,9 @@ def failed_messages(db: Session, *, limit: int = 50) -> tuple[int, list[OutboxMe
     return total, list(rows)
 
 
-def dispatch_after_commit(db: Session, message_id: int) -> None:
-    """Deliver ``message_id`` once the caller's transaction commits: through the Celery app (run
-    in-process when no broker is configured, queued to a worker when one is). If that fails, the
-    periodic delivery job sends it."""
-    from smecredit.kernel.db import on_commit
-
-    def hand_over() -> None:
-        from smecredit.jobs import deliver_messages
-
-        deliver_messages.delay([message_id])
-
-    on_commit(db, hand_over)
-
-
 def outbox_status(db: Session, message_id: int) -> str | None:
     return db.execute(select(OutboxMessage.status).where(OutboxMessage.id == message_id)).scalar_one_or_none()
 
 
-__all__ = ["SMS_TEMPLATES", "deliver", "deliver_pending", "dispatch_after_commit", "enqueue_sms", "enqueue_text",
+__all__ = ["SMS_TEMPLATES", "deliver", "deliver_pending", "enqueue_sms", "enqueue_text",
            "failed_messages", "latest_sandbox_text", "render_sms", "retry_delay", "sandbox_messages"]
