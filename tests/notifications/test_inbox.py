@@ -108,3 +108,16 @@ def test_inbox_lists_newest_first_counts_unread_and_marks_only_own(db, make_user
         assert inbox.mark_all_read(db, user=alice) == 2
     assert inbox.unread_count(db, user_id=alice.id) == 0
     assert inbox.unread_count(db, user_id=bob.id) == 1
+
+
+def test_demo_seeds_unread_notifications_for_the_demo_applicant_once(db, make_user):
+    from smecredit.notifications.demo import seed_demo
+
+    assert seed_demo(db) == 0  # no demo applicant: nothing
+    applicant = make_user(Role.APPLICANT, "applicant")
+    with unit_of_work(db):
+        assert seed_demo(db) == 3
+    with unit_of_work(db):
+        assert seed_demo(db) == 0
+    assert inbox.unread_count(db, user_id=applicant.id) == 3
+    assert all(n.link is None or n.link.startswith("/") for n in inbox.list_for(db, user=applicant)[1])

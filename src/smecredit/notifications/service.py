@@ -1,11 +1,13 @@
-"""Notifications: put a message in the outbox (inside the caller's unit of work), deliver it after
-that unit of work commits (the provider is called outside any transaction: claim briefly, send,
-record briefly), and read the sandbox log.
+"""The outbox: put a message in it (inside the caller's unit of work), deliver it after that unit
+of work commits (the provider is called outside any transaction: claim briefly, send, record
+briefly), retry what failed with a doubling wait, and read the sandbox log.
 
     message = enqueue_sms(db, to=mobile, template="otp_signup", params={"code": code}, expires_at=...)
     background.add_task(deliver, message.id)   # after the request's transaction commits
 
-`smecredit notifications deliver` retries what is still pending (e.g. after a restart).
+Notifications to users go through `inbox.notify`, which queues its SMS with `enqueue_text` and
+hands it over with `kernel.db.on_commit`. `smecredit notifications deliver` and the periodic job
+(`jobs.deliver_outbox`) send what is still waiting (e.g. after a restart or a provider outage).
 """
 
 from __future__ import annotations
