@@ -17,7 +17,7 @@ PURE = [
     "smecredit.identity.roles", "smecredit.identity.permissions",
     "smecredit.enterprises.access", "smecredit.enterprises.rules", "smecredit.enterprises.discrepancies",
     "smecredit.enterprises.profile_rules", "smecredit.enterprises.connectors",
-    "smecredit.enterprises.summary", "smecredit.enterprises.snapshot_tables",
+    "smecredit.enterprises.summary", "smecredit.enterprises.snapshot_tables", "smecredit.notifications.kinds",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 

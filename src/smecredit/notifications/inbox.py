@@ -17,9 +17,6 @@ audited (`MessageSent` / `MessageFailed`); reading the inbox is not.
 
 from __future__ import annotations
 
-import re
-import string
-from dataclasses import dataclass
 from typing import Any, Mapping
 
 from sqlalchemy import func, select, update
@@ -32,63 +29,12 @@ from smecredit.kernel.settings import get_settings
 from smecredit.kernel.text import Text
 from smecredit.notifications import service
 from smecredit.notifications.dispatch import dispatch_after_commit
+from smecredit.notifications.kinds import NotificationKind, value_in
 from smecredit.notifications.models import Notification
 
-CODE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 NOT_FOUND = NotFound("notification_not_found", Text("没有这条通知", "No such notification"))
 MAX_TITLE = 200
 MAX_LINK = 300
-
-
-def _fields(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
-
-
-@dataclass(frozen=True)
-class NotificationKind:
-    """What kind of thing a notification tells: its code (``stage.event``, at most 40 characters),
-    its title and body in both languages with ``{name}`` placeholders, whether it also goes out by
-    SMS, and a default link (placeholders allowed)."""
-
-    code: str
-    title: Text
-    body: Text
-    sms: bool = False
-    link: str | None = None
-
-    def __post_init__(self) -> None:
-        if not CODE.match(self.code) or len(self.code) > 40:
-            raise ValueError(f"notification kind code {self.code!r}: 'stage.event', lower case, at most 40 characters")
-        for text in (self.title, self.body):
-            if _fields(text.zh) != _fields(text.en):
-                raise ValueError(f"{self.code}: the Chinese and English texts use different placeholders")
-
-    @property
-    def placeholders(self) -> set[str]:
-        return _fields(self.title.zh) | _fields(self.body.zh) | _fields(self.link or "")
-
-    def render(self, params: Mapping[str, Any]) -> tuple[Text, Text]:
-        """Title and body with the values put in; a `Text` value gives each language its own."""
-        missing = self.placeholders - set(params)
-        if missing:
-            raise ValueError(f"{self.code}: missing values for {sorted(missing)}")
-
-        def fill(template: str, lang: str) -> str:
-            return template.format_map({k: _value(v, lang) for k, v in params.items()})
-
-        return (Text(fill(self.title.zh, "zh"), fill(self.title.en, "en")),
-                Text(fill(self.body.zh, "zh"), fill(self.body.en, "en")))
-
-    def sms_text(self, title: Text, body: Text) -> str:
-        """The SMS for this notification: the sender's signature, then Chinese, then English."""
-        sign = get_settings().sms_sign_name
-        return f"【{sign}】{title.zh}：{body.zh} {title.en}: {body.en}"
-
-
-def _value(value: Any, lang: str) -> str:
-    if isinstance(value, Text):
-        return value.pick(lang)
-    return str(value)
 
 
 def _checked_link(link: str | None) -> str | None:
@@ -110,12 +56,12 @@ def notify(db: Session, *, recipient: User, kind: NotificationKind, params: Mapp
     params = dict(params or {})
     title, body = kind.render(params)
     if link is None and kind.link:
-        link = kind.link.format_map({k: _value(v, "en") for k, v in params.items()})
+        link = kind.link.format_map({k: value_in(v, "en") for k, v in params.items()})
     row = Notification(recipient_id=recipient.id, kind=kind.code, title_zh=title.zh[:MAX_TITLE],
                        title_en=title.en[:MAX_TITLE], body_zh=body.zh, body_en=body.en, link=_checked_link(link),
                        created_at=utcnow(), read_at=None)
     if kind.sms and recipient.mobile:
-        message = service.enqueue_text(db, to=recipient.mobile, template=kind.code, text=kind.sms_text(title, body))
+        message = service.enqueue_text(db, to=recipient.mobile, template=kind.code, text=kind.sms_text(title, body, sign=get_settings().sms_sign_name))
         row.outbox_id = message.id
         dispatch_after_commit(db, message.id)
     db.add(row)
