@@ -18,7 +18,9 @@ PURE = [
     "smecredit.enterprises.access", "smecredit.enterprises.rules", "smecredit.enterprises.discrepancies",
     "smecredit.enterprises.profile_rules", "smecredit.enterprises.connectors",
     "smecredit.enterprises.summary", "smecredit.enterprises.snapshot_tables",
-    "smecredit.documents.content", "smecredit.documents.filenames",
+    "smecredit.documents.content",
+    "smecredit.documents.filenames",
+    "smecredit.notifications.kinds",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 
