@@ -31,7 +31,7 @@ Pure: standard library and `kernel` only.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
 from typing import Any, Protocol
@@ -392,7 +392,3 @@ def derive_days(statements: _Statements, *, year: int | None = None) -> DerivedI
             f"由 {year - 1}、{year} 年末资产负债表及 {year} 年利润表计算：360 × {_ITEM_NAMES[item].zh}平均余额 ÷ {_ITEM_NAMES[base].zh}",
             f"derived from statements {year - 1} and {year}: 360 × average {_ITEM_NAMES[item].en} ÷ {_ITEM_NAMES[base].en}"))
     return DerivedInputs(year, figures)
-
-
-def input_fields() -> tuple[str, ...]:
-    return tuple(f.name for f in fields(WorkingCapitalInputs))
