@@ -274,6 +274,7 @@ def test_admin_walks_the_users_list(browser, live_server, make_user, db, tmp_pat
     page.get_by_test_id("list-filter-submit").click()
     expect(page.get_by_test_id("list-summary")).to_contain_text("共 1 条")
     expect(page.get_by_test_id("users-table")).to_contain_text("officer-u1")
+    expect(page.get_by_test_id("users-table")).to_contain_text("福州分行（FZ01）")
     w.check("users-filtered")
     with page.expect_download() as info:
         page.get_by_test_id("export-csv").click()

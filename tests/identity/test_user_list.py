@@ -68,7 +68,7 @@ def test_the_list_shows_every_user_as_cards_with_masked_mobiles(staff):
     assert 'data-testid="users-table"' in page.text and "table-stack" in page.text
     assert 'data-label="岗位"' in page.text and 'data-label="状态"' in page.text
     assert "138****5678" in page.text and MOBILE not in page.text
-    assert "已停用" in page.text and "客户经理" in page.text
+    assert "已停用" in page.text and "客户经理" in page.text and "福州分行（FZ01）" in page.text
     assert 'href="/admin/users-export.xlsx"' in page.text and 'href="/admin/users-export.csv"' in page.text
 
 
@@ -112,7 +112,7 @@ def test_export_holds_the_filtered_rows_masked_and_is_audited(staff, db):
     rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert rows[0] == ("用户名", "姓名", "岗位", "状态", "网点", "手机号（已脱敏）", "最近登录", "创建时间")
     assert [r[0] for r in rows[1:]] == ["officer-xm", "officer-fz2", "officer-fz1", "officer-fz0"]
-    assert rows[1][2:5] == ("客户经理", "正常", "XM01")
+    assert rows[1][2:5] == ("客户经理", "正常", "厦门分行（XM01）")
     text = staff.get("/admin/users-export.csv?q=owner").content.decode("utf-8-sig")
     found = list(csv.reader(io.StringIO(text)))
     assert found[1][:6] == ["owner-m", "企业主 王", "申请企业", "正常", "", "138****5678"]

@@ -72,7 +72,8 @@ def users_page(request: Request, user: User = Depends(admin_only), db: Session =
         pages = max(1, -(-view.total // spec.page_size))
         if state.page > pages:
             view.state = replace(state, page=pages)
-        view.rows = service.page_of_users(db, **args, limit=spec.page_size, offset=(view.state.page - 1) * spec.page_size)
+        found = service.page_of_users(db, **args, limit=spec.page_size, offset=(view.state.page - 1) * spec.page_size)
+        view.rows = list(user_list.rows_of(found, user_list.branch_names(branches)))
     return render(request, "identity/users.html", {"view": view}, status_code=400 if view.message else 200)
 
 
@@ -83,14 +84,16 @@ def export_users(request: Request, fmt: Literal["xlsx", "csv"], user: User = Dep
     (names, masked mobiles; see `user_list`)."""
     spec = user_list.SPEC
     state = state_from(request, spec)
-    args = _list_args(state, service.list_branches(db))
+    branches = service.list_branches(db)
+    args = _list_args(state, branches)
+    names = user_list.branch_names(branches)
     total = service.count_users(db, **args)
     record(db, service.actor_of(user), events.UsersExported(entity_id="users", format=fmt, filters=dict(state.filters),
                                                             rows=min(total, spec.export_cap), total=total))
 
     def rows():
         with new_session() as session:  # the request's session has ended by the time the body is written
-            yield from service.iterate_users(session, cap=spec.export_cap, **args)
+            yield from user_list.rows_of(service.iterate_users(session, cap=spec.export_cap, **args), names)
 
     return export_response(spec, fmt=fmt, lang=request_lang(request), rows=rows, total=total, when=utcnow())
 

@@ -8,6 +8,8 @@ exported masked (138****5678); the real name and 公民身份号码 of applicant
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from smecredit.identity.models import Branch, User
 from smecredit.identity.roles import ROLE_LABELS, Role
 from smecredit.identity.service import NO_BRANCH, USER_SORTS
@@ -27,6 +29,32 @@ def branch_options(branches: list[Branch]) -> list[Option]:
         [Option(NO_BRANCH, NO_BRANCH_LABEL)]
 
 
+@dataclass(frozen=True)
+class Row:
+    """One user with the name of their branch (the branches are read once per page, not per row)."""
+
+    u: User
+    branch_name: str | None
+
+    @property
+    def branch(self) -> Text | None:
+        code = self.u.branch_code
+        if not code:
+            return None
+        if not self.branch_name:
+            return Text(code, code)
+        return Text(f"{self.branch_name}（{code}）", f"{self.branch_name} ({code})")
+
+
+def branch_names(branches: list[Branch]) -> dict[str, str]:
+    return {b.code: b.name for b in branches}
+
+
+def rows_of(users, names: dict[str, str]):
+    for u in users:
+        yield Row(u, names.get(u.branch_code or ""))
+
+
 def _roles(u: User) -> Text:
     ordered = [r for r in Role if r in u.roles]
     return Text("、".join(r.label_zh for r in ordered), ", ".join(r.label_en for r in ordered))
@@ -40,25 +68,23 @@ def _status_cell(u: User, lang: str) -> Cell:
     return Cell("", badges=((STATUS_LABELS[u.status].pick(lang), STATUS_TONES[u.status]),))
 
 
-def _branch(u: User) -> Text | None:
-    return Text(u.branch_code, u.branch_code) if u.branch_code else None
-
-
 SPEC = ListSpec(
     name="users",
     title=Text("用户与岗位", "Users and roles"),
     columns=(
-        Column("username", Text("用户名", "User name"), lambda u: u.username, sort="username", primary=True,
-               cell=lambda u, lang: Cell(u.username, href=f"/admin/users/{u.username}", testid="user-link"),
+        Column("username", Text("用户名", "User name"), lambda r: r.u.username, sort="username", primary=True,
+               cell=lambda r, lang: Cell(r.u.username, href=f"/admin/users/{r.u.username}", testid="user-link"),
                css="wrap-anywhere"),
-        Column("display_name", Text("姓名", "Name"), lambda u: u.display_name, sort="name"),
-        Column("roles", Text("岗位", "Roles"), _roles, cell=_roles_cell, card_wide=True),
-        Column("status", Text("状态", "Status"), lambda u: STATUS_LABELS[u.status], cell=_status_cell),
-        Column("branch", Text("网点", "Branch"), _branch, nowrap=True),
-        Column("mobile", Text("手机号（已脱敏）", "Mobile (masked)"), lambda u: u.mobile_masked, nowrap=True, wide=True),
-        Column("last_login", Text("最近登录", "Last sign-in"), lambda u: u.last_login_at, sort="last_login", nowrap=True,
-               wide=True),
-        Column("created", Text("创建时间", "Created"), lambda u: u.created_at, sort="newest", page=False),
+        Column("display_name", Text("姓名", "Name"), lambda r: r.u.display_name, sort="name"),
+        Column("roles", Text("岗位", "Roles"), lambda r: _roles(r.u), cell=lambda r, lang: _roles_cell(r.u, lang),
+               card_wide=True),
+        Column("status", Text("状态", "Status"), lambda r: STATUS_LABELS[r.u.status],
+               cell=lambda r, lang: _status_cell(r.u, lang)),
+        Column("branch", Text("网点", "Branch"), lambda r: r.branch),
+        Column("mobile", Text("手机号（已脱敏）", "Mobile (masked)"), lambda r: r.u.mobile_masked, nowrap=True, wide=True),
+        Column("last_login", Text("最近登录", "Last sign-in"), lambda r: r.u.last_login_at, sort="last_login",
+               nowrap=True, wide=True),
+        Column("created", Text("创建时间", "Created"), lambda r: r.u.created_at, sort="newest", page=False),
     ),
     sorts=USER_SORTS,
     default_sort="username",
