@@ -18,6 +18,8 @@ PURE = [
     "smecredit.enterprises.access", "smecredit.enterprises.rules", "smecredit.enterprises.discrepancies",
     "smecredit.enterprises.profile_rules", "smecredit.enterprises.connectors",
     "smecredit.enterprises.summary", "smecredit.enterprises.snapshot_tables",
+    "smecredit.products.vocabulary", "smecredit.products.definition", "smecredit.products.eligibility",
+    "smecredit.products.limits",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 
