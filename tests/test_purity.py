@@ -21,6 +21,8 @@ PURE = [
     "smecredit.documents.content",
     "smecredit.documents.filenames",
     "smecredit.notifications.kinds",
+    "smecredit.products.vocabulary", "smecredit.products.definition", "smecredit.products.eligibility",
+    "smecredit.products.limits",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 
