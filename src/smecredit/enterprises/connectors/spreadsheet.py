@@ -82,6 +82,9 @@ def number_text(value: float) -> CellNumber:
     d = Decimal(text)
     digits = len(d.as_tuple().digits)
     if digits > EXCEL_DIGITS:
+        # Round the double's exact value once, as Excel does; rounding repr's 16- or 17-digit text again
+        # would round twice (…958.8046875 → "…958.805" → …958.81 instead of …958.80).
+        d = Decimal(value)
         d = d.quantize(Decimal(1).scaleb(d.adjusted() - EXCEL_DIGITS + 1), rounding=ROUND_HALF_UP)
     if not d:
         return CellNumber("0")
