@@ -19,7 +19,7 @@ PURE = [
     "smecredit.enterprises.profile_rules", "smecredit.enterprises.connectors",
     "smecredit.enterprises.summary", "smecredit.enterprises.snapshot_tables",
     "smecredit.products.vocabulary", "smecredit.products.definition", "smecredit.products.eligibility",
-    "smecredit.products.limits",
+    "smecredit.products.limits", "smecredit.products.fit",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 

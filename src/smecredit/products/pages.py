@@ -96,6 +96,13 @@ def product_list(request: Request, user: User = Depends(PAGES.view), db: Session
     return render(request, "products/list.html", {"view": view, "can_edit": can_edit, "pending": pending})
 
 
+@router.get("/products/new")
+def new_product(request: Request, user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
+    template = catalogue.current_versions(db, business_date())
+    text = json.dumps(template[0].definition.to_dict(), ensure_ascii=False, indent=2) if template else "{}"
+    return _editor(request, code=None, text=text, note=None)
+
+
 def _rate_ranges(db: Session, definition, on: date) -> list[dict[str, Any]]:
     """The indicative rate range for each tenor the product's terms can reach."""
     out = []
@@ -176,13 +183,6 @@ def _editor(request: Request, *, code: str | None, text: str, note: str | None, 
         ctx.update(found)
         ctx["field_list"] = error.details.get("errors", []) if isinstance(error.details, dict) else []
     return render(request, "products/edit.html", ctx, status_code=status)
-
-
-@router.get("/products/new")
-def new_product(request: Request, user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
-    template = catalogue.current_versions(db, business_date())
-    text = json.dumps(template[0].definition.to_dict(), ensure_ascii=False, indent=2) if template else "{}"
-    return _editor(request, code=None, text=text, note=None)
 
 
 @router.get("/products/{code}/edit")
