@@ -13,7 +13,7 @@ import smecredit.kernel.db
 
 
 revision = '0009'
-down_revision = '0006'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
