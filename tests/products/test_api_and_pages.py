@@ -237,3 +237,50 @@ def test_no_product_route_answers_500_to_bad_input_on_real_ids(db, client, make_
                  {"definition": {**default_dict("tax_loan"), "checklist": {"credit": [{"kind": "business_licence", "accepted": "pdf"}]}}}):
         response = client.post("/api/v1/products/tax_loan/versions", headers=headers, json=body)
         assert response.status_code == 422, (body, response.text[:300])
+
+
+def test_the_working_capital_computation_is_shown_with_its_sources_and_downloads(db, client, make_user):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    load_defaults(db)
+    enterprise, applicant, _ = profiled(db, make_user, CLEAN)
+    login(client, applicant.username)
+    params = {"amount": "300000", "term_months": "12", "purpose": "采购原材料", "inventory_days": "60", "receivable_days": "45",
+              "payable_days": "30", "prepaid_days": "10", "advance_days": "5", "own_funds": "0", "existing_loans": "0",
+              "other_funding": "0"}
+    page = client.get(f"/enterprises/{enterprise.id}/matches", params=params).text
+    assert 'data-testid="wc-link"' in page
+    text = client.get(f"/enterprises/{enterprise.id}/matches/working-capital", params=params).text
+    assert 'data-testid="working-capital"' in text and "信用画像" in text and "申请人填写" in text
+    assert 'data-key="new_loan_limit"' in text
+    got = client.get(f"/enterprises/{enterprise.id}/matches/working-capital.csv", params=params)
+    assert got.status_code == 200
+    rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+    assert rows[0] == ["项目", "数值", "单位", "来源或公式"]
+    by_item = {r[0]: r for r in rows[1:]}
+    assert by_item["存货周转天数"][1] in ("60.00", "60") and by_item["存货周转天数"][3] == "申请人填写"
+    assert by_item["上年度销售收入"][3] == "信用画像"
+    # the figures agree with the arithmetic: need = sales × (1 − m) × (1 + g) × 80 ÷ 360
+    from decimal import ROUND_HALF_UP, Decimal
+    sales, margin, growth = (Decimal(by_item[k][1].replace(",", "")) for k in ("上年度销售收入", "上年度销售利润率", "预计销售收入年增长率"))
+    need = (sales * (100 - margin) * (100 + growth) * 80 / (100 * 100 * 360)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    assert Decimal(by_item["营运资金量"][1].replace(",", "")) == need
+    book = client.get(f"/enterprises/{enterprise.id}/matches/working-capital.xlsx", params=params)
+    assert book.status_code == 200
+    sheet = load_workbook(io.BytesIO(book.content)).active
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))] == ["项目", "数值", "单位", "来源或公式"]
+    missing = client.get(f"/enterprises/{enterprise.id}/matches/working-capital.csv",
+                         params={**params, "product": "tax_loan"})
+    assert missing.status_code == 422
+
+
+def test_working_capital_days_default_to_the_financial_statements(db, client, make_user):
+    load_defaults(db)
+    enterprise, applicant, _ = profiled(db, make_user, CLEAN)
+    login(client, applicant.username)
+    params = {"amount": "300000", "term_months": "12", "purpose": "采购原材料"}
+    text = client.get(f"/enterprises/{enterprise.id}/matches/working-capital", params=params).text
+    assert 'data-testid="working-capital"' in text and "财务报表推算" in text and "未填写，按 0 计" in text

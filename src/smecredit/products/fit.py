@@ -24,7 +24,7 @@ Pure: no database, no web.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -228,7 +228,7 @@ def _terms(d: ProductDefinition, need: Need) -> list[Reason]:
 
 
 def _context(features: Mapping[str, Any], need: Need) -> dict[str, Any]:
-    context = {k: eligibility.cel_value(v) for k, v in features.items() if v is not None}
+    context = {k: eligibility.cel_value(v) for k, v in features.items() if v is not None and k in eligibility.FEATURE_KEYS}
     context["need"] = {"amount": eligibility.cel_value(need.amount), "term_months": eligibility.cel_value(need.term_months),
                        "purpose": need.purpose}
     return context
@@ -275,13 +275,13 @@ def _limit_reasons(d: ProductDefinition, result: limits.LimitResult) -> list[Rea
 
 
 def evaluate(*, version_id: int, version: int, definition: ProductDefinition, features: Mapping[str, Any], need: Need,
-             reference_rates: Mapping[str, Decimal], working_capital: Callable | None = None) -> MatchResult:
+             reference_rates: Mapping[str, Decimal]) -> MatchResult:
     d = definition
     reasons = _terms(d, need) + _rules(d, features, need)
     eligible = not reasons
     tenor = d.pricing.tenor_for(need.term_months)
     reference = reference_rates[tenor]
-    limit_result = limits.compute(d.limit.method, d.limit.params, features, need.inputs, working_capital=working_capital)
+    limit_result = limits.compute(d.limit.method, d.limit.params, features, need.inputs)
     indicative = None
     if eligible:
         reasons += _limit_reasons(d, limit_result)
@@ -327,10 +327,10 @@ def rank(results: Sequence[MatchResult], definitions: Mapping[str, ProductDefini
 
 
 def match_all(products: Sequence[tuple[int, int, ProductDefinition]], features: Mapping[str, Any], need: Need,
-              reference_rates: Mapping[str, Decimal], working_capital: Callable | None = None) -> list[MatchResult]:
+              reference_rates: Mapping[str, Decimal]) -> list[MatchResult]:
     """Every product (version id, version number, definition) for one enterprise and one need."""
     results = [evaluate(version_id=vid, version=number, definition=d, features=features, need=need,
-                        reference_rates=reference_rates, working_capital=working_capital)
+                        reference_rates=reference_rates)
                for vid, number, d in products]
     return rank(results, {d.code: d for _, _, d in products}, need)
 

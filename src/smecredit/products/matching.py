@@ -4,6 +4,7 @@ profile (and its record: core-enterprise customers), the LPR of the date — han
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -12,8 +13,12 @@ from sqlalchemy.orm import Session
 
 from smecredit.enterprises.models import Enterprise, ProfileFeature
 from smecredit.enterprises.profile import latest_profile
+from smecredit.enterprises.connectors import MalformedContent, SourceKind
+from smecredit.enterprises.connectors import load
+from smecredit.enterprises.snapshots import latest_snapshots
 from smecredit.kernel.clock import business_date
-from smecredit.products import catalogue, fit
+from smecredit.products import catalogue, fit, limits
+from smecredit.standards.working_capital import DAY_FIELDS, derive_days
 from smecredit.products.fit import MatchResult, Need, Reason, need_of  # noqa: F401  (the interface other stages use)
 from smecredit.products.rates import reference_rate
 from smecredit.products.vocabulary import TENORS
@@ -43,9 +48,19 @@ def reference_rates(db: Session, on: date) -> dict[str, Decimal]:
     return {tenor: reference_rate(db, on=on, tenor=tenor) for tenor in TENORS}
 
 
-def working_capital_method():
-    """The working-capital arithmetic for the limit method (None until it is wired)."""
-    return None
+def statement_days(db: Session, enterprise: Enterprise, on: date) -> dict[str, Any]:
+    """Turnover days derived from the latest financial statements (``statements.<key>``), for the
+    working-capital method when the applicant leaves them empty."""
+    snaps = latest_snapshots(db, enterprise_id=enterprise.id, as_of=on)
+    snap = snaps.get(SourceKind.FINANCIAL_STATEMENTS)
+    if snap is None:
+        return {}
+    try:
+        record = load(SourceKind.FINANCIAL_STATEMENTS, json.loads(snap.content))
+    except MalformedContent:
+        return {}
+    derived = derive_days(record)
+    return {limits.STATEMENT_PREFIX + key: value for key, value in derived.values().items() if key in DAY_FIELDS}
 
 
 def match(db: Session, *, enterprise: Enterprise, need: Need, on: date | None = None) -> list[MatchResult]:
@@ -53,5 +68,7 @@ def match(db: Session, *, enterprise: Enterprise, need: Need, on: date | None = 
     on = on or business_date()
     versions = catalogue.current_versions(db, on)
     products = [(v.id, v.version, v.definition) for v in versions]
-    return fit.match_all(products, features_of(db, enterprise), need, reference_rates(db, on),
-                         working_capital=working_capital_method())
+    features = features_of(db, enterprise)
+    if any(v.definition.limit.method == "working_capital" for v in versions):
+        features.update(statement_days(db, enterprise, on))
+    return fit.match_all(products, features, need, reference_rates(db, on))

@@ -9,10 +9,11 @@ next to the form the user was in.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlencode
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
@@ -25,8 +26,8 @@ from smecredit.enterprises.models import Enterprise
 from smecredit.enterprises.records import enterprises_of, may
 from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
-from smecredit.kernel.clock import business_date
-from smecredit.kernel.errors import DomainError, Invalid
+from smecredit.kernel.clock import business_date, utcnow
+from smecredit.kernel.errors import DomainError, Invalid, not_found
 from smecredit.kernel.text import Text
 from smecredit.products import catalogue, limits, matching, rates, vocabulary
 from smecredit.products.definition import differences, parse_json
@@ -145,7 +146,8 @@ def matches(request: Request, enterprise: Enterprise = PAGES.matching, user: Use
     typed = {k: (query.get(k) or "").strip()[:40] for k in TYPED_INPUTS}
     ctx: dict[str, Any] = {"e": enterprise, "asked": asked, "typed": typed, "results": None, "status_code": 200,
                            "inputs": [(spec, _uses(key, versions)) for key, spec in TYPED_INPUTS.items() if _uses(key, versions)],
-                           "can_apply": may(user, enterprise, Action.EDIT), "data_links": data_links}
+                           "can_apply": may(user, enterprise, Action.EDIT), "data_links": data_links,
+                           "query": urlencode({k: v for k, v in {**asked, **typed}.items() if v})}
     if any(asked.values()):
         try:
             need = matching.need_of(asked["amount"], asked["term_months"], asked["purpose"],
@@ -160,6 +162,51 @@ def matches(request: Request, enterprise: Enterprise = PAGES.matching, user: Use
             ctx["status_code"] = status
     status = ctx.pop("status_code")
     return render(request, "products/matches.html", ctx, status_code=status)
+
+
+WC_SPEC = lists.ListSpec(
+    name="working-capital", title=Text("流动资金贷款需求量测算", "Working-capital need"),
+    columns=(lists.Column("item", Text("项目", "Item"), lambda r: r.label),
+             lists.Column("value", Text("数值", "Value"), lambda r: r.value, numeric=True, number_format="#,##0.00"),
+             lists.Column("unit", Text("单位", "Unit"), lambda r: r.unit),
+             lists.Column("source", Text("来源或公式", "Source or formula"), lambda r: r.source)),
+    sorts={"item": "asc"}, default_sort="item",
+)
+
+
+def _working_capital(request: Request, db: Session, enterprise: Enterprise, product: str):
+    """The need from the query (as on the match page) and the working-capital result of ``product``."""
+    query = request.query_params
+    need = matching.need_of((query.get("amount") or "").strip()[:40], (query.get("term_months") or "").strip()[:40],
+                            (query.get("purpose") or "").strip()[:200],
+                            {k: (query.get(k) or "").strip()[:40] for k in TYPED_INPUTS if (query.get(k) or "").strip()})
+    found = next((r for r in matching.match(db, enterprise=enterprise, need=need) if r.product_code == product[:40]), None)
+    if found is None:
+        raise not_found(Text("产品", "Product"), "product")
+    return need, found
+
+
+@router.get("/enterprises/{enterprise_id}/matches/working-capital")
+def working_capital(request: Request, product: str = "working_capital_loan", enterprise: Enterprise = PAGES.matching,
+                    user: User = Depends(PAGES.match), db: Session = REQUEST_DB):
+    need, result = _working_capital(request, db, enterprise, product)
+    rows = result.limit.rows if result.limit else ()
+    query = str(request.query_params)
+    return render(request, "products/working_capital.html", {"e": enterprise, "r": result, "need": need, "rows": rows,
+                                                             "query": query})
+
+
+@router.get("/enterprises/{enterprise_id}/matches/working-capital.{fmt}")
+def working_capital_export(request: Request, fmt: Literal["xlsx", "csv"], product: str = "working_capital_loan",
+                           enterprise: Enterprise = PAGES.matching, user: User = Depends(PAGES.match),
+                           db: Session = REQUEST_DB):
+    _need, result = _working_capital(request, db, enterprise, product)
+    rows = list(result.limit.rows) if result.limit else []
+    if not rows:
+        raise Invalid("no_computation", Text("该产品没有可下载的测算（不符合条件或缺少要素）",
+                                             "Nothing to download: the product is not eligible or inputs are missing"), "product")
+    return lists.export_response(WC_SPEC, fmt=fmt, lang=request_lang(request), rows=lambda: iter(rows), total=len(rows),
+                                 when=utcnow())
 
 
 @router.get("/my/matches")
