@@ -227,16 +227,16 @@ def _terms(d: ProductDefinition, need: Need) -> list[Reason]:
     return out
 
 
-def _context(features: Mapping[str, Any], need: Need) -> dict[str, Any]:
+def context_of(features: Mapping[str, Any], need: Need):
+    """The CEL context of one enterprise and one need (built once for every product's rules)."""
     context = {k: eligibility.cel_value(v) for k, v in features.items() if v is not None and k in eligibility.FEATURE_KEYS}
     context["need"] = {"amount": eligibility.cel_value(need.amount), "term_months": eligibility.cel_value(need.term_months),
                        "purpose": need.purpose}
-    return context
+    return eligibility.context_of(context)
 
 
-def _rules(d: ProductDefinition, features: Mapping[str, Any], need: Need) -> list[Reason]:
+def _rules(d: ProductDefinition, features: Mapping[str, Any], need: Need, context) -> list[Reason]:
     out = []
-    context = _context(features, need)
     values = {**features, "need.amount": need.amount, "need.term_months": need.term_months, "need.purpose": need.purpose}
     for rule in d.rules:
         absent = [k for k in eligibility.names_in(rule.expression) if not k.startswith("need.") and features.get(k) is None]
@@ -274,14 +274,26 @@ def _limit_reasons(d: ProductDefinition, result: limits.LimitResult) -> list[Rea
     return out
 
 
+def _limit_key(d: ProductDefinition) -> tuple:
+    return d.limit.method, tuple(sorted((k, repr(v)) for k, v in d.limit.params.items()))
+
+
 def evaluate(*, version_id: int, version: int, definition: ProductDefinition, features: Mapping[str, Any], need: Need,
-             reference_rates: Mapping[str, Decimal]) -> MatchResult:
+             reference_rates: Mapping[str, Decimal], context=None, limit_cache: dict | None = None) -> MatchResult:
+    """One product. ``context`` (from `context_of`) and ``limit_cache`` let `match_all` share the
+    CEL context and the limits of products with the same method and parameters."""
     d = definition
-    reasons = _terms(d, need) + _rules(d, features, need)
+    reasons = _terms(d, need) + _rules(d, features, need, context if context is not None else context_of(features, need))
     eligible = not reasons
     tenor = d.pricing.tenor_for(need.term_months)
     reference = reference_rates[tenor]
-    limit_result = limits.compute(d.limit.method, d.limit.params, features, need.inputs)
+    key = _limit_key(d)
+    if limit_cache is not None and key in limit_cache:
+        limit_result = limit_cache[key]
+    else:
+        limit_result = limits.compute(d.limit.method, d.limit.params, features, need.inputs)
+        if limit_cache is not None:
+            limit_cache[key] = limit_result
     indicative = None
     if eligible:
         reasons += _limit_reasons(d, limit_result)
@@ -329,8 +341,9 @@ def rank(results: Sequence[MatchResult], definitions: Mapping[str, ProductDefini
 def match_all(products: Sequence[tuple[int, int, ProductDefinition]], features: Mapping[str, Any], need: Need,
               reference_rates: Mapping[str, Decimal]) -> list[MatchResult]:
     """Every product (version id, version number, definition) for one enterprise and one need."""
+    context, cache = context_of(features, need), {}
     results = [evaluate(version_id=vid, version=number, definition=d, features=features, need=need,
-                        reference_rates=reference_rates)
+                        reference_rates=reference_rates, context=context, limit_cache=cache)
                for vid, number, d in products]
     return rank(results, {d.code: d for _, _, d in products}, need)
 
