@@ -33,4 +33,5 @@ STAGE = Stage(
         "rate_saved": Text("利率已保存", "Rate saved"),
     },
     setup="smecredit.products.setup:load_defaults",
+    demo="smecredit.products.demo:seed_demo",
 )
