@@ -39,7 +39,8 @@ def test_stage_two_pages_show_no_codes_in_chinese(db, client, make_user):
     match = f"/enterprises/{e}/matches?amount=300000&term_months=12&purpose=采购&order_value=900000&project_cost=2000000"
     pages = {
         applicant.username: ["/", "/products", "/products?kind=tax_loan", "/products/tax_loan", "/products/working_capital_loan",
-                             f"/enterprises/{e}/matches", match, "/reference-rates", f"/enterprises/{e}"],
+                             f"/enterprises/{e}/matches", match, "/reference-rates", f"/enterprises/{e}",
+                             f"/enterprises/{e}/matches/working-capital?amount=300000&term_months=12&purpose=采购"],
         "owner-1": [f"/enterprises/{e + 1}/matches?amount=300000&term_months=72&purpose=采购"],
         "rm-approver": ["/products", "/products/fixed_asset_loan", f"/products/versions/{made['id']}", "/reference-rates",
                         "/products/supply_chain_receivables"],
