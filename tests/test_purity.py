@@ -22,7 +22,7 @@ PURE = [
     "smecredit.documents.filenames",
     "smecredit.notifications.kinds",
     "smecredit.products.vocabulary", "smecredit.products.definition", "smecredit.products.eligibility",
-    "smecredit.products.limits",
+    "smecredit.products.limits", "smecredit.products.fit",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 

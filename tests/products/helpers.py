@@ -26,3 +26,21 @@ def load_defaults(db) -> None:
 
     with unit_of_work(db):
         setup.load_defaults(db)
+
+
+def profiled(db, make_user, n: int = 1, **overrides):
+    """An applicant's enterprise with every sandbox source pulled and its profile computed:
+    (enterprise, applicant, officer)."""
+    from smecredit.enterprises import data
+    from smecredit.identity.roles import Role
+    from smecredit.kernel.db import unit_of_work
+    from tests.enterprises.helpers import authorise, confirm, register
+
+    applicant = make_user(Role.APPLICANT, f"owner-{n}")
+    officer = make_user(Role.LOAN_OFFICER, f"officer-{n}")
+    with unit_of_work(db):
+        enterprise = register(db, applicant, n, **overrides)
+        confirm(db, officer, enterprise)
+        authorise(db, applicant, enterprise)
+        data.pull_all(db, user=officer, enterprise=enterprise)
+    return enterprise, applicant, officer

@@ -62,3 +62,43 @@ def test_a_rate_method_never_exceeds_value_times_rate_nor_loses_a_fen(value, rat
     got = limits.compute("order_value", {"advance_rate": rate}, {}, {"order_value": value}).amount
     assert got <= value * rate < got + D("0.01")
     assert got == got.quantize(D("0.01"))
+
+
+WC_PROFILE = {"annual_revenue": D("12000000.00"), "net_margin": D("0.0800"), "revenue_growth": D("0.1000")}
+WC_DAYS = {"inventory_days": D("60"), "receivable_days": D("45"), "payable_days": D("30"), "prepaid_days": D("10"),
+           "advance_days": D("5")}
+
+
+def test_working_capital_by_hand():
+    # cycle 60 + 45 − 30 + 10 − 5 = 80 days; turnover 360 ÷ 80 = 4.5
+    # need 12,000,000 × (1 − 8 %) × (1 + 10 %) ÷ 4.5 = 12,144,000 ÷ 4.5 = 2,698,666.666… → 2,698,666.67
+    # limit 2,698,666.67 − 500,000 − 1,000,000 − 0 = 1,198,666.67
+    got = limits.compute("working_capital", {}, WC_PROFILE, {**WC_DAYS, "own_funds": D("500000"), "existing_loans": D("1000000")})
+    assert got.amount == D("1198666.67") and got.note is None
+    rows = {r.key: r for r in got.rows}
+    assert rows["working_capital_need"].value == D("2698666.67") and rows["turnover_times"].value == D("4.50")
+    assert rows["profit_margin"].value == D("8.00") and rows["growth"].value == D("10.00")  # ratios shown as percent
+    assert rows["sales"].source == limits.SOURCE_LABELS["profile"]
+    assert rows["inventory_days"].source == limits.SOURCE_LABELS["typed"]
+    assert rows["other_funding"].source == limits.SOURCE_LABELS["default"]
+
+
+def test_working_capital_takes_days_from_the_statements_and_loans_from_the_credit_report():
+    features = {**WC_PROFILE, "outstanding_loans_total": D("800000.00"),
+                **{limits.STATEMENT_PREFIX + k: v for k, v in WC_DAYS.items()}}
+    got = limits.compute("working_capital", {}, features, {"receivable_days": D("45"), "own_funds": D("500000")})
+    assert got.amount == D("1398666.67")  # 2,698,666.67 − 500,000 − 800,000
+    sources = {i.key: i.source for i in got.inputs}
+    assert sources["inventory_days"] == "statements" and sources["receivable_days"] == "typed"
+    assert sources["existing_loans"] == "profile" and sources["net_margin"] == "profile"
+
+
+def test_working_capital_covered_refused_and_missing():
+    covered = limits.compute("working_capital", {}, WC_PROFILE, {**WC_DAYS, "own_funds": D("3000000")})
+    assert covered.amount == D("0.00") and "覆盖" in covered.note.zh
+    refused = limits.compute("working_capital", {}, WC_PROFILE, {**WC_DAYS, "payable_days": D("200")})
+    assert refused.amount is None and "周转天数" in refused.note.zh  # cycle −90 days: no division by zero
+    missing = limits.compute("working_capital", {}, {"annual_revenue": D("1")}, {})
+    assert missing.amount is None
+    assert {m.key for m in missing.missing} == {"net_margin", "revenue_growth", "inventory_days", "receivable_days",
+                                                "payable_days", "prepaid_days", "advance_days"}

@@ -134,3 +134,18 @@ def test_setup_files_are_what_the_catalogue_holds(db):
     load_defaults(db)
     codes = {v.product_code for v in catalogue.current_versions(db, on=date(2026, 1, 1))}
     assert len(codes) == len(setup.product_files()) == 7
+
+
+def test_the_demo_adds_one_draft_awaiting_a_second_risk_manager_once(db, make_user):
+    from smecredit.products.demo import seed_demo
+
+    load_defaults(db)
+    assert seed_demo(db) == 0  # no demo risk manager: nothing
+    make_user(Role.RISK_MANAGER, "risk")
+    with unit_of_work(db):
+        assert seed_demo(db) == 1
+    with unit_of_work(db):
+        assert seed_demo(db) == 0
+    [draft] = catalogue.pending(db)
+    assert draft.product_code == "tax_loan" and draft.author == "risk"
+    assert draft.definition.limit.params["caps"]["A"] == Decimal("1200000.00")

@@ -54,4 +54,11 @@ PROFILE_COMPUTE = _p("profile.compute", "重算信用画像", "Recompute a credi
 BANK_MAPPINGS_EDIT = _p("bank_mappings.edit", "维护流水列映射", "Maintain statement column mappings", O)
 ASSIGNMENT_RULES = _p("assignment_rules.edit", "维护分派规则", "Maintain assignment rules", D)
 
+# --- stage 2: products ---------------------------------------------------------------------------------
+PRODUCTS_VIEW = _p("products.view", "查看贷款产品", "View loan products", *Role)
+PRODUCTS_MATCH = _p("products.match", "为企业匹配产品", "Match products for an enterprise", *Role)
+PRODUCTS_EDIT = _p("products.edit", "编辑贷款产品（提交新版本）", "Edit loan products (draft versions)", M)
+PRODUCTS_APPROVE = _p("products.approve", "审批产品版本", "Approve product versions", M)
+RATES_EDIT = _p("rates.edit", "维护基准利率（LPR）表", "Maintain the reference-rate (LPR) table", M)
+
 ALL: tuple[Permission, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Permission))

@@ -490,3 +490,21 @@ def parse_json(text: str) -> ProductDefinition:
     except RecursionError:
         raise Invalid("invalid_json", Text("产品定义嵌套过深", "The product definition is nested too deeply"), "definition") from None
     return parse(data)
+
+
+FIELD_LABELS: dict[str, Text] = {
+    "name": Text("产品名称", "Name"), "kind": Text("产品类型", "Kind"), "summary": Text("产品简介", "Summary"),
+    "min_amount": Text("最低金额", "Minimum amount"), "max_amount": Text("最高金额", "Maximum amount"),
+    "min_term_months": Text("最短期限", "Shortest term"), "max_term_months": Text("最长期限", "Longest term"),
+    "repayment_methods": Text("还款方式", "Repayment methods"), "guarantee_modes": Text("担保方式", "Guarantee modes"),
+    "rules": Text("准入规则", "Eligibility rules"), "limit": Text("额度测算", "Limit method"),
+    "pricing": Text("定价（加点）", "Pricing (spread)"), "entrusted_payment_above": Text("受托支付起点", "Entrusted-payment threshold"),
+    "checklist": Text("材料清单", "Document checklist"), "code": Text("产品代码", "Code"),
+}
+
+
+def differences(before: ProductDefinition | None, after: ProductDefinition) -> list[Text]:
+    """The parts of the definition a new version changes (all of them for a new product)."""
+    old = before.to_dict() if before is not None else {}
+    new = after.to_dict()
+    return [FIELD_LABELS[key] for key in FIELD_LABELS if key in new and old.get(key) != new[key]]

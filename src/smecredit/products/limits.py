@@ -29,16 +29,23 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
+from smecredit.kernel.errors import Invalid
 from smecredit.kernel.money import FEN
 from smecredit.kernel.text import Text
+from smecredit.standards import working_capital as wc
 
 PROFILE, RECORD, TYPED = "profile", "record", "typed"
+STATEMENTS = "statements"
 SOURCE_LABELS: dict[str, Text] = {
     PROFILE: Text("信用画像", "Credit profile"),
     RECORD: Text("企业资料", "Enterprise record"),
     TYPED: Text("申请人填写", "Typed by the applicant"),
+    STATEMENTS: Text("财务报表推算", "Derived from the financial statements"),
     "parameter": Text("产品参数", "Product parameter"),
+    "default": Text("未填写，按 0 计", "Not given: counted as 0"),
 }
+#: Features the matching wrapper adds from the latest financial statements (`derive_days`).
+STATEMENT_PREFIX = "statements."
 GRADES = ("A", "B", "M", "C", "D")
 
 
@@ -58,6 +65,7 @@ class Input:
     source: str  # profile | record | typed
     unit: str = "CNY"  # CNY | ratio | days | grade | count | percent
     optional: bool = False  # typed inputs that default to zero (own funds …)
+    fallback: str | None = None  # a typed input left empty takes this feature (its source says so)
 
 
 @dataclass(frozen=True)
@@ -87,13 +95,12 @@ METHODS: dict[str, Method] = {m.code: m for m in (
             Input("net_margin", Text("销售利润率", "Profit margin on sales"), PROFILE, "ratio"),
             Input("revenue_growth", Text("预计销售收入年增长率（取近一年增长率）", "Expected sales growth (last year's growth)"),
                   PROFILE, "ratio"),
-            Input("inventory_days", Text("存货周转天数", "Inventory days"), TYPED, "days"),
-            Input("receivable_days", Text("应收账款周转天数", "Receivable days"), TYPED, "days"),
-            Input("payable_days", Text("应付账款周转天数", "Payable days"), TYPED, "days"),
-            Input("prepaid_days", Text("预付账款周转天数", "Prepayment days"), TYPED, "days", optional=True),
-            Input("advance_days", Text("预收账款周转天数", "Customer-advance days"), TYPED, "days", optional=True),
+            *(Input(key, Text(wc.LABELS[key].zh, wc.LABELS[key].en), TYPED, "days", fallback=STATEMENT_PREFIX + key)
+              for key in wc.DAY_FIELDS),
             Input("own_funds", Text("借款人自有资金", "Own funds"), TYPED, optional=True),
-            Input("existing_loans", Text("现有流动资金贷款", "Existing working-capital loans"), TYPED, optional=True),
+            Input("existing_loans", Text("现有流动资金贷款（未填写时取征信未结清贷款余额）",
+                                         "Existing working-capital loans (if not given: outstanding loans in the credit report)"),
+                  TYPED, optional=True, fallback="outstanding_loans_total"),
             Input("other_funding", Text("其他渠道提供的营运资金", "Working capital from other sources"), TYPED, optional=True))),
     Method("project_cost", Text("项目总投资扣除资本金", "Project cost less own capital"),
            Text("额度 = 项目总投资 × (1 − 资本金比例)", "limit = project cost × (1 − equity share)"),
@@ -143,7 +150,7 @@ class LimitResult:
     inputs: tuple[InputValue, ...]
     missing: tuple[Input, ...] = ()
     note: Text | None = None  # why the amount is what it is (a cap applied, a refusal)
-    steps: tuple[InputValue, ...] = ()  # intermediate figures (working capital)
+    rows: tuple[Any, ...] = ()  # working capital: `standards.working_capital.explain` rows (inputs and every step)
 
 
 def down(amount: Decimal) -> Decimal:
@@ -154,21 +161,22 @@ def _gather(method: Method, features: Mapping[str, Any], typed: Mapping[str, Dec
     values: list[InputValue] = []
     missing: list[Input] = []
     for spec in method.inputs:
+        source = spec.source
         value = typed.get(spec.key) if spec.source == TYPED else features.get(spec.key)
+        if value is None and spec.fallback is not None and features.get(spec.fallback) is not None:
+            value = features[spec.fallback]
+            source = STATEMENTS if spec.fallback.startswith(STATEMENT_PREFIX) else PROFILE
         if value is None and spec.optional:
-            value = Decimal("0")
+            value, source = Decimal("0.00"), "default"
         if value is None:
             missing.append(spec)
-        values.append(InputValue(spec.key, spec.label, value, spec.unit, spec.source))
+        values.append(InputValue(spec.key, spec.label, value, spec.unit, source))
     return values, missing
 
 
 def compute(method_code: str, params: Mapping[str, Any], features: Mapping[str, Any],
-            typed: Mapping[str, Decimal], *, working_capital=None) -> LimitResult:
-    """The method's limit from its parameters, the features and the typed inputs.
-
-    ``working_capital``: the callable doing the working-capital arithmetic (the standards module),
-    passed in so this module stays importable where that one is not yet available."""
+            typed: Mapping[str, Decimal]) -> LimitResult:
+    """The method's limit from its parameters, the features and the typed inputs."""
     method = METHODS[method_code]
     values, missing = _gather(method, features, typed)
     shown = tuple(values) + tuple(InputValue(p.name, p.label, params[p.name], p.unit, "parameter") for p in method.params)
@@ -176,11 +184,7 @@ def compute(method_code: str, params: Mapping[str, Any], features: Mapping[str, 
         return LimitResult(None, method.formula, shown, tuple(missing))
     got = {v.key: v.value for v in values}
     if method_code == "working_capital":
-        if working_capital is None:
-            return LimitResult(None, method.formula, shown,
-                               note=Text("营运资金量测算尚未接入，额度由客户经理测算",
-                                         "The working-capital computation is not wired yet; an officer sizes the limit"))
-        return working_capital(got, shown, method)
+        return _working_capital(method, got, values)
     if method_code == "project_cost":
         amount = got["project_cost"] * (1 - params["equity_share"])
     elif method_code == "order_value":
@@ -214,3 +218,28 @@ def _tax_multiple(method: Method, params: Mapping[str, Any], got: Mapping[str, A
                            note=Text(f"按倍数测算 {by_multiple:,.2f} 元，超过等级上限，取上限 {cap:,.2f} 元",
                                      f"{by_multiple:,.2f} by the multiple exceeds the grade's cap; the cap {cap:,.2f} applies"))
     return LimitResult(by_multiple, method.formula, shown)
+
+
+_HUNDRED = Decimal(100)
+_WC_KEYS = {"annual_revenue": "sales", "net_margin": "profit_margin", "revenue_growth": "growth"}
+
+
+def _working_capital(method: Method, got: Mapping[str, Any], values: list[InputValue]) -> LimitResult:
+    """The annex's arithmetic (`standards.working_capital`): the profile's ratios become percent;
+    every input row says where it came from; a refused figure (a cycle of zero days, a growth
+    out of range) is the note, not an error of the page."""
+    try:
+        inputs = wc.WorkingCapitalInputs(
+            sales=got["annual_revenue"], profit_margin=got["net_margin"] * _HUNDRED, growth=got["revenue_growth"] * _HUNDRED,
+            **{key: got[key] for key in wc.DAY_FIELDS},
+            own_funds=got["own_funds"], existing_loans=got["existing_loans"], other_funding=got["other_funding"])
+        result = wc.compute(inputs)
+    except Invalid as error:
+        return LimitResult(None, method.formula, tuple(values),
+                           note=Text(f"营运资金量无法测算：{error.message.zh}", f"The working-capital need cannot be computed: {error.message.en}"))
+    sources = {_WC_KEYS.get(v.key, v.key): SOURCE_LABELS[v.source] for v in values}
+    note = None
+    if result.covered:
+        note = Text("自有资金、现有贷款和其他渠道资金已覆盖营运资金需求，无新增流动资金贷款需求",
+                    "Own funds, existing loans and other sources cover the need: no new working-capital loan is needed")
+    return LimitResult(result.new_loan_limit, method.formula, tuple(values), note=note, rows=tuple(wc.explain(result, sources)))
