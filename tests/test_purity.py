@@ -18,6 +18,7 @@ PURE = [
     "smecredit.enterprises.access", "smecredit.enterprises.rules", "smecredit.enterprises.discrepancies",
     "smecredit.enterprises.profile_rules", "smecredit.enterprises.connectors",
     "smecredit.enterprises.summary", "smecredit.enterprises.snapshot_tables",
+    "smecredit.applications.states", "smecredit.applications.access",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 
