@@ -37,7 +37,8 @@ class State(StrEnum):
 
 
 class Action(StrEnum):
-    EDIT = "edit"  # change the terms, attach or remove a document (no change of state)
+    UPDATE_TERMS = "update_terms"  # amount, term, repayment method, guarantee mode, purpose (draft only)
+    EDIT_DOCUMENTS = "edit_documents"  # attach or remove a document (draft, or answering 补件)
     SUBMIT = "submit"
     WITHDRAW = "withdraw"
     CLAIM = "claim"
@@ -73,13 +74,14 @@ S = State
 ACTIVE_BEFORE_DECISION = (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.DOCUMENTS_REQUESTED, S.RESUBMITTED)
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.DRAFT, Action.EDIT, A, S.DRAFT),
+    Transition(S.DRAFT, Action.UPDATE_TERMS, A, S.DRAFT),
+    Transition(S.DRAFT, Action.EDIT_DOCUMENTS, A, S.DRAFT),
     Transition(S.DRAFT, Action.SUBMIT, A, S.SUBMITTED),
     Transition(S.SUBMITTED, Action.CLAIM, H, S.SUBMITTED),
     Transition(S.SUBMITTED, Action.START_REVIEW, H, S.UNDER_REVIEW),
     Transition(S.UNDER_REVIEW, Action.REQUEST_DOCUMENTS, H, S.DOCUMENTS_REQUESTED),
     Transition(S.UNDER_REVIEW, Action.DECIDE, P, S.DECIDED),
-    Transition(S.DOCUMENTS_REQUESTED, Action.EDIT, A, S.DOCUMENTS_REQUESTED),
+    Transition(S.DOCUMENTS_REQUESTED, Action.EDIT_DOCUMENTS, A, S.DOCUMENTS_REQUESTED),
     Transition(S.DOCUMENTS_REQUESTED, Action.RESUBMIT, A, S.RESUBMITTED),
     Transition(S.RESUBMITTED, Action.CLAIM, H, S.RESUBMITTED),
     Transition(S.RESUBMITTED, Action.START_REVIEW, H, S.UNDER_REVIEW),
@@ -104,7 +106,8 @@ STATE_LABELS: dict[str, Text] = {
 }
 
 ACTION_LABELS: dict[str, Text] = {
-    Action.EDIT: Text("修改申请与材料", "Edit terms and documents"),
+    Action.UPDATE_TERMS: Text("修改申请条件", "Change the terms"),
+    Action.EDIT_DOCUMENTS: Text("上传或删除材料", "Upload or remove documents"),
     Action.SUBMIT: Text("提交申请", "Submit"),
     Action.WITHDRAW: Text("撤回申请", "Withdraw"),
     Action.CLAIM: Text("认领", "Claim"),
