@@ -86,3 +86,11 @@ class ApplicationResubmitted(_Transition):
 class ApplicationDecided(_Transition):
     outcome: str
     reason: str
+
+
+@event("application.document_downloaded", "application", Text("下载申请材料", "Document downloaded"))
+class DocumentDownloaded(Event):
+    no: str
+    document_id: int
+    kind: str
+    sha256: str

@@ -378,3 +378,21 @@ def enterprise_of(db: Session, application: Application) -> Enterprise:
     enterprise = db.get(Enterprise, application.enterprise_id)
     assert enterprise is not None
     return enterprise
+
+
+def download(db: Session, *, user: User, application: Application, document_id: int):
+    """The original file (decrypted), recorded in the audit log: documents carry licences, ID
+    cards and statements."""
+    from smecredit.documents import store
+    from smecredit.documents.models import StoredFile
+
+    document = next((d for d in application.documents if d.id == document_id), None)
+    if document is None:
+        raise not_found(DOCUMENT, "document_id")
+    stored = db.get(StoredFile, document.stored_file_id)
+    if stored is None:  # pragma: no cover - stored files are never deleted while referenced
+        raise not_found(DOCUMENT, "document_id")
+    record(db, actor_of(user), events.DocumentDownloaded(entity_id=application.id, no=application.no,
+                                                         document_id=document.id, kind=document.kind,
+                                                         sha256=document.sha256))
+    return store.download_response(stored, document.filename)

@@ -54,4 +54,12 @@ PROFILE_COMPUTE = _p("profile.compute", "重算信用画像", "Recompute a credi
 BANK_MAPPINGS_EDIT = _p("bank_mappings.edit", "维护流水列映射", "Maintain statement column mappings", O)
 ASSIGNMENT_RULES = _p("assignment_rules.edit", "维护分派规则", "Maintain assignment rules", D)
 
+# --- stage 3: applications -------------------------------------------------------------------------------
+MY_APPLICATIONS = _p("application.mine", "我的申请", "My applications", A)
+APPLICATION_VIEW = _p("application.view", "查看贷款申请", "View applications", *Role)
+APPLICATION_APPLY = _p("application.apply", "提交贷款申请与材料", "Apply and give documents", A, O)
+APPLICATION_QUEUE = _p("application.queue", "申请队列", "The application queue", O, R, P, M, U, D)
+APPLICATION_HANDLE = _p("application.handle", "受理、审查、要求补件", "Claim, review, request documents", O, R)
+APPLICATION_DECIDE = _p("application.decide", "审批贷款申请", "Decide applications", P)
+
 ALL: tuple[Permission, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Permission))
