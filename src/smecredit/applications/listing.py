@@ -24,12 +24,18 @@ from smecredit.identity.roles import Role
 from smecredit.kernel.clock import utcnow
 
 StatusCode = Literal["draft", "submitted", "under_review", "documents_requested", "resubmitted", "decided", "withdrawn"]
-SORTS = {
-    "newest": (Application.id.desc(),),
-    "oldest": (Application.submitted_at.asc(), Application.id.asc()),  # the longest waiting first
-    "amount": (Application.amount.desc(), Application.id.desc()),
-    "no": (Application.no.desc(),),
+SORTS = {  # key -> ((expression, descending), ...); "-key" reverses every part
+    "newest": ((Application.id, True),),
+    "oldest": ((Application.submitted_at, False), (Application.id, False)),  # the longest waiting first
+    "amount": ((Application.amount, True), (Application.id, True)),
+    "no": ((Application.no, True),),
 }
+SORT_PATTERN = r"^-?(" + "|".join(SORTS) + r")$"
+
+
+def order_of(sort: str) -> list:
+    reverse = sort.startswith("-")
+    return [expr.desc() if descending != reverse else expr.asc() for expr, descending in SORTS[sort.lstrip("-")]]
 
 
 def _blank_is_none(value):
@@ -59,7 +65,7 @@ def filters_from_query(
                    Optional] = None,
     assignee: Annotated[str | None, Query(max_length=12, pattern=r"^(me|unassigned|\d{1,9})$",
                                           description="me, unassigned or a user id"), Optional] = None,
-    sort: Annotated[Literal["newest", "oldest", "amount", "no"], Query()] = "newest",
+    sort: str = Query("newest", max_length=10, pattern=SORT_PATTERN, description="newest, oldest, amount, no; - reverses"),
 ) -> Filters:
     return Filters(status=status, product=product, age=age, assignee=assignee, sort=sort)
 
@@ -117,5 +123,5 @@ class Found:
 def search(db: Session, *, user: User, filters: Filters, limit: int, offset: int) -> Found:
     query = _visible_and_filtered(user, filters)
     total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    rows = db.execute(query.order_by(*SORTS[filters.sort]).limit(limit).offset(offset)).scalars()
+    rows = db.execute(query.order_by(*order_of(filters.sort)).limit(limit).offset(offset)).scalars()
     return Found(total, list(rows))

@@ -15,13 +15,13 @@ WITHDRAWN = NotificationKind(
     body=Text("贷款申请 {no} 已撤回", "Application {no} was withdrawn"), sms=False)
 CLAIMED = NotificationKind(
     code="application.claimed", title=Text("已有客户经理受理您的申请", "An officer took your application"),
-    body=Text("贷款申请 {no} 已由{handler}受理", "Application {no} was taken by {handler_en}"), sms=False)
+    body=Text("贷款申请 {no} 已由{handler}受理", "Application {no} was taken by {handler}"), sms=False)
 UNDER_REVIEW = NotificationKind(
     code="application.under_review", title=Text("申请审查中", "Application under review"),
     body=Text("贷款申请 {no} 已进入审查", "Application {no} is under review"), sms=False)
 DOCUMENTS_REQUESTED = NotificationKind(
     code="application.documents_requested", title=Text("请补充材料", "More documents needed"),
-    body=Text("您的申请 {no} 需要补充材料：{items}", "Your application {no} needs: {items_en}"), sms=True)
+    body=Text("您的申请 {no} 需要补充材料：{items}", "Your application {no} needs: {items}"), sms=True)
 RESUBMITTED = NotificationKind(
     code="application.resubmitted", title=Text("补充材料已提交", "Documents resubmitted"),
     body=Text("贷款申请 {no} 的补充材料已提交", "The documents for application {no} were resubmitted"), sms=False)

@@ -86,7 +86,8 @@ def recipients(db: Session, application: Application) -> list[User]:
 
 
 def _tell(db: Session, application: Application, kind, **params) -> None:
-    product = params.pop("product", application.product_code)
+    """Tell the applicant's side about a change, in this transaction (inbox now, SMS after commit)."""
+    product = products_port.version_of(db, application).definition.name
     for user in recipients(db, application):
         notify(db, recipient=user, kind=kind, params={"no": application.no, "product": product, **params},
                link=f"/applications/{application.id}")
@@ -314,8 +315,7 @@ def claim(db: Session, *, user: User, application: Application) -> Application:
     _step(db, application, user, Action.CLAIM.value, before)
     db.flush()
     record(db, actor_of(user), events.ApplicationClaimed(**_event_base(application, before), assignee_id=user.id))
-    who = _role_name(user)
-    _tell(db, application, notices.CLAIMED, handler=who.zh, handler_en=who.en)
+    _tell(db, application, notices.CLAIMED, handler=_role_name(user))
     return application
 
 
@@ -350,8 +350,8 @@ def request_documents(db: Session, *, user: User, application: Application,
         **_event_base(application, before), request_id=request.id,
         items=[{"kind": i.kind, "reason": i.reason} for i in clean]))
     _tell(db, application, notices.DOCUMENTS_REQUESTED,
-          items="；".join(f"{label.zh}（{reason}）" for label, reason in listed),
-          items_en="; ".join(f"{label.en} ({reason})" for label, reason in listed))
+          items=Text("；".join(f"{label.zh}（{reason}）" for label, reason in listed),
+                     "; ".join(f"{label.en} ({reason})" for label, reason in listed)))
     return request
 
 
