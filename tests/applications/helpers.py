@@ -42,10 +42,8 @@ def a_product(db):
 
 
 def world(db, make_user, n: int = 1) -> World:
-    from smecredit.kernel.db import unit_of_work
-
-    with unit_of_work(db):
-        enterprise, applicant, officer = ready(db, make_user, n)
+    enterprise, applicant, officer = ready(db, make_user, n)
+    db.commit()
     code, definition, mode = a_product(db)
     return World(enterprise, applicant, officer, make_user(Role.CREDIT_REVIEWER, f"reviewer-{n}"),
                  make_user(Role.APPROVER, f"approver-{n}"), code, definition, mode)
@@ -77,12 +75,12 @@ def file_for(item, n: int = 0) -> tuple[str, bytes]:
 
     kind = item.accepted[0]
     if kind == "pdf":
-        return f"{item.kind}-{n}.pdf", samples.pdf(f"{item.kind} {n}")
+        return f"材料-{n}.pdf", samples.pdf(f"{item.kind} {n}")
     if kind == "png":
-        return f"{item.kind}-{n}.png", samples.png(4 + n, 3)
+        return f"材料-{n}.png", samples.png(4 + n, 3)
     if kind == "jpeg":
-        return f"{item.kind}-{n}.jpg", samples.jpeg(16 + n, 8)
-    return f"{item.kind}-{n}.xlsx", samples.xlsx(3 + n)
+        return f"材料-{n}.jpg", samples.jpeg(16 + n, 8)
+    return f"材料-{n}.xlsx", samples.xlsx(3 + n)
 
 
 def draft(db, w: World, **overrides):

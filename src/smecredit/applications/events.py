@@ -3,13 +3,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from smecredit.audit.catalogue import Event, entity_type, event
 from smecredit.kernel.text import Text
 
 entity_type("application", Text("贷款申请", "Loan application"))
 
 
+@dataclasses.dataclass(frozen=True, kw_only=True)
 class _Transition(Event):
+    """What every event of a change carries: the number people quote, the state before and after."""
+
     no: str
     from_status: str | None
     to_status: str

@@ -17,6 +17,9 @@ class TextOut(BaseModel):
     zh: str
     en: str
 
+    def pick(self, lang: str) -> str:  # read like a Text in templates
+        return self.en if lang == "en" else self.zh
+
 
 class ApplicationCreate(ApiInput):
     model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {
