@@ -16,6 +16,10 @@ def current_version(db: Session, code: str):
     return catalogue.current_version(db, code, on=business_date())
 
 
+def current_versions(db: Session) -> list:
+    return list(catalogue.current_versions(db, on=business_date()))
+
+
 def version_of(db: Session, application):
     return catalogue.version_by_id(db, application.product_version_id)
 
