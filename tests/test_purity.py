@@ -12,13 +12,18 @@ import pytest
 PURE = [
     "smecredit.kernel.text", "smecredit.kernel.errors", "smecredit.kernel.money", "smecredit.kernel.inputs",
     "smecredit.standards.uscc", "smecredit.standards.resident_id", "smecredit.standards.sme_size",
-    "smecredit.standards.tax_credit", "smecredit.standards.regions",
+    "smecredit.standards.tax_credit", "smecredit.standards.regions", "smecredit.standards.working_capital",
     "smecredit.audit.merkle", "smecredit.audit.canonical", "smecredit.audit.note",
     "smecredit.identity.roles", "smecredit.identity.permissions",
     "smecredit.enterprises.access", "smecredit.enterprises.rules", "smecredit.enterprises.discrepancies",
     "smecredit.enterprises.profile_rules", "smecredit.enterprises.connectors",
     "smecredit.enterprises.summary", "smecredit.enterprises.snapshot_tables",
-    "smecredit.applications.states", "smecredit.applications.access",
+    "smecredit.documents.content",
+    "smecredit.documents.filenames",
+    "smecredit.notifications.kinds",
+    "smecredit.products.vocabulary", "smecredit.products.definition", "smecredit.products.eligibility",
+    "smecredit.products.limits",
+    "smecredit.applications.states", "smecredit.applications.access", "smecredit.applications.rules",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 

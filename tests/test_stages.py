@@ -44,7 +44,7 @@ def test_every_stage_package_is_registered_with_everything_it_has():
 
 def test_every_reference_in_the_registry_loads():
     for stage in all_stages():
-        for reference in (*stage.routers, *(ref for _, ref in stage.commands), *filter(None, [stage.demo])):
+        for reference in (*stage.routers, *(ref for _, ref in stage.commands), *filter(None, [stage.demo, stage.setup])):
             assert load(reference) is not None, reference
         for module in filter(None, [stage.models, stage.events]):
             importlib.import_module(module)

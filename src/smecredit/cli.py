@@ -50,7 +50,7 @@ def db_current():
 # --- run ---------------------------------------------------------------------------------------
 
 def prepare() -> list:
-    """Migrate, make the audit signing key, and seed the demo data on first start. Returns the demo
+    """Migrate, make the audit signing key, load every stage's starting data, and seed the demo data on first start. Returns the demo
     logins made now (empty when users existed already), so they are printed exactly once."""
     from smecredit import demo
     from smecredit.audit import checkpoints
@@ -60,6 +60,7 @@ def prepare() -> list:
     settings.ensure_dirs()
     migrate.upgrade("head")
     checkpoints.load_or_create_signing_key()
+    demo.setup_all()
     if not settings.demo_seed:
         return []
     return demo.seed_all().get("identity") or []

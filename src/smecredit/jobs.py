@@ -28,6 +28,7 @@ DAILY_CHECKPOINT_TASK = "smecredit.audit.daily_checkpoint"
 CHECK_EVERY_SECONDS = 3600.0
 OUTBOX_TASK = "smecredit.notifications.deliver_outbox"
 OUTBOX_EVERY_SECONDS = 60.0
+DELIVER_TASK = "smecredit.notifications.deliver_messages"
 
 
 def celery_config(settings: Settings) -> dict:
@@ -94,6 +95,19 @@ def run_outbox_delivery() -> dict:
 @celery_app.task(name=OUTBOX_TASK)
 def deliver_outbox() -> dict:
     return run_outbox_delivery()
+
+
+@celery_app.task(name=DELIVER_TASK)
+def deliver_messages(message_ids: list[int]) -> dict:
+    """Deliver the messages a transaction just committed (`notifications.service.
+    dispatch_after_commit`); eager (in-process) without a broker."""
+    from smecredit.notifications.service import deliver
+
+    outcome: dict[str, int] = {}
+    for message_id in message_ids:
+        status = deliver(int(message_id))
+        outcome[status] = outcome.get(status, 0) + 1
+    return outcome
 
 
 async def periodically(job, interval_seconds: float, what: str) -> None:

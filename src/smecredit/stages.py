@@ -35,6 +35,9 @@ class Stage:
     menu: tuple[MenuItem, ...] = ()
     notices: dict[str, Text] = field(default_factory=dict)  # "code" or "/path?code" → text
     demo: str | None = None  # "smecredit.enterprises.demo:seed_demo", called as f(db)
+    # The data a real install starts from (a default catalogue, a rate table), loaded on every
+    # start before the demo data, demo or not; called as f(db) and must change nothing when loaded.
+    setup: str | None = None
     commands: tuple[tuple[str, str], ...] = ()  # ("audit", "smecredit.audit.cli:app")
 
 

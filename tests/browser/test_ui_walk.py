@@ -249,3 +249,80 @@ def test_auditor_walks_the_audit_pages(browser, live_server, make_user, officer_
     expect(page.get_by_test_id("checkpoints-table")).to_be_visible()
     w.check("checkpoints")
     page.context.close()
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_notification_pages_walk(browser, live_server, db, make_user, tmp_path, viewport):
+    """The inbox of an applicant (long texts, a notification with an SMS) and the administrators'
+    SMS sandbox, which shows the notification's SMS and a message whose delivery failed."""
+    from smecredit.notifications import service
+    from smecredit.notifications.gateways import GatewayError
+    from smecredit.notifications.inbox import notify
+    from tests.notifications.helpers import QUIET, STATUS_CHANGED, give_mobile
+
+    class Down:
+        name = "down"
+
+        def send(self, *, to, text, message_id):
+            raise GatewayError("运营商网关超时 / operator gateway timed out " + "x" * 80)
+
+    applicant = give_mobile(db, make_user(Role.APPLICANT, "inbox-walk"))
+    make_user(Role.ADMIN, "admin-walk")
+    with unit_of_work(db):
+        for n in range(3):
+            notify(db, recipient=applicant, kind=QUIET, params={"n": "很长的通知内容，" * 12 + str(n)})
+        notify(db, recipient=applicant, kind=STATUS_CHANGED,
+               params={"no": "SQ-2026-000123", "status": "进入审查 under review", "id": 1})
+    with unit_of_work(db):
+        failing = service.enqueue_text(db, to="13700137000", template="test.quiet", text="失败的短信 / failing SMS")
+    service.deliver(failing.id, Down())
+
+    w = open_walker(browser, live_server, viewport, "inbox", tmp_path, "inbox-walk")
+    w.visit("/me/notifications")
+    expect(w.page.get_by_test_id("bell-count")).to_have_text("4")
+    w.visit("/me/notifications?status=unread&page=2")
+    w.page.context.close()
+
+    w = open_walker(browser, live_server, viewport, "admin", tmp_path, "admin-walk")
+    w.visit("/admin/sms-sandbox")
+    expect(w.page.get_by_test_id("sandbox-messages")).to_contain_text("申请 SQ-2026-000123 状态更新")
+    expect(w.page.get_by_test_id("failed-messages")).to_contain_text("operator gateway timed out")
+    w.visit("/me/notifications")
+    expect(w.page.get_by_test_id("list-empty")).to_be_visible()
+    w.page.context.close()
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_admin_walks_the_users_list(browser, live_server, make_user, db, tmp_path, viewport):
+    from smecredit.audit.log import Actor
+    from smecredit.identity import service
+
+    make_user(Role.ADMIN, "admin-walk")
+    for i in range(3):
+        make_user(Role.LOAN_OFFICER, f"officer-u{i}", display_name=f"客户经理 {i}")
+    make_user(Role.AUDITOR, "auditor-u")
+    with unit_of_work(db):
+        service.save_branch(db, actor=Actor("test-setup", "system"), code="FZ01", name="福州分行")
+        service.set_branch(db, actor=Actor("test-setup", "system"), username="officer-u1", branch_code="FZ01")
+    w = open_walker(browser, live_server, viewport, "admin", tmp_path, "admin-walk")
+    page = w.page
+    w.visit("/admin/users")
+    expect(page.get_by_test_id("list-summary")).to_contain_text("共 5 条")
+    if viewport == "phone":
+        page.get_by_test_id("list-filters-toggle").click()
+    page.select_option("#lf-users-role", "loan_officer")
+    page.select_option("#lf-users-branch", "FZ01")
+    page.get_by_test_id("list-filter-submit").click()
+    expect(page.get_by_test_id("list-summary")).to_contain_text("共 1 条")
+    expect(page.get_by_test_id("users-table")).to_contain_text("officer-u1")
+    expect(page.get_by_test_id("users-table")).to_contain_text("福州分行（FZ01）")
+    w.check("users-filtered")
+    with page.expect_download() as info:
+        page.get_by_test_id("export-csv").click()
+    lines = Path(info.value.path()).read_bytes().decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("officer-u1,")
+    w.visit("/admin/users?sort=-username")
+    page.get_by_test_id("user-link").first.click()
+    expect(page.get_by_test_id("user-status")).to_be_visible()
+    w.check("user-detail")
+    page.context.close()

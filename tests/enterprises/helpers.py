@@ -6,9 +6,12 @@ from datetime import date
 
 from smecredit.standards.resident_id import make_resident_id
 from smecredit.standards.uscc import make_uscc
+from tests.documents import samples
 
 ID_ZHANG = make_resident_id("110105", date(1980, 5, 17), 123)
 ID_LI = make_resident_id("350102", date(1975, 2, 3), 246)
+#: The scan of a signed paper authorisation: a real (tiny) PDF, as the document store checks content.
+SIGNED_SCAN = samples.pdf("signed")
 
 
 def code(n: int = 1) -> str:

@@ -19,7 +19,7 @@ from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel.db import unit_of_work
 from tests.conftest import login
-from tests.enterprises.helpers import ID_LI, authorise, code, confirm, register
+from tests.enterprises.helpers import ID_LI, SIGNED_SCAN, authorise, code, confirm, register
 
 CODES = {
     "active", "revoked", "cancelled", "sandbox", "provider", "file", "applicant_upload", "staff_upload", "confirmed",
@@ -83,7 +83,7 @@ def world(db, make_user):
         enterprise = register(db, applicant, 1)
         confirm(db, officer, enterprise)
         authorise(db, applicant, enterprise)
-        consent.record_paper(db, user=officer, enterprise=enterprise, signed_on=date.today(), scan=b"%PDF-1.4 scan",
+        consent.record_paper(db, user=officer, enterprise=enterprise, signed_on=date.today(), scan=SIGNED_SCAN,
                              scan_filename="授权书.pdf")
         people.add(db, user=officer, enterprise=enterprise, data=schemas.PersonIn(
             role="shareholder", party_type="person", name="李四", id_number=ID_LI, share_pct="30"))

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from smecredit.audit.models import AuditEvent
 from smecredit.identity.roles import Role
 from tests.conftest import api_token, csrf_of, login
-from tests.enterprises.helpers import ID_ZHANG, code
+from tests.enterprises.helpers import ID_ZHANG, SIGNED_SCAN, code
 from tests.web.test_route_permissions import call, protected_routes
 
 DATA = Path(__file__).parent / "data"
@@ -106,7 +106,7 @@ def test_officer_workflow_reveal_pull_upload_and_data_held(client, db, make_user
     assert scan.status_code == 422 and 'data-testid="form-error"' in scan.text
     paper = client.post(f"/enterprises/{eid}/authorisations/paper",
                         data={"csrf_token": csrf_of(client), "signed_on": date.today().isoformat()},
-                        files={"scan": ("授权书.pdf", b"%PDF-1.4 signed")}, follow_redirects=False)
+                        files={"scan": ("授权书.pdf", SIGNED_SCAN)}, follow_redirects=False)
     assert paper.status_code == 303
     assert client.post(f"/enterprises/{eid}/data/pull-all", data={"csrf_token": csrf_of(client)},
                        follow_redirects=False).status_code == 303

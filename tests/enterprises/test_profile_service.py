@@ -20,7 +20,7 @@ from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.errors import Conflict, Forbidden, Invalid
-from tests.enterprises.helpers import authorise, confirm, ready, register
+from tests.enterprises.helpers import SIGNED_SCAN, authorise, confirm, ready, register
 
 
 @pytest.fixture()
@@ -81,8 +81,8 @@ def test_only_a_member_authorises_online_and_staff_need_the_signed_scan(db, owne
         consent.record_paper(db, user=officer, enterprise=enterprise, signed_on=business_date(), scan=b"MZ\x90",
                              scan_filename="scan.pdf")
     auth = consent.record_paper(db, user=officer, enterprise=enterprise, signed_on=business_date(),
-                                scan=b"%PDF-1.4 signed", scan_filename="授权书.pdf")
-    assert auth.channel == "paper" and auth.scan_sha256 and consent.scan_of(auth) == b"%PDF-1.4 signed"
+                                scan=SIGNED_SCAN, scan_filename="授权书.pdf")
+    assert auth.channel == "paper" and auth.scan_sha256 and consent.scan_of(auth) == SIGNED_SCAN
     assert data.pull(db, user=officer, enterprise=enterprise, kind="judicial").snapshots
 
 

@@ -98,6 +98,12 @@ def test_a_failure_stays_in_the_outbox_and_is_retried(db, settings_env):
     failed = db.execute(select(AuditEvent).where(AuditEvent.action == "notification.failed")).scalar_one()
     assert json.loads(failed.payload)["attempts"] == 1
     settings_env(sms_gateway="sandbox")
+    # Not before its backoff has passed (notifications.service.retry_delay) …
+    assert message.next_attempt_at is not None
+    assert "nothing waiting" in CliRunner().invoke(cli, ["notifications", "deliver"]).output
+    with unit_of_work(db):
+        db.get(OutboxMessage, message_id).next_attempt_at = message.next_attempt_at - service.retry_delay(1)
+    # … then once.
     result = CliRunner().invoke(cli, ["notifications", "deliver"])
     assert result.exit_code == 0 and "sent: 1" in result.output
     db.expire_all()

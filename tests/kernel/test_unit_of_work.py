@@ -62,3 +62,29 @@ def test_files_written_by_a_rolled_back_use_case_are_removed(db, tmp_path):
             on_rollback(db, lambda: target.unlink(missing_ok=True))
             raise Invalid("later_step_failed", Text("后续步骤失败", "A later step failed"))
     assert not target.exists()
+
+
+def test_on_commit_runs_after_the_commit_and_never_after_a_rollback(db, caplog):
+    from smecredit.kernel.db import on_commit
+
+    seen: list[int] = []
+    with unit_of_work(db):
+        service.create_user(db, actor=Actor("t", "system"), username="after1", display_name="a", password=PASSWORD,
+                            roles=[Role.ADMIN])
+        # What the action reads in its own session is already committed.
+        on_commit(db, lambda: seen.append(_users()))
+        assert seen == []
+    assert seen == [_users()] and seen[0] >= 1
+    with pytest.raises(RuntimeError):
+        with unit_of_work(db):
+            on_commit(db, lambda: seen.append(-1))
+            raise RuntimeError("undo")
+    assert -1 not in seen
+
+    def broken() -> None:
+        raise ValueError("after-commit failure")
+
+    with unit_of_work(db):  # a failing action is logged; the committed work stands, the caller sees no error
+        on_commit(db, broken)
+        on_commit(db, lambda: seen.append(2))
+    assert seen[-1] == 2 and "after-commit action" in caplog.text

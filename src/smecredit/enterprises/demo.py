@@ -38,9 +38,25 @@ DEMO = [
     ("MA0DEMD4", "software_it", 9, "350104", date(1991, 8, 15), 413, Decimal("2.5")),
 ]
 QUEUED = ("MA0DEMQ5", "retail", 6, "350105", date(1990, 1, 12), 517, Decimal("1"))
-# A tiny, valid PDF standing in for the scan of a signed paper authorisation (labelled as a demo).
-DEMO_SCAN = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
-             b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\n% smecredit demo scan\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+# A tiny, valid PDF stands in for the scan of a signed paper authorisation (labelled as a demo).
+def _demo_scan() -> bytes:
+    """A tiny, valid PDF (catalog, one empty page, its cross-reference table) labelled as a demo."""
+    objects = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+               b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>"]
+    out = bytearray(b"%PDF-1.4\n% smecredit demo scan\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 4\n0000000000 65535 f \n" + b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<</Size 4/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % xref
+    return bytes(out)
+
+
+DEMO_SCAN = _demo_scan()
 
 
 def _user(db: Session, username: str) -> User | None:

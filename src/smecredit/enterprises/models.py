@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from smecredit.documents.models import StoredFile
 from smecredit.identity.models import User
 from smecredit.kernel.db import Base, Money, Percent, UTCDateTime
 from smecredit.kernel.pii import EncryptedText
@@ -181,12 +182,15 @@ class QueryAuthorisation(Base):
     scope: Mapped[str] = mapped_column(Text, default='["credit_bureau"]')  # JSON list of source kinds
     channel: Mapped[str] = mapped_column(String(10), default="online")
     scan_filename: Mapped[str | None] = mapped_column(String(200))
-    scan_stored_name: Mapped[str | None] = mapped_column(String(120))
+    scan_stored_name: Mapped[str | None] = mapped_column(String(120))  # scans recorded before the document store
+    scan_file_id: Mapped[int | None] = mapped_column(ForeignKey("stored_files.id", ondelete="RESTRICT"))
     scan_sha256: Mapped[str | None] = mapped_column(String(64))
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_by: Mapped[str | None] = mapped_column(String(64))
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+    scan_file: Mapped[StoredFile | None] = relationship()
 
 
 class DataSnapshot(Base):

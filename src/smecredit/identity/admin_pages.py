@@ -3,29 +3,34 @@ passwords and API tokens — the same use cases as the API and `smecredit users 
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from dataclasses import replace
+from typing import Literal
+
+from fastapi import APIRouter, Depends
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from smecredit.identity import duties, service, sessions
-from smecredit.identity.models import User
+from smecredit.audit.log import record
+from smecredit.identity import duties, events, service, sessions, user_list
+from smecredit.identity.models import Branch, User
 from smecredit.identity.permissions import USERS_ADMIN
 from smecredit.identity.roles import Role
-from smecredit.kernel.db import settle
-from smecredit.kernel.errors import DomainError, NotFound
+from smecredit.kernel.clock import utcnow
+from smecredit.kernel.db import new_session, settle
+from smecredit.kernel.errors import DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
 from smecredit.web.deps import REQUEST_DB, Allow, current_session_id
 from smecredit.web.errors import status_of
 from smecredit.web.i18n import request_lang
+from smecredit.web.lists import ListPage, ListState, export_response, state_from
 from smecredit.web.params import EntityId
 from smecredit.web.security import csrf_protect
 from smecredit.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 admin_only = Allow(USERS_ADMIN)
-PAGE_SIZE = 50
-STATUS_LABELS = {"active": Text("正常", "Active"), "locked": Text("已锁定", "Locked"), "disabled": Text("已停用", "Disabled")}
+STATUS_LABELS = user_list.STATUS_LABELS
 
 
 def _incompatible_table() -> list[tuple[Role, Role, Text]]:
@@ -34,17 +39,63 @@ def _incompatible_table() -> list[tuple[Role, Role, Text]]:
     return sorted(pairs, key=lambda p: (order.index(p[0]), order.index(p[1])))
 
 
+def _list_args(state: ListState, branches: list[Branch]) -> dict:
+    """The query's arguments from the list's filters (`Invalid` naming a value the list does not offer)."""
+    f = state.filters
+    role = f.get("role")
+    if role and role not in {r.value for r in Role}:
+        raise Invalid("unknown_role", Text(f"未知岗位：{role}", f"Unknown role: {role}"), "role")
+    status = f.get("status")
+    if status and status not in service.STATUSES:
+        raise Invalid("unknown_status", Text(f"未知状态：{status}", f"Unknown status: {status}"), "status")
+    branch = f.get("branch")
+    if branch and branch != service.NO_BRANCH and branch not in {b.code for b in branches}:
+        raise Invalid("unknown_branch", Text(f"没有网点 {branch}", f"No branch {branch}"), "branch")
+    return {"role": Role(role) if role else None, "status": status or None, "q": f.get("q"), "branch": branch or None,
+            "sort": state.sort}
+
+
 @router.get("/admin/users")
-def users_page(request: Request, q: str = Query("", max_length=100), role: str = "", status: str = "",
-               page: int = Query(1, ge=1, le=100_000), user: User = Depends(admin_only), db: Session = REQUEST_DB):
-    role_filter = Role(role) if role in {r.value for r in Role} else None
-    status_filter = status if status in service.STATUSES else None
-    total, users = service.search_users(db, role=role_filter, status=status_filter, q=q, limit=PAGE_SIZE,
-                                        offset=(page - 1) * PAGE_SIZE)
-    return render(request, "identity/users.html", {
-        "users": users, "roles": list(Role), "q": q, "role": role, "status": status_filter or "",
-        "statuses": STATUS_LABELS, "total": total, "page": page, "pages": max(1, -(-total // PAGE_SIZE)),
-    })
+def users_page(request: Request, user: User = Depends(admin_only), db: Session = REQUEST_DB):
+    lang = request_lang(request)
+    spec = user_list.SPEC
+    state = state_from(request, spec)
+    branches = service.list_branches(db)
+    view = ListPage(spec, state, [], 0, lang, "/admin/users", options={"branch": user_list.branch_options(branches)})
+    try:
+        args = _list_args(state, branches)
+    except DomainError as error:
+        view.message, view.error_field = error.text(lang), error.field
+        view.can_export = False
+    else:
+        view.total = service.count_users(db, **args)
+        pages = max(1, -(-view.total // spec.page_size))
+        if state.page > pages:
+            view.state = replace(state, page=pages)
+        found = service.page_of_users(db, **args, limit=spec.page_size, offset=(view.state.page - 1) * spec.page_size)
+        view.rows = list(user_list.rows_of(found, user_list.branch_names(branches)))
+    return render(request, "identity/users.html", {"view": view}, status_code=400 if view.message else 200)
+
+
+@router.get("/admin/users-export.{fmt}")
+def export_users(request: Request, fmt: Literal["xlsx", "csv"], user: User = Depends(admin_only),
+                 db: Session = REQUEST_DB):
+    """The users as filtered and sorted, streamed. Audited: the rows carry personal information
+    (names, masked mobiles; see `user_list`)."""
+    spec = user_list.SPEC
+    state = state_from(request, spec)
+    branches = service.list_branches(db)
+    args = _list_args(state, branches)
+    names = user_list.branch_names(branches)
+    total = service.count_users(db, **args)
+    record(db, service.actor_of(user), events.UsersExported(entity_id="users", format=fmt, filters=dict(state.filters),
+                                                            rows=min(total, spec.export_cap), total=total))
+
+    def rows():
+        with new_session() as session:  # the request's session has ended by the time the body is written
+            yield from user_list.rows_of(service.iterate_users(session, cap=spec.export_cap, **args), names)
+
+    return export_response(spec, fmt=fmt, lang=request_lang(request), rows=rows, total=total, when=utcnow())
 
 
 @router.get("/admin/users/new")

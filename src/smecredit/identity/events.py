@@ -164,3 +164,14 @@ class UserBranchChanged(Event):
     username: str
     before: str | None
     after: str | None
+
+
+@event("user.list_exported", "user", Text("导出用户列表", "User list exported"))
+class UsersExported(Event):
+    """An administrator exported the users list. Audited because the rows carry personal
+    information: names of staff and applicants and their (masked) mobile numbers."""
+
+    format: str
+    filters: dict
+    rows: int
+    total: int

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -59,10 +59,17 @@ def list_users(db: Session, *, role: Role | None = None) -> list[User]:
     return search_users(db, role=role, limit=None)[1]
 
 
-def search_users(db: Session, *, role: Role | None = None, status: str | None = None, q: str | None = None,
-                 limit: int | None = 50, offset: int = 0) -> tuple[int, list[User]]:
-    """Users by role, status ("active", "locked", "disabled") and text (user name or name; an exact
-    mobile number also finds its owner), ordered by user name."""
+#: Sort keys of the user lists and their natural direction ("-key" reverses; see `web.lists`).
+USER_SORTS = {"username": "asc", "name": "asc", "last_login": "desc", "newest": "desc"}
+#: The branch filter's value for "belongs to no branch" (branch codes are the lender's own codes).
+NO_BRANCH = "_none"
+
+
+def users_query(*, role: Role | None = None, status: str | None = None, q: str | None = None,
+                branch: str | None = None, sort: str = "username"):
+    """The one query behind the users pages, API, exports and command line: users by role, status
+    ("active", "locked", "disabled"), branch (a code, or `NO_BRANCH`) and text (user name or name;
+    an exact mobile number also finds its owner), in the order `sort` asks (user name breaks ties)."""
     now = utcnow()
     query = select(User)
     if role is not None:
@@ -73,6 +80,10 @@ def search_users(db: Session, *, role: Role | None = None, status: str | None = 
         query = query.where(User.is_active.is_(True), User.locked_until > now)
     elif status == "active":
         query = query.where(User.is_active.is_(True), or_(User.locked_until.is_(None), User.locked_until <= now))
+    if branch == NO_BRANCH:
+        query = query.where(User.branch_code.is_(None))
+    elif branch:
+        query = query.where(User.branch_code == branch)
     text = (q or "").strip().lower()[:100]
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -80,11 +91,39 @@ def search_users(db: Session, *, role: Role | None = None, status: str | None = 
         if looks_like_mobile(text):
             matches.append(User.mobile_index == blind_index(normalise_mobile(text)))
         query = query.where(or_(*matches))
-    total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    query = query.order_by(User.username).offset(offset)
+    key = sort.lstrip("-") if sort.lstrip("-") in USER_SORTS else "username"
+    descending = (USER_SORTS[key] == "desc") != sort.startswith("-")
+    column = {"username": User.username, "name": User.display_name, "last_login": User.last_login_at,
+              "newest": User.created_at}[key]
+    # Never signed in sorts last either way (databases disagree on where NULL goes by default).
+    ordered = column.desc().nulls_last() if descending else column.asc().nulls_last()
+    return query.order_by(ordered, User.username) if key != "username" else query.order_by(ordered)
+
+
+def count_users(db: Session, **filters) -> int:
+    query = users_query(**filters).order_by(None)
+    return db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+
+
+def page_of_users(db: Session, *, limit: int | None, offset: int = 0, **filters) -> list[User]:
+    query = users_query(**filters).offset(offset)
     if limit is not None:
         query = query.limit(limit)
-    return total, list(db.execute(query).scalars())
+    return list(db.execute(query).scalars())
+
+
+def search_users(db: Session, *, role: Role | None = None, status: str | None = None, q: str | None = None,
+                 branch: str | None = None, sort: str = "username", limit: int | None = 50,
+                 offset: int = 0) -> tuple[int, list[User]]:
+    """(total, one page) of `users_query`."""
+    filters = {"role": role, "status": status, "q": q, "branch": branch, "sort": sort}
+    return count_users(db, **filters), page_of_users(db, limit=limit, offset=offset, **filters)
+
+
+def iterate_users(db: Session, *, cap: int, **filters) -> Iterator[User]:
+    """`users_query`'s rows, at most ``cap``, read in batches (exports)."""
+    query = users_query(**filters).limit(cap).execution_options(yield_per=500)
+    yield from db.execute(query).scalars()
 
 
 def _wanted_roles(roles: Iterable[Role]) -> set[Role]:

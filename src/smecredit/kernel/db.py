@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from decimal import Decimal
+import logging
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -155,6 +156,7 @@ def new_session() -> Iterator[Session]:
 
 UOW_KEY = "smecredit.unit_of_work"
 ROLLBACK_KEY = "smecredit.on_rollback"
+COMMIT_KEY = "smecredit.on_commit"
 
 
 def on_rollback(db: Session, undo) -> None:
@@ -162,21 +164,38 @@ def on_rollback(db: Session, undo) -> None:
     db.info.setdefault(ROLLBACK_KEY, []).append(undo)
 
 
+def on_commit(db: Session, action) -> None:
+    """Run ``action()`` once this transaction has committed (e.g. hand the outbox messages it
+    wrote to the deliverer); dropped if it rolls back. A failing action is logged, never raised:
+    what it would have done is picked up again by the periodic job that reads the same rows."""
+    db.info.setdefault(COMMIT_KEY, []).append(action)
+
+
 def finish(db: Session, error: BaseException | None) -> None:
     """End the edge's transaction: commit, or roll back and undo the outside side effects.
 
     An error that is ``keep_changes`` (see `DomainError`) commits what was recorded first."""
     undo = db.info.pop(ROLLBACK_KEY, [])
+    after = db.info.pop(COMMIT_KEY, [])
     if error is None or getattr(error, "keep_changes", False):
         try:
             db.commit()
-            return
         except BaseException:
             db.rollback()
             _run(undo)
             raise
+        _run_after_commit(after)
+        return
     db.rollback()
     _run(undo)
+
+
+def _run_after_commit(actions) -> None:
+    for action in actions:
+        try:
+            action()
+        except Exception:  # noqa: BLE001 - the transaction is committed; its retry path takes over
+            logging.getLogger("smecredit.db").exception("after-commit action %r failed", action)
 
 
 def settle(db: Session, error: BaseException) -> None:

@@ -12,6 +12,7 @@ import secrets
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator
@@ -43,6 +44,16 @@ class Settings(BaseSettings):
     max_form_kb: int = Field(default=1024, description="form bodies of signed-in page requests")
     max_upload_mb: int = Field(default=20, ge=1, le=200,
                                description="largest file accepted, MiB (bodies of the …/upload routes, signed in)")
+    # The document store (smecredit.documents): where stored files' encrypted bytes are kept.
+    storage: Literal["local", "s3"] = Field(
+        default="local", description="'local' (data_dir/documents) or 's3' (an S3-compatible bucket; needs the s3 extra)")
+    s3_bucket: str = Field(default="", description="the bucket (storage=s3)")
+    s3_endpoint_url: str = Field(default="", description="endpoint of an S3-compatible store (MinIO, OSS, COS); empty for AWS")
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    s3_prefix: str = Field(default="documents/", description="key prefix of stored files in the bucket")
+    s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
     max_anonymous_kb: int = Field(default=16, description="any body of a request without a session or token")
     # Self-service sign-up and password reset by SMS one-time code.
     otp_ttl_minutes: int = 5
@@ -91,6 +102,10 @@ class Settings(BaseSettings):
     @property
     def keys_dir(self) -> Path:
         return self.data_dir / "keys"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
 
     @property
     def uploads_dir(self) -> Path:

@@ -1,11 +1,11 @@
-"""The outbox of messages to people (SMS today; app push and e-mail later) and the sandbox SMS
-gateway's log."""
+"""The in-app inbox (one row per notification to a user), the outbox of messages to send (SMS
+today; app push and e-mail later) and the sandbox SMS gateway's log."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from smecredit.kernel.db import Base, UTCDateTime
@@ -33,6 +33,31 @@ class OutboxMessage(Base):
     provider: Mapped[str | None] = mapped_column(String(40))
     provider_message_id: Mapped[str | None] = mapped_column(String(100))
     last_error: Mapped[str | None] = mapped_column(String(300))
+    # When the current attempt was claimed (a "sending" row older than the stale limit belongs to
+    # a deliverer that died), and when a failed message may be tried again (backoff).
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Notification(Base):
+    """One notification in a user's in-app inbox (站内消息). Title and body are rendered in both
+    languages when it is written (a later change of a kind's wording does not rewrite what a
+    person was told). Written in the transaction of the change it tells about."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_recipient_read", "recipient_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    title_zh: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    body_zh: Mapped[str] = mapped_column(Text)
+    body_en: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("notification_outbox.id", ondelete="SET NULL"))
 
 
 class SandboxSms(Base):

@@ -120,6 +120,7 @@ def page_user_or_none(request: Request, db: Session) -> User | None:
     found = identity.resume_session(db, token=token) if token else None
     user = found[1] if found else None
     request.state.session_id = found[0].id if found else None
+    request.state.page_db = db  # the request's session, for what the top bar reads (web.templating.add_context)
     remember_user(request, user)
     if user is not None:
         request.state.lang = request.cookies.get("smecredit_lang") or user.preferred_lang

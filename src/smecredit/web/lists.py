@@ -99,6 +99,7 @@ class Cell:
     mono: bool = False
     note_mono: bool = False
     button: bool = False  # an action link drawn as a small button
+    post: bool = False  # ``href`` is an action: a form posting to it (with the CSRF token), drawn as a link
     testid: str | None = None
 
 

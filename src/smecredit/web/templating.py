@@ -21,6 +21,16 @@ templates.env.filters["local_time"] = lambda m: to_local(m).strftime("%Y-%m-%d %
 templates.env.globals["version"] = __version__
 
 
+# Functions (request) -> dict adding to every page's context, e.g. the inbox's unread count for the
+# top bar; registered by the stage that owns the value (`add_context`).
+CONTEXT_PROVIDERS: list = []
+
+
+def add_context(provider) -> None:
+    if provider not in CONTEXT_PROVIDERS:
+        CONTEXT_PROVIDERS.append(provider)
+
+
 def add_template_dir(path: Path) -> None:
     """Stages keep their templates beside their code; the app factory adds each stage's folder."""
     if path not in TEMPLATE_DIRS:
@@ -53,5 +63,7 @@ def render(request: Request, name: str, context: dict[str, Any] | None = None, *
         "now": utcnow(),
         "notice": notice_from(request, lang),
     }
+    for provider in CONTEXT_PROVIDERS:
+        ctx.update(provider(request))
     ctx.update(context or {})
     return templates.TemplateResponse(request, name, ctx, status_code=status_code)

@@ -39,7 +39,7 @@ from .fields import EXCEL_DIGITS, CellNumber
 from .readers import check_size
 from .vocabulary import DEFAULT_LIMITS, ErrorCollector, ImportLimits
 
-__all__ = ["number_text", "read_xlsx_rows"]
+__all__ = ["number_text", "read_xlsx_rows", "workbook_problem"]
 
 #: Excel's grid: 16,384 columns (A … XFD) and 1,048,576 rows.
 EXCEL_MAX_COLUMNS = 16_384
@@ -370,8 +370,11 @@ def _sheet_paths(parts: dict[str, bytes]) -> list[tuple[str, str]]:
     return out
 
 
-def _guard(data: bytes, limits: ImportLimits) -> tuple[list[tuple[str, str]], dict[str, _SheetBounds]]:
-    """Check the whole zip (see the module docstring); returns the sheets and their bounds."""
+def _guard(
+    data: bytes, limits: ImportLimits, extra: tuple[str, ...] = ()
+) -> tuple[list[tuple[str, str]], dict[str, _SheetBounds], dict[str, bytes]]:
+    """Check the whole zip (see the module docstring); returns the sheets, their bounds and the
+    index parts kept (workbook, its relationships and the ``extra`` members named)."""
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise _Refused(
             "ole",
@@ -411,7 +414,7 @@ def _guard(data: bytes, limits: ImportLimits) -> tuple[list[tuple[str, str]], di
     used = 0
     for info in infos:
         name = info.filename
-        keep = name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+        keep = name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") or name in extra
         if keep and info.file_size > MAX_INDEX_PART_BYTES:
             raise _Refused("broken", f"{name} 过大", f"{name} is too large")
         scanner = _CellScanner() if name.lower().endswith(".xml") and not keep else None
@@ -433,7 +436,7 @@ def _guard(data: bytes, limits: ImportLimits) -> tuple[list[tuple[str, str]], di
         if scanner is not None:
             scanners[name] = scanner
     sheets = _sheet_paths(parts)
-    return sheets, {path: s.bounds for path, s in scanners.items()}
+    return sheets, {path: s.bounds for path, s in scanners.items()}, parts
 
 
 def _check_bounds(sheet: str, b: _SheetBounds, limits: ImportLimits) -> None:
@@ -479,7 +482,7 @@ def read_xlsx_rows(
     limits = limits or DEFAULT_LIMITS
     data = check_size(data, errors, limits)
     try:
-        sheets, bounds = _guard(data, limits)
+        sheets, bounds, _parts = _guard(data, limits)
         if not sheets:
             raise _Refused("broken", "工作簿中没有工作表", "the workbook has no sheets")
         if sheet is not None:
@@ -498,6 +501,38 @@ def read_xlsx_rows(
     except _Refused as exc:
         errors.fail(None, None, exc.zh, exc.en)
     return _calamine_rows(data, errors, [name for name, _p in chosen])
+
+
+def workbook_problem(data: bytes, limits: ImportLimits | None = None) -> tuple[str, str] | None:
+    """Why ``data`` is not an XLSX workbook the guard lets through, as ``(zh, en)``; None when it is.
+
+    The same checks :func:`read_xlsx_rows` makes before loading anything (size, the zip guard with
+    its byte budget, every sheet's bounds), plus what makes a zip an XLSX workbook: a
+    ``[Content_Types].xml`` declaring a workbook's main part (a macro-enabled or template workbook
+    declares another type). The workbook is not loaded.
+    """
+    limits = limits or DEFAULT_LIMITS
+    if len(data) > limits.max_file_bytes:
+        return (f"文件过大（{len(data):,} 字节）", f"file too large ({len(data):,} bytes)")
+    try:
+        sheets, bounds, parts = _guard(data, limits, extra=("[Content_Types].xml",))
+        types = parts.get("[Content_Types].xml")
+        if types is None:
+            raise _Refused("broken", "不是有效的 XLSX 文件：缺少 [Content_Types].xml",
+                           "not a valid XLSX file: [Content_Types].xml is missing")
+        if b"spreadsheetml.sheet.main+xml" not in types:
+            raise _Refused("broken", "不是 XLSX 工作簿（可能是含宏的工作簿、模板或其他 Office 文件）",
+                           "not an XLSX workbook (perhaps a macro-enabled workbook, a template or another Office file)")
+        if not sheets:
+            raise _Refused("broken", "工作簿中没有工作表", "the workbook has no sheets")
+        for name, path in sheets:
+            b = bounds.get(path)
+            if b is None:
+                raise _Refused("broken", f"不是有效的 XLSX 文件：缺少工作表 {path}", f"not a valid XLSX file: sheet part {path} is missing")
+            _check_bounds(name, b, limits)
+    except _Refused as exc:
+        return (exc.zh, exc.en)
+    return None
 
 
 def _calamine_rows(data: bytes, errors: ErrorCollector, names: Sequence[str]) -> list[tuple[str, int, list[Any]]]:

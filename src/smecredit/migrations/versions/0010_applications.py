@@ -1,7 +1,7 @@
 """applications: the application, its documents, 补件 requests, the timeline and the daily number counter.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-29 05:14:43.792135
 """
 from alembic import op
@@ -10,7 +10,7 @@ import smecredit.kernel.db
 
 
 revision = '0010'
-down_revision = '0006'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
