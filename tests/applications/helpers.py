@@ -30,9 +30,12 @@ class World:
 def a_product(db):
     """A current product of the default catalogue whose checklist (first guarantee mode) has required items."""
     from smecredit.applications import rules
-    from smecredit.products import catalogue
     from smecredit.kernel.clock import business_date
+    from smecredit.products import catalogue
+    from tests.products.helpers import load_defaults
 
+    if not catalogue.current_versions(db, on=business_date()):
+        load_defaults(db)
     for version in catalogue.current_versions(db, on=business_date()):
         definition = version.definition
         mode = definition.guarantee_modes[0]

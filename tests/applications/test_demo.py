@@ -14,17 +14,14 @@ from smecredit.notifications.models import Notification
 def test_the_demo_has_applications_in_every_state(db, make_user):
     from smecredit.applications.demo import seed_demo
     from smecredit.enterprises.demo import seed_demo as seed_enterprises
-    from smecredit.stages import all_stages, load
+    from tests.products.helpers import load_defaults
 
     applicant = make_user(Role.APPLICANT, "applicant")
     for role, name in ((Role.LOAN_OFFICER, "officer"), (Role.CREDIT_REVIEWER, "reviewer"), (Role.APPROVER, "approver")):
         make_user(role, name)
     with unit_of_work(db):
         seed_enterprises(db)
-    products = next(s for s in all_stages() if s.name == "products")
-    if products.demo:
-        with unit_of_work(db):
-            load(products.demo)(db)
+    load_defaults(db)  # the default catalogue, as on first start
     with unit_of_work(db):
         created = seed_demo(db)
     assert created >= len(State)

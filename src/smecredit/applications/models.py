@@ -32,7 +32,7 @@ class Application(Base):
     # The product version it was made under (kept: a later version does not change it).
     product_code: Mapped[str] = mapped_column(String(40), index=True)
     product_version: Mapped[int] = mapped_column(Integer)
-    product_version_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    product_version_id: Mapped[int] = mapped_column(ForeignKey("product_versions.id", ondelete="RESTRICT"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     term_months: Mapped[int] = mapped_column(Integer)
     repayment_method: Mapped[str] = mapped_column(String(30))
@@ -65,7 +65,7 @@ class ApplicationDocument(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(60))
-    stored_file_id: Mapped[int] = mapped_column(Integer, index=True)
+    stored_file_id: Mapped[int] = mapped_column(ForeignKey("stored_files.id", ondelete="RESTRICT"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)

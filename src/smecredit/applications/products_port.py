@@ -8,12 +8,17 @@ from sqlalchemy.orm import Session
 
 from smecredit.applications import rules
 from smecredit.kernel.clock import business_date
+from smecredit.kernel.errors import NotFound
 from smecredit.kernel.text import Text
 from smecredit.products import catalogue, vocabulary
 
 
 def current_version(db: Session, code: str):
-    return catalogue.current_version(db, code, on=business_date())
+    """The product's version in force today; NotFound naming the API's field."""
+    try:
+        return catalogue.current_version(db, code, on=business_date())
+    except NotFound as error:
+        raise error.with_field("product_code") from None
 
 
 def current_versions(db: Session) -> list:
@@ -32,34 +37,14 @@ def checklist_of(db: Session, application) -> tuple[rules.Item, ...]:
     return rules.checklist(definition_of(db, application), application.guarantee_mode)
 
 
-def _labels(*names: str) -> dict[str, Text]:
-    for name in names:
-        found = getattr(vocabulary, name, None)
-        if isinstance(found, dict):
-            return found
-    return {}
-
-
-METHOD_LABELS: dict[str, Text] = _labels("REPAYMENT_METHODS", "REPAYMENT_METHOD_LABELS")
-MODE_LABELS: dict[str, Text] = _labels("GUARANTEE_MODES", "GUARANTEE_MODE_LABELS")
-KIND_LABELS: dict[str, Text] = _labels("PRODUCT_KINDS", "PRODUCT_KIND_LABELS", "KINDS")
-CHECKLIST_LABELS: dict[str, Text] = _labels("CHECKLIST_KINDS", "CHECKLIST_KIND_LABELS", "DOCUMENT_KINDS")
-
-
-def label(labels: dict[str, Text], code: str | None) -> Text:
-    if code is None:
-        return Text("—", "—")
-    if code in labels:
-        return labels[code]
-    if "+" in code:  # combinations of guarantee modes: 信用+保证
-        parts = [labels.get(p, Text(p, p)) for p in code.split("+")]
-        return Text.join(parts, sep_zh="+", sep_en=" + ")
-    return Text(code, code)
-
-
 def method_label(code: str | None) -> Text:
-    return label(METHOD_LABELS, code)
+    return vocabulary.label_of(vocabulary.REPAYMENT_METHODS, code) if code else Text("—", "—")
 
 
 def mode_label(code: str | None) -> Text:
-    return label(MODE_LABELS, code)
+    return vocabulary.guarantee_label(code) if code else Text("—", "—")
+
+
+def known_kinds(db: Session, application) -> dict[str, rules.Item]:
+    """What a 补件 request on this application may ask for."""
+    return rules.every_kind(definition_of(db, application), vocabulary.DOCUMENT_KINDS)

@@ -5,7 +5,7 @@ attributes are read here)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -70,25 +70,25 @@ def _term(value, definition) -> int:
     return term
 
 
-def _one_of(value, allowed: Sequence[str], field: str, labels: dict[str, Text], what: Text) -> str:
+def _one_of(value, allowed: Sequence[str], field: str, label: Callable[[str], Text], what: Text) -> str:
     if value in allowed:
         return value
-    named = Text.join([labels.get(a, Text(a, a)) for a in allowed], sep_zh="、", sep_en=", ")
+    named = Text.join([label(a) for a in allowed], sep_zh="、", sep_en=", ")
     raise Invalid(f"invalid_{field}", Text(f"本产品的{what.zh}只能是：{named.zh}", f"This product's {what.en} is one of: {named.en}"),
                   field, {"allowed": list(allowed)})
 
 
 def terms(definition, *, amount, term_months, repayment_method: str | None, guarantee_mode: str | None,
-          purpose: str | None, method_labels: dict[str, Text], mode_labels: dict[str, Text]) -> Terms:
+          purpose: str | None, method_label: Callable[[str], Text], mode_label: Callable[[str], Text]) -> Terms:
     """The terms if each is within the product's ranges; otherwise every problem, each naming its field.
     A method or mode not given is the product's first."""
     errors = Collector()
     clean_amount = errors.check(_amount, amount, definition)
     clean_term = errors.check(_term, term_months, definition)
     method = errors.check(_one_of, repayment_method or definition.repayment_methods[0], definition.repayment_methods,
-                          "repayment_method", method_labels, Text("还款方式", "repayment method"))
+                          "repayment_method", method_label, Text("还款方式", "repayment method"))
     mode = errors.check(_one_of, guarantee_mode or definition.guarantee_modes[0], definition.guarantee_modes,
-                        "guarantee_mode", mode_labels, Text("担保方式", "guarantee mode"))
+                        "guarantee_mode", mode_label, Text("担保方式", "guarantee mode"))
     clean_purpose = errors.check(clean_text, purpose, "purpose", required=True, max_len=PURPOSE_MAX,
                                  label=Text("贷款用途", "Purpose"))
     errors.raise_if_any()
@@ -102,12 +102,15 @@ def checklist(definition, guarantee_mode: str) -> tuple[Item, ...]:
     return items + ((OTHER,) if all(i.kind != OTHER_KIND for i in items) else ())
 
 
-def every_kind(definition) -> dict[str, Item]:
-    """Every kind any guarantee mode's checklist names (a 补件 request may ask for any), and 其他材料."""
+def every_kind(definition, known: Mapping[str, Text] | None = None) -> dict[str, Item]:
+    """What a 补件 request may ask for: every kind any of the product's checklists names, the
+    lender's other known document kinds (``known``: code → label; any file type), and 其他材料."""
     kinds: dict[str, Item] = {}
     for mode in definition.checklist:
         for item in checklist(definition, mode):
             kinds.setdefault(item.kind, item)
+    for kind, label in (known or {}).items():
+        kinds.setdefault(kind, Item(kind, label, False, ALL_TYPES, None))
     kinds.setdefault(OTHER_KIND, OTHER)
     return kinds
 

@@ -121,8 +121,8 @@ def create_draft(db: Session, *, user: User, enterprise_id: int, product_code: s
     definition = version.definition
     terms = rules.terms(definition, amount=need.amount, term_months=need.term_months,
                         repayment_method=need.repayment_method, guarantee_mode=need.guarantee_mode,
-                        purpose=need.purpose, method_labels=products_port.METHOD_LABELS,
-                        mode_labels=products_port.MODE_LABELS)
+                        purpose=need.purpose, method_label=products_port.method_label,
+                        mode_label=products_port.mode_label)
     now = utcnow()
     application = Application(
         no=next_no(db, day=business_date()), enterprise_id=enterprise.id, applicant_id=user.id,
@@ -147,8 +147,8 @@ def update_terms(db: Session, *, user: User, application: Application, need: Nee
     definition = products_port.definition_of(db, application)
     terms = rules.terms(definition, amount=need.amount, term_months=need.term_months,
                         repayment_method=need.repayment_method, guarantee_mode=need.guarantee_mode,
-                        purpose=need.purpose, method_labels=products_port.METHOD_LABELS,
-                        mode_labels=products_port.MODE_LABELS)
+                        purpose=need.purpose, method_label=products_port.method_label,
+                        mode_label=products_port.mode_label)
     changes: dict[str, list] = {}
     for field in ("amount", "term_months", "repayment_method", "guarantee_mode", "purpose"):
         old, new = getattr(application, field), getattr(terms, field)
@@ -174,7 +174,7 @@ def document_items(db: Session, application: Application) -> tuple[rules.Item, .
     items = list(products_port.checklist_of(db, application))
     request = open_request(application)
     if request is not None:
-        known = rules.every_kind(products_port.definition_of(db, application))
+        known = products_port.known_kinds(db, application)
         for requested in request.items:
             if all(i.kind != requested.kind for i in items):
                 items.append(known.get(requested.kind, rules.OTHER))
@@ -278,7 +278,7 @@ def unanswered(application: Application) -> list[DocumentRequestItem]:
 def resubmit(db: Session, *, user: User, application: Application) -> Application:
     application, before, after = _begin(db, user, application, Action.RESUBMIT)
     request = open_request(application)
-    known = rules.every_kind(products_port.definition_of(db, application))
+    known = products_port.known_kinds(db, application)
     left = [known.get(i.kind, rules.OTHER) for i in unanswered(application)]
     if left:
         raise _incomplete(left, "request_unanswered", "还有补件要求未上传材料", "Requested documents not uploaded yet")
@@ -333,7 +333,7 @@ def request_documents(db: Session, *, user: User, application: Application,
                       items: Sequence[tuple[str | None, str | None]]) -> DocumentRequest:
     """补件: what more is needed, each with a reason; the applicant is told."""
     application, before, after = _begin(db, user, application, Action.REQUEST_DOCUMENTS)
-    known = rules.every_kind(products_port.definition_of(db, application))
+    known = products_port.known_kinds(db, application)
     clean = rules.request_items(items, known)
     now = utcnow()
     request = DocumentRequest(application_id=application.id, requested_by_id=user.id, created_at=now)

@@ -53,7 +53,7 @@ def checklist_out(db: Session, application: Application) -> list[schemas.Checkli
 
 
 def requests_out(db: Session, application: Application) -> list[schemas.DocumentRequestOut]:
-    known = rules.every_kind(products_port.definition_of(db, application))
+    known = products_port.known_kinds(db, application)
     out = []
     for request in application.requests:
         answered = {d.kind for d in application.documents if d.request_id == request.id}

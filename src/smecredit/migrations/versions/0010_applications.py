@@ -28,7 +28,7 @@ def upgrade() -> None:
     sa.Column('applicant_id', sa.Integer(), nullable=True),
     sa.Column('product_code', sa.String(length=40), nullable=False),
     sa.Column('product_version', sa.Integer(), nullable=False),
-    sa.Column('product_version_id', sa.Integer(), nullable=True),
+    sa.Column('product_version_id', sa.Integer(), nullable=False),
     sa.Column('amount', smecredit.kernel.db.Money(precision=18, scale=2), nullable=False),
     sa.Column('term_months', sa.Integer(), nullable=False),
     sa.Column('repayment_method', sa.String(length=30), nullable=False),
@@ -46,6 +46,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['applicant_id'], ['users.id'], name=op.f('fk_applications_applicant_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['assignee_id'], ['users.id'], name=op.f('fk_applications_assignee_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_applications_enterprise_id_enterprises'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['product_version_id'], ['product_versions.id'], name=op.f('fk_applications_product_version_id_product_versions'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_applications')),
     sa.UniqueConstraint('no', name=op.f('uq_applications_no'))
     )
@@ -114,6 +115,7 @@ def upgrade() -> None:
     sa.Column('uploaded_at', smecredit.kernel.db.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['application_id'], ['applications.id'], name=op.f('fk_application_documents_application_id_applications'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['request_id'], ['application_document_requests.id'], name=op.f('fk_application_documents_request_id_application_document_requests'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['stored_file_id'], ['stored_files.id'], name=op.f('fk_application_documents_stored_file_id_stored_files'), ondelete='RESTRICT'),
     sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_application_documents_uploaded_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_application_documents'))
     )
