@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smecredit.applications import views
+from smecredit.applications import products_port, views
 from smecredit.applications.listing import StatusCode
 from smecredit.applications.models import Application
 from smecredit.applications.states import STATE_LABELS
@@ -26,6 +26,7 @@ UNASSIGNED = Text("未认领", "Unclaimed")
 class Row:
     a: Application
     enterprise: str
+    product: Text
     assignee: str | None
     mine: bool
     may_claim: bool
@@ -46,7 +47,9 @@ def rows_of(db: Session, applications: list[Application], *, user: User) -> list
     user_ids = {a.assignee_id for a in applications if a.assignee_id}
     people = dict(db.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()) if user_ids else {}
     handler = bool(user.roles & {Role.LOAN_OFFICER, Role.CREDIT_REVIEWER})
-    return [Row(a, names.get(a.enterprise_id, ""), people.get(a.assignee_id) if a.assignee_id else None,
+    products = products_port.names_by_version(db, (a.product_version_id for a in applications))
+    return [Row(a, names.get(a.enterprise_id, ""), products.get(a.product_version_id, Text(a.product_code, a.product_code)),
+                people.get(a.assignee_id) if a.assignee_id else None,
                 a.assignee_id == user.id,
                 handler and a.assignee_id is None and a.status in ("submitted", "resubmitted"))
             for a in applications]
@@ -84,8 +87,8 @@ AGE_OPTIONS = (Option("1", Text("提交超过 1 天", "Submitted over 1 day ago"
 
 
 def product_options(db: Session) -> list[Option]:
-    codes = db.execute(select(Application.product_code).distinct().order_by(Application.product_code)).scalars()
-    return [Option(c, Text(c, c)) for c in codes]
+    codes = list(db.execute(select(Application.product_code).distinct().order_by(Application.product_code)).scalars())
+    return [Option(code, name) for code, name in products_port.product_names(db, codes).items()]
 
 
 def assignee_options(db: Session, user: User) -> list[Option]:
@@ -101,7 +104,8 @@ SPEC = ListSpec(
     columns=(
         Column("no", Text("申请编号", "No."), lambda r: r.a.no, sort="no", primary=True, cell=_no_cell, nowrap=True),
         Column("enterprise", Text("企业", "Enterprise"), lambda r: r.enterprise, card_wide=True),
-        Column("product", Text("产品", "Product"), lambda r: r.a.product_code, nowrap=True),
+        Column("product", Text("产品", "Product"), lambda r: r.product),
+        Column("product_code", Text("产品代码", "Product code"), lambda r: r.a.product_code, page=False),
         Column("amount", Text("申请金额", "Amount"), lambda r: r.a.amount, sort="amount", numeric=True,
                unit=Text("元", "CNY"), number_format="#,##0.00", cell=lambda r, lang: f"{r.a.amount:,.2f}"),
         Column("term", Text("期限", "Term"), lambda r: r.a.term_months, numeric=True, unit=Text("月", "months"),

@@ -48,3 +48,32 @@ def mode_label(code: str | None) -> Text:
 def known_kinds(db: Session, application) -> dict[str, rules.Item]:
     """What a 补件 request on this application may ask for."""
     return rules.every_kind(definition_of(db, application), vocabulary.DOCUMENT_KINDS)
+
+
+def names_by_version(db: Session, version_ids) -> dict[int, Text]:
+    """Product names of versions, read once for a page of applications."""
+    from sqlalchemy import select
+
+    from smecredit.products.models import ProductVersion
+
+    ids = set(version_ids)
+    if not ids:
+        return {}
+    rows = db.execute(select(ProductVersion).where(ProductVersion.id.in_(ids))).scalars()
+    return {v.id: v.definition.name for v in rows}
+
+
+def product_names(db: Session, codes) -> dict[str, Text]:
+    """The names products go by now (their version in force), for filters; the code's latest version otherwise."""
+    from sqlalchemy import func, select
+
+    from smecredit.products.models import ProductVersion
+
+    current = {v.product_code: v.definition.name for v in current_versions(db)}
+    missing = [c for c in codes if c not in current]
+    if missing:
+        latest = select(func.max(ProductVersion.id)).where(ProductVersion.product_code.in_(missing)).group_by(
+            ProductVersion.product_code)
+        for v in db.execute(select(ProductVersion).where(ProductVersion.id.in_(latest))).scalars():
+            current[v.product_code] = v.definition.name
+    return {c: current.get(c, Text(c, c)) for c in codes}
