@@ -123,8 +123,12 @@ def test_submit_names_every_missing_required_item_and_changes_nothing(db, make_u
 def test_update_terms_only_in_draft(db, make_user):
     w = world(db, make_user)
     a = draft(db, w)
-    run(db, service.update_terms, user=w.applicant, application=a, need=need(w, term_months=w.definition.min_term_months))
-    assert a.term_months == w.definition.min_term_months and a.version == 2
+    other = w.definition.max_term_months if a.term_months == w.definition.min_term_months else w.definition.min_term_months
+    run(db, service.update_terms, user=w.applicant, application=a, need=need(w, term_months=other))
+    assert a.term_months == other and a.version == 2
+    run(db, service.update_terms, user=w.applicant, application=a, need=need(w, term_months=other))
+    assert a.version == 2  # nothing changed: no new version, no event
+    assert events(db, a).count("application.terms_updated") == 1
     fill(db, w, a)
     run(db, service.submit, user=w.applicant, application=a)
     with pytest.raises(IllegalTransition) as refused:
