@@ -85,6 +85,11 @@ def test_upload_submit_and_errors_on_the_page(client, db, w):
 
 
 def test_staff_queue_claim_request_and_the_side_by_side_view(client, db, w):
+    from smecredit.enterprises import data
+    from smecredit.kernel.db import unit_of_work
+
+    with unit_of_work(db):
+        data.pull_all(db, user=w.officer, enterprise=w.enterprise)
     a = fill(db, w, draft(db, w))
     run(db, service.submit, user=w.applicant, application=a)
     login(client, w.officer.username)
@@ -98,7 +103,7 @@ def test_staff_queue_claim_request_and_the_side_by_side_view(client, db, w):
         "csrf_token": csrf_of(client), "items.0.kind": item.kind, "items.0.reason": "请补充盖章件"}, follow_redirects=True)
     assert 'data-status="documents_requested"' in asked.text
     view = client.get(f"/applications/{a.id}").text
-    assert 'data-testid="profile-summary"' in view or "尚未生成信用画像" in view
+    assert 'data-testid="profile-summary"' in view and w.enterprise.name in view
     assert 'id="match"' in view
     client.cookies.clear()
     login(client, w.applicant.username)
