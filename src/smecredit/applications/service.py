@@ -51,7 +51,8 @@ def _step(db: Session, application: Application, user: User | None, action: str,
                            actor_role=user.primary_role.value if user else "system",
                            actor_name=mask_name(user.display_name) if user else "系统",
                            action=action, from_status=before, to_status=application.status, note=note)
-    db.add(step)
+    # Appended only (the cascade adds it): adding it to the session first let the collection's lazy
+    # load autoflush it and then append it again, so a new draft showed its "created" step twice.
     application.steps.append(step)
     return step
 

@@ -8,6 +8,7 @@ applications keep the id of the version they were made under.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -15,6 +16,8 @@ from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smecredit.kernel.db import Base, Percent, UTCDateTime
+from smecredit.kernel.errors import DomainError, Unavailable
+from smecredit.kernel.text import Text as Words
 from smecredit.products.definition import cached_definition
 
 
@@ -53,8 +56,26 @@ class ProductVersion(Base):
 
     @property
     def definition(self):
-        """The parsed definition (cached per SHA-256: a version's definition never changes)."""
-        return cached_definition(self.definition_json, self.definition_sha256)
+        """The parsed definition (cached per SHA-256: a version's definition never changes).
+
+        A text that no longer matches the SHA-256 recorded when it was saved (and approved) was
+        changed outside the platform: it is refused, naming the product, rather than used (that would
+        bypass the four-eyes approval) or answered as if the caller's input were wrong."""
+        text = self.definition_json
+        if hashlib.sha256(text.encode("utf-8")).hexdigest() != self.definition_sha256:
+            raise self._damaged()
+        try:
+            return cached_definition(text, self.definition_sha256)
+        except DomainError as exc:  # stored, hash intact, yet no longer readable
+            raise self._damaged() from exc
+
+    def _damaged(self) -> Unavailable:
+        name = f"{self.product_code} v{self.version}"
+        return Unavailable("product_definition_damaged", Words(
+            f"产品 {name} 的定义与批准时的记录不一致或已损坏，暂停使用；请联系风险经理核查",
+            f"The definition of product {name} does not match what was approved, or is damaged; "
+            f"it is not used until a risk manager checks it"), "product_code",
+            {"product_code": self.product_code, "version": self.version})
 
 
 class ReferenceRate(Base):

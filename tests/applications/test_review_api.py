@@ -1,0 +1,84 @@
+"""Found by walking the API as an integrator and attacking stages 2–3 (review of issue 8): each test
+is an attack that once found something, kept so it stays fixed."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+from sqlalchemy import func, select, update
+
+from smecredit.applications.models import Application, ApplicationDocument, ApplicationStep
+from smecredit.identity.roles import Role
+from tests.applications.helpers import body, draft, file_for, fill, need, run, world
+from tests.conftest import api_token
+
+
+@pytest.fixture()
+def w(db, make_user):
+    return world(db, make_user)
+
+
+def test_a_new_draft_shows_its_created_step_once(client, db, w):
+    h = api_token(client, w.applicant.username)
+    created = client.post("/api/v1/applications", json=body(w), headers=h)
+    assert created.status_code == 201, created.text
+    assert [s["action"] for s in created.json()["timeline"]] == ["create"]
+    again = client.get(f"/api/v1/applications/{created.json()['id']}", headers=h).json()
+    assert [s["action"] for s in again["timeline"]] == ["create"]
+
+
+def _tamper(db, code: str, change) -> None:
+    from smecredit.kernel.clock import business_date
+    from smecredit.products import catalogue
+    from smecredit.products.models import ProductVersion
+
+    version = catalogue.current_version(db, code, on=business_date())
+    db.execute(update(ProductVersion).where(ProductVersion.id == version.id)
+               .values(definition_json=change(version.definition_json)))
+    db.commit()
+    db.expire_all()
+
+
+@pytest.mark.parametrize("change", [
+    lambda text: text[: len(text) // 2],  # not JSON any more
+    lambda text: json.dumps({**json.loads(text), "max_amount": "999999999999"}),  # valid, but not what was approved
+], ids=["broken", "edited"])
+def test_a_product_edited_by_hand_in_the_database_is_refused_clearly(client, db, w, change):
+    h = api_token(client, w.applicant.username)
+    _tamper(db, w.code, change)
+    for response in (client.post(f"/api/v1/enterprises/{w.enterprise.id}/matches",
+                                 json={"amount": "500000", "term_months": 12, "purpose": "x"}, headers=h),
+                     client.post("/api/v1/applications", json=body(w), headers=h)):
+        # Not the caller's input (422), not used as if approved (200/201), not a crash: refused, naming it.
+        assert response.status_code == 503, response.text[:300]
+        error = response.json()["error"]
+        assert error["code"] == "product_definition_damaged"
+        assert error["details"]["product_code"] == w.code and w.code in error["message"]["zh"]
+        assert error["message"]["en"]
+    assert db.execute(select(func.count()).select_from(Application)).scalar_one() == 0
+
+
+def test_a_scan_of_a_few_mib_uploads_and_the_upload_cap_still_acts(client, db, w):
+    from tests.documents import samples
+
+    from smecredit.kernel.settings import get_settings
+
+    a = draft(db, w)
+    h = api_token(client, w.applicant.username)
+    item = next(i for i in w.required() if "pdf" in i.accepted)
+    scan = samples.pdf("scan", padding=3 * 1024 * 1024)  # over the 1 MiB form limit, far below the upload cap
+    done = client.post(f"/api/v1/applications/{a.id}/documents", data={"kind": item.kind},
+                       files={"file": ("扫描件.pdf", scan, "application/pdf")}, headers=h)
+    assert done.status_code == 201, done.text[:300]
+    assert done.json()["size"] == len(scan)
+
+    cap = get_settings().max_upload_mb
+    over = samples.pdf("big", padding=cap * 1024 * 1024)
+    refused = client.post(f"/api/v1/applications/{a.id}/documents", data={"kind": item.kind},
+                          files={"file": ("big.pdf", over, "application/pdf")}, headers=h)
+    assert refused.status_code == 413
+    assert refused.json()["error"]["details"]["limit_bytes"] == cap * 1024 * 1024
+    db.expire_all()
+    assert db.execute(select(func.count()).select_from(ApplicationDocument)).scalar_one() == 1
