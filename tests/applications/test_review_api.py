@@ -82,3 +82,60 @@ def test_a_scan_of_a_few_mib_uploads_and_the_upload_cap_still_acts(client, db, w
     assert refused.json()["error"]["details"]["limit_bytes"] == cap * 1024 * 1024
     db.expire_all()
     assert db.execute(select(func.count()).select_from(ApplicationDocument)).scalar_one() == 1
+
+
+def _same_404(first, second) -> None:
+    assert first.status_code == second.status_code == 404, (first.status_code, second.status_code, first.text[:200])
+    assert first.json()["error"] == second.json()["error"]
+
+
+def test_another_applicants_enterprise_and_documents_answer_like_missing_ones(client, db, make_user):
+    mine, theirs = world(db, make_user, 1), world(db, make_user, 2)
+    h = api_token(client, mine.applicant.username)
+    match = {"amount": "500000", "term_months": 12, "purpose": "x"}
+    _same_404(client.post(f"/api/v1/enterprises/{theirs.enterprise.id}/matches", json=match, headers=h),
+              client.post("/api/v1/enterprises/999999/matches", json=match, headers=h))
+    assert client.post("/api/v1/applications", json=body(mine, enterprise_id=theirs.enterprise.id),
+                       headers=h).status_code == 404
+
+    a = fill(db, mine, draft(db, mine))
+    other = fill(db, theirs, draft(db, theirs))
+    their_doc = db.execute(select(ApplicationDocument.id).where(ApplicationDocument.application_id == other.id)).scalars().first()
+    for method in ("GET", "DELETE"):
+        _same_404(client.request(method, f"/api/v1/applications/{a.id}/documents/{their_doc}", headers=h),
+                  client.request(method, f"/api/v1/applications/{a.id}/documents/999999", headers=h))
+    db.expire_all()
+    assert db.get(ApplicationDocument, their_doc) is not None
+
+
+def test_an_officer_outside_the_portfolio_sees_nothing_of_it(client, db, make_user):
+    w = world(db, make_user)
+    a = fill(db, w, draft(db, w))
+    run(db, __import__("smecredit.applications.service", fromlist=["submit"]).submit, user=w.applicant, application=a)
+    stranger = make_user(Role.LOAN_OFFICER, "officer-elsewhere")
+    h = api_token(client, stranger.username)
+    for method, path in (("GET", ""), ("POST", "/claim"), ("POST", "/review")):
+        _same_404(client.request(method, f"/api/v1/applications/{a.id}{path}", headers=h),
+                  client.request(method, f"/api/v1/applications/999999{path}", headers=h))
+    assert client.get("/api/v1/applications", headers=h).json()["total"] == 0
+    # Matching follows stage 1's rule for staff outside the portfolio (told it is not theirs, 403).
+    matched = client.post(f"/api/v1/enterprises/{w.enterprise.id}/matches",
+                          json={"amount": "500000", "term_months": 12, "purpose": "x"}, headers=h)
+    assert matched.status_code == client.get(f"/api/v1/enterprises/{w.enterprise.id}", headers=h).status_code == 403
+
+
+def test_a_page_upload_without_the_csrf_token_stores_nothing(client, db, w):
+    from tests.conftest import login
+
+    a = draft(db, w)
+    login(client, w.applicant.username)
+    item = w.required()[0]
+    name, data = file_for(item, 3)
+    for extra in ({}, {"csrf_token": "forged-token-forged-token"}):
+        response = client.post(f"/applications/{a.id}/documents", data={"kind": item.kind, **extra},
+                               files={"file": (name, data, "application/octet-stream")}, follow_redirects=False)
+        assert response.status_code in (400, 403), response.status_code
+    from smecredit.documents.models import StoredFile
+
+    assert db.execute(select(func.count()).select_from(StoredFile)).scalar_one() == 0
+    assert db.execute(select(func.count()).select_from(ApplicationDocument)).scalar_one() == 0
