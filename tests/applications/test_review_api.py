@@ -139,3 +139,27 @@ def test_a_page_upload_without_the_csrf_token_stores_nothing(client, db, w):
 
     assert db.execute(select(func.count()).select_from(StoredFile)).scalar_one() == 0
     assert db.execute(select(func.count()).select_from(ApplicationDocument)).scalar_one() == 0
+
+
+def test_odd_numbers_and_a_nameless_file_part_are_refused_in_words_an_integrator_reads(client, db, w):
+    h = api_token(client, w.applicant.username)
+    for amount, code in (("NaN", "validation_error"), ("Infinity", "validation_error"), (1e30, "validation_error"),
+                         (0.1, "validation_error"), ("1e30", "amount_out_of_range"), ("-0", "amount_out_of_range"),
+                         ("-5", "amount_out_of_range"), ("300,000", "validation_error")):
+        response = client.post("/api/v1/applications", json=body(w, amount=amount), headers=h)
+        assert response.status_code == 422, (amount, response.text[:200])
+        error = response.json()["error"]
+        assert error["code"] == code and error["field"] == "amount", (amount, error)
+        assert "取值不正确" not in error["message"]["zh"], (amount, error["message"])
+    for term in (10**9, -1, 0, "12", 12.0):
+        assert client.post("/api/v1/applications", json=body(w, term_months=term), headers=h).status_code == 422
+    full_width = client.post("/api/v1/applications", json=body(w, amount="５０００００"), headers=h)
+    assert full_width.status_code == 201 and full_width.json()["amount"] == "500000.00"
+
+    a = draft(db, w)
+    nameless = client.post(f"/api/v1/applications/{a.id}/documents", data={"kind": w.required()[0].kind},
+                           files={"file": ("", b"%PDF-1.7", "application/pdf")}, headers=h)
+    assert nameless.status_code == 422
+    error = nameless.json()["error"]
+    assert error["field"] == "file" and "filename" in error["message"]["en"] and "UploadFile" not in error["message"]["en"]
+    assert db.execute(select(func.count()).select_from(Application)).scalar_one() == 2  # the refused ones left no draft

@@ -71,7 +71,13 @@ VALIDATION_ZH = {
     "too_short": "太短",
     "value_error": "取值不正确",
     "extra_forbidden": "不允许的字段",
+    "finite_number": "须为有限的数字（不能是 NaN 或无穷大）",
 }
+
+# A multipart part without a file name reaches the route as text; pydantic's words for it name a
+# Python class, which says nothing to an integrator.
+NOT_A_FILE = ("Expected UploadFile", "须为上传的文件（该部分缺少文件名 filename）",
+              "Must be an uploaded file (the multipart part has no filename)")
 
 HTTP_MESSAGES = {
     404: ("not_found", "页面或资源不存在", "Not found"),
@@ -156,13 +162,10 @@ def validation_error(exc: RequestValidationError) -> DomainError:
     for item in exc.errors():
         loc = [str(p) for p in item.get("loc", ()) if p not in ("body", "query", "path", "form", "header")]
         field = ".".join(loc) or None
-        fields.append(
-            {
-                "field": field,
-                "code": item.get("type", "invalid"),
-                "message": {"zh": VALIDATION_ZH.get(item.get("type", ""), "取值不正确"), "en": item.get("msg", "invalid")},
-            }
-        )
+        message = {"zh": VALIDATION_ZH.get(item.get("type", ""), "取值不正确"), "en": item.get("msg", "invalid")}
+        if NOT_A_FILE[0] in str(item.get("msg", "")):
+            message = {"zh": NOT_A_FILE[1], "en": NOT_A_FILE[2]}
+        fields.append({"field": field, "code": item.get("type", "invalid"), "message": message})
     first = fields[0] if fields else {"field": None, "message": {"zh": "输入不正确", "en": "Invalid input"}}
     zh = "；".join(f"{f['field'] or '请求'}: {f['message']['zh']}" for f in fields) or "输入不正确"
     en = "; ".join(f"{f['field'] or 'request'}: {f['message']['en']}" for f in fields) or "Invalid input"
