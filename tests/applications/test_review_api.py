@@ -163,3 +163,43 @@ def test_odd_numbers_and_a_nameless_file_part_are_refused_in_words_an_integrator
     error = nameless.json()["error"]
     assert error["field"] == "file" and "filename" in error["message"]["en"] and "UploadFile" not in error["message"]["en"]
     assert db.execute(select(func.count()).select_from(Application)).scalar_one() == 2  # the refused ones left no draft
+
+
+def test_a_kind_the_product_does_not_have_names_what_can_be_uploaded(client, db, w):
+    a = draft(db, w)
+    h = api_token(client, w.applicant.username)
+    name, data = file_for(w.required()[0], 4)
+    refused = client.post(f"/api/v1/applications/{a.id}/documents", data={"kind": "patent_certificate"},
+                          files={"file": (name, data, "application/octet-stream")}, headers=h)
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["code"] == "unknown_document_kind" and error["field"] == "kind"
+    assert {i.kind for i in w.required()} <= set(error["details"]["kinds"])
+    assert w.required()[0].label.zh in error["message"]["zh"] and w.required()[0].label.en in error["message"]["en"]
+
+
+def test_an_upload_failing_after_the_file_was_stored_leaves_neither_row_nor_object(client, db, w, monkeypatch):
+    from smecredit.applications import events
+    from smecredit.documents import storage
+    from smecredit.documents.models import StoredFile
+    from smecredit.kernel.errors import Conflict
+    from smecredit.kernel.text import Text
+
+    a = draft(db, w)
+    h = api_token(client, w.applicant.username)
+    item = w.required()[0]
+    name, data = file_for(item, 5)
+
+    def fails(*args, **kwargs):  # the audit event is the last write of the upload: fail there
+        raise Conflict("changed_meanwhile", Text("已被他人修改", "Changed meanwhile"))
+
+    monkeypatch.setattr(events, "DocumentAttached", fails)
+    refused = client.post(f"/api/v1/applications/{a.id}/documents", data={"kind": item.kind},
+                          files={"file": (name, data, "application/octet-stream")}, headers=h)
+    assert refused.status_code == 409
+    db.expire_all()
+    assert db.execute(select(func.count()).select_from(ApplicationDocument)).scalar_one() == 0
+    assert db.execute(select(func.count()).select_from(StoredFile)).scalar_one() == 0
+    assert db.execute(select(func.count()).select_from(ApplicationStep).where(
+        ApplicationStep.application_id == a.id)).scalar_one() == 1
+    assert not storage.configured().exists(hashlib.sha256(data).hexdigest())

@@ -121,10 +121,15 @@ def missing(items: Iterable[Item], present_kinds: Iterable[str]) -> list[Item]:
 
 
 def item_for(items: Iterable[Item], kind: str) -> Item:
+    items = tuple(items)
     for item in items:
         if item.kind == kind:
             return item
-    raise Invalid("unknown_document_kind", Text("清单中没有这一类材料", "That kind of document is not on the checklist"), "kind")
+    # Name what may be uploaded now (labels in the message, codes in details for API clients).
+    names = Text.join([i.label for i in items], sep_zh="、", sep_en=", ")
+    raise Invalid("unknown_document_kind",
+                  Text(f"清单中没有这一类材料；现在可以上传：{names.zh}", f"That kind of document is not on the checklist; "
+                       f"these can be uploaded now: {names.en}"), "kind", {"kinds": [i.kind for i in items]})
 
 
 def accepted_text(item: Item) -> str:
@@ -149,7 +154,8 @@ def request_items(raw: Sequence[tuple[str | None, str | None]], known: dict[str,
     seen: set[str] = set()
     for n, (kind, reason) in enumerate(raw):
         if kind not in known:
-            errors.errors.append(Invalid("unknown_document_kind", Text("请选择材料类别", "Choose a kind of document"), f"items.{n}.kind"))
+            errors.errors.append(Invalid("unknown_document_kind", Text("请从材料类别中选择", "Choose one of the kinds of document"),
+                                         f"items.{n}.kind", {"kinds": sorted(known)}))
             continue
         if kind in seen:
             errors.errors.append(Invalid("duplicate_item", Text("同一类材料只需列一次", "List each kind once"), f"items.{n}.kind"))
