@@ -203,3 +203,18 @@ def test_an_upload_failing_after_the_file_was_stored_leaves_neither_row_nor_obje
     assert db.execute(select(func.count()).select_from(ApplicationStep).where(
         ApplicationStep.application_id == a.id)).scalar_one() == 1
     assert not storage.configured().exists(hashlib.sha256(data).hexdigest())
+
+
+def test_applying_before_the_ownership_is_confirmed_says_it_awaits_the_officer(client, db, make_user):
+    from tests.enterprises.helpers import register
+
+    w = world(db, make_user)
+    owner = make_user(Role.APPLICANT, "owner-pending")
+    enterprise = register(db, owner, 7)
+    db.commit()
+    refused = client.post("/api/v1/applications", json=body(w, enterprise_id=enterprise.id),
+                          headers=api_token(client, owner.username))
+    assert refused.status_code == 403, refused.text[:300]
+    error = refused.json()["error"]
+    assert error["code"] == "ownership_pending" and "核实" in error["message"]["zh"]
+    assert db.execute(select(func.count()).select_from(Application)).scalar_one() == 0

@@ -113,7 +113,13 @@ def create_draft(db: Session, *, user: User, enterprise_id: int, product_code: s
     """A draft under the product's current version, from the stated need; only a member of the
     enterprise or its loan officer (on its behalf) may apply."""
     enterprise = load_enterprise(db, user=user, enterprise_id=enterprise_id, action=EnterpriseAction.VIEW)
-    if not may_apply_for(viewer_of(user), enterprise_facts(enterprise)):
+    facts = enterprise_facts(enterprise)
+    if user.id in facts.pending_claimant_ids and user.id not in facts.member_ids:
+        # Their own registration, not yet confirmed: say so, rather than "only a member may apply".
+        raise Forbidden("ownership_pending", Text("企业归属尚待客户经理核实，核实后即可申请",
+                                                  "The enterprise's ownership awaits an officer's confirmation; "
+                                                  "you can apply once it is confirmed"))
+    if not may_apply_for(viewer_of(user), facts):
         raise Forbidden("forbidden", Text("只有企业成员或其客户经理可以为企业申请贷款",
                                           "Only a member of the enterprise or its loan officer may apply for it"))
     if not isinstance(product_code, str) or not product_code.strip():
