@@ -263,7 +263,9 @@ def _limit_reasons(d: ProductDefinition, result: limits.LimitResult) -> list[Rea
     held = [m for m in result.missing if m.source != limits.TYPED]
     if typed:
         names = Text.join([m.label for m in typed], sep_zh="、", sep_en=", ")
-        out.append(Reason("limit_input_needed", Text(f"请填写{names.zh}以测算额度", f"Enter {names.en.lower()} to estimate the limit"),
+        # Only the first letter lowered: "the IP" stays "the IP".
+        en = names.en[:1].lower() + names.en[1:]
+        out.append(Reason("limit_input_needed", Text(f"请填写{names.zh}以测算额度", f"Enter {en} to estimate the limit"),
                           "input", tuple(m.key for m in typed)))
     if held:
         what = data_needed([m.key for m in held])
