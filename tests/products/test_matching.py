@@ -48,6 +48,13 @@ def test_values_are_shown_in_their_units_and_codes_by_name():
     assert by_code["years_in_operation"].startswith("经营年限为 1.25 年")
 
 
+def test_a_persons_age_reads_in_zhousui():
+    result = run("working_capital_loan", {**GOOD, "controller_age": 76})
+    reason = next(r for r in result.reasons if r.code == "controller_age")
+    assert reason.message.zh.startswith("实际控制人年龄为 76 周岁")
+    assert "76 years old" in reason.message.en
+
+
 def test_missing_data_names_what_to_provide_and_is_not_eligible_yet():
     features = {k: v for k, v in GOOD.items() if k not in ("tax_credit_grade", "tax_paid_last12m")}
     result = run("tax_loan", features)

@@ -162,6 +162,8 @@ def format_value(unit: str, value: Any, key: str | None = None) -> Text:
         return Text(f"{pct}%", f"{pct}%")
     if unit == "percent":
         return Text(f"{value}%", f"{value}%")
+    if unit == "years" and key == "controller_age":  # a person's age is counted in 周岁, not 年
+        return Text(f"{value} 周岁", f"{value} years old")
     if unit == "years":
         return Text(f"{value} 年", f"{value} years")
     if unit == "days":
