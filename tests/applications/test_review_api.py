@@ -145,7 +145,8 @@ def test_odd_numbers_and_a_nameless_file_part_are_refused_in_words_an_integrator
     h = api_token(client, w.applicant.username)
     for amount, code in (("NaN", "validation_error"), ("Infinity", "validation_error"), (1e30, "validation_error"),
                          (0.1, "validation_error"), ("1e30", "amount_out_of_range"), ("-0", "amount_out_of_range"),
-                         ("-5", "amount_out_of_range"), ("300,000", "validation_error")):
+                         ("-5", "amount_out_of_range"), ("300,000", "validation_error"),
+                         ("300000.004", "amount_below_fen")):
         response = client.post("/api/v1/applications", json=body(w, amount=amount), headers=h)
         assert response.status_code == 422, (amount, response.text[:200])
         error = response.json()["error"]

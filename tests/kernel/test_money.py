@@ -62,3 +62,13 @@ def test_money_columns_round_half_up_on_every_database(db):
     stored = db.execute(text("SELECT revenue_wan, assets_wan FROM enterprises WHERE id = :id"), {"id": row.id}).one()
     assert Decimal(str(stored[0])) == Decimal("2.68")
     assert Decimal(str(stored[1])) == Decimal("2.67")
+
+
+def test_a_stated_amount_must_already_be_whole_fen():
+    from smecredit.kernel.errors import Invalid
+
+    assert to_money("300000.10", exact=True) == Decimal("300000.10")
+    assert to_money("300000.004") == Decimal("300000.00")  # imported figures are rounded to the fen
+    with pytest.raises(Invalid) as refused:
+        to_money("300000.004", exact=True, field="amount")
+    assert refused.value.code == "amount_below_fen" and refused.value.field == "amount"

@@ -47,7 +47,7 @@ class Terms:
 
 def _amount(value, definition) -> Decimal:
     try:
-        amount = to_money(value, field="amount")
+        amount = to_money(value, field="amount", exact=True)
     except (InvalidOperation, TypeError, ValueError):
         raise Invalid("invalid_amount", Text("请输入金额（元）", "Enter an amount in yuan"), "amount") from None
     low, high = definition.min_amount, definition.max_amount

@@ -16,8 +16,11 @@ DEFAULT_ROUNDING = ROUND_HALF_UP
 MAX_AMOUNT = Decimal(10) ** 15
 
 
-def to_money(value: Decimal | int | str, *, rounding: str = DEFAULT_ROUNDING, field: str = "amount") -> Decimal:
-    """Parse and quantise an amount of yuan to the fen. Floats are refused: they already lost cents."""
+def to_money(value: Decimal | int | str, *, rounding: str = DEFAULT_ROUNDING, field: str = "amount",
+             exact: bool = False) -> Decimal:
+    """Parse and quantise an amount of yuan to the fen. Floats are refused: they already lost cents.
+    ``exact``: an amount a person states (a loan asked for) must already be whole fen — rounding it
+    silently would apply for a sum they did not write."""
     if isinstance(value, bool) or isinstance(value, float):
         raise TypeError("money must not be built from float or bool; pass str, int or Decimal")
     try:
@@ -29,6 +32,9 @@ def to_money(value: Decimal | int | str, *, rounding: str = DEFAULT_ROUNDING, fi
     if amount.copy_abs() >= MAX_AMOUNT:  # before quantize: 1e308 would overflow the context
         raise Invalid("amount_out_of_range", Text("金额超出允许范围（须小于 10^15 元）",
                                                   "The amount is out of range (must be below 10^15 yuan)"), field)
+    if exact and amount != amount.quantize(FEN, rounding=rounding):
+        raise Invalid("amount_below_fen", Text(f"金额最多两位小数（到分）：{value}",
+                                               f"An amount has at most two decimals (fen): {value}"), field)
     return amount.quantize(FEN, rounding=rounding)
 
 

@@ -91,7 +91,7 @@ def need_of(amount: Any, term_months: Any, purpose: Any, inputs: Mapping[str, An
     def _amount(value, field_name):
         if value is None or value == "":
             raise Invalid("required", Text(f"请填写{NEED_LABELS['amount'].zh}", "The amount is required"), field_name)
-        found = to_money(value, field=field_name) if not isinstance(value, float) else None
+        found = to_money(value, field=field_name, exact=True) if not isinstance(value, float) else None
         if found is None:
             raise Invalid("float_number", Text("金额请写成字符串", "Write amounts as strings"), field_name)
         if found <= 0:
@@ -132,7 +132,7 @@ def need_of(amount: Any, term_months: Any, purpose: Any, inputs: Mapping[str, An
 def _nonnegative(value: Any, field_name: str) -> Decimal:
     if isinstance(value, float):
         raise Invalid("float_number", Text("金额请写成字符串", "Write amounts as strings"), field_name)
-    found = to_money(value, field=field_name)
+    found = to_money(value, field=field_name, exact=True)
     if found < 0:
         raise Invalid("negative_amount", Text("不能为负数", "Must not be negative"), field_name)
     return found
