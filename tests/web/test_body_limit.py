@@ -146,6 +146,8 @@ def test_upload_routes_have_their_own_setting(app, monkeypatch):
     get_settings.cache_clear()
     scope = {"path": "/api/v1/enterprises/3/data/tax/upload", "headers": [(b"content-type", b"multipart/form-data; b=1")]}
     assert limits_for(scope) == (5 * 1024 * 1024, 16 * 1024)
+    for path in ("/api/v1/applications/4/documents", "/enterprises/3/authorisations/paper"):  # scans of several MiB
+        assert limits_for({**scope, "path": path})[0] == 5 * 1024 * 1024, path
     scope = {"path": "/admin/users", "headers": [(b"content-type", b"multipart/form-data; b=1")]}
     assert limits_for(scope)[0] == 1024 * 1024
     get_settings.cache_clear()

@@ -4,7 +4,7 @@ Each request gets a byte limit from the kind of route and whether it is signed i
 
 | kind | which requests | signed in | anyone else |
 |---|---|---|---|
-| upload | paths ending in `/upload` or `/documents` (an application's files) | `SMECREDIT_MAX_UPLOAD_MB` (20 MiB) | `SMECREDIT_MAX_ANONYMOUS_KB` (16 KiB) |
+| upload | paths ending in `/upload`, `/documents` (an application's files) or `/authorisations/paper` (a signed scan) | `SMECREDIT_MAX_UPLOAD_MB` (20 MiB) | `SMECREDIT_MAX_ANONYMOUS_KB` (16 KiB) |
 | form | `application/x-www-form-urlencoded`, `multipart/form-data` | `SMECREDIT_MAX_FORM_KB` (1 MiB) | 16 KiB |
 | JSON | everything else | `SMECREDIT_MAX_JSON_KB` (1 MiB) | 16 KiB |
 
@@ -35,8 +35,8 @@ from smecredit.web.errors import BodyTooLarge, respond
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 # Routes that take files: an application's documents (API and page) take scans of several MiB, so
 # they get the upload limit; with the form limit (1 MiB) every real scan was refused before the
-# document store's own cap (the same setting) could speak.
-UPLOAD_SUFFIXES = ("/upload", "/documents")
+# document store's own cap (the same setting) could speak. A signed paper authorisation is a scan too.
+UPLOAD_SUFFIXES = ("/upload", "/documents", "/authorisations/paper")
 
 
 def _human(size: int) -> str:
