@@ -23,6 +23,7 @@ PURE = [
     "smecredit.notifications.kinds",
     "smecredit.products.vocabulary", "smecredit.products.definition", "smecredit.products.eligibility",
     "smecredit.products.limits", "smecredit.products.fit",
+    "smecredit.applications.states", "smecredit.applications.access", "smecredit.applications.rules",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 

@@ -99,7 +99,7 @@ def deliver_outbox() -> dict:
 
 @celery_app.task(name=DELIVER_TASK)
 def deliver_messages(message_ids: list[int]) -> dict:
-    """Deliver the messages a transaction just committed (`notifications.service.
+    """Deliver the messages a transaction just committed (`notifications.dispatch.
     dispatch_after_commit`); eager (in-process) without a broker."""
     from smecredit.notifications.service import deliver
 

@@ -42,7 +42,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     yield page
     context.close()
 
@@ -52,6 +52,6 @@ def phone_page(browser, live_server):
     context = browser.new_context(base_url=live_server, viewport={"width": 375, "height": 740}, is_mobile=True,
                                   has_touch=True, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     yield page
     context.close()

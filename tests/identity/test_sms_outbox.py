@@ -138,6 +138,7 @@ def test_the_sandbox_command_lists_messages(db):
 def test_the_embedded_loop_delivers_what_the_outbox_holds(db):
     """Without a broker the server itself retries the outbox (Celery beat does with one)."""
     import asyncio
+    import threading
 
     from smecredit import jobs
 
@@ -156,6 +157,9 @@ def test_the_embedded_loop_delivers_what_the_outbox_holds(db):
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    asyncio.run(run())
+    # a thread of its own: a browser test earlier in this worker may leave Playwright's loop running here
+    worker = threading.Thread(target=lambda: asyncio.run(run()))
+    worker.start()
+    worker.join()
     db.expire_all()
     assert service.outbox_status(db, message.id) == "sent"

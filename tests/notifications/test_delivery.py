@@ -97,13 +97,17 @@ def test_backoff_doubles_and_stops_at_the_maximum(db, make_user):
     assert total == 1 and failed[0].id == message_id
 
 
-def test_failures_are_visible_to_administrators(client, db, make_user, monkeypatch):
+def test_failures_and_notification_sms_are_visible_to_administrators(client, db, make_user):
     message_id = queued(db, make_user)
     service.deliver(message_id, CountingGateway(fail_first=1))
+    other = give_mobile(db, make_user(Role.APPLICANT), "13700137001")
+    with unit_of_work(db):  # delivered through the sandbox after the commit
+        notify(db, recipient=other, kind=STATUS_CHANGED, params={"no": "B-2", "status": "已受理", "id": 2})
     make_user(Role.ADMIN, "admin1")
     login(client, "admin1")
     page = client.get("/admin/sms-sandbox").text
     assert 'data-testid="failed-messages"' in page and "provider unreachable" in page and "139****9000" in page
+    assert "申请 B-2 状态更新" in page and "137****7001" in page
 
 
 def test_a_stale_sending_claim_is_taken_again_but_a_fresh_one_is_not(db, make_user):

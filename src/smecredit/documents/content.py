@@ -11,8 +11,9 @@ types only when it starts with that type's signature *and* its structure holds:
 * PNG — the signature, IHDR first (13 bytes, valid depth and colour type), every chunk's CRC, at
   least one IDAT, IEND last and nothing after it;
 * XLSX — a zip checked by stage 1's guard (:func:`~smecredit.enterprises.connectors.spreadsheet.
-  workbook_problem`: byte budget, compression ratio, CRCs, sheet bounds) holding
-  ``[Content_Types].xml`` and ``xl/workbook.xml``.
+  workbook_problem`: every member streamed through a byte budget, compression ratio, declared
+  against actual sizes, CRCs) holding ``[Content_Types].xml`` declaring a workbook and
+  ``xl/workbook.xml`` with its relationships. Cell bounds are checked by whoever reads the sheets.
 
 A file that is also another format (a zip appended to an image or a PDF: a *polyglot*) is refused,
 and images may not claim more than :data:`MAX_PIXELS` pixels (what a viewer would allocate).
@@ -103,7 +104,9 @@ def detect(data: bytes, *, xlsx_limits: ImportLimits | None = None) -> Detected:
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
         return _checked(FileType.PNG, _png_problem, data)
     if data.startswith(b"PK\x03\x04"):
-        problem = workbook_problem(data, xlsx_limits)
+        # the cells are not read here (the store keeps the file), so their bounds are left to
+        # whoever reads the sheets later; every member is still unpacked within the byte budget
+        problem = workbook_problem(data, xlsx_limits, cells=False)
         if problem is None:
             return Detected(FileType.XLSX, "XLSX")
         return Detected(None, "ZIP / XLSX", Text(*problem))

@@ -77,6 +77,7 @@ def users_page(request: Request, user: User = Depends(admin_only), db: Session =
     return render(request, "identity/users.html", {"view": view}, status_code=400 if view.message else 200)
 
 
+# Not /admin/users/export.{fmt}: "export.csv" is a valid user name, whose page that would hide.
 @router.get("/admin/users-export.{fmt}")
 def export_users(request: Request, fmt: Literal["xlsx", "csv"], user: User = Depends(admin_only),
                  db: Session = REQUEST_DB):

@@ -61,4 +61,12 @@ PRODUCTS_EDIT = _p("products.edit", "编辑贷款产品（提交新版本）", "
 PRODUCTS_APPROVE = _p("products.approve", "审批产品版本", "Approve product versions", M)
 RATES_EDIT = _p("rates.edit", "维护基准利率（LPR）表", "Maintain the reference-rate (LPR) table", M)
 
+# --- stage 3: applications -------------------------------------------------------------------------------
+MY_APPLICATIONS = _p("application.mine", "我的申请", "My applications", A)
+APPLICATION_VIEW = _p("application.view", "查看贷款申请", "View applications", *Role)
+APPLICATION_APPLY = _p("application.apply", "提交贷款申请与材料", "Apply and give documents", A, O)
+APPLICATION_QUEUE = _p("application.queue", "申请队列", "The application queue", O, R, P, M, U, D)
+APPLICATION_HANDLE = _p("application.handle", "受理、审查、要求补件", "Claim, review, request documents", O, R)
+APPLICATION_DECIDE = _p("application.decide", "审批贷款申请", "Decide applications", P)
+
 ALL: tuple[Permission, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Permission))

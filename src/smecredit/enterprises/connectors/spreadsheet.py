@@ -82,6 +82,9 @@ def number_text(value: float) -> CellNumber:
     d = Decimal(text)
     digits = len(d.as_tuple().digits)
     if digits > EXCEL_DIGITS:
+        # Round the double's exact value once, as Excel does; rounding repr's 16- or 17-digit text again
+        # would round twice (…958.8046875 → "…958.805" → …958.81 instead of …958.80).
+        d = Decimal(value)
         d = d.quantize(Decimal(1).scaleb(d.adjusted() - EXCEL_DIGITS + 1), rounding=ROUND_HALF_UP)
     if not d:
         return CellNumber("0")
@@ -371,10 +374,11 @@ def _sheet_paths(parts: dict[str, bytes]) -> list[tuple[str, str]]:
 
 
 def _guard(
-    data: bytes, limits: ImportLimits, extra: tuple[str, ...] = ()
+    data: bytes, limits: ImportLimits, extra: tuple[str, ...] = (), *, cells: bool = True
 ) -> tuple[list[tuple[str, str]], dict[str, _SheetBounds], dict[str, bytes]]:
-    """Check the whole zip (see the module docstring); returns the sheets, their bounds and the
-    index parts kept (workbook, its relationships and the ``extra`` members named)."""
+    """Check the whole zip (see the module docstring); returns the sheets, their bounds (when
+    ``cells``: reading every cell reference is most of the guard's time) and the index parts kept
+    (workbook, its relationships and the ``extra`` members named)."""
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise _Refused(
             "ole",
@@ -417,7 +421,7 @@ def _guard(
         keep = name in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels") or name in extra
         if keep and info.file_size > MAX_INDEX_PART_BYTES:
             raise _Refused("broken", f"{name} 过大", f"{name} is too large")
-        scanner = _CellScanner() if name.lower().endswith(".xml") and not keep else None
+        scanner = _CellScanner() if cells and name.lower().endswith(".xml") and not keep else None
         try:
             size, body = _stream_member(data, info, budget - used, scanner, keep)
         except _Refused as exc:
@@ -503,19 +507,21 @@ def read_xlsx_rows(
     return _calamine_rows(data, errors, [name for name, _p in chosen])
 
 
-def workbook_problem(data: bytes, limits: ImportLimits | None = None) -> tuple[str, str] | None:
+def workbook_problem(data: bytes, limits: ImportLimits | None = None, *, cells: bool = True) -> tuple[str, str] | None:
     """Why ``data`` is not an XLSX workbook the guard lets through, as ``(zh, en)``; None when it is.
 
     The same checks :func:`read_xlsx_rows` makes before loading anything (size, the zip guard with
-    its byte budget, every sheet's bounds), plus what makes a zip an XLSX workbook: a
-    ``[Content_Types].xml`` declaring a workbook's main part (a macro-enabled or template workbook
-    declares another type). The workbook is not loaded.
+    its byte budget, and with ``cells`` every sheet's bounds), plus what makes a zip an XLSX
+    workbook: a ``[Content_Types].xml`` declaring a workbook's main part (a macro-enabled or
+    template workbook declares another type). The workbook is not loaded. A caller that keeps the
+    file without reading its cells may pass ``cells=False``: every member is still unpacked through
+    the byte budget and its CRC checked; whoever reads the sheets later checks their bounds then.
     """
     limits = limits or DEFAULT_LIMITS
     if len(data) > limits.max_file_bytes:
         return (f"文件过大（{len(data):,} 字节）", f"file too large ({len(data):,} bytes)")
     try:
-        sheets, bounds, parts = _guard(data, limits, extra=("[Content_Types].xml",))
+        sheets, bounds, parts = _guard(data, limits, extra=("[Content_Types].xml",), cells=cells)
         types = parts.get("[Content_Types].xml")
         if types is None:
             raise _Refused("broken", "不是有效的 XLSX 文件：缺少 [Content_Types].xml",
@@ -526,10 +532,11 @@ def workbook_problem(data: bytes, limits: ImportLimits | None = None) -> tuple[s
         if not sheets:
             raise _Refused("broken", "工作簿中没有工作表", "the workbook has no sheets")
         for name, path in sheets:
-            b = bounds.get(path)
-            if b is None:
-                raise _Refused("broken", f"不是有效的 XLSX 文件：缺少工作表 {path}", f"not a valid XLSX file: sheet part {path} is missing")
-            _check_bounds(name, b, limits)
+            if cells:
+                b = bounds.get(path)
+                if b is None:
+                    raise _Refused("broken", f"不是有效的 XLSX 文件：缺少工作表 {path}", f"not a valid XLSX file: sheet part {path} is missing")
+                _check_bounds(name, b, limits)
     except _Refused as exc:
         return (exc.zh, exc.en)
     return None

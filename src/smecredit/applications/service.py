@@ -1,0 +1,398 @@
+"""The use cases of an application. Each is keyword-only, takes the session, checks, writes, records
+its typed audit event, notifies the applicant's side of a change of state and **flushes**; the edge
+commits. Each locks the application row first (before the audit head). Which transitions are legal
+is the table's (`states.transition`); which person may take them is `access.refusal`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smecredit.applications import events, notices, products_port, rules, states
+from smecredit.applications.access import actor_kinds, may_apply_for, refusal
+from smecredit.applications.models import (
+    Application,
+    ApplicationDocument,
+    ApplicationStep,
+    DocumentRequest,
+    DocumentRequestItem,
+)
+from smecredit.applications.numbering import next_no
+from smecredit.applications.records import facts_of, lock
+from smecredit.applications.states import Action, Outcome, State
+from smecredit.audit.log import record
+from smecredit.enterprises.access import Action as EnterpriseAction
+from smecredit.enterprises.models import Enterprise, EnterpriseMember
+from smecredit.enterprises.records import facts_of as enterprise_facts
+from smecredit.enterprises.records import load_for as load_enterprise
+from smecredit.enterprises.records import viewer_of
+from smecredit.identity.models import User
+from smecredit.identity.roles import ROLE_LABELS, Role
+from smecredit.identity.sessions import actor_of
+from smecredit.kernel.clock import business_date, utcnow
+from smecredit.kernel.errors import Forbidden, Invalid, not_found
+from smecredit.kernel.inputs import clean_text
+from smecredit.kernel.text import Text
+from smecredit.notifications.inbox import notify
+from smecredit.standards.resident_id import mask_name
+
+DOCUMENT = Text("材料", "Document")
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+def _step(db: Session, application: Application, user: User | None, action: str, before: str | None,
+          note: str | None = None) -> ApplicationStep:
+    step = ApplicationStep(application_id=application.id, at=utcnow(), actor_id=user.id if user else None,
+                           actor_role=user.primary_role.value if user else "system",
+                           actor_name=mask_name(user.display_name) if user else "系统",
+                           action=action, from_status=before, to_status=application.status, note=note)
+    db.add(step)
+    application.steps.append(step)
+    return step
+
+
+def _begin(db: Session, user: User, application: Application, action: Action) -> tuple[Application, str, State]:
+    """Lock, then ask the table and the person rules. Returns (locked row, state before, state after)."""
+    application = lock(db, application)
+    viewer = viewer_of(user)
+    facts = facts_of(db, application)
+    after = states.transition(application.status, action, actor_kinds(viewer, facts))
+    refused = refusal(viewer, facts, action)
+    if refused is not None:
+        raise refused
+    return application, application.status, after
+
+
+def _move(application: Application, after: State) -> None:
+    application.status = after.value
+    application.updated_at = utcnow()
+    application.version += 1
+
+
+def recipients(db: Session, application: Application) -> list[User]:
+    """The applicant's side: the members of the enterprise (the applicant among them)."""
+    ids = set(db.execute(select(EnterpriseMember.user_id)
+                         .where(EnterpriseMember.enterprise_id == application.enterprise_id)).scalars())
+    if application.applicant_id is not None:
+        applicant = db.get(User, application.applicant_id)
+        if applicant is not None and Role.APPLICANT in applicant.roles:
+            ids.add(applicant.id)
+    return [u for u in (db.get(User, i) for i in sorted(ids)) if u is not None and u.is_active]
+
+
+def _tell(db: Session, application: Application, kind, **params) -> None:
+    """Tell the applicant's side about a change, in this transaction (inbox now, SMS after commit)."""
+    product = products_port.version_of(db, application).definition.name
+    for user in recipients(db, application):
+        notify(db, recipient=user, kind=kind, params={"no": application.no, "product": product, **params},
+               link=f"/applications/{application.id}")
+
+
+def _event_base(application: Application, before: str | None) -> dict:
+    return {"entity_id": application.id, "no": application.no, "from_status": before, "to_status": application.status}
+
+
+# --- the applicant's side -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Need:
+    amount: object
+    term_months: object
+    purpose: str | None
+    repayment_method: str | None = None
+    guarantee_mode: str | None = None
+
+
+def create_draft(db: Session, *, user: User, enterprise_id: int, product_code: str, need: Need) -> Application:
+    """A draft under the product's current version, from the stated need; only a member of the
+    enterprise or its loan officer (on its behalf) may apply."""
+    enterprise = load_enterprise(db, user=user, enterprise_id=enterprise_id, action=EnterpriseAction.VIEW)
+    if not may_apply_for(viewer_of(user), enterprise_facts(enterprise)):
+        raise Forbidden("forbidden", Text("只有企业成员或其客户经理可以为企业申请贷款",
+                                          "Only a member of the enterprise or its loan officer may apply for it"))
+    if not isinstance(product_code, str) or not product_code.strip():
+        raise Invalid("required", Text("请选择贷款产品", "Choose a product"), "product_code")
+    version = products_port.current_version(db, product_code.strip())
+    definition = version.definition
+    terms = rules.terms(definition, amount=need.amount, term_months=need.term_months,
+                        repayment_method=need.repayment_method, guarantee_mode=need.guarantee_mode,
+                        purpose=need.purpose, method_label=products_port.method_label,
+                        mode_label=products_port.mode_label)
+    now = utcnow()
+    application = Application(
+        no=next_no(db, day=business_date()), enterprise_id=enterprise.id, applicant_id=user.id,
+        product_code=version.product_code, product_version=version.version, product_version_id=version.id,
+        amount=terms.amount, term_months=terms.term_months, repayment_method=terms.repayment_method,
+        guarantee_mode=terms.guarantee_mode, purpose=terms.purpose, status=states.INITIAL.value,
+        created_at=now, updated_at=now, version=1)
+    db.add(application)
+    db.flush()
+    _step(db, application, user, "create", None)
+    db.flush()
+    record(db, actor_of(user), events.ApplicationCreated(
+        **_event_base(application, None), enterprise_id=enterprise.id, product_code=application.product_code,
+        product_version=application.product_version, amount=str(application.amount),
+        term_months=application.term_months, repayment_method=application.repayment_method,
+        guarantee_mode=application.guarantee_mode, on_behalf=Role.APPLICANT not in user.roles))
+    return application
+
+
+def update_terms(db: Session, *, user: User, application: Application, need: Need) -> Application:
+    application, before, after = _begin(db, user, application, Action.UPDATE_TERMS)
+    definition = products_port.definition_of(db, application)
+    terms = rules.terms(definition, amount=need.amount, term_months=need.term_months,
+                        repayment_method=need.repayment_method, guarantee_mode=need.guarantee_mode,
+                        purpose=need.purpose, method_label=products_port.method_label,
+                        mode_label=products_port.mode_label)
+    changes: dict[str, list] = {}
+    for field in ("amount", "term_months", "repayment_method", "guarantee_mode", "purpose"):
+        old, new = getattr(application, field), getattr(terms, field)
+        if old != new:
+            changes[field] = [str(old), str(new)]
+            setattr(application, field, new)
+    if not changes:
+        return application
+    _move(application, after)
+    _step(db, application, user, Action.UPDATE_TERMS.value, before, "、".join(changes))
+    db.flush()
+    record(db, actor_of(user), events.ApplicationTermsUpdated(**_event_base(application, before), changes=changes))
+    return application
+
+
+def open_request(application: Application) -> DocumentRequest | None:
+    pending = [r for r in application.requests if r.answered_at is None]
+    return pending[-1] if pending else None
+
+
+def document_items(db: Session, application: Application) -> tuple[rules.Item, ...]:
+    """What may be uploaded now: the checklist, and the open 补件 request's kinds."""
+    items = list(products_port.checklist_of(db, application))
+    request = open_request(application)
+    if request is not None:
+        known = products_port.known_kinds(db, application)
+        for requested in request.items:
+            if all(i.kind != requested.kind for i in items):
+                items.append(known.get(requested.kind, rules.OTHER))
+    return tuple(items)
+
+
+def attach_document(db: Session, *, user: User, application: Application, kind: str | None, upload,
+                    filename: str | None) -> ApplicationDocument:
+    """Store the file (type decided by its content, within the item's accepted types) and attach it."""
+    from smecredit.documents import store
+    from smecredit.documents.content import FileType
+
+    application, before, after = _begin(db, user, application, Action.EDIT_DOCUMENTS)
+    if not kind:
+        raise Invalid("required", Text("请选择材料类别", "Choose the kind of document"), "kind")
+    item = rules.item_for(document_items(db, application), kind)
+    stored = store.accept(db, upload=upload, filename=filename or "upload", allowed=tuple(FileType(t) for t in item.accepted),
+                          field="file")
+    request = open_request(application)
+    document = ApplicationDocument(
+        application_id=application.id, kind=item.kind, stored_file_id=stored.id,
+        filename=getattr(stored, "filename", None) or (filename or "upload")[:255], sha256=stored.sha256,
+        size=stored.size, content_type=stored.content_type,
+        request_id=request.id if request is not None and any(i.kind == item.kind for i in request.items) else None,
+        uploaded_by_id=user.id, uploaded_at=utcnow())
+    db.add(document)
+    application.documents.append(document)
+    _move(application, after)
+    _step(db, application, user, "attach_document", before, item.label.zh)
+    db.flush()
+    record(db, actor_of(user), events.DocumentAttached(
+        **_event_base(application, before), document_id=document.id, kind=document.kind,
+        stored_file_id=stored.id, sha256=stored.sha256, size=stored.size, content_type=stored.content_type,
+        request_id=document.request_id))
+    return document
+
+
+def remove_document(db: Session, *, user: User, application: Application, document_id: int) -> None:
+    application, before, after = _begin(db, user, application, Action.EDIT_DOCUMENTS)
+    document = next((d for d in application.documents if d.id == document_id), None)
+    if document is None:
+        raise not_found(DOCUMENT, "document_id")
+    request = open_request(application)
+    if application.status == State.DOCUMENTS_REQUESTED and (request is None or document.request_id != request.id):
+        # What was submitted and reviewed stays; while answering 补件 only the new files can go.
+        raise Forbidden("document_submitted", Text("已提交的材料不能删除，只能删除本次补件上传的材料",
+                                                   "Submitted documents stay; only files uploaded for this request can be removed"))
+    application.documents.remove(document)
+    db.delete(document)
+    _move(application, after)
+    _step(db, application, user, "remove_document", before, document.kind)
+    db.flush()
+    record(db, actor_of(user), events.DocumentRemoved(**_event_base(application, before), document_id=document_id,
+                                                      kind=document.kind, sha256=document.sha256))
+
+
+def missing_items(db: Session, application: Application) -> list[rules.Item]:
+    return rules.missing(products_port.checklist_of(db, application), (d.kind for d in application.documents))
+
+
+def _incomplete(items: Sequence[rules.Item], code: str, zh: str, en: str) -> Invalid:
+    names = Text.join([i.label for i in items], sep_zh="、", sep_en=", ")
+    return Invalid(code, Text(f"{zh}：{names.zh}", f"{en}: {names.en}"), "documents",
+                   {"missing": [{"kind": i.kind, "label": i.label.as_dict()} for i in items]})
+
+
+def submit(db: Session, *, user: User, application: Application) -> Application:
+    application, before, after = _begin(db, user, application, Action.SUBMIT)
+    missing = missing_items(db, application)
+    if missing:
+        raise _incomplete(missing, "checklist_incomplete", "还缺少必备材料", "Required documents are missing")
+    _move(application, after)
+    application.submitted_at = utcnow()
+    _step(db, application, user, Action.SUBMIT.value, before)
+    db.flush()
+    record(db, actor_of(user), events.ApplicationSubmitted(**_event_base(application, before),
+                                                           document_sha256=sorted(d.sha256 for d in application.documents)))
+    _tell(db, application, notices.SUBMITTED)
+    return application
+
+
+def withdraw(db: Session, *, user: User, application: Application, reason: str | None = None) -> Application:
+    application, before, after = _begin(db, user, application, Action.WITHDRAW)
+    reason = clean_text(reason, "reason", max_len=rules.REASON_MAX)
+    _move(application, after)
+    _step(db, application, user, Action.WITHDRAW.value, before, reason)
+    db.flush()
+    record(db, actor_of(user), events.ApplicationWithdrawn(**_event_base(application, before), reason=reason))
+    _tell(db, application, notices.WITHDRAWN)
+    return application
+
+
+def unanswered(application: Application) -> list[DocumentRequestItem]:
+    request = open_request(application)
+    if request is None:
+        return []
+    answered = {d.kind for d in application.documents if d.request_id == request.id}
+    return [i for i in request.items if i.kind not in answered]
+
+
+def resubmit(db: Session, *, user: User, application: Application) -> Application:
+    application, before, after = _begin(db, user, application, Action.RESUBMIT)
+    request = open_request(application)
+    known = products_port.known_kinds(db, application)
+    left = [known.get(i.kind, rules.OTHER) for i in unanswered(application)]
+    if left:
+        raise _incomplete(left, "request_unanswered", "还有补件要求未上传材料", "Requested documents not uploaded yet")
+    missing = missing_items(db, application)
+    if missing:
+        raise _incomplete(missing, "checklist_incomplete", "还缺少必备材料", "Required documents are missing")
+    now = utcnow()
+    assert request is not None  # documents_requested always has one (request_documents makes it)
+    request.answered_at = now
+    _move(application, after)
+    _step(db, application, user, Action.RESUBMIT.value, before)
+    db.flush()
+    record(db, actor_of(user), events.ApplicationResubmitted(
+        **_event_base(application, before), request_id=request.id,
+        document_sha256=sorted(d.sha256 for d in application.documents if d.request_id == request.id)))
+    _tell(db, application, notices.RESUBMITTED)
+    return application
+
+
+# --- the lender's side -------------------------------------------------------------------------------
+
+def _role_name(user: User) -> Text:
+    zh, en = ROLE_LABELS[user.primary_role]
+    name = mask_name(user.display_name)
+    return Text(f"{zh}{name}", f"{en} {name}")
+
+
+def claim(db: Session, *, user: User, application: Application) -> Application:
+    """The handler takes the application; under the row lock, so of two at once one gets it and the
+    other is told it is taken."""
+    application, before, after = _begin(db, user, application, Action.CLAIM)
+    application.assignee_id = user.id
+    _move(application, after)
+    _step(db, application, user, Action.CLAIM.value, before)
+    db.flush()
+    record(db, actor_of(user), events.ApplicationClaimed(**_event_base(application, before), assignee_id=user.id))
+    _tell(db, application, notices.CLAIMED, handler=_role_name(user))
+    return application
+
+
+def start_review(db: Session, *, user: User, application: Application) -> Application:
+    application, before, after = _begin(db, user, application, Action.START_REVIEW)
+    _move(application, after)
+    _step(db, application, user, Action.START_REVIEW.value, before)
+    db.flush()
+    record(db, actor_of(user), events.ReviewStarted(**_event_base(application, before)))
+    _tell(db, application, notices.UNDER_REVIEW)
+    return application
+
+
+def request_documents(db: Session, *, user: User, application: Application,
+                      items: Sequence[tuple[str | None, str | None]]) -> DocumentRequest:
+    """补件: what more is needed, each with a reason; the applicant is told."""
+    application, before, after = _begin(db, user, application, Action.REQUEST_DOCUMENTS)
+    known = products_port.known_kinds(db, application)
+    clean = rules.request_items(items, known)
+    now = utcnow()
+    request = DocumentRequest(application_id=application.id, requested_by_id=user.id, created_at=now)
+    for item in clean:
+        request.items.append(DocumentRequestItem(kind=item.kind, reason=item.reason))
+    db.add(request)
+    application.requests.append(request)
+    _move(application, after)
+    listed = [(known[i.kind].label, i.reason) for i in clean]
+    _step(db, application, user, Action.REQUEST_DOCUMENTS.value, before,
+          "；".join(f"{label.zh}：{reason}" for label, reason in listed))
+    db.flush()
+    record(db, actor_of(user), events.DocumentsRequested(
+        **_event_base(application, before), request_id=request.id,
+        items=[{"kind": i.kind, "reason": i.reason} for i in clean]))
+    _tell(db, application, notices.DOCUMENTS_REQUESTED,
+          items=Text("；".join(f"{label.zh}（{reason}）" for label, reason in listed),
+                     "; ".join(f"{label.en} ({reason})" for label, reason in listed)))
+    return request
+
+
+def decide(db: Session, *, user: User, application: Application, outcome: str | None, reason: str | None) -> Application:
+    """An approver records the decision (not someone who handled or applied: four-eyes). Stage 4
+    will take this decision from the credit policy."""
+    application, before, after = _begin(db, user, application, Action.DECIDE)
+    if outcome not in (Outcome.APPROVED, Outcome.DECLINED):
+        raise Invalid("invalid_outcome", Text("请选择批准或拒绝", "Choose approved or declined"), "outcome")
+    reason = clean_text(reason, "reason", required=True, max_len=rules.REASON_MAX, label=Text("决定理由", "The reason"))
+    application.outcome = str(outcome)
+    application.decision_reason = reason
+    application.decided_at = utcnow()
+    _move(application, after)
+    _step(db, application, user, Action.DECIDE.value, before, f"{states.OUTCOME_LABELS[outcome].zh}：{reason}")
+    db.flush()
+    record(db, actor_of(user), events.ApplicationDecided(**_event_base(application, before), outcome=str(outcome),
+                                                         reason=reason))
+    _tell(db, application, notices.APPROVED if outcome == Outcome.APPROVED else notices.DECLINED, reason=reason)
+    return application
+
+
+def enterprise_of(db: Session, application: Application) -> Enterprise:
+    enterprise = db.get(Enterprise, application.enterprise_id)
+    assert enterprise is not None
+    return enterprise
+
+
+def download(db: Session, *, user: User, application: Application, document_id: int):
+    """The original file (decrypted), recorded in the audit log: documents carry licences, ID
+    cards and statements."""
+    from smecredit.documents import store
+    from smecredit.documents.models import StoredFile
+
+    document = next((d for d in application.documents if d.id == document_id), None)
+    if document is None:
+        raise not_found(DOCUMENT, "document_id")
+    stored = db.get(StoredFile, document.stored_file_id)
+    if stored is None:  # pragma: no cover - stored files are never deleted while referenced
+        raise not_found(DOCUMENT, "document_id")
+    record(db, actor_of(user), events.DocumentDownloaded(entity_id=application.id, no=application.no,
+                                                         document_id=document.id, kind=document.kind,
+                                                         sha256=document.sha256))
+    return store.download_response(stored, document.filename)

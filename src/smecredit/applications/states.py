@@ -1,0 +1,219 @@
+"""The application's state machine, written down once: one transition table.
+
+Pure (no database, no web). Every use case in `applications/service.py` asks `transition(...)`
+for the next state before it writes anything, and the API's ``allowed_actions`` comes from
+`allowed_actions(...)`: what the table allows the caller's kinds of actor in the current state.
+An action the table does not allow raises `IllegalTransition` (a `Conflict`, answered 409) naming
+the current state and the actions allowed now.
+
+The table says *which kind of actor* may act (the applicant's side, a handler — loan officer or
+credit reviewer —, an approver); *which person* of that kind (the enterprise's member, the
+application's assignee, an approver who did not handle it) is the use case's check on top.
+
+Later stages (decisioning, contracts, disbursement) add their states and transitions to
+`TRANSITIONS`; the diagram in `docs/applications.md` is generated from it (`mermaid()`), and a test
+fails when the document is out of date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from smecredit.identity.roles import Role
+from smecredit.kernel.errors import Conflict
+from smecredit.kernel.text import Text
+
+
+class State(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    UNDER_REVIEW = "under_review"
+    DOCUMENTS_REQUESTED = "documents_requested"
+    RESUBMITTED = "resubmitted"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+
+
+class Action(StrEnum):
+    UPDATE_TERMS = "update_terms"  # amount, term, repayment method, guarantee mode, purpose (draft only)
+    EDIT_DOCUMENTS = "edit_documents"  # attach or remove a document (draft, or answering 补件)
+    SUBMIT = "submit"
+    WITHDRAW = "withdraw"
+    CLAIM = "claim"
+    START_REVIEW = "start_review"
+    REQUEST_DOCUMENTS = "request_documents"
+    RESUBMIT = "resubmit"
+    DECIDE = "decide"
+
+
+class Actor(StrEnum):
+    """Kinds of actor, from roles: who sits on which side of the application."""
+
+    APPLICANT = "applicant"  # acts for the enterprise: a member, or its officer applying on its behalf
+    HANDLER = "handler"  # works the application: loan officer, credit reviewer
+    APPROVER = "approver"  # records the decision
+
+
+class Outcome(StrEnum):
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+@dataclass(frozen=True)
+class Transition:
+    state: State
+    action: Action
+    actor: Actor
+    to: State
+
+
+A, H, P = Actor.APPLICANT, Actor.HANDLER, Actor.APPROVER
+S = State
+ACTIVE_BEFORE_DECISION = (S.DRAFT, S.SUBMITTED, S.UNDER_REVIEW, S.DOCUMENTS_REQUESTED, S.RESUBMITTED)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(S.DRAFT, Action.UPDATE_TERMS, A, S.DRAFT),
+    Transition(S.DRAFT, Action.EDIT_DOCUMENTS, A, S.DRAFT),
+    Transition(S.DRAFT, Action.SUBMIT, A, S.SUBMITTED),
+    Transition(S.SUBMITTED, Action.CLAIM, H, S.SUBMITTED),
+    Transition(S.SUBMITTED, Action.START_REVIEW, H, S.UNDER_REVIEW),
+    Transition(S.UNDER_REVIEW, Action.REQUEST_DOCUMENTS, H, S.DOCUMENTS_REQUESTED),
+    Transition(S.UNDER_REVIEW, Action.DECIDE, P, S.DECIDED),
+    Transition(S.DOCUMENTS_REQUESTED, Action.EDIT_DOCUMENTS, A, S.DOCUMENTS_REQUESTED),
+    Transition(S.DOCUMENTS_REQUESTED, Action.RESUBMIT, A, S.RESUBMITTED),
+    Transition(S.RESUBMITTED, Action.CLAIM, H, S.RESUBMITTED),
+    Transition(S.RESUBMITTED, Action.START_REVIEW, H, S.UNDER_REVIEW),
+    # The applicant may withdraw at any time before the decision.
+    *(Transition(state, Action.WITHDRAW, A, S.WITHDRAWN) for state in ACTIVE_BEFORE_DECISION),
+)
+
+_TABLE: dict[tuple[State, Action, Actor], State] = {(t.state, t.action, t.actor): t.to for t in TRANSITIONS}
+assert len(_TABLE) == len(TRANSITIONS), "one transition per (state, action, actor)"
+
+INITIAL = S.DRAFT
+FINAL: frozenset[State] = frozenset(s for s in State if not any(t.state is s for t in TRANSITIONS))
+
+STATE_LABELS: dict[str, Text] = {
+    S.DRAFT: Text("草稿", "Draft"),
+    S.SUBMITTED: Text("已提交", "Submitted"),
+    S.UNDER_REVIEW: Text("审查中", "Under review"),
+    S.DOCUMENTS_REQUESTED: Text("待补件", "Documents requested"),
+    S.RESUBMITTED: Text("已补件", "Resubmitted"),
+    S.DECIDED: Text("已决定", "Decided"),
+    S.WITHDRAWN: Text("已撤回", "Withdrawn"),
+}
+
+ACTION_LABELS: dict[str, Text] = {
+    Action.UPDATE_TERMS: Text("修改申请条件", "Change the terms"),
+    Action.EDIT_DOCUMENTS: Text("上传或删除材料", "Upload or remove documents"),
+    Action.SUBMIT: Text("提交申请", "Submit"),
+    Action.WITHDRAW: Text("撤回申请", "Withdraw"),
+    Action.CLAIM: Text("认领", "Claim"),
+    Action.START_REVIEW: Text("开始审查", "Start review"),
+    Action.REQUEST_DOCUMENTS: Text("要求补件", "Request documents"),
+    Action.RESUBMIT: Text("补件后重新提交", "Resubmit"),
+    Action.DECIDE: Text("作出决定", "Decide"),
+}
+
+ACTOR_LABELS: dict[str, Text] = {
+    A: Text("申请方", "Applicant"),
+    H: Text("客户经理/审查员", "Officer or reviewer"),
+    P: Text("审批人", "Approver"),
+}
+
+OUTCOME_LABELS: dict[str, Text] = {
+    Outcome.APPROVED: Text("批准", "Approved"),
+    Outcome.DECLINED: Text("拒绝", "Declined"),
+}
+
+ROLE_ACTORS: dict[Role, Actor] = {
+    Role.APPLICANT: A,
+    Role.LOAN_OFFICER: H,
+    Role.CREDIT_REVIEWER: H,
+    Role.APPROVER: P,
+}
+
+
+def actors_of(roles: Iterable[Role]) -> frozenset[Actor]:
+    """The kinds of actor a user's roles make them (an officer may also apply on an enterprise's
+    behalf: that is the use case's decision, made with `Actor.APPLICANT` added explicitly)."""
+    return frozenset(ROLE_ACTORS[r] for r in roles if r in ROLE_ACTORS)
+
+
+def state_label(state: str) -> Text:
+    return STATE_LABELS.get(state, Text(state, state))
+
+
+def allowed_actions(state: str, actors: Iterable[Actor]) -> tuple[Action, ...]:
+    """The actions the table allows these kinds of actor in ``state``, in the table's order."""
+    kinds = frozenset(actors)
+    seen: list[Action] = []
+    for t in TRANSITIONS:
+        if t.state == state and t.actor in kinds and t.action not in seen:
+            seen.append(t.action)
+    return tuple(seen)
+
+
+class IllegalTransition(Conflict):
+    """The action is not allowed in the current state (for this kind of actor)."""
+
+
+def transition(state: str, action: Action, actors: Iterable[Actor]) -> State:
+    """The next state, or `IllegalTransition` with the current state and the actions allowed now."""
+    kinds = frozenset(actors)
+    for actor in Actor:  # a fixed order, so a person with two kinds gets one answer
+        if actor in kinds:
+            to = _TABLE.get((State(state), Action(action), actor))
+            if to is not None:
+                return to
+    raise illegal(state, action, kinds)
+
+
+def illegal(state: str, action: str, actors: Iterable[Actor]) -> IllegalTransition:
+    allowed = allowed_actions(state, actors)
+    label = state_label(state)
+    action_label = ACTION_LABELS.get(action, Text(action, action))
+    now = Text.join([ACTION_LABELS[a] for a in allowed], sep_zh="、", sep_en=", ") if allowed else Text("无", "none")
+    return IllegalTransition(
+        "illegal_transition",
+        Text(f"申请当前状态为「{label.zh}」，不能{action_label.zh}；现在可以：{now.zh}",
+             f"The application is {label.en.lower()}: it cannot be done now ({action_label.en}); allowed now: {now.en}"),
+        "status",
+        {"status": str(state), "action": str(action), "allowed_actions": [a.value for a in allowed]},
+    )
+
+
+# --- the diagram -------------------------------------------------------------------------------------
+
+DIAGRAM_BEGIN = "<!-- state-diagram: generated by smecredit.applications.states.mermaid(); do not edit -->"
+DIAGRAM_END = "<!-- /state-diagram -->"
+
+
+def mermaid() -> str:
+    """The transition table as a Mermaid state diagram (states named in Chinese and English)."""
+    lines = ["```mermaid", "stateDiagram-v2"]
+    for state in State:
+        label = STATE_LABELS[state]
+        lines.append(f'    state "{label.zh} {label.en}" as {state.value}')
+    lines.append(f"    [*] --> {INITIAL.value}")
+    for t in TRANSITIONS:
+        action = ACTION_LABELS[t.action]
+        lines.append(f"    {t.state.value} --> {t.to.value}: {action.zh} {t.action.value} ({ACTOR_LABELS[t.actor].en})")
+    for state in State:
+        if state in FINAL:
+            lines.append(f"    {state.value} --> [*]")
+    lines.append("```")
+    return "\n".join(lines)
+
+
+def diagram_block() -> str:
+    return f"{DIAGRAM_BEGIN}\n{mermaid()}\n{DIAGRAM_END}"
+
+
+def with_diagram(document: str) -> str:
+    """``document`` with its generated block replaced by the current diagram."""
+    begin = document.index(DIAGRAM_BEGIN)
+    end = document.index(DIAGRAM_END) + len(DIAGRAM_END)
+    return document[:begin] + diagram_block() + document[end:]

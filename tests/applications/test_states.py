@@ -1,0 +1,102 @@
+"""The transition table: every state × action × kind of actor, random sequences, the diagram."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from smecredit.applications import states
+from smecredit.applications.states import Action, Actor, IllegalTransition, State
+
+A, H, P = Actor.APPLICANT, Actor.HANDLER, Actor.APPROVER
+S = State
+
+# Written out by hand (not derived from the table) so a change to the table must change this too.
+EXPECTED = {
+    (S.DRAFT, Action.UPDATE_TERMS, A): S.DRAFT,
+    (S.DRAFT, Action.EDIT_DOCUMENTS, A): S.DRAFT,
+    (S.DRAFT, Action.SUBMIT, A): S.SUBMITTED,
+    (S.DRAFT, Action.WITHDRAW, A): S.WITHDRAWN,
+    (S.SUBMITTED, Action.CLAIM, H): S.SUBMITTED,
+    (S.SUBMITTED, Action.START_REVIEW, H): S.UNDER_REVIEW,
+    (S.SUBMITTED, Action.WITHDRAW, A): S.WITHDRAWN,
+    (S.UNDER_REVIEW, Action.REQUEST_DOCUMENTS, H): S.DOCUMENTS_REQUESTED,
+    (S.UNDER_REVIEW, Action.DECIDE, P): S.DECIDED,
+    (S.UNDER_REVIEW, Action.WITHDRAW, A): S.WITHDRAWN,
+    (S.DOCUMENTS_REQUESTED, Action.EDIT_DOCUMENTS, A): S.DOCUMENTS_REQUESTED,
+    (S.DOCUMENTS_REQUESTED, Action.RESUBMIT, A): S.RESUBMITTED,
+    (S.DOCUMENTS_REQUESTED, Action.WITHDRAW, A): S.WITHDRAWN,
+    (S.RESUBMITTED, Action.CLAIM, H): S.RESUBMITTED,
+    (S.RESUBMITTED, Action.START_REVIEW, H): S.UNDER_REVIEW,
+    (S.RESUBMITTED, Action.WITHDRAW, A): S.WITHDRAWN,
+}
+
+
+@pytest.mark.parametrize("state", list(State))
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("actor", list(Actor))
+def test_every_state_action_and_actor(state, action, actor):
+    expected = EXPECTED.get((state, action, actor))
+    if expected is None:
+        with pytest.raises(IllegalTransition) as refused:
+            states.transition(state, action, {actor})
+        assert refused.value.code == "illegal_transition"
+        assert refused.value.details["status"] == state.value
+        assert refused.value.details["allowed_actions"] == [a.value for a in states.allowed_actions(state, {actor})]
+        assert action.value not in refused.value.details["allowed_actions"]
+        assert states.STATE_LABELS[state].zh in refused.value.message.zh
+    else:
+        assert states.transition(state, action, {actor}) is expected
+        assert action in states.allowed_actions(state, {actor})
+
+
+def test_final_states_and_labels():
+    assert states.FINAL == {S.DECIDED, S.WITHDRAWN}
+    for state in states.FINAL:
+        assert states.allowed_actions(state, set(Actor)) == ()
+    assert set(states.STATE_LABELS) == set(State)
+    assert set(states.ACTION_LABELS) == set(Action)
+    assert set(states.OUTCOME_LABELS) == set(states.Outcome)
+
+
+def test_a_person_with_no_kind_may_do_nothing():
+    for state in State:
+        assert states.allowed_actions(state, set()) == ()
+
+
+def test_roles_map_to_kinds():
+    from smecredit.identity.roles import Role
+
+    assert states.actors_of({Role.APPLICANT}) == {A}
+    assert states.actors_of({Role.LOAN_OFFICER, Role.CREDIT_REVIEWER}) == {H}
+    assert states.actors_of({Role.APPROVER}) == {P}
+    assert states.actors_of({Role.AUDITOR, Role.ADMIN, Role.RISK_MANAGER}) == frozenset()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(Action)), st.sets(st.sampled_from(list(Actor)))), max_size=40))
+def test_random_sequences_stay_in_the_table(steps):
+    state = states.INITIAL
+    finished = False
+    for action, actors in steps:
+        try:
+            after = states.transition(state, action, actors)
+        except IllegalTransition as refused:
+            assert refused.details["status"] == state.value
+            continue
+        assert not finished, f"a final state moved: {state} --{action}--> {after}"
+        assert after in State
+        assert (state, action) in {(s, a) for s, a, _ in EXPECTED}
+        state = after
+        finished = state in states.FINAL
+
+
+def test_the_diagram_in_the_docs_is_current():
+    doc = Path(__file__).resolve().parents[2] / "docs" / "applications.md"
+    text = doc.read_text(encoding="utf-8")
+    assert states.diagram_block() in text, "docs/applications.md is out of date: run `smecredit applications diagram --write`"
+    for t in states.TRANSITIONS:
+        assert f"{t.state.value} --> {t.to.value}" in states.mermaid()
