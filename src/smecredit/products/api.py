@@ -10,7 +10,7 @@ from smecredit.enterprises.models import Enterprise
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date
 from smecredit.products import catalogue, matching, rates, schemas
-from smecredit.products.deps import API
+from smecredit.products.deps import API, ProductCode
 from smecredit.web.deps import REQUEST_DB
 from smecredit.web.openapi import API_ERRORS, errors
 from smecredit.web.pagination import Page, Paging, page_of
@@ -38,19 +38,19 @@ def version_detail(version_id: EntityId, user: User = Depends(API.view), db: Ses
 
 
 @router.get("/{code}", response_model=schemas.ProductOut, summary="One product's version in force today")
-def product_detail(code: str, user: User = Depends(API.view), db: Session = REQUEST_DB):
-    return schemas.product_out(catalogue.current_version(db, code[:40], business_date()))
+def product_detail(code: ProductCode, user: User = Depends(API.view), db: Session = REQUEST_DB):
+    return schemas.product_out(catalogue.current_version(db, code, business_date()))
 
 
 @router.get("/{code}/versions", response_model=Page[schemas.VersionOut], summary="Every version of a product, newest first")
-def product_versions(code: str, paging: Paging, user: User = Depends(API.view), db: Session = REQUEST_DB):
-    return page_of([schemas.VersionOut.model_validate(v) for v in catalogue.versions_of(db, code[:40])], paging)
+def product_versions(code: ProductCode, paging: Paging, user: User = Depends(API.view), db: Session = REQUEST_DB):
+    return page_of([schemas.VersionOut.model_validate(v) for v in catalogue.versions_of(db, code)], paging)
 
 
 @router.post("/{code}/versions", response_model=schemas.VersionOut, status_code=201,
              summary="Draft a new version (a new product when the code is new); a second risk manager approves it")
-def draft_version(code: str, body: schemas.DraftIn, user: User = Depends(API.edit), db: Session = REQUEST_DB):
-    return schemas.VersionOut.model_validate(catalogue.draft(db, user=user, code=code[:40], data=body.definition, note=body.note))
+def draft_version(code: ProductCode, body: schemas.DraftIn, user: User = Depends(API.edit), db: Session = REQUEST_DB):
+    return schemas.VersionOut.model_validate(catalogue.draft(db, user=user, code=code, data=body.definition, note=body.note))
 
 
 @router.post("/versions/{version_id}/approve", response_model=schemas.VersionOut,

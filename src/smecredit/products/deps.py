@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from fastapi import Depends
+from typing import Annotated
+
+from fastapi import Depends, Path
 from sqlalchemy.orm import Session
 
 from smecredit.enterprises.access import Action
@@ -13,6 +15,10 @@ from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
 from smecredit.web.deps import REQUEST_DB, Allow
 from smecredit.web.params import EntityId
+
+
+#: A product code in a path: longer than any code can be is a 422 at the edge, not a near match.
+ProductCode = Annotated[str, Path(min_length=1, max_length=40, description="product code, e.g. tax_loan")]
 
 
 class Guards:

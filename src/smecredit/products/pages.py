@@ -31,7 +31,7 @@ from smecredit.kernel.errors import DomainError, Invalid, not_found
 from smecredit.kernel.text import Text
 from smecredit.products import catalogue, limits, matching, rates, vocabulary
 from smecredit.products.definition import differences, parse_json
-from smecredit.products.deps import PAGES
+from smecredit.products.deps import PAGES, ProductCode
 from smecredit.products.eligibility import VARIABLES
 from smecredit.products.fit import format_value
 from smecredit.products.product_list import SPEC, rows_of
@@ -117,9 +117,9 @@ def _rate_ranges(db: Session, definition, on: date) -> list[dict[str, Any]]:
 
 
 @router.get("/products/{code}")
-def product_detail(request: Request, code: str, user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
+def product_detail(request: Request, code: ProductCode, user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
     on = business_date()
-    version = catalogue.current_version(db, code[:40], on)
+    version = catalogue.current_version(db, code, on)
     versions = catalogue.versions_of(db, version.product_code) if perms.PRODUCTS_EDIT.held_by(user.roles) else []
     return render(request, "products/detail.html", {
         "v": version, "d": version.definition, "ranges": _rate_ranges(db, version.definition, on), "versions": versions,
@@ -233,8 +233,8 @@ def _editor(request: Request, *, code: str | None, text: str, note: str | None, 
 
 
 @router.get("/products/{code}/edit")
-def edit_product(request: Request, code: str, user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
-    versions = catalogue.versions_of(db, code[:40])
+def edit_product(request: Request, code: ProductCode, user: User = Depends(PAGES.edit), db: Session = REQUEST_DB):
+    versions = catalogue.versions_of(db, code)
     base = versions[0]  # the newest version, whatever its status: edits build on the latest text
     return _editor(request, code=base.product_code, text=json.dumps(base.definition.to_dict(), ensure_ascii=False, indent=2),
                    note=None, base=base)
