@@ -17,6 +17,8 @@ DEMO_USERS: list[tuple[str, str, Role]] = [
     ("reviewer", "审查员 李强 Reviewer Li", Role.CREDIT_REVIEWER),
     ("approver", "审批人 陈静 Approver Chen", Role.APPROVER),
     ("risk", "风险经理 赵磊 Risk manager Zhao", Role.RISK_MANAGER),
+    # a second risk manager: a product version is approved by someone other than its author (四眼)
+    ("risk2", "风险经理 周涛 Risk manager Zhou", Role.RISK_MANAGER),
     ("auditor", "审计 孙悦 Auditor Sun", Role.AUDITOR),
     ("admin", "系统管理员 Administrator", Role.ADMIN),
 ]

@@ -1,6 +1,7 @@
 """Demo data for stage 2 (first start only; idempotent): the default catalogue is loaded for every
 install (`products.setup`); the demo adds one draft awaiting a second risk manager — the demo
-`risk` manager proposes to raise the tax-data loan's ceiling for grade-A enterprises."""
+`risk` manager proposes to raise the tax-data loan's ceiling for grade-A enterprises, and the demo
+`risk2` manager can approve it."""
 
 from __future__ import annotations
 
