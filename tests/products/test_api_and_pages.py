@@ -284,3 +284,14 @@ def test_working_capital_days_default_to_the_financial_statements(db, client, ma
     params = {"amount": "300000", "term_months": "12", "purpose": "采购原材料"}
     text = client.get(f"/enterprises/{enterprise.id}/matches/working-capital", params=params).text
     assert 'data-testid="working-capital"' in text and "财务报表推算" in text and "未填写，按 0 计" in text
+
+
+def test_the_working_capital_page_without_a_need_leads_to_the_match_page(db, client, make_user):
+    """Opened from a bookmark without the stated need, the page sends the applicant to where the need
+    is asked, not to an error page naming the field ``amount``."""
+    load_defaults(db)
+    enterprise, applicant, _ = profiled(db, make_user, CLEAN)
+    login(client, applicant.username)
+    got = client.get(f"/enterprises/{enterprise.id}/matches/working-capital", follow_redirects=False)
+    assert got.status_code == 303 and got.headers["location"] == f"/enterprises/{enterprise.id}/matches"
+    assert 'data-testid="working-capital"' not in client.get(f"/enterprises/{enterprise.id}/matches/working-capital").text

@@ -189,6 +189,9 @@ def _working_capital(request: Request, db: Session, enterprise: Enterprise, prod
 @router.get("/enterprises/{enterprise_id}/matches/working-capital")
 def working_capital(request: Request, product: str = "working_capital_loan", enterprise: Enterprise = PAGES.matching,
                     user: User = Depends(PAGES.match), db: Session = REQUEST_DB):
+    if not (request.query_params.get("amount") or "").strip():
+        # opened without a stated need (a bookmark, a link from elsewhere): the need is asked on the match page
+        return RedirectResponse(f"/enterprises/{enterprise.id}/matches", status_code=303)
     need, result = _working_capital(request, db, enterprise, product)
     rows = result.limit.rows if result.limit else ()
     query = str(request.query_params)
