@@ -4,6 +4,7 @@ approval through the API and the pages, the LPR table, and bad input answered 4x
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -172,6 +173,8 @@ def test_the_editor_refuses_with_positions_and_the_second_manager_approves(db, c
     refused = client.post("/products/versions", data={"csrf_token": csrf_of(client), "code": "order_financing",
                                                       "definition": json.dumps(data, ensure_ascii=False)})
     assert refused.status_code == 422 and "rules[0].expression" in refused.text and "第 1 行第 27 列" in refused.text
+    # the refused page still names the product (not its code) and the version it starts from
+    assert re.search(r'<a href="/products/order_financing">订单融资</a>', refused.text) and "为底稿" in refused.text
     data = default_dict("order_financing")
     data["limit"]["params"]["advance_rate"] = "0.75"
     saved = client.post("/products/versions", data={"csrf_token": csrf_of(client), "code": "order_financing",

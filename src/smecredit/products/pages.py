@@ -27,7 +27,7 @@ from smecredit.enterprises.records import enterprises_of, may
 from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date, utcnow
-from smecredit.kernel.errors import DomainError, Invalid, not_found
+from smecredit.kernel.errors import DomainError, Invalid, NotFound, not_found
 from smecredit.kernel.text import Text
 from smecredit.products import catalogue, limits, matching, rates, vocabulary
 from smecredit.products.definition import differences, parse_json
@@ -232,6 +232,12 @@ def _editor(request: Request, *, code: str | None, text: str, note: str | None, 
         found, status = forms.failed(request, db, error)
         ctx.update(found)
         ctx["field_list"] = error.details.get("errors", []) if isinstance(error.details, dict) else []
+        if base is None and code and db is not None:
+            # a refused edit of an existing product: the page still names it and the version it starts from
+            try:
+                ctx["base"] = next(iter(catalogue.versions_of(db, code[:40])), None)
+            except NotFound:
+                pass
     return render(request, "products/edit.html", ctx, status_code=status)
 
 
