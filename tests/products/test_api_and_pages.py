@@ -209,6 +209,9 @@ def test_the_rate_page_adds_a_rate(db, client, make_user):
     bad = client.post("/reference-rates", data={"csrf_token": csrf_of(client), "tenor": "1y", "effective_from": "2025-06-20",
                                                 "published_on": "2025-06-20", "rate": "abc"})
     assert bad.status_code == 422 and 'data-testid="form-error"' in bad.text
+    # said inside the form, the rate field marked and still holding what was typed
+    form = re.search(r'data-testid="rate-form".*?</form>', bad.text, re.S).group(0)
+    assert 'data-testid="form-error"' in form and re.search(r'class="form-control is-invalid" id="r-rate"[^>]*value="abc"', form)
     ok = client.post("/reference-rates", data={"csrf_token": csrf_of(client), "tenor": "5y+", "effective_from": "2025-06-20",
                                                "published_on": "2025-06-20", "rate": "3.45"}, follow_redirects=False)
     assert ok.status_code == 303
