@@ -301,3 +301,17 @@ def test_the_working_capital_page_without_a_need_leads_to_the_match_page(db, cli
     got = client.get(f"/enterprises/{enterprise.id}/matches/working-capital", follow_redirects=False)
     assert got.status_code == 303 and got.headers["location"] == f"/enterprises/{enterprise.id}/matches"
     assert 'data-testid="working-capital"' not in client.get(f"/enterprises/{enterprise.id}/matches/working-capital").text
+
+
+def test_a_product_page_leads_an_applicant_to_their_match(db, client, make_user):
+    """An applicant reading a product is shown the way on (the match page, which says whether they
+    qualify and applies in one click); staff are not."""
+    load_defaults(db)
+    make_user(Role.APPLICANT, "reader-a")
+    make_user(Role.RISK_MANAGER, "reader-rm")
+    login(client, "reader-a")
+    page = client.get("/products/working_capital_loan").text
+    assert 'data-testid="match-mine"' in page and 'href="/my/matches"' in page
+    client.cookies.clear()
+    login(client, "reader-rm")
+    assert 'data-testid="match-mine"' not in client.get("/products/working_capital_loan").text

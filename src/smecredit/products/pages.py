@@ -123,7 +123,8 @@ def product_detail(request: Request, code: str, user: User = Depends(PAGES.view)
     versions = catalogue.versions_of(db, version.product_code) if perms.PRODUCTS_EDIT.held_by(user.roles) else []
     return render(request, "products/detail.html", {
         "v": version, "d": version.definition, "ranges": _rate_ranges(db, version.definition, on), "versions": versions,
-        "can_edit": perms.PRODUCTS_EDIT.held_by(user.roles), "staff": perms.PRODUCTS_EDIT.held_by(user.roles)})
+        "can_edit": perms.PRODUCTS_EDIT.held_by(user.roles), "staff": perms.PRODUCTS_EDIT.held_by(user.roles),
+        "can_match_mine": perms.MY_ENTERPRISES.held_by(user.roles)})
 
 
 # --- matching ---------------------------------------------------------------------------------------------
