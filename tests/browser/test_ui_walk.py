@@ -324,6 +324,11 @@ def test_admin_walks_the_users_list(browser, live_server, make_user, db, tmp_pat
     w = open_walker(browser, live_server, viewport, "admin", tmp_path, "admin-walk")
     page = w.page
     w.visit("/admin/users")
+    # an administrator's long menu: the bar keeps one line and every item one line (they broke in two at 1280)
+    _bar_on_one_line(w)
+    heights = page.eval_on_selector_all("[data-testid=menu] .nav-link",
+                                        "els => els.filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().height)")
+    assert viewport == "phone" or (len(heights) >= 6 and max(heights) < 48), heights
     expect(page.get_by_test_id("list-summary")).to_contain_text("共 5 条")
     if viewport == "phone":
         page.get_by_test_id("list-filters-toggle").click()
