@@ -149,3 +149,27 @@ def test_the_applicant_sees_only_their_own_in_the_menu_pages(client, db, w, make
     login(client, "nobody-else")
     assert 'data-testid="no-applications"' in client.get("/my/applications").text
     assert client.get("/applications", follow_redirects=False).status_code == 403
+
+
+def test_refused_terms_keep_what_was_typed_and_a_refused_file_is_said_at_its_item(client, db, w):
+    """Amount out of range: the field still holds what the applicant typed, next to the reason; a
+    refused upload: the reason sits inside the checklist item the file was chosen for (on a phone the
+    checklist is several screens long), not above the first item. Amounts carry one currency sign."""
+    a = draft(db, w)
+    login(client, w.applicant.username)
+    typed = str(w.definition.min_amount - 1)
+    bad = client.post(f"/applications/{a.id}/terms", data={
+        "csrf_token": csrf_of(client), "amount": typed, "term_months": str(a.term_months), "purpose": "扩大经营",
+        "repayment_method": a.repayment_method, "guarantee_mode": a.guarantee_mode})
+    assert bad.status_code == 422
+    assert re.search(r'id="amount" name="amount"[^>]*value="' + re.escape(typed) + '"', bad.text)
+    assert re.search(r'id="purpose" name="purpose"[^>]*value="扩大经营"', bad.text)
+    assert "元 元" not in bad.text and not re.search(r"¥[\d,.]+ 元", bad.text)
+
+    second = w.required()[1]
+    refused = client.post(f"/applications/{a.id}/documents", data={"csrf_token": csrf_of(client), "kind": second.kind},
+                          files={"file": ("x.pdf", b"not a pdf at all", "application/pdf")})
+    assert refused.status_code == 422
+    item = re.search(r'data-testid="checklist-item" data-kind="' + re.escape(second.kind) + r'".*?</li>', refused.text, re.S)
+    assert item and 'data-testid="form-error"' in item.group(0)
+    assert refused.text.count('data-testid="form-error"') == 1

@@ -44,6 +44,22 @@ def _menu_and_tabs(w) -> None:
     assert heights and max(heights) < 48, heights  # one line of text, not a letter per line
 
 
+def _bar_on_one_line(w) -> None:
+    """The brand, language switch, bell and (phone) menu button share the top bar's one line."""
+    tops = w.page.eval_on_selector_all(
+        ".navbar-brand, [data-testid=lang-switch], [data-testid=bell], .navbar-toggler",
+        "els => els.filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().top)")
+    assert len(tops) >= 3 and max(tops) - min(tops) < 16, tops
+    _menu_and_tabs_toggler(w)
+
+
+def _menu_and_tabs_toggler(w) -> None:
+    toggler = w.page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        box = toggler.bounding_box()
+        assert box is not None and w.page.viewport_size["width"] - (box["x"] + box["width"]) < 24, box
+
+
 def _upload_broken_file(w, enterprise_path: str) -> None:
     """A failed upload at the bottom of the data section shows its error where the user looks."""
     page = w.page
@@ -269,7 +285,7 @@ def test_notification_pages_walk(browser, live_server, db, make_user, tmp_path, 
     applicant = give_mobile(db, make_user(Role.APPLICANT, "inbox-walk"))
     make_user(Role.ADMIN, "admin-walk")
     with unit_of_work(db):
-        for n in range(3):
+        for n in range(11):  # a two-digit count on the bell, which widens it
             notify(db, recipient=applicant, kind=QUIET, params={"n": "很长的通知内容，" * 12 + str(n)})
         notify(db, recipient=applicant, kind=STATUS_CHANGED,
                params={"no": "SQ-2026-000123", "status": "进入审查 under review", "id": 1})
@@ -279,7 +295,8 @@ def test_notification_pages_walk(browser, live_server, db, make_user, tmp_path, 
 
     w = open_walker(browser, live_server, viewport, "inbox", tmp_path, "inbox-walk")
     w.visit("/me/notifications")
-    expect(w.page.get_by_test_id("bell-count")).to_have_text("4")
+    expect(w.page.get_by_test_id("bell-count")).to_have_text("12")
+    _bar_on_one_line(w)  # the bell's count takes room: the menu button must still stay on the bar's line
     w.visit("/me/notifications?status=unread&page=2")
     w.page.context.close()
 
@@ -307,6 +324,11 @@ def test_admin_walks_the_users_list(browser, live_server, make_user, db, tmp_pat
     w = open_walker(browser, live_server, viewport, "admin", tmp_path, "admin-walk")
     page = w.page
     w.visit("/admin/users")
+    # an administrator's long menu: the bar keeps one line and every item one line (they broke in two at 1280)
+    _bar_on_one_line(w)
+    heights = page.eval_on_selector_all("[data-testid=menu] .nav-link",
+                                        "els => els.filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().height)")
+    assert viewport == "phone" or (len(heights) >= 6 and max(heights) < 48), heights
     expect(page.get_by_test_id("list-summary")).to_contain_text("共 5 条")
     if viewport == "phone":
         page.get_by_test_id("list-filters-toggle").click()
@@ -325,4 +347,30 @@ def test_admin_walks_the_users_list(browser, live_server, make_user, db, tmp_pat
     page.get_by_test_id("user-link").first.click()
     expect(page.get_by_test_id("user-status")).to_be_visible()
     w.check("user-detail")
+    page.context.close()
+
+
+def test_the_staff_view_of_an_application_draws_the_profile_charts(browser, live_server, db, make_user, tmp_path):
+    """The side-by-side view includes the enterprise's profile summary: its charts are drawn (the page
+    once left out the chart library, leaving three empty boxes) and its key figures keep their numbers
+    on one line in the narrow side column."""
+    from smecredit.applications import service
+    from smecredit.enterprises import data
+    from tests.applications.helpers import draft, run, to_review, world
+
+    w = world(db, make_user)
+    with unit_of_work(db):
+        data.pull_all(db, user=w.officer, enterprise=w.enterprise)
+    a = to_review(db, w, draft(db, w))
+    run(db, service.request_documents, user=w.officer, application=a, items=[(w.required()[0].kind, "请补充盖章件")])
+    walker = open_walker(browser, live_server, "desktop", "staff-charts", tmp_path, w.officer.username)
+    page = walker.page
+    walker.visit(f"/applications/{a.id}")
+    expect(page.locator("#profile [data-chart]").first).to_be_visible()
+    expect(page.locator("#profile [data-chart-drawn=true] svg").first).to_be_attached()
+    charts = page.locator("#profile [data-chart]").count()
+    assert page.locator("#profile [data-chart-drawn=true]").count() == charts
+    heights = page.eval_on_selector_all("#profile .kpi-value", "els => els.map(e => e.getBoundingClientRect().height)")
+    assert heights and max(heights) < 40, heights  # one line each
+    walker.check("staff-view-charts")
     page.context.close()

@@ -4,6 +4,7 @@ approval through the API and the pages, the LPR table, and bad input answered 4x
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
@@ -172,6 +173,8 @@ def test_the_editor_refuses_with_positions_and_the_second_manager_approves(db, c
     refused = client.post("/products/versions", data={"csrf_token": csrf_of(client), "code": "order_financing",
                                                       "definition": json.dumps(data, ensure_ascii=False)})
     assert refused.status_code == 422 and "rules[0].expression" in refused.text and "第 1 行第 27 列" in refused.text
+    # the refused page still names the product (not its code) and the version it starts from
+    assert re.search(r'<a href="/products/order_financing">订单融资</a>', refused.text) and "为底稿" in refused.text
     data = default_dict("order_financing")
     data["limit"]["params"]["advance_rate"] = "0.75"
     saved = client.post("/products/versions", data={"csrf_token": csrf_of(client), "code": "order_financing",
@@ -206,6 +209,9 @@ def test_the_rate_page_adds_a_rate(db, client, make_user):
     bad = client.post("/reference-rates", data={"csrf_token": csrf_of(client), "tenor": "1y", "effective_from": "2025-06-20",
                                                 "published_on": "2025-06-20", "rate": "abc"})
     assert bad.status_code == 422 and 'data-testid="form-error"' in bad.text
+    # said inside the form, the rate field marked and still holding what was typed
+    form = re.search(r'data-testid="rate-form".*?</form>', bad.text, re.S).group(0)
+    assert 'data-testid="form-error"' in form and re.search(r'class="form-control is-invalid" id="r-rate"[^>]*value="abc"', form)
     ok = client.post("/reference-rates", data={"csrf_token": csrf_of(client), "tenor": "5y+", "effective_from": "2025-06-20",
                                                "published_on": "2025-06-20", "rate": "3.45"}, follow_redirects=False)
     assert ok.status_code == 303
@@ -284,3 +290,28 @@ def test_working_capital_days_default_to_the_financial_statements(db, client, ma
     params = {"amount": "300000", "term_months": "12", "purpose": "采购原材料"}
     text = client.get(f"/enterprises/{enterprise.id}/matches/working-capital", params=params).text
     assert 'data-testid="working-capital"' in text and "财务报表推算" in text and "未填写，按 0 计" in text
+
+
+def test_the_working_capital_page_without_a_need_leads_to_the_match_page(db, client, make_user):
+    """Opened from a bookmark without the stated need, the page sends the applicant to where the need
+    is asked, not to an error page naming the field ``amount``."""
+    load_defaults(db)
+    enterprise, applicant, _ = profiled(db, make_user, CLEAN)
+    login(client, applicant.username)
+    got = client.get(f"/enterprises/{enterprise.id}/matches/working-capital", follow_redirects=False)
+    assert got.status_code == 303 and got.headers["location"] == f"/enterprises/{enterprise.id}/matches"
+    assert 'data-testid="working-capital"' not in client.get(f"/enterprises/{enterprise.id}/matches/working-capital").text
+
+
+def test_a_product_page_leads_an_applicant_to_their_match(db, client, make_user):
+    """An applicant reading a product is shown the way on (the match page, which says whether they
+    qualify and applies in one click); staff are not."""
+    load_defaults(db)
+    make_user(Role.APPLICANT, "reader-a")
+    make_user(Role.RISK_MANAGER, "reader-rm")
+    login(client, "reader-a")
+    page = client.get("/products/working_capital_loan").text
+    assert 'data-testid="match-mine"' in page and 'href="/my/matches"' in page
+    client.cookies.clear()
+    login(client, "reader-rm")
+    assert 'data-testid="match-mine"' not in client.get("/products/working_capital_loan").text

@@ -132,6 +132,7 @@ def test_masking():
     assert mask_name("张三丰") == "张**"
     assert mask_name("张三") == "张*"
     assert mask_name("欧阳娜娜") == "欧***"
+    assert mask_name("客户经理 王敏 Officer Wang") == "客***"  # the length of a long name is not shown either
     # Too short to mask partially: hide everything.
     assert mask_phone("1234") == "****"
     assert mask_name("张") == "*"

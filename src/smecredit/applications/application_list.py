@@ -104,7 +104,7 @@ SPEC = ListSpec(
     columns=(
         Column("no", Text("申请编号", "No."), lambda r: r.a.no, sort="no", primary=True, cell=_no_cell, nowrap=True),
         Column("enterprise", Text("企业", "Enterprise"), lambda r: r.enterprise, card_wide=True),
-        Column("product", Text("产品", "Product"), lambda r: r.product),
+        Column("product", Text("产品", "Product"), lambda r: r.product, nowrap=True),
         Column("product_code", Text("产品代码", "Product code"), lambda r: r.a.product_code, page=False),
         Column("amount", Text("申请金额", "Amount"), lambda r: r.a.amount, sort="amount", numeric=True,
                unit=Text("元", "CNY"), number_format="#,##0.00", cell=lambda r, lang: f"{r.a.amount:,.2f}"),
@@ -114,7 +114,7 @@ SPEC = ListSpec(
         Column("submitted", Text("提交时间", "Submitted"), lambda r: r.a.submitted_at, sort="oldest", nowrap=True, wide=True,
                cell=lambda r, lang: to_local(r.a.submitted_at).strftime("%Y-%m-%d %H:%M") if r.a.submitted_at else "—"),
         Column("age", Text("已等待", "Waiting"), lambda r: r.age, numeric=True, unit=Text("天", "days"),
-               cell=lambda r, lang: "—" if r.age is None else (f"{r.age} 天" if lang != "en" else f"{r.age} d")),
+               cell=lambda r, lang: "—" if r.age is None else f"{r.age}"),  # the header says 天
         Column("assignee", Text("经办人", "Assignee"), lambda r: r.assignee or UNASSIGNED, cell=_assignee_cell),
         Column("actions", Text("操作", "Actions"), lambda r: "", cell=_actions_cell, actions=True, export=False),
     ),

@@ -113,7 +113,7 @@ def _page(request: Request, db: Session, user: User, application: Application, *
         "action_labels": states.ACTION_LABELS,
         "methods": [(m, products_port.method_label(m)) for m in definition.repayment_methods],
         "modes": [(m, products_port.mode_label(m)) for m in definition.guarantee_modes],
-        "field_errors": {},
+        "field_errors": {}, "typed": {},
     }
     if staff:
         ctx.update(_staff_ctx(db, application, lang))
@@ -122,9 +122,10 @@ def _page(request: Request, db: Session, user: User, application: Application, *
 
 
 def _act(request: Request, db: Session, user: User, application: Application, section: str, notice: str,
-         action: Callable[[], object]):
+         action: Callable[[], object], *, error_at: str | None = None, typed: dict[str, Any] | None = None):
     """Run one use case from a form on the application page: back to its section with a notice,
-    or the page again with the error where the user was (what the use case wrote is undone)."""
+    or the page again with the error where the user was (``error_at``: a part of the section, such as
+    one checklist item) and what they typed still in the fields (what the use case wrote is undone)."""
     try:
         action()
     except DomainError as error:
@@ -133,7 +134,8 @@ def _act(request: Request, db: Session, user: User, application: Application, se
         ctx, status = forms.failed(request, db, error)
         db.expire_all()
         fresh = db.get(Application, application.id)
-        return _page(request, db, user, fresh, extra={**ctx, "error_section": section}, status_code=status)
+        return _page(request, db, user, fresh, extra={**ctx, "error_section": error_at or section, "typed": typed or {}},
+                     status_code=status)
     return RedirectResponse(f"/applications/{application.id}?notice={notice}#{section}", status_code=303)
 
 
@@ -203,7 +205,7 @@ async def update_terms(request: Request, application: Application = PAGES.applyi
     form = await request.form()
     found = forms.values(form, "amount", "term_months", "purpose", "repayment_method", "guarantee_mode")
     return _act(request, db, user, application, "terms", "terms_saved", lambda: service.update_terms(
-        db, user=user, application=application, need=service.Need(**found)))
+        db, user=user, application=application, need=service.Need(**found)), typed=found)
 
 
 @router.post("/applications/{application_id}/documents")
@@ -219,7 +221,10 @@ async def attach_document(request: Request, application: Application = PAGES.app
         service.attach_document(db, user=user, application=application, kind=kind if isinstance(kind, str) else None,
                                 upload=upload, filename=upload.filename)
 
-    return _act(request, db, user, application, "documents", "document_attached", attach)
+    # a refused file is said at the checklist item it was chosen for, not at the top of a long list
+    kinds = {i.kind for i in service.document_items(db, application)}
+    at = f"document-{kind}" if isinstance(kind, str) and kind in kinds else None
+    return _act(request, db, user, application, "documents", "document_attached", attach, error_at=at)
 
 
 @router.post("/applications/{application_id}/documents/{document_id}/remove")

@@ -27,7 +27,7 @@ from smecredit.enterprises.records import enterprises_of, may
 from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date, utcnow
-from smecredit.kernel.errors import DomainError, Invalid, not_found
+from smecredit.kernel.errors import DomainError, Invalid, NotFound, not_found
 from smecredit.kernel.text import Text
 from smecredit.products import catalogue, limits, matching, rates, vocabulary
 from smecredit.products.definition import differences, parse_json
@@ -123,7 +123,8 @@ def product_detail(request: Request, code: ProductCode, user: User = Depends(PAG
     versions = catalogue.versions_of(db, version.product_code) if perms.PRODUCTS_EDIT.held_by(user.roles) else []
     return render(request, "products/detail.html", {
         "v": version, "d": version.definition, "ranges": _rate_ranges(db, version.definition, on), "versions": versions,
-        "can_edit": perms.PRODUCTS_EDIT.held_by(user.roles), "staff": perms.PRODUCTS_EDIT.held_by(user.roles)})
+        "can_edit": perms.PRODUCTS_EDIT.held_by(user.roles), "staff": perms.PRODUCTS_EDIT.held_by(user.roles),
+        "can_match_mine": perms.MY_ENTERPRISES.held_by(user.roles)})
 
 
 # --- matching ---------------------------------------------------------------------------------------------
@@ -189,6 +190,9 @@ def _working_capital(request: Request, db: Session, enterprise: Enterprise, prod
 @router.get("/enterprises/{enterprise_id}/matches/working-capital")
 def working_capital(request: Request, product: str = "working_capital_loan", enterprise: Enterprise = PAGES.matching,
                     user: User = Depends(PAGES.match), db: Session = REQUEST_DB):
+    if not (request.query_params.get("amount") or "").strip():
+        # opened without a stated need (a bookmark, a link from elsewhere): the need is asked on the match page
+        return RedirectResponse(f"/enterprises/{enterprise.id}/matches", status_code=303)
     need, result = _working_capital(request, db, enterprise, product)
     rows = result.limit.rows if result.limit else ()
     query = str(request.query_params)
@@ -229,6 +233,12 @@ def _editor(request: Request, *, code: str | None, text: str, note: str | None, 
         found, status = forms.failed(request, db, error)
         ctx.update(found)
         ctx["field_list"] = error.details.get("errors", []) if isinstance(error.details, dict) else []
+        if base is None and code and db is not None:
+            # a refused edit of an existing product: the page still names it and the version it starts from
+            try:
+                ctx["base"] = next(iter(catalogue.versions_of(db, code[:40])), None)
+            except NotFound:
+                pass
     return render(request, "products/edit.html", ctx, status_code=status)
 
 

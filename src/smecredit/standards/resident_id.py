@@ -217,11 +217,12 @@ def mask_phone(phone: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """Keep the first character (usually the surname): ``张三丰`` → ``张**``, ``张三`` → ``张*``."""
+    """Keep the first character (usually the surname): ``张三丰`` → ``张**``, ``张三`` → ``张*``; at most
+    three stars, so a long display name (``客户经理 王敏 Officer Wang``) reads ``客***``, not a row of stars."""
     text = (name or "").strip()
     if len(text) <= 1:
         return "*" * len(text)
-    return text[0] + "*" * (len(text) - 1)
+    return text[0] + "*" * min(len(text) - 1, 3)
 
 
 __all__ = [
