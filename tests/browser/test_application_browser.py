@@ -19,9 +19,9 @@ from smecredit.enterprises.models import Enterprise
 from smecredit.identity.roles import Role
 from smecredit.kernel.db import unit_of_work
 from smecredit.standards.resident_id import make_resident_id
-from smecredit.standards.uscc import make_uscc
 from tests.applications.helpers import file_for
 from tests.browser.ui_support import open_walker
+from tests.enterprises.helpers import code as clean_code
 from tests.enterprises.helpers import confirm
 
 pytestmark = pytest.mark.browser
@@ -48,7 +48,7 @@ def test_an_applicant_applies_on_a_phone_and_answers_a_document_request(browser,
     # register the enterprise and authorise data enquiries
     w.visit("/my/enterprises")
     page.get_by_test_id("register-enterprise").click()
-    code = make_uscc("9", "1", "350100", "MA0APPL1")
+    code = clean_code(7)  # a sandbox enterprise of the "clean" tier: some products will fit
     page.fill("#f-uscc", code)
     expect(page.get_by_test_id("uscc-check")).to_contain_text("代码有效")
     page.get_by_test_id("prefill").click()
@@ -74,7 +74,8 @@ def test_an_applicant_applies_on_a_phone_and_answers_a_document_request(browser,
         data.pull_all(db, user=officer, enterprise=enterprise)
 
     # match and apply in one click
-    w.visit(f"/enterprises/{enterprise_id}/matches?amount=300000&term_months=12&purpose=%E9%87%87%E8%B4%AD%E5%8E%9F%E6%9D%90%E6%96%99")
+    w.visit(f"/enterprises/{enterprise_id}/matches?amount=300000&term_months=12&purpose=%E9%87%87%E8%B4%AD%E5%8E%9F%E6%9D%90%E6%96%99"
+            "&order_value=800000")
     expect(page.get_by_test_id("match-result").first).to_be_visible()
     apply = page.get_by_test_id("apply").first
     expect(apply).to_be_visible()

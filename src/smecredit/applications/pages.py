@@ -64,10 +64,7 @@ def _documents_by_kind(application: Application) -> dict[str, list]:
 
 def _match_for(db: Session, application: Application):
     """The matching result for this application's product (staff view): eligible or not, and why."""
-    try:
-        from smecredit.products import matching
-    except ImportError:  # until the matching part of stage 2 is merged: the view says "no result"
-        return None
+    from smecredit.products import matching
 
     enterprise = service.enterprise_of(db, application)
     try:
