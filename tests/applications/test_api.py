@@ -91,6 +91,22 @@ def test_a_decision_by_the_handler_is_refused(client, db, w, make_user):
                        json={"outcome": "approved", "reason": "x"}).status_code == 409
 
 
+def test_the_assignee_hands_over_and_a_reviewer_claims_it_where_it_stands(client, db, w):
+    a = to_review(db, w, draft(db, w))  # the officer holds it, under review
+    officer, reviewer = headers_of(client, w.officer), headers_of(client, w.reviewer)
+    seen = client.get(f"/api/v1/applications/{a.id}", headers=reviewer).json()
+    assert "claim" not in seen["allowed_actions"] and "release" not in seen["allowed_actions"]
+    refused = client.post(f"/api/v1/applications/{a.id}/release", headers=reviewer)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "already_claimed"
+    assert "release" in client.get(f"/api/v1/applications/{a.id}", headers=officer).json()["allowed_actions"]
+    released = client.post(f"/api/v1/applications/{a.id}/release", headers=officer)
+    assert released.status_code == 200 and released.json()["status"] == "under_review"
+    assert "claim" in client.get(f"/api/v1/applications/{a.id}", headers=reviewer).json()["allowed_actions"]
+    taken = client.post(f"/api/v1/applications/{a.id}/claim", headers=reviewer)
+    assert taken.status_code == 200 and "request_documents" in taken.json()["allowed_actions"]
+    assert [s["action"] for s in taken.json()["timeline"]][-2:] == ["release", "claim"]
+
+
 def test_bad_files_leave_nothing_behind(client, db, w):
     from smecredit.documents import storage
     from smecredit.documents.models import StoredFile

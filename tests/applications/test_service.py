@@ -191,6 +191,41 @@ def test_claim_review_and_requests_belong_to_the_assignee(db, make_user):
         run(db, service.request_documents, user=w.approver, application=a, items=[("other", "x")])
 
 
+def test_an_officer_hands_over_to_a_reviewer_who_finishes_the_review(db, make_user):
+    """The hand-over: the officer claims and reviews, asks for documents, then releases; the reviewer
+    claims it where it stands and carries on. Only the assignee may release; the timeline and the
+    audit log say who handed it back; both handlers are barred from deciding (four eyes)."""
+    w = world(db, make_user)
+    a = to_review(db, w, draft(db, w))  # claimed and under review by the officer
+    assert a.assignee_id == w.officer.id
+    with pytest.raises(Conflict) as refused:
+        run(db, service.release, user=w.reviewer, application=a)
+    assert refused.value.code == "already_claimed"
+    run(db, service.release, user=w.officer, application=a)
+    db.refresh(a)
+    assert a.assignee_id is None and a.status == "under_review"
+    with pytest.raises(Conflict) as refused:  # nobody holds it now: nothing to release
+        run(db, service.release, user=w.officer, application=a)
+    assert refused.value.code == "not_claimed"
+    run(db, service.claim, user=w.reviewer, application=a)
+    from smecredit.identity.models import UserRole
+    from smecredit.kernel.db import unit_of_work
+
+    with unit_of_work(db):  # the officer who handled it first, were they also an approver, may not decide
+        db.add(UserRole(user_id=w.officer.id, role=Role.APPROVER.value))
+    db.refresh(w.officer)
+    with pytest.raises(Forbidden) as refused:
+        run(db, service.decide, user=w.officer, application=a, outcome="approved", reason="ok")
+    assert refused.value.code == "four_eyes"
+    run(db, service.request_documents, user=w.reviewer, application=a, items=[("other", "请补充近三个月水电费发票")])
+    db.refresh(a)
+    assert a.assignee_id == w.reviewer.id and a.status == "documents_requested"
+    assert "application.released" in events(db, a)
+    steps = db.execute(select(ApplicationStep.action).where(ApplicationStep.application_id == a.id)
+                       .order_by(ApplicationStep.id)).scalars().all()
+    assert steps.count("release") == 1 and steps.count("claim") == 2
+
+
 def test_the_decision_is_four_eyes(db, make_user):
     w = world(db, make_user)
     a = to_review(db, w, draft(db, w))

@@ -78,7 +78,7 @@ def refusal(viewer: Viewer, facts: ApplicationFacts, action: Action) -> Forbidde
             return Conflict("already_claimed", _NOT_YOURS, "assignee")
         if facts.assignee_id == viewer.user_id:
             return Conflict("already_claimed", Text("您已认领该申请", "You have claimed this application already"), "assignee")
-    if action in (Action.START_REVIEW, Action.REQUEST_DOCUMENTS):
+    if action in (Action.START_REVIEW, Action.REQUEST_DOCUMENTS, Action.RELEASE):
         if facts.assignee_id is None:
             return Conflict("not_claimed", Text("请先认领该申请", "Claim the application first"), "assignee")
         if facts.assignee_id != viewer.user_id:

@@ -99,6 +99,12 @@ def resubmit(application: Application = API.applying, user: User = Depends(API.a
     return views.application_out(db, service.resubmit(db, user=user, application=application), user=user)
 
 
+@router.post("/{application_id}/release", response_model=schemas.ApplicationOut,
+             summary="Hand the application back to the queue (the assignee only); another handler may claim it")
+def release(application: Application = API.handling, user: User = Depends(API.handle), db: Session = REQUEST_DB):
+    return views.application_out(db, service.release(db, user=user, application=application), user=user)
+
+
 @router.post("/{application_id}/claim", response_model=schemas.ApplicationOut,
              summary="Claim (officer or reviewer); of two at once, one gets it")
 def claim(application: Application = API.handling, user: User = Depends(API.handle), db: Session = REQUEST_DB):

@@ -70,6 +70,11 @@ class ApplicationClaimed(_Transition):
     assignee_id: int
 
 
+@event("application.released", "application", Text("贷款申请放回队列", "Application handed back to the queue"))
+class ApplicationReleased(_Transition):
+    previous_assignee_id: int
+
+
 @event("application.review_started", "application", Text("开始审查贷款申请", "Review started"))
 class ReviewStarted(_Transition):
     pass

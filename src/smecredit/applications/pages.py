@@ -267,6 +267,13 @@ def claim(request: Request, application: Application = PAGES.handling, user: Use
                 lambda: service.claim(db, user=user, application=application))
 
 
+@router.post("/applications/{application_id}/release")
+def release(request: Request, application: Application = PAGES.handling, user: User = Depends(PAGES.handle),
+            db: Session = REQUEST_DB):
+    return _act(request, db, user, application, "actions", "application_released",
+                lambda: service.release(db, user=user, application=application))
+
+
 @router.post("/applications/{application_id}/review")
 def start_review(request: Request, application: Application = PAGES.handling, user: User = Depends(PAGES.handle),
                  db: Session = REQUEST_DB):

@@ -326,6 +326,18 @@ def claim(db: Session, *, user: User, application: Application) -> Application:
     return application
 
 
+def release(db: Session, *, user: User, application: Application) -> Application:
+    """The assignee hands the application back to the queue where it stands (a hand-over: another
+    officer or a reviewer claims it). The applicant is not told: nothing changed for them."""
+    application, before, after = _begin(db, user, application, Action.RELEASE)
+    application.assignee_id = None
+    _move(application, after)
+    _step(db, application, user, Action.RELEASE.value, before)
+    db.flush()
+    record(db, actor_of(user), events.ApplicationReleased(**_event_base(application, before), previous_assignee_id=user.id))
+    return application
+
+
 def start_review(db: Session, *, user: User, application: Application) -> Application:
     application, before, after = _begin(db, user, application, Action.START_REVIEW)
     _move(application, after)

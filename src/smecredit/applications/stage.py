@@ -34,6 +34,7 @@ STAGE = Stage(
         "resubmitted": Text("补充材料已提交", "Documents resubmitted"),
         "withdrawn_application": Text("申请已撤回", "Application withdrawn"),
         "application_claimed": Text("已认领该申请", "Application claimed"),
+        "application_released": Text("已放回队列，其他客户经理或审查员可以认领", "Handed back to the queue: another officer or reviewer may claim it"),
         "review_started": Text("已开始审查", "Review started"),
         "documents_requested": Text("补件要求已发送，申请人会收到通知", "Request sent; the applicant is notified"),
         "decided": Text("决定已记录，申请人会收到通知", "Decision recorded; the applicant is notified"),

@@ -46,6 +46,7 @@ class Action(StrEnum):
     REQUEST_DOCUMENTS = "request_documents"
     RESUBMIT = "resubmit"
     DECIDE = "decide"
+    RELEASE = "release"  # the assignee hands it back to the queue (另一位经办/审查人可认领)
 
 
 class Actor(StrEnum):
@@ -85,6 +86,12 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.DOCUMENTS_REQUESTED, Action.RESUBMIT, A, S.RESUBMITTED),
     Transition(S.RESUBMITTED, Action.CLAIM, H, S.RESUBMITTED),
     Transition(S.RESUBMITTED, Action.START_REVIEW, H, S.UNDER_REVIEW),
+    # Hand-over: the assignee releases the application (it keeps its state), and another handler
+    # claims it where it stands — a reviewer takes over what an officer began.
+    *(Transition(state, Action.RELEASE, H, state)
+      for state in (S.SUBMITTED, S.UNDER_REVIEW, S.DOCUMENTS_REQUESTED, S.RESUBMITTED)),
+    Transition(S.UNDER_REVIEW, Action.CLAIM, H, S.UNDER_REVIEW),
+    Transition(S.DOCUMENTS_REQUESTED, Action.CLAIM, H, S.DOCUMENTS_REQUESTED),
     # The applicant may withdraw at any time before the decision.
     *(Transition(state, Action.WITHDRAW, A, S.WITHDRAWN) for state in ACTIVE_BEFORE_DECISION),
 )
@@ -115,6 +122,7 @@ ACTION_LABELS: dict[str, Text] = {
     Action.REQUEST_DOCUMENTS: Text("要求补件", "Request documents"),
     Action.RESUBMIT: Text("补件后重新提交", "Resubmit"),
     Action.DECIDE: Text("作出决定", "Decide"),
+    Action.RELEASE: Text("放回队列", "Hand back to the queue"),
 }
 
 ACTOR_LABELS: dict[str, Text] = {
