@@ -23,6 +23,7 @@ from starlette.requests import Request
 
 from smecredit.applications import application_list, listing, products_port, rules, service, states, views
 from smecredit.applications.deps import PAGES
+from smecredit.decisioning.deps import PAGES as DECIDING
 from smecredit.applications.models import Application
 from smecredit.applications.records import allowed_for
 from smecredit.enterprises.records import enterprises_of
@@ -296,12 +297,35 @@ async def request_documents(request: Request, application: Application = PAGES.h
                 lambda: service.request_documents(db, user=user, application=application, items=items))
 
 
-@router.post("/applications/{application_id}/decision")
-async def decide(request: Request, application: Application = PAGES.deciding, user: User = Depends(PAGES.decide),
-                 db: Session = REQUEST_DB):
+@router.post("/applications/{application_id}/reviews")
+async def review(request: Request, application: Application = DECIDING.reviewing,
+                 user: User = Depends(DECIDING.review), db: Session = REQUEST_DB):
+    """A reviewer's, approver's or committee member's act (stage 4), from the application page."""
+    from smecredit.decisioning import reviews
+
     form = await request.form()
-    outcome, reason = form.get("outcome"), form.get("reason")
-    return _act(request, db, user, application, "decision", "decided", lambda: service.decide(
-        db, user=user, application=application, outcome=outcome if isinstance(outcome, str) else None,
-        reason=reason if isinstance(reason, str) else None))
+    action, comment = form.get("action"), form.get("comment")
+    return _act(request, db, user, application, "review", "review_recorded", lambda: reviews.review(
+        db, user=user, application=application, action=action if isinstance(action, str) else None,
+        comment=comment if isinstance(comment, str) else None), typed={"comment": comment if isinstance(comment, str) else ""})
+
+
+@router.post("/applications/{application_id}/offer/accept")
+def accept_offer(request: Request, application: Application = DECIDING.answering,
+                 user: User = Depends(DECIDING.answer), db: Session = REQUEST_DB):
+    from smecredit.decisioning import reviews
+
+    return _act(request, db, user, application, "offer", "offer_accepted",
+                lambda: reviews.accept_offer(db, user=user, application=application))
+
+
+@router.post("/applications/{application_id}/offer/decline")
+async def decline_offer(request: Request, application: Application = DECIDING.answering,
+                        user: User = Depends(DECIDING.answer), db: Session = REQUEST_DB):
+    from smecredit.decisioning import reviews
+
+    form = await request.form()
+    reason = form.get("reason")
+    return _act(request, db, user, application, "offer", "offer_declined", lambda: reviews.decline_offer(
+        db, user=user, application=application, reason=reason if isinstance(reason, str) else None))
 
