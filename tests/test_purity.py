@@ -24,6 +24,7 @@ PURE = [
     "smecredit.products.vocabulary", "smecredit.products.definition", "smecredit.products.eligibility",
     "smecredit.products.limits", "smecredit.products.fit",
     "smecredit.applications.states", "smecredit.applications.access", "smecredit.applications.rules",
+    "smecredit.loans.schedules",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 
