@@ -111,7 +111,7 @@ class DecisionReviewed(Event):
     no: str
     decision_id: int
     stage: str  # review | approval
-    action: str  # approve | decline | return
+    review_action: str  # approve | decline | return
     comment: str | None
     from_status: str
     to_status: str

@@ -152,7 +152,7 @@ def review(db: Session, *, user: User, application: Application, action: object,
     else:
         _simple_move(db, application, user, Result.RETURN, note)
     record(db, actor_of(user), events.DecisionReviewed(entity_id=application.id, no=application.no,
-                                                       decision_id=decision.id, stage=stage, action=action,
+                                                       decision_id=decision.id, stage=stage, review_action=action,
                                                        comment=comment, from_status=before, to_status=application.status))
     return application
 
