@@ -25,6 +25,7 @@ PURE = [
     "smecredit.products.limits", "smecredit.products.fit",
     "smecredit.applications.states", "smecredit.applications.access", "smecredit.applications.rules",
     "smecredit.decisioning.scorecard",
+    "smecredit.loans.schedules",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 
