@@ -11,6 +11,7 @@ import pytest
 
 PURE = [
     "smecredit.kernel.text", "smecredit.kernel.errors", "smecredit.kernel.money", "smecredit.kernel.inputs",
+    "smecredit.kernel.pdf",
     "smecredit.standards.uscc", "smecredit.standards.resident_id", "smecredit.standards.sme_size",
     "smecredit.standards.tax_credit", "smecredit.standards.regions", "smecredit.standards.working_capital",
     "smecredit.audit.merkle", "smecredit.audit.canonical", "smecredit.audit.note",
