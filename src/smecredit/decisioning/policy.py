@@ -45,8 +45,8 @@ import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
-from functools import cached_property
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,7 @@ from smecredit.decisioning.pricing import (
 )
 from smecredit.identity.roles import Role
 from smecredit.kernel.errors import Invalid
+from smecredit.kernel.money import FEN
 from smecredit.kernel.text import Text
 from smecredit.products import eligibility
 from smecredit.products.fit import format_value
@@ -136,6 +137,7 @@ def _variables() -> dict[str, Variable]:
 
 
 VARIABLES: dict[str, Variable] = _variables()
+_ORDER = {k: i for i, k in enumerate(VARIABLES)}
 _SEGMENT_NAMES = frozenset(eligibility.FEATURE_KEYS)
 _RULE_NAMES = _SEGMENT_NAMES | frozenset(SCORE_VARIABLES)
 _SAMPLE_BY_UNIT: dict[str, Any] = {
@@ -193,17 +195,17 @@ def fill(template: Text, values: Mapping[str, Any]) -> Text:
     return Text(one(template.zh, "zh"), one(template.en, "en"))
 
 
+@lru_cache(maxsize=4096)
 def names_read(expression: str) -> tuple[str, ...]:
     """The variables an expression reads (``tax_credit_grade``, ``application.amount``, ``score``), in
-    `VARIABLES` order."""
+    `VARIABLES` order (cached per expression text)."""
     used = set(eligibility.program(expression).variables())
     keys: set[str] = {k for k in used if k in VARIABLES}
     for name in MAPS:
         if name in used:
             keys.update(f"{name}.{f}" for f in re.findall(rf"(?<![\w.]){name}\.(\w+)", expression)
                         if f"{name}.{f}" in VARIABLES)
-    order = {k: i for i, k in enumerate(VARIABLES)}
-    return tuple(sorted(keys, key=order.__getitem__))
+    return tuple(sorted(keys, key=_ORDER.__getitem__))
 
 
 # --- the parsed policy --------------------------------------------------------------------------------
@@ -432,6 +434,11 @@ def _number(value: Any, path: str, errors: _Errors, what: Text, *, low: Decimal 
     return number
 
 
+def _yuan(amount: Decimal) -> Decimal:
+    """An amount of the policy in whole fen (a cap of 10000000 is 10000000.00)."""
+    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
 def _integer(value: Any, path: str, errors: _Errors, what: Text, *, low: int | None = None) -> int | None:
     if isinstance(value, bool) or not isinstance(value, int):
         errors.add(path, "required" if value is None else "wrong_type", Text(f"{what.zh}须为整数", f"{what.en} must be a whole number"))
@@ -556,7 +563,7 @@ def _amount_table(value: Any, path: str, errors: _Errors, what: Text, keys: Sequ
             continue
         got = _number(raw, _join(path, str(key)), errors, what, low=Decimal(0))
         if got is not None:
-            out[str(key)] = got
+            out[str(key)] = _yuan(got)
     if every:
         for key in keys:
             if key not in data:
@@ -595,7 +602,7 @@ def _limits(value: Any, path: str, errors: _Errors, grades: Sequence[str]) -> Li
         if when is not None:
             when = _expression(when, _join(p, "when"), errors, with_score=False)
         if code and label and total is not None and includes in INCLUDES:
-            caps.append(ExposureCap(code, label, total, includes, when))
+            caps.append(ExposureCap(code, label, _yuan(total), includes, when))
     round_to = _number(data.get("round_down_to", Decimal("0.01")), _join(path, "round_down_to"), errors, Text("取整单位", "round_down_to"),
                        low=Decimal("0.01"))
     if round_to is not None and round_to != round_to.quantize(Decimal("0.01")):
@@ -605,7 +612,7 @@ def _limits(value: Any, path: str, errors: _Errors, grades: Sequence[str]) -> Li
         errors.add(_join(path, "below_minimum"), "invalid_choice", Text("below_minimum 须为 decline 或 refer", "below_minimum is decline or refer"))
     if len(errors.items) > count:
         return None
-    return LimitRules(caps_grade, caps_size, tuple(caps), round_to, below)
+    return LimitRules(caps_grade, caps_size, tuple(caps), _yuan(round_to), below)
 
 
 def _pricing(value: Any, path: str, errors: _Errors, grades: Sequence[str]) -> PricingRules | None:
@@ -699,7 +706,7 @@ def _pricing(value: Any, path: str, errors: _Errors, grades: Sequence[str]) -> P
         if when is not None:
             when = _expression(when, _join(p, "when"), errors, with_score=True)
         if code and label and timing in FEE_TIMINGS and (percent is not None or amount is not None):
-            fees.append(Fee(code, label, timing, percent, amount, when))
+            fees.append(Fee(code, label, timing, percent, None if amount is None else _yuan(amount), when))
     if len(errors.items) > count:
         return None
     return PricingRules(spreads, adjustments, tuple(bands), floor, cap, penalty, misuse, times, within, tuple(fees))
@@ -756,7 +763,7 @@ def _authority(value: Any, path: str, errors: _Errors, grades: Sequence[str]) ->
         errors.add(p("approval", "max_amount"), "below_automatic", Text("审批金额上限不能低于自动审批金额上限", "approval.max_amount cannot be below automatic.max_amount"))
     if len(errors.items) > count:
         return None
-    return AuthorityMatrix(tuple(grades), auto_max, auto_grade, review_roles, approval_roles, approval_max, committee_roles,
+    return AuthorityMatrix(tuple(grades), _yuan(auto_max), auto_grade, review_roles, approval_roles, _yuan(approval_max), committee_roles,
                            quorum, share, approval_grade)
 
 

@@ -204,24 +204,20 @@ def charge(fee: Fee, amount: Decimal) -> FeeCharge:
     return FeeCharge(fee.code, fee.label, fee.timing, value)
 
 
-#: Methods the schedule builder knows; a revolving line is previewed as interest-only (drawn in full).
-def schedule_method(method: str) -> str:
-    return "interest_only" if method == "revolving" else method
-
-
 def schedule(*, principal: Decimal, annual_rate: Decimal, months: int, method: str, start: date) -> tuple[Any, ...]:
+    """The repayment schedule of the offer, drawn on ``start`` (`loans.schedules`; a revolving line
+    previews as interest-only by actual days)."""
     from smecredit.loans.schedules import build_schedule  # stage 5a's pure schedule arithmetic
 
-    return tuple(build_schedule(principal=principal, annual_rate=annual_rate, months=months,
-                                method=schedule_method(method), start=start))
+    return build_schedule(principal=principal, annual_rate=annual_rate, months=months, method=method, start=start)
 
 
-def apr(*, principal: Decimal, fees: Sequence[FeeCharge], instalments: Sequence[Any]) -> Decimal:
+def apr(*, principal: Decimal, fees: Sequence[FeeCharge], instalments: Sequence[Any], received_on: date) -> Decimal:
     """The 年化利率 (IRR-based, see the module's note) of a schedule and its fees, percent, 2 dp."""
     from smecredit.loans.schedules import annual_percentage_rate
 
     upfront = sum((f.amount for f in fees if f.timing == UPFRONT), Decimal("0.00"))
     each = sum((f.amount for f in fees if f.timing == PER_INSTALMENT), Decimal("0.00"))
     flows = [(i.due_date, i.payment + each) for i in instalments]
-    found = annual_percentage_rate(principal - upfront, flows)
+    found = annual_percentage_rate(principal - upfront, flows, received_on=received_on)
     return Decimal(found).quantize(APR_QUANTUM, rounding=ROUND_HALF_UP)
