@@ -107,7 +107,7 @@ def _page(request: Request, db: Session, user: User, application: Application, *
         "requests": views.requests_out(db, application), "timeline": application.steps,
         "step_label": views.step_label, "role_label": views.role_label, "accepted_text": rules.accepted_text, "accept_attr": accept_attr,
         "max_upload_mb": get_settings().max_upload_mb, "known_kinds": products_port.known_kinds(db, application),
-        "request_rows": range(REQUEST_ROWS), "staff": staff, "outcome_labels": states.OUTCOME_LABELS,
+        "request_rows": range(REQUEST_ROWS), "staff": staff,
         "action_labels": states.ACTION_LABELS,
         "methods": [(m, products_port.method_label(m)) for m in definition.repayment_methods],
         "modes": [(m, products_port.mode_label(m)) for m in definition.guarantee_modes],
@@ -115,6 +115,9 @@ def _page(request: Request, db: Session, user: User, application: Application, *
     }
     if staff:
         ctx.update(_staff_ctx(db, application, lang))
+    from smecredit.decisioning.views import application_context
+
+    ctx["d"] = application_context(db, application, user, staff=staff)
     ctx.update(extra or {})
     return render(request, "applications/detail.html", ctx, status_code=status_code)
 

@@ -64,23 +64,35 @@ def decide_submitted(db: Session, *, user: User, application: Application) -> De
     return decision
 
 
-def recommended(decision: Decision) -> str:
-    """What the policy recommended: its outcome, or for a referral what it would have decided had
-    no referral rule fired (the engine's ``recommended_outcome``; approved when it passed every
-    knock-out and found a limit)."""
+def recommended(decision: Decision) -> str | None:
+    """What the policy recommended, or None when it left the decision to people.
+
+    Its own outcome when it decided; for a referral, the engine's ``recommended_outcome`` when it
+    gives one; else *approved* when only the authority (amount, grade) sent it to people, *declined*
+    when the limit is under the product's minimum, and None when a referral rule fired or data was
+    missing (then no human result differs from the policy's)."""
     if decision.outcome in ("approved", "declined"):
         return decision.outcome
-    result = json.loads(decision.result_json)
-    found = result.get("recommended_outcome") or result.get("recommendation")
+    try:
+        result = json.loads(decision.result_json)
+    except ValueError:
+        return None
+    found = result.get("recommended_outcome")
     if found in ("approved", "declined"):
         return found
-    failed = [r for r in result.get("rule_results") or [] if r.get("kind") == "knockout" and r.get("result") == "failed"]
-    return "declined" if failed or not decision.limit_amount else "approved"
+    kinds = {r.get("kind") for r in result.get("reasons") or [] if isinstance(r, dict)}
+    codes = {r.get("code") for r in result.get("reasons") or [] if isinstance(r, dict)}
+    if kinds & {"referral", "data_missing"}:
+        return None
+    if "limit_below_minimum" in codes:
+        return "declined"
+    return "approved"
 
 
 def check_override(decision: Decision, human: str, reason: str | None) -> bool:
     """Whether ``human`` differs from the policy's recommendation; then a reason is required."""
-    differs = recommended(decision) != human
+    automatic = recommended(decision)
+    differs = automatic is not None and automatic != human
     if differs and not (reason or "").strip():
         raise Invalid("override_reason_required", Text(
             "该结果与授信政策的自动结果不同（人工推翻），请写明理由",
@@ -90,7 +102,7 @@ def check_override(decision: Decision, human: str, reason: str | None) -> bool:
 
 def _override(db: Session, application: Application, decision: Decision, human: str, stage: str, user: User | None,
               reason: str) -> None:
-    automatic = recommended(decision)
+    automatic = recommended(decision) or "referred"
     db.add(DecisionOverride(application_id=application.id, decision_id=decision.id, automatic=automatic, human=human,
                             stage=stage, user_id=user.id if user else None,
                             username=user.username if user else "committee", reason=reason, at=utcnow()))

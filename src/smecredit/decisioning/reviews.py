@@ -111,6 +111,9 @@ def review(db: Session, *, user: User, application: Application, action: object,
     kinds = actor_kinds(viewer, facts)
     if stage is None:
         raise states.illegal(application.status, Action.REVIEW, kinds)
+    decision = service.ensure_decision(db, application=application)
+    matrix = service.authority_of(db, decision)
+    _check_role(matrix, stage, user, decision, application)
     if stage == "committee":
         return _vote(db, user=user, application=application, action=action, comment=comment, kinds=kinds)
     comment = _comment(comment, required=action != "approve")
@@ -119,8 +122,6 @@ def review(db: Session, *, user: User, application: Application, action: object,
     refused = refusal(viewer, facts, Action.REVIEW)
     if refused is not None:
         raise refused
-    decision = service.ensure_decision(db, application=application)
-    matrix = service.authority_of(db, decision)
     amount = decision.approved_amount or application.amount
     check = authority.may_act(matrix, stage=stage, roles=[r.value for r in user.roles], amount=amount,
                               grade=decision.grade, user_id=user.id,
@@ -155,6 +156,15 @@ def review(db: Session, *, user: User, application: Application, action: object,
                                                        decision_id=decision.id, stage=stage, review_action=action,
                                                        comment=comment, from_status=before, to_status=application.status))
     return application
+
+
+def _check_role(matrix, stage: str, user: User, decision: Decision, application: Application) -> None:
+    """First: is this stage the person's at all (审查 is the reviewer's, 审批 the approver's, the
+    committee its members')? 403 with the reason, before anything else is checked."""
+    check = authority.may_act(matrix, stage=stage, roles=[r.value for r in user.roles],
+                              amount=decision.approved_amount or application.amount, grade=decision.grade, user_id=user.id)
+    if check is not None and check.code == "not_your_role":
+        raise _refuse(check)
 
 
 def _review_row(db: Session, application: Application, decision: Decision, stage: str, user: User | None, action: str,
