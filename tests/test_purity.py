@@ -24,7 +24,7 @@ PURE = [
     "smecredit.products.vocabulary", "smecredit.products.definition", "smecredit.products.eligibility",
     "smecredit.products.limits", "smecredit.products.fit",
     "smecredit.applications.states", "smecredit.applications.access", "smecredit.applications.rules",
-    "smecredit.loans.schedules",
+    "smecredit.loans.schedules", "smecredit.loans.ledger", "smecredit.loans.accounting",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 
