@@ -255,6 +255,8 @@ def histories(draw):
 
 def _check_state(terms, state):
     assert sum(i.principal for i in state.instalments) == terms.principal
+    dues = [i.due_date for i in state.instalments]
+    assert dues == sorted(dues)
     for figure in ("outstanding_principal", "overdue_principal", "overdue_interest", "current_principal",
                    "current_interest", "accrued_interest", "penalty", "compound", "credit", "next_due_amount"):
         assert getattr(state, figure) >= 0, figure
@@ -341,3 +343,17 @@ def test_paying_the_payoff_quote_closes_any_loan(case):
     closed = state_at(terms, [*txns, Transaction(999, PREPAYMENT, as_of, quote.total)], as_of)
     assert closed.status == CLOSED, (quote, closed)
     assert closed.credit == 0 and closed.outstanding_principal == 0
+
+
+def test_two_reschedules_keep_the_instalments_in_due_order():
+    """Found by hypothesis: an earlier reschedule's stub must not fall due after the new schedule."""
+    terms = LoanTerms(principal=D("100.00"), annual_rate=D("0"), months=6, method="bullet")
+    txns = [Transaction(1, DISBURSEMENT, date(2023, 1, 1), D("100.00")),
+            Transaction(2, REPAYMENT, date(2023, 1, 1), D("0.02")),
+            Transaction(3, RESCHEDULE, date(2023, 1, 2), months=7),
+            Transaction(4, RESCHEDULE, date(2023, 1, 3), months=6)]
+    state = state_at(terms, txns, date(2023, 7, 2))
+    dues = [line.due_date for line in state.instalments]
+    assert dues == sorted(dues) and state.maturity_date == date(2023, 7, 1)
+    assert state.credit == 0 and state.overdue_principal == D("99.98")
+    _check_state(terms, state)

@@ -601,8 +601,9 @@ class _Book:
             stub = _Row(current.number, "reschedule", current.month, current.period_start, self.t, self.t, ZERO, earned)
             self.rows.append(stub)
         self._rebuild(remaining, self.t, first_month, months, current.number, keep_level=False)
-        if stub is not None:
-            stub.due_date = self.rows[index + 1].due_date  # earned so far: paid with the first new instalment
+        first_due = self.rows[index + (stub is not None)].due_date
+        for row in self.rows[self.cursor:index + 1]:  # not yet due (the stub, earlier stubs, holiday-moved rows):
+            row.due_date = min(row.due_date, first_due)  # paid with the first new instalment at the latest
 
     # -- the answer -------------------------------------------------------------------------------
 
