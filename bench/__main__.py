@@ -425,6 +425,14 @@ def matching_50() -> list[tuple[str, str]]:
     ]
 
 
+@benchmark
+def scorecard_german() -> list[tuple[str, str]]:
+    """Trained scorecard vs logistic regression and gradient boosting (bench/scorecard_german.py)."""
+    from bench import scorecard_german as german
+
+    return german.rows()
+
+
 def main(argv: list[str]) -> int:
     names = argv or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
