@@ -169,6 +169,18 @@ class DecisionInputs:
     decision_date: date
 
 
+def product_facts(*, definition: Any, version_id: int, limit: Any | None) -> ProductFacts:
+    """The product facts of a decision from a `products.definition.ProductDefinition` and the
+    `products.limits.LimitResult` of its limit method for this application (None: not computed)."""
+    d = definition
+    return ProductFacts(
+        code=d.code, kind=d.kind, name=d.name, version_id=version_id, min_amount=d.min_amount, max_amount=d.max_amount,
+        spread_min=d.pricing.spread_min, spread_max=d.pricing.spread_max, entrusted_payment_above=d.entrusted_payment_above,
+        limit_amount=None if limit is None else limit.amount, limit_formula=None if limit is None else limit.formula,
+        limit_inputs=() if limit is None else tuple(LimitInput(i.key, i.label, i.value, i.unit, i.source) for i in limit.inputs),
+        limit_note=None if limit is None else limit.note)
+
+
 # --- the result ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -564,7 +576,19 @@ def encode(value: Any) -> Any:
         return {str(k): encode(v) for k, v in value.items()}
     names = _FIELD_NAMES.get(kind)
     if names is not None:
-        return {name: encode(getattr(value, name)) for name in names}
+        out = {}
+        for name in names:  # the leaves inline: a call per leaf is most of the cost of a record
+            item = getattr(value, name)
+            item_kind = type(item)
+            if item is None or item_kind is str or item_kind is int or item_kind is bool:
+                out[name] = item
+            elif item_kind is Decimal:
+                out[name] = str(item)
+            elif item_kind is Text:
+                out[name] = {"zh": item.zh, "en": item.en}
+            else:
+                out[name] = encode(item)
+        return out
     if is_dataclass(value):
         _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
         return encode(value)
@@ -667,6 +691,6 @@ def result_from_dict(data: Mapping[str, Any]) -> DecisionResult:
 
 
 __all__ = ["DecisionInputs", "DecisionResult", "ApplicationTerms", "ProductFacts", "EnterpriseFacts", "Exposure", "GroupMember",
-           "ReferenceRates", "LimitInput", "RuleResult", "Reason", "ScoreLine", "FeeLine", "Instalment", "SchedulePreview", "Step",
+           "ReferenceRates", "LimitInput", "product_facts", "RuleResult", "Reason", "ScoreLine", "FeeLine", "Instalment", "SchedulePreview", "Step",
            "decide", "inputs_to_dict", "inputs_from_dict", "result_to_dict", "result_from_dict", "encode", "typed_value",
            "OUTCOMES", "APPROVED", "DECLINED", "REFERRED"]
