@@ -167,6 +167,11 @@ class DecisionInputs:
     reference_rates: ReferenceRates
     decision_date: date
 
+    def __post_init__(self) -> None:
+        # One form for every feature value (a number written as text becomes a Decimal, by the
+        # feature's unit), so the inputs decide exactly as their stored dict does on replay.
+        object.__setattr__(self, "features", {k: typed_value(k, v) for k, v in self.features.items()})
+
 
 def product_facts(*, definition: Any, version_id: int, limit: Any | None) -> ProductFacts:
     """The product facts of a decision from a `products.definition.ProductDefinition` and the
