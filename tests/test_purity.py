@@ -11,6 +11,7 @@ import pytest
 
 PURE = [
     "smecredit.kernel.text", "smecredit.kernel.errors", "smecredit.kernel.money", "smecredit.kernel.inputs",
+    "smecredit.kernel.pdf",
     "smecredit.standards.uscc", "smecredit.standards.resident_id", "smecredit.standards.sme_size",
     "smecredit.standards.tax_credit", "smecredit.standards.regions", "smecredit.standards.working_capital",
     "smecredit.audit.merkle", "smecredit.audit.canonical", "smecredit.audit.note",
@@ -24,7 +25,9 @@ PURE = [
     "smecredit.products.vocabulary", "smecredit.products.definition", "smecredit.products.eligibility",
     "smecredit.products.limits", "smecredit.products.fit",
     "smecredit.applications.states", "smecredit.applications.access", "smecredit.applications.rules",
-    "smecredit.decisioning.scorecard",
+    "smecredit.decisioning.scorecard", "smecredit.decisioning.policy", "smecredit.decisioning.engine",
+    "smecredit.decisioning.pricing", "smecredit.decisioning.authority", "smecredit.decisioning.replay",
+    "smecredit.loans.schedules", "smecredit.loans.ledger", "smecredit.loans.accounting",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 
