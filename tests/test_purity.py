@@ -25,6 +25,9 @@ PURE = [
     "smecredit.products.vocabulary", "smecredit.products.definition", "smecredit.products.eligibility",
     "smecredit.products.limits", "smecredit.products.fit",
     "smecredit.applications.states", "smecredit.applications.access", "smecredit.applications.rules",
+    "smecredit.decisioning.scorecard", "smecredit.decisioning.policy", "smecredit.decisioning.engine",
+    "smecredit.decisioning.pricing", "smecredit.decisioning.authority", "smecredit.decisioning.replay",
+    "smecredit.loans.schedules",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 

@@ -125,7 +125,6 @@ _SAMPLE = sample_context()
 #: Functions a rule may call (CEL's standard ones this package implements); operators are always allowed.
 FUNCTIONS = frozenset({"size", "contains", "startsWith", "endsWith", "matches", "int", "double", "string", "max"})
 _BOUND = re.compile(r"\.(?:all|exists|exists_one|map|filter)\(\s*([A-Za-z_]\w*)\s*,")
-_NEED_FIELD = re.compile(r"(?<![\w.])need\.(\w+)")
 
 
 def _unknown(expression: str, name: str, what: Text) -> RuleProblem:
@@ -135,29 +134,41 @@ def _unknown(expression: str, name: str, what: Text) -> RuleProblem:
                        line, column)
 
 
-def _static_check(expression: str, compiled: cel.Program) -> None:
+#: The maps a product rule may read (``need.amount`` …): map name → its fields.
+NEED_MAPS: dict[str, dict] = {"need": NEED_FIELDS}
+
+
+def _static_check(expression: str, compiled: cel.Program, names: frozenset[str] = FEATURE_KEYS,
+                  maps: dict[str, dict] | None = None) -> None:
     """Names and functions, checked on the text: a dry run would not reach the right side of a
-    short-circuited ``&&``."""
+    short-circuited ``&&``. ``names`` and ``maps`` (``{"need": NEED_FIELDS}`` for products) are
+    what a rule may read; the credit policy (`decisioning.policy`) passes its own."""
+    maps = NEED_MAPS if maps is None else maps
     bound = set(_BOUND.findall(expression))
     for name in compiled.variables():
-        if name not in FEATURE_KEYS and name != "need" and name not in bound:
+        if name not in names and name not in maps and name not in bound:
             raise _unknown(expression, name, Text("指标", "feature"))
-    for field in _NEED_FIELD.findall(expression):
-        if field not in NEED_FIELDS:
-            raise _unknown(expression, f"need.{field}", Text("申请要素", "field of the need"))
+    for map_name, fields in maps.items():
+        for field in re.findall(rf"(?<![\w.]){re.escape(map_name)}\.(\w+)", expression):
+            if field not in fields:
+                raise _unknown(expression, f"{map_name}.{field}", Text("字段", "field") if map_name != "need"
+                               else Text("申请要素", "field of the need"))
     for function in compiled.functions():
         if function[:1] not in ("_", "@", "!", "-") and function not in FUNCTIONS:
             raise _unknown(expression, function, Text("函数", "function"))
 
 
-def check_rule(expression: str) -> cel.Program:
-    """Compile and dry-run one rule; `RuleProblem` with the position when it cannot be saved."""
+def check_rule(expression: str, *, names: frozenset[str] = FEATURE_KEYS, maps: dict[str, dict] | None = None,
+               sample: dict[str, Any] | None = None) -> cel.Program:
+    """Compile and dry-run one rule; `RuleProblem` with the position when it cannot be saved.
+    By default a product's rule (features and ``need.*``); the credit policy passes its own
+    ``names``, ``maps`` and a ``sample`` context of the right types."""
     if not expression.strip():
         raise RuleProblem("rule_empty", Text("表达式不能为空", "The expression is empty"))
     compiled = _compile(expression)
-    _static_check(expression, compiled)
+    _static_check(expression, compiled, names, maps)
     try:
-        result = compiled.execute(_SAMPLE)
+        result = compiled.execute(_SAMPLE if sample is None else sample)
     except Exception as exc:  # the CEL runtime raises RuntimeError, TypeError, ZeroDivisionError …
         undefined = _UNDEFINED.search(str(exc))
         if undefined:
