@@ -1,91 +1,36 @@
-"""A decision as the engine stores it (inputs and result dicts, interfaces.md), built by hand, for
-the risk report's tests until every test can make real decisions through the service."""
+"""A decision as the engine stores it (its inputs and result dicts, made by the engine itself with the
+default policy and scorecards), with the application, profile sources, documents and people's acts
+around it, for the risk report's tests."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from smecredit.decisioning import report
+from smecredit.decisioning import engine, report
 from smecredit.kernel.text import Text
+from tests.decisioning import engine_helpers as helpers
 
 AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 
 
+def _case():
+    """A referred application: too many credit enquiries (a referral fails), no judicial data (a
+    knock-out not evaluated), and a related enterprise with exposure."""
+    exposure = engine.Exposure(existing=Decimal("1500000.00"), bureau_outstanding=Decimal("2300000.00"), group_members=(
+        engine.GroupMember(8, "福州青禾贸易有限公司", Text("同一实际控制人", "Same controller"), Decimal("2000000.00")),))
+    return helpers.inputs(features={"queries_last_3m": 9}, drop=("dishonest_debtor_flag",), exposure=exposure,
+                          application__amount=Decimal("800000.00"))
+
+
 def inputs() -> dict:
-    return {
-        "application": {"no": "SQ2026030200001", "amount": "800000.00", "term_months": 12,
-                        "repayment_method": "equal_installment", "guarantee_mode": "credit",
-                        "purpose": "采购原材料", "product_code": "tax-loan", "product_kind": "tax_loan"},
-        "enterprise": {"id": 7, "uscc": "91350100M000100Y43", "size_class": "small", "industry": "wholesale"},
-        "features": {"years_in_operation": "6", "tax_credit_grade": "B", "annual_revenue": "12500000.00",
-                     "current_overdue_count": "0", "leverage": "0.62", "queries_last_3m": "7",
-                     "controller_age": "47"},
-        "profile_id": 3,
-        "exposure": {"enterprise": "1500000.00", "bureau_outstanding": "2300000.00",
-                     "group": [{"name": "福州青禾贸易有限公司", "relation": {"zh": "同一实际控制人", "en": "Same controller"},
-                                "exposure": "2000000.00"}],
-                     "group_total": "3500000.00"},
-        "reference_rates": {"1y": "3.0000", "5y+": "3.5000", "on": "2026-02-20"},
-        "decision_date": "2026-03-02",
-    }
+    """The decision's inputs exactly as the engine stores them (`engine.inputs_to_dict`)."""
+    return engine.inputs_to_dict(_case())
 
 
 def result() -> dict:
-    return {
-        "outcome": "referred", "route": "review", "segment": "small-trade",
-        "rule_results": [
-            {"code": "KO_OVERDUE", "kind": "knockout", "result": "passed",
-             "message": {"zh": "企业当前无逾期（0 笔）", "en": "No overdue now (0)"}, "values": {"current_overdue_count": "0"}},
-            {"code": "REF_QUERIES", "kind": "referral", "result": "failed",
-             "message": {"zh": "近 3 个月征信查询 7 次，超过 6 次", "en": "7 credit enquiries in 3 months, more than 6"},
-             "values": {"queries_last_3m": "7"}},
-            {"code": "KO_DISHONEST", "kind": "knockout", "result": "not_evaluated",
-             "message": {"zh": "缺少司法数据，未能核查失信被执行人", "en": "No judicial data: the dishonest-debtor list was not checked"},
-             "values": {}},
-        ],
-        "reasons": [{"code": "REF_QUERIES", "message": {"zh": "近 3 个月征信查询 7 次，超过 6 次",
-                                                        "en": "7 credit enquiries in 3 months, more than 6"}}],
-        "score": 612, "grade": "B", "pd": "0.021500", "scorecard_code": "sme-expert",
-        "contributions": [
-            {"feature": "years_in_operation", "label": {"zh": "经营年限", "en": "Years in operation"}, "value": "6",
-             "bin": {"zh": "3年及以上", "en": "3 years or more"}, "points": 55, "max_points": 55,
-             "reason": {"zh": "经营 3 年以上", "en": "In business 3 years or more"}},
-            {"feature": "tax_credit_grade", "label": {"zh": "纳税信用等级", "en": "Tax credit grade"}, "value": "B",
-             "bin": {"zh": "B 级", "en": "Grade B"}, "points": 40, "max_points": 60,
-             "reason": {"zh": "纳税信用等级为 B", "en": "Tax credit grade B"}},
-            {"feature": "leverage", "label": {"zh": "资产负债率", "en": "Leverage"}, "value": "0.62",
-             "bin": {"zh": "60%–70%", "en": "60%–70%"}, "points": 20, "max_points": 50,
-             "reason": {"zh": "资产负债率偏高", "en": "Leverage is high"}},
-        ],
-        "reason_codes": ["leverage", "tax_credit_grade"],
-        "limit": "900000.00", "approved_amount": "800000.00",
-        "limit_steps": [
-            {"code": "product", "label": {"zh": "产品额度测算（税贷：近 12 个月纳税额 × 倍数）",
-                                          "en": "Product limit (tax paid in 12 months × multiple)"}, "amount": "1200000.00"},
-            {"code": "grade_cap", "label": {"zh": "B 级额度上限", "en": "Cap for grade B"}, "amount": "900000.00",
-             "note": {"zh": "取较低者", "en": "the lower applies"}},
-            {"code": "single_cap", "label": {"zh": "普惠型小微单户授信上限（1000万元，含现有敞口）",
-                                             "en": "Inclusive SME cap per enterprise (CNY 10m, with exposure)"},
-             "amount": "8500000.00"},
-        ],
-        "annual_rate": "4.1500", "apr": "4.24", "apr_method": "irr", "penalty_rate": "6.2250",
-        "rate_steps": [
-            {"code": "lpr", "label": {"zh": "1年期 LPR", "en": "1-year LPR"}, "rate": "3.0000"},
-            {"code": "grade_spread", "label": {"zh": "B 级加点", "en": "Spread for grade B"}, "delta": "1.0000"},
-            {"code": "guarantee", "label": {"zh": "信用方式调整", "en": "Unsecured adjustment"}, "delta": "0.1500"},
-            {"code": "floor", "label": {"zh": "利率下限 3.45%", "en": "Floor 3.45%"}, "rate": "4.1500",
-             "note": {"zh": "未触及", "en": "not reached"}},
-        ],
-        "fees": [{"label": {"zh": "账户管理费", "en": "Account fee"}, "amount": "400.00"}],
-        "repayment_method": "equal_installment", "term_months": 12, "payment_mode": "entrusted",
-        "schedule_preview": [
-            {"number": 1, "due_date": "2026-04-02", "principal": "65432.10", "interest": "2766.67", "payment": "68198.77",
-             "balance": "734567.90"},
-            {"number": 2, "due_date": "2026-05-02", "principal": "65658.39", "interest": "2540.38", "payment": "68198.77",
-             "balance": "668909.51"},
-        ],
-    }
+    """The decision's result exactly as the engine stores it (`engine.result_to_dict`)."""
+    return engine.result_to_dict(helpers.decide(_case()))
 
 
 def application_facts(**changes) -> report.ApplicationFacts:

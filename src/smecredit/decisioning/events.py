@@ -176,3 +176,18 @@ class OfferDeclined(Event):
     application_id: int
     no: str
     reason: str | None
+
+
+# --- the risk report (owner: report; added here at the end so the merge with `service` is trivial) ---------
+
+@event("decision.report_downloaded", "application", Text("下载风险评估报告", "Risk report downloaded"))
+class RiskReportDownloaded(Event):
+    """A staff member downloaded an application's risk report (风险评估报告) as a PDF (``entity_id``:
+    the application). Audited because the report carries personal information (the actual
+    controller's credit facts and age)."""
+
+    no: str
+    decision_id: int | None
+    format: str  # pdf
+    sha256: str  # of the file served
+    size: int

@@ -25,15 +25,17 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from smecredit.enterprises.connectors.registry import STATUS_LABELS
+from smecredit.decisioning import authority, policy, pricing
 from smecredit.enterprises.profile_rules import FEATURES_BY_KEY
 from smecredit.enterprises.summary import Flag
+from smecredit.kernel.clock import to_local
 from smecredit.kernel.money import format_yuan
 from smecredit.kernel.text import Text, text_of
-from smecredit.products import vocabulary
+from smecredit.products import fit, vocabulary
 
 TITLE = Text("风险评估报告", "Risk assessment report")
 NOT_RECORDED = Text("未记录", "Not recorded")
+NO_DATA = Text("（无数据）", "(no data)")
 DASH = Text("—", "—")
 
 OUTCOMES: dict[str, Text] = {
@@ -42,9 +44,9 @@ OUTCOMES: dict[str, Text] = {
     "referred": Text("转人工审查", "Referred to a reviewer"),
 }
 ROUTES: dict[str, Text] = {
-    "automatic": Text("自动审批（权限内，无需人工）", "Automatic (within the automatic authority, no human)"),
-    "review": Text("审查 → 审批", "Review, then approval"),
-    "committee": Text("审查 → 贷审会", "Review, then the credit committee (贷审会)"),
+    authority.AUTOMATIC: Text("自动审批（权限内，无需人工）", "Automatic (within the automatic authority, no human)"),
+    authority.REVIEW: Text("审查 → 审批", "Review, then approval"),
+    authority.COMMITTEE: Text("审查 → 贷审会", "Review, then the credit committee (贷审会)"),
 }
 RULE_KINDS: dict[str, Text] = {
     "knockout": Text("准入/拒绝规则", "Knock-out rule"),
@@ -60,11 +62,7 @@ FAILED_MEANS: dict[str, Text] = {
     "knockout": Text("拒绝", "Decline"),
     "referral": Text("转人工", "Refer"),
 }
-STAGES: dict[str, Text] = {
-    "review": Text("审查", "Review"),
-    "approval": Text("审批", "Approval"),
-    "committee": Text("贷审会", "Credit committee"),
-}
+STAGES: dict[str, Text] = authority.STAGE_LABELS
 REVIEW_ACTIONS: dict[str, Text] = {
     "approve": Text("同意", "Approve"),
     "decline": Text("否决", "Decline"),
@@ -75,9 +73,21 @@ HUMAN_RESULTS: dict[str, Text] = {
     "declined": Text("拒绝", "Declined"),
     "referred": Text("转人工", "Referred"),
 }
-APR_METHODS: dict[str, Text] = {
-    "irr": Text("内部收益率法（IRR，按月现金流，月利率×12）", "Internal rate of return (monthly cash flows, monthly rate × 12)"),
-    "simple": Text("单利法", "Simple interest"),
+APR_METHODS: dict[str, Text] = {pricing.APR_METHOD: pricing.APR_METHOD_TEXT}
+#: Rate steps whose figure is added to the rate (percentage points); the others are rates.
+ADDED_RATE_STEPS = frozenset({"grade_spread", "guarantee_adjustment", "term_adjustment"})
+#: Where an input of the product's limit method came from.
+LIMIT_INPUT_SOURCES: dict[str, Text] = {
+    "profile": Text("信用画像", "Credit profile"),
+    "record": Text("企业档案", "Enterprise record"),
+    "typed": Text("客户填报", "Typed by the applicant"),
+    "statements": Text("财务报表推算", "Derived from the financial statements"),
+    "parameter": Text("产品参数", "Product parameter"),
+    "default": Text("未填报，按 0 计", "Not given: counted as 0"),
+}
+FEE_TIMINGS: dict[str, Text] = {
+    pricing.UPFRONT: Text("放款时从本金中扣收", "Deducted from the principal paid out"),
+    pricing.PER_INSTALMENT: Text("每期随还款收取", "With every instalment"),
 }
 TENORS = vocabulary.TENORS
 
@@ -267,8 +277,9 @@ class RuleLine:
     code: str
     kind: str
     result: str  # passed | failed | not_evaluated
-    message: Text
+    message: Text  # what was found, with the actual values
     values: tuple[Fact, ...]
+    requirement: Text | None = None  # the rule in words
 
     @property
     def kind_label(self) -> Text:
@@ -303,11 +314,12 @@ class ContributionLine:
 
 @dataclass(frozen=True)
 class Step:
-    """One step of a computation (limit or price): what, the value, why."""
+    """One step of a computation (limit or price): what, the figure it brings, the result after it, why."""
 
     key: str
     label: Text
     value: Text
+    after: Text
     note: Text | None = None
 
 
@@ -319,6 +331,16 @@ class Instalment:
     interest: Text
     payment: Text
     balance: Text
+
+
+@dataclass(frozen=True)
+class LimitInput:
+    """One input of the product's own limit method (stage 2), with where it came from."""
+
+    key: str
+    label: Text
+    value: Text
+    source: Text
 
 
 @dataclass(frozen=True)
@@ -355,9 +377,12 @@ class RiskReport:
     contributions: tuple[ContributionLine, ...]
     limit_steps: tuple[Step, ...]
     limit_facts: tuple[Fact, ...]
+    limit_method: Text | None
+    limit_inputs: tuple[LimitInput, ...]
     rate_steps: tuple[Step, ...]
     pricing_facts: tuple[Fact, ...]
     schedule: tuple[Instalment, ...]
+    schedule_facts: tuple[Fact, ...]
     exposure_facts: tuple[Fact, ...]
     group: tuple[GroupMember, ...]
     route_facts: tuple[Fact, ...]
@@ -388,41 +413,47 @@ def _decimal(value: Any) -> Decimal | None:
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, Decimal):
-        return value
+        return value if value.is_finite() else None
     if isinstance(value, (int, str)):
         try:
-            return Decimal(str(value).strip())
+            found = Decimal(str(value).strip())
         except (InvalidOperation, ValueError):
             return None
-    if isinstance(value, float):  # never written by the engine; read as its shortest decimal text
-        return Decimal(repr(value))
-    return None
+        return found if found.is_finite() else None
+    return None  # floats are never written by the engine; anything else is not a number
 
 
 def money(value: Any) -> Text:
     """¥1,234.00 in both languages (— when not recorded)."""
     amount = _decimal(value)
-    return DASH if amount is None else _same(format_yuan(amount))
+    if amount is None or abs(amount) >= Decimal(10) ** 15:
+        return DASH
+    return _same(format_yuan(amount))
 
 
 def percent(value: Any, places: int = 2) -> Text:
     """A rate stored in percent ("3.4500") as 3.45%."""
     rate = _decimal(value)
-    if rate is None:
+    if rate is None or abs(rate) >= Decimal(10) ** 9:
         return DASH
     return _same(f"{rate.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)}%")
+
+
+def points_added(value: Any) -> Text:
+    """Percentage points added to a rate: +0.50 个百分点 / +0.50 pp."""
+    delta = _decimal(value)
+    if delta is None or abs(delta) >= Decimal(10) ** 9:
+        return DASH
+    shown = f"{'+' if delta >= 0 else '−'}{abs(delta).quantize(Decimal('0.0001'), ROUND_HALF_UP)}"
+    return Text(f"{shown} 个百分点", f"{shown} pp")
 
 
 def probability(value: Any) -> Text:
     """A probability (0.0123) as a percentage with two places (1.23%)."""
     p = _decimal(value)
-    if p is None:
+    if p is None or abs(p) > 1:
         return DASH
     return _same(f"{(p * 100).quantize(Decimal('0.01'), ROUND_HALF_UP)}%")
-
-
-def _points(value: Any) -> Decimal | None:
-    return _decimal(value)
 
 
 def _text(value: Any) -> Text | None:
@@ -430,46 +461,49 @@ def _text(value: Any) -> Text | None:
     if isinstance(value, Text):
         return value
     if isinstance(value, Mapping) and ("zh" in value or "en" in value):
-        return text_of(dict(value))
+        return text_of({"zh": str(value.get("zh", "")), "en": str(value.get("en", ""))})
     return None
 
 
-_UNITS: dict[str, Text] = {
-    "years": Text("年", " years"), "days": Text("天", " days"), "months": Text("个月", " months"),
-    "persons": Text("人", " persons"), "count": Text("", ""),
-}
-
-
-def feature_value(key: str, value: Any, *, unit: str | None = None, value_type: str | None = None) -> Text:
-    """A feature's value as people read it, by the unit of the feature catalogue: amounts in yuan,
-    ratios as percentages, flags as 是/否, registry codes by their names; — when missing."""
-    if value is None or value == "":
-        return DASH
-    spec = FEATURES_BY_KEY.get(key)
-    unit = unit or (spec.unit if spec else None)
-    if isinstance(value, bool) or value in ("true", "false") or unit == "flag":
-        truthy = value is True or str(value).lower() == "true"
-        return Text("是", "Yes") if truthy else Text("否", "No")
-    if key == "registry_status":
-        found = STATUS_LABELS.get(str(value))
-        return Text(found[0], found[1]) if found else _same(str(value))
-    number = _decimal(value) if not isinstance(value, str) or value_type != "str" else None
-    if number is not None:
-        if unit == "CNY":
-            return _same(format_yuan(number))
-        if unit == "ratio":
-            if key in ("current_ratio", "quick_ratio"):
-                return Text(f"{number.quantize(Decimal('0.01'), ROUND_HALF_UP)}倍", f"{number.quantize(Decimal('0.01'), ROUND_HALF_UP)}×")
-            return _same(f"{(number * 100).quantize(Decimal('0.01'), ROUND_HALF_UP)}%")
-        suffix = _UNITS.get(unit or "", Text("", ""))
-        shown = f"{number.normalize():f}" if number == number.to_integral_value() else f"{number:f}"
-        return Text(f"{shown}{suffix.zh}", f"{shown}{suffix.en}")
-    return _same(str(value))
-
-
-def feature_label(key: str) -> Text:
+def variable_label(key: str) -> Text:
+    """A variable a rule or the scorecard reads (a feature, ``application.amount`` …) by its name."""
+    found = policy.VARIABLES.get(key)
+    if found is not None:
+        return found.label
     spec = FEATURES_BY_KEY.get(key)
     return Text(spec.label_zh, spec.label_en) if spec else Text("其他数据项", "Other item")
+
+
+feature_label = variable_label
+
+
+def feature_value(key: str, value: Any) -> Text:
+    """A variable's stored value as people read it, in its unit (the engine's own `policy.show`:
+    amounts in yuan, ratios as percentages, flags 是/否, codes by their names); — when missing."""
+    if value is None or value == "":
+        return DASH
+    variable = policy.VARIABLES.get(key)
+    unit = variable.unit if variable else ""
+    typed: Any = value
+    if isinstance(value, str) and unit in NUMERIC_UNITS:
+        typed = _decimal(value)
+        if typed is None:
+            return _same(value)
+    if unit == "flag" and not isinstance(typed, bool):
+        typed = str(typed).lower() == "true"
+    if key in TIMES and isinstance(typed, Decimal):  # current and quick ratios read as times, not percentages
+        shown = typed.quantize(Decimal("0.01"), ROUND_HALF_UP)
+        return Text(f"{shown} 倍", f"{shown} times")
+    if isinstance(typed, (list, dict)):
+        return _same(str(typed))
+    try:
+        return policy.show(key, typed)
+    except (InvalidOperation, ValueError, TypeError, ArithmeticError):
+        return _same(str(value))
+
+
+TIMES = frozenset({"current_ratio", "quick_ratio"})
+NUMERIC_UNITS = frozenset({"CNY", "ratio", "years", "days", "months", "count", "persons", "times", "percent", "points"})
 
 
 def _fact(key: str, zh: str, en: str, value: Text | str | None, *, note: Text | None = None, emphasis: bool = False) -> Fact:
@@ -483,7 +517,7 @@ def _fact(key: str, zh: str, en: str, value: Text | str | None, *, note: Text | 
 
 
 def _months(n: Any) -> Text:
-    return Text(f"{n} 个月", f"{n} months") if n is not None else NOT_RECORDED
+    return Text(f"{n} 个月", f"{n} months") if isinstance(n, int) and not isinstance(n, bool) else NOT_RECORDED
 
 
 def _list(value: Any) -> list:
@@ -494,11 +528,8 @@ def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _first(data: Mapping[str, Any], *keys: str) -> Any:
-    for key in keys:
-        if key in data and data[key] is not None:
-            return data[key]
-    return None
+def _label(table: Mapping[str, Text], code: Any) -> Text:
+    return vocabulary.label_of(dict(table), str(code or ""))
 
 
 # --- the sections --------------------------------------------------------------------------------------
@@ -508,25 +539,27 @@ def _header(app: ApplicationFacts, decision: DecisionRecord | None) -> Header:
     if decision is None:
         return Header(TITLE, app.no, app.enterprise_name, None, None, None,
                       (_fact("decision", "决策", "Decision", Text("尚未决策", "Not decided yet")),))
-    result = decision.result
+    result = _map(decision.result)
     outcome_code = str(result.get("outcome") or "")
     elapsed = decision.elapsed_ms
+    tenth = Decimal("0.1")
     facts = (
         _fact("policy", "授信政策版本", "Credit policy version", decision.policy,
               note=_same(f"SHA-256 {decision.policy_sha256[:12]}") if decision.policy_sha256 else None),
         _fact("scorecard", "评分卡版本", "Scorecard version",
               decision.scorecard if decision.scorecard else Text("未使用评分卡", "No scorecard used"),
               note=_same(f"SHA-256 {decision.scorecard_sha256[:12]}") if decision.scorecard_sha256 else None),
+        _fact("segment", "适用客群", "Segment", _text(result.get("segment_name"))),
         _fact("decision_date", "决策日期", "Decision date",
               decision.decision_date.isoformat() if decision.decision_date else None),
         _fact("elapsed", "决策耗时", "Time taken",
-              Text(f"{elapsed.quantize(Decimal('0.1'), ROUND_HALF_UP)} 毫秒", f"{elapsed.quantize(Decimal('0.1'), ROUND_HALF_UP)} ms")
+              Text(f"{elapsed.quantize(tenth, ROUND_HALF_UP)} 毫秒", f"{elapsed.quantize(tenth, ROUND_HALF_UP)} ms")
               if elapsed is not None else None),
     )
     return Header(TITLE, app.no, app.enterprise_name,
                   _fact("decision", "决策编号", "Decision", Text(f"#{decision.id}（第 {decision.sequence} 次决策）",
                                                                   f"#{decision.id} (decision {decision.sequence})")),
-                  vocabulary.label_of(OUTCOMES, outcome_code), outcome_code, facts)
+                  _label(OUTCOMES, outcome_code), outcome_code, facts)
 
 
 def _overview(app: ApplicationFacts, result: Mapping[str, Any]) -> tuple[Fact, ...]:
@@ -543,16 +576,15 @@ def _overview(app: ApplicationFacts, result: Mapping[str, Any]) -> tuple[Fact, .
         _fact("product", "申请产品", "Product", app.product_name),
         _fact("amount", "申请金额", "Amount asked for", money(app.amount), emphasis=True),
         _fact("term", "申请期限", "Term", _months(app.term_months)),
-        _fact("repayment_method", "还款方式", "Repayment method", vocabulary.label_of(vocabulary.REPAYMENT_METHODS, app.repayment_method)),
+        _fact("repayment_method", "还款方式", "Repayment method", _label(vocabulary.REPAYMENT_METHODS, app.repayment_method)),
         _fact("guarantee_mode", "担保方式", "Guarantee", vocabulary.guarantee_label(app.guarantee_mode)),
         _fact("purpose", "借款用途", "Purpose", app.purpose),
         _fact("status", "当前状态", "Status", app.status),
-        _fact("submitted_at", "提交时间", "Submitted", app.submitted_at.isoformat(sep=" ", timespec="minutes")
+        _fact("submitted_at", "提交时间", "Submitted", _same(to_local(app.submitted_at).strftime("%Y-%m-%d %H:%M"))
               if app.submitted_at else None),
     ]
     if result:
-        outcome = str(result.get("outcome") or "")
-        facts.append(_fact("outcome", "自动决策结果", "Automatic decision", vocabulary.label_of(OUTCOMES, outcome), emphasis=True))
+        facts.append(_fact("outcome", "自动决策结果", "Automatic decision", _label(OUTCOMES, result.get("outcome")), emphasis=True))
         if result.get("approved_amount") is not None:
             facts.append(_fact("approved_amount", "建议批准金额", "Amount recommended", money(result.get("approved_amount")),
                                emphasis=True))
@@ -562,7 +594,7 @@ def _overview(app: ApplicationFacts, result: Mapping[str, Any]) -> tuple[Fact, .
 def _reasons(result: Mapping[str, Any]) -> tuple[Text, ...]:
     out = []
     for reason in _list(result.get("reasons")):
-        message = _text(_map(reason).get("message")) if isinstance(reason, Mapping) else _text(reason)
+        message = _text(_map(reason).get("message"))
         if message is not None:
             out.append(message)
     return tuple(out)
@@ -576,8 +608,8 @@ def _used_by(result: Mapping[str, Any]) -> dict[str, list[Text]]:
             used.setdefault(key, []).append(Text("评分卡", "Scorecard"))
     for r in _list(result.get("rule_results")):
         rule = _map(r)
-        kind = vocabulary.label_of(RULE_KINDS, str(rule.get("kind") or ""))
-        for key in _map(rule.get("values")):
+        kind = _label(RULE_KINDS, rule.get("kind"))
+        for key in [*_map(rule.get("values")), *_list(rule.get("missing"))]:
             if key in FEATURES_BY_KEY and kind not in used.setdefault(key, []):
                 used[key].append(kind)
     return used
@@ -585,28 +617,20 @@ def _used_by(result: Mapping[str, Any]) -> dict[str, list[Text]]:
 
 def _features(features: Sequence[FeatureSource], inputs: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[FeatureLine, ...]:
     """Every feature the decision had, with its source; the ones the policy used first. A feature
-    in the decision's inputs that the profile does not list (or the other way round) still shows."""
+    in the decision's inputs that the profile rows do not list still shows (from the inputs)."""
     used = _used_by(result)
     decided_with = _map(inputs.get("features"))
     by_key = {f.key: f for f in features}
-    keys = list(dict.fromkeys([*decided_with.keys(), *by_key.keys()]))
     lines = []
-    for key in keys:
+    for key in dict.fromkeys([*decided_with.keys(), *by_key.keys()]):
         stored = by_key.get(key)
-        if key in decided_with:
-            value = feature_value(key, decided_with[key], unit=stored.unit if stored else None,
-                                  value_type=stored.value_type if stored else None)
-        elif stored is not None:
-            value = feature_value(key, stored.value, unit=stored.unit, value_type=stored.value_type)
-        else:
-            value = DASH
+        value = feature_value(key, decided_with[key] if key in decided_with else (stored.value if stored else None))
         if stored is not None:
-            source = stored.source or Text("企业申报", "Declared by the enterprise")
-            lines.append(FeatureLine(key, stored.label, value, source, stored.provider, stored.snapshot_id,
-                                     stored.captured_at, stored.sandbox, stored.missing_reason if value == DASH else None,
-                                     tuple(used.get(key, ()))))
+            lines.append(FeatureLine(key, stored.label, value, stored.source or Text("企业申报", "Declared by the enterprise"),
+                                     stored.provider, stored.snapshot_id, stored.captured_at, stored.sandbox,
+                                     stored.missing_reason if value == DASH else None, tuple(used.get(key, ()))))
         else:
-            lines.append(FeatureLine(key, feature_label(key), value, Text("决策输入", "Decision input"), None, None, None,
+            lines.append(FeatureLine(key, variable_label(key), value, Text("决策输入", "Decision input"), None, None, None,
                                      False, None, tuple(used.get(key, ()))))
     lines.sort(key=lambda line: 0 if line.used_by else 1)
     return tuple(lines)
@@ -616,14 +640,15 @@ def _rules(result: Mapping[str, Any]) -> tuple[RuleLine, ...]:
     out = []
     for r in _list(result.get("rule_results")):
         rule = _map(r)
-        values = tuple(
-            Fact(str(name), feature_label(str(name)) if str(name) in FEATURES_BY_KEY else Text("取值", "Value"),
-                 feature_value(str(name), value))
-            for name, value in _map(rule.get("values")).items())
+        shown = [Fact(str(name), variable_label(str(name)), feature_value(str(name), value) if value is not None else NO_DATA)
+                 for name, value in _map(rule.get("values")).items()]
+        shown += [Fact(str(name), variable_label(str(name)), NO_DATA)
+                  for name in _list(rule.get("missing")) if str(name) not in _map(rule.get("values"))]
         out.append(RuleLine(str(rule.get("code") or ""), str(rule.get("kind") or ""), str(rule.get("result") or ""),
-                            _text(rule.get("message")) or NOT_RECORDED, values))
+                            _text(rule.get("message")) or _text(rule.get("label")) or NOT_RECORDED, tuple(shown),
+                            _text(rule.get("label"))))
     order = {"failed": 0, "not_evaluated": 1, "passed": 2}
-    out.sort(key=lambda r: (order.get(r.result, 3), 0 if r.kind == "knockout" else 1))
+    out.sort(key=lambda r: (order.get(r.result, 3), 0 if r.kind == policy.KNOCKOUT else 1))
     return tuple(out)
 
 
@@ -639,12 +664,12 @@ def _reason_keys(result: Mapping[str, Any]) -> list[str]:
 def _score(result: Mapping[str, Any], scorecard: str | None) -> tuple[tuple[Fact, ...], tuple[ContributionLine, ...]]:
     if not result:
         return (), ()
+    score = result.get("score")
     facts = (
-        _fact("scorecard", "评分卡", "Scorecard", scorecard or (str(result["scorecard_code"]) if result.get("scorecard_code") else None)),
-        _fact("segment", "客群", "Segment", _text(result.get("segment_label")) or
-              (str(result["segment"]) if result.get("segment") else None)),
-        _fact("score", "评分", "Score", str(result["score"]) if result.get("score") is not None else None, emphasis=True),
-        _fact("grade", "信用等级", "Grade", str(result["grade"]) if result.get("grade") else None, emphasis=True),
+        _fact("scorecard", "评分卡", "Scorecard", scorecard),
+        _fact("score", "评分", "Score", str(score) if isinstance(score, int) and not isinstance(score, bool) else None,
+              emphasis=True),
+        _fact("grade", "信用等级", "Grade", str(result["grade"]) if isinstance(result.get("grade"), str) else None, emphasis=True),
         _fact("pd", "违约概率（PD）", "Probability of default", probability(result.get("pd"))),
     )
     ranks = {key: i + 1 for i, key in enumerate(_reason_keys(result))}
@@ -653,130 +678,159 @@ def _score(result: Mapping[str, Any], scorecard: str | None) -> tuple[tuple[Fact
         item = _map(c)
         key = str(item.get("feature") or "")
         lines.append(ContributionLine(
-            key, _text(item.get("label")) or feature_label(key), feature_value(key, item.get("value")),
-            _text(_first(item, "bin", "bin_label")) or DASH, _points(item.get("points")), _points(item.get("max_points")),
-            _text(item.get("reason")), ranks.get(key)))
+            key, _text(item.get("label")) or variable_label(key), feature_value(key, item.get("value")),
+            _text(item.get("bin_label")) or _text(item.get("bin")) or DASH, _decimal(item.get("points")),
+            _decimal(item.get("max_points")), _text(item.get("reason")), ranks.get(key)))
     return facts, tuple(lines)
 
 
-def _step_value(step: Mapping[str, Any]) -> Text:
-    if step.get("amount") is not None:
-        return money(step["amount"])
-    if step.get("rate") is not None:
-        return percent(step["rate"], 4)
-    if step.get("delta") is not None:
-        delta = _decimal(step["delta"])
-        if delta is not None:
-            sign = "+" if delta >= 0 else "−"
-            shown = f"{sign}{abs(delta).quantize(Decimal('0.0001'), ROUND_HALF_UP)}%"
-            return _same(shown)
-    shown = _text(step.get("value"))
-    if shown is not None:
-        return shown
-    if step.get("value") is not None:
-        return _same(str(step["value"]))
-    return DASH
-
-
-def _steps(items: Iterable[Any]) -> tuple[Step, ...]:
+def _steps(items: Iterable[Any], *, rates: bool) -> tuple[Step, ...]:
     out = []
     for raw in items:
         step = _map(raw)
-        label = _text(step.get("label")) or _text(step.get("message"))
+        label = _text(step.get("label"))
         if label is None:
             continue
-        out.append(Step(str(step.get("code") or step.get("key") or ""), label, _step_value(step),
-                        _text(_first(step, "note", "detail", "source"))))
+        code = str(step.get("code") or "")
+        if rates:
+            value = points_added(step.get("value")) if code in ADDED_RATE_STEPS else percent(step.get("value"), 4)
+            after = percent(step.get("after"), 4)
+        else:
+            value, after = money(step.get("value")), money(step.get("after"))
+        out.append(Step(code, label, value, after, _text(step.get("note"))))
     return tuple(out)
 
 
-def _limit(app: ApplicationFacts, result: Mapping[str, Any]) -> tuple[tuple[Step, ...], tuple[Fact, ...]]:
+def _limit(app: ApplicationFacts, inputs: Mapping[str, Any], result: Mapping[str, Any]
+           ) -> tuple[tuple[Step, ...], tuple[Fact, ...], Text | None, tuple[LimitInput, ...]]:
     if not result:
-        return (), ()
+        return (), (), None, ()
+    product = _map(inputs.get("product"))
     facts = (
-        _fact("asked", "申请金额", "Amount asked for", money(app.amount)),
-        _fact("limit", "测算额度", "Limit computed", money(result.get("limit")), emphasis=True),
+        _fact("asked", "申请金额", "Amount asked for", money(result.get("amount_asked") or app.amount)),
+        _fact("product_limit", "产品额度测算结果", "The product's own limit", money(product.get("limit_amount")),
+              note=_text(product.get("limit_note"))),
+        _fact("limit", "核定额度", "Limit", money(result.get("limit")), emphasis=True),
         _fact("approved_amount", "建议批准金额", "Amount recommended", money(result.get("approved_amount")), emphasis=True),
     )
-    return _steps(_list(result.get("limit_steps"))), facts
+    inputs_used = []
+    for raw in _list(product.get("limit_inputs")):
+        item = _map(raw)
+        key = str(item.get("key") or "")
+        unit = str(item.get("unit") or "")
+        value = item.get("value")
+        if value is None:
+            shown = DASH
+        elif unit == "CNY":
+            shown = money(value)
+        elif key in policy.VARIABLES:
+            shown = feature_value(key, value)
+        else:
+            number = _decimal(value) if unit in NUMERIC_UNITS else None
+            try:
+                shown = fit.format_value(unit, number if number is not None else value, key)
+            except (InvalidOperation, ValueError, TypeError, ArithmeticError):
+                shown = _same(str(value))
+        inputs_used.append(LimitInput(key, _text(item.get("label")) or variable_label(key), shown,
+                                      _label(LIMIT_INPUT_SOURCES, item.get("source"))))
+    return (_steps(_list(result.get("limit_steps")), rates=False), facts, _text(product.get("limit_formula")),
+            tuple(inputs_used))
 
 
-def _pricing(inputs: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[tuple[Step, ...], tuple[Fact, ...], tuple[Instalment, ...]]:
+def _pricing(inputs: Mapping[str, Any], result: Mapping[str, Any]
+             ) -> tuple[tuple[Step, ...], tuple[Fact, ...], tuple[Instalment, ...], tuple[Fact, ...]]:
     if not result:
-        return (), (), ()
+        return (), (), (), ()
     rates = _map(inputs.get("reference_rates"))
+    on = rates.get("on") or result.get("reference_rate_on")
+    published = Text(f"{on} 公布", f"published {on}") if isinstance(on, str) else None
     facts: list[Fact] = []
-    on = rates.get("on")
-    for tenor in ("1y", "5y+"):
-        if rates.get(tenor) is not None:
-            facts.append(_fact(f"lpr_{tenor}", f"贷款市场报价利率（LPR，{TENORS[tenor].zh}）",
-                               f"Loan prime rate (LPR, {TENORS[tenor].en})", percent(rates[tenor]),
-                               note=Text(f"{on} 公布", f"published {on}") if on else None))
-    method = str(result.get("apr_method") or "")
+    for key, tenor in (("one_year", "1y"), ("five_year_plus", "5y+")):
+        if rates.get(key) is not None:
+            facts.append(_fact(f"lpr_{tenor}", f"{TENORS[tenor].zh}贷款市场报价利率（LPR）",
+                               f"{TENORS[tenor].en} loan prime rate (LPR)", percent(rates[key]), note=published))
+    tenor = str(result.get("tenor") or "")
+    if tenor in TENORS:
+        facts.append(_fact("tenor", "定价基准", "Priced on", Text(f"{TENORS[tenor].zh} LPR {percent(result.get('reference_rate')).zh}",
+                                                                   f"{TENORS[tenor].en} LPR {percent(result.get('reference_rate')).en}")))
     facts += [
         _fact("annual_rate", "执行年利率", "Annual interest rate", percent(result.get("annual_rate"), 4), emphasis=True),
         _fact("apr", "年化利率（含全部借款成本）", "Annualised rate of all borrowing costs (APR)", percent(result.get("apr")),
-              note=(APR_METHODS.get(method) or _text(result.get("apr_method_label")) or
+              note=(APR_METHODS.get(str(result.get("apr_method") or "")) or
                     Text("按实际到手本金计算（人民银行公告〔2021〕第3号）", "On the principal actually received (PBoC notice 2021 No. 3)")),
               emphasis=True),
-        _fact("penalty_rate", "罚息利率", "Penalty interest rate", percent(result.get("penalty_rate"), 4)),
+        _fact("penalty_rate", "逾期罚息利率", "Penalty rate when overdue", percent(result.get("penalty_rate"), 4)),
+        _fact("misuse_rate", "挪用罚息利率", "Penalty rate for misuse of funds", percent(result.get("misuse_rate"), 4)),
         _fact("repayment_method", "还款方式", "Repayment method",
-              vocabulary.label_of(vocabulary.REPAYMENT_METHODS, str(result.get("repayment_method") or ""))
-              if result.get("repayment_method") else None),
-        _fact("term", "期限", "Term", _months(result.get("term_months")) if result.get("term_months") else None),
+              _label(vocabulary.REPAYMENT_METHODS, result.get("repayment_method")) if result.get("repayment_method") else None),
+        _fact("term", "期限", "Term", _months(result.get("term_months"))),
         _fact("payment_mode", "支付方式", "Payment mode",
-              vocabulary.label_of(vocabulary.PAYMENT_MODES, str(result["payment_mode"])) if result.get("payment_mode") else None),
+              _label(vocabulary.PAYMENT_MODES, result.get("payment_mode")) if result.get("payment_mode") else None),
     ]
-    fees = result.get("fees")
-    fee_items = _list(fees) or [{"label": k, "amount": v} for k, v in _map(fees).items()]
-    for i, fee in enumerate(fee_items):
-        fee = _map(fee)
+    for i, raw in enumerate(_list(result.get("fees"))):
+        fee = _map(raw)
         label = _text(fee.get("label")) or Text("费用", "Fee")
-        facts.append(Fact(f"fee_{i}", label.prefixed("费用：", "Fee: "), money(fee.get("amount"))))
+        timing = FEE_TIMINGS.get(str(fee.get("timing") or ""))
+        facts.append(Fact(f"fee_{i}", label.prefixed("费用：", "Fee: "), money(fee.get("amount")), timing))
+    preview = _map(result.get("schedule_preview"))
     schedule = []
-    for raw in _list(result.get("schedule_preview")):
+    for raw in _list(preview.get("instalments")):
         row = _map(raw)
-        schedule.append(Instalment(int(row.get("number") or len(schedule) + 1), str(row.get("due_date") or ""),
-                                   money(row.get("principal")), money(row.get("interest")), money(row.get("payment")),
-                                   money(row.get("balance"))))
-    return _steps(_list(result.get("rate_steps"))), tuple(facts), tuple(schedule)
+        number = row.get("number")
+        schedule.append(Instalment(number if isinstance(number, int) and not isinstance(number, bool) else len(schedule) + 1,
+                                   str(row.get("due_date") or ""), money(row.get("principal")), money(row.get("interest")),
+                                   money(row.get("payment")), money(row.get("balance"))))
+    totals: tuple[Fact, ...] = ()
+    if preview:
+        count = preview.get("count")
+        totals = (
+            _fact("count", "期数", "Instalments", str(count) if isinstance(count, int) else None),
+            _fact("total_interest", "利息合计", "Total interest", money(preview.get("total_interest"))),
+            _fact("total_fees", "费用合计", "Total fees", money(preview.get("total_fees"))),
+            _fact("total_payment", "还款合计（本息）", "Total repaid (principal and interest)", money(preview.get("total_payment"))),
+            _fact("last_due_date", "到期日", "Last due date", str(preview["last_due_date"]) if preview.get("last_due_date") else None),
+        )
+    return _steps(_list(result.get("rate_steps")), rates=True), tuple(facts), tuple(schedule), totals
 
 
-def _exposure(app: ApplicationFacts, inputs: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[tuple[Fact, ...], tuple[GroupMember, ...]]:
+def _exposure(inputs: Mapping[str, Any], result: Mapping[str, Any]) -> tuple[tuple[Fact, ...], tuple[GroupMember, ...]]:
     exposure = _map(inputs.get("exposure"))
-    if not exposure and not result:
+    if not exposure:
         return (), ()
-    existing = _decimal(_first(exposure, "enterprise", "existing", "enterprise_exposure"))
+    existing = _decimal(exposure.get("existing"))
     recommended = _decimal(result.get("approved_amount"))
+    group = []
+    group_existing = Decimal("0.00")
+    for raw in _list(exposure.get("group_members")):
+        member = _map(raw)
+        amount = _decimal(member.get("exposure"))
+        group_existing += amount or 0
+        group.append(GroupMember(str(member.get("name") or "—"), _text(member.get("relation")), money(amount)))
     facts = [
-        _fact("existing", "本企业现有授信敞口（本平台）", "This enterprise's exposure with us now", money(existing)),
-        _fact("bureau", "征信报告未结清贷款余额", "Outstanding loans in the credit report",
-              money(_first(exposure, "bureau_outstanding", "bureau"))),
+        _fact("existing", "本企业现有授信敞口（本行）", "This enterprise's exposure with us now", money(existing)),
         _fact("this", "本笔建议金额", "This application (recommended)", money(recommended)),
     ]
     if existing is not None and recommended is not None:
         facts.append(_fact("after", "本笔后单户授信总额", "The enterprise's total after this one", money(existing + recommended),
                            emphasis=True))
-    group = []
-    for raw in _list(_first(exposure, "group", "group_members")):
-        member = _map(raw)
-        group.append(GroupMember(str(member.get("name") or member.get("uscc") or "—"), _text(member.get("relation")),
-                                 money(_first(member, "exposure", "amount"))))
-    group_total = _first(exposure, "group_total", "group_exposure")
-    if group or group_total is not None:
-        facts.append(_fact("group_total", "关联企业集团授信敞口合计", "Exposure of the group of related enterprises",
-                           money(group_total)))
+    facts.append(_fact("bureau", "征信报告未结清贷款余额（全部机构）", "Outstanding loans in the credit report (all lenders)",
+                       money(exposure.get("bureau_outstanding"))))
+    facts.append(_fact("group_existing", "关联企业现有授信敞口", "Related enterprises' exposure with us",
+                       money(group_existing) if group else Text("无关联企业", "No related enterprises")))
+    if existing is not None and recommended is not None and group:
+        facts.append(_fact("group_total", "关联企业集团授信总额（含本笔）", "Group exposure including this one",
+                           money(existing + recommended + group_existing), emphasis=True))
     return tuple(facts), tuple(group)
 
 
-def _route(result: Mapping[str, Any], reviews: Sequence[ReviewLine], votes: Sequence[VoteLine]) -> tuple[Fact, ...]:
+def _route(result: Mapping[str, Any], votes: Sequence[VoteLine]) -> tuple[Fact, ...]:
     if not result:
         return ()
-    route = str(result.get("route") or "")
-    facts = [_fact("route", "审批路径", "Route", vocabulary.label_of(ROUTES, route), emphasis=True)]
-    authority = _text(result.get("authority_reason")) or _text(result.get("route_reason"))
-    if authority:
-        facts.append(_fact("authority", "权限依据", "Authority", authority))
+    facts = [_fact("route", "审批路径", "Route", _label(ROUTES, result.get("route")), emphasis=True)]
+    why = [_text(_map(r).get("message")) for r in _list(result.get("reasons"))
+           if _map(r).get("kind") == "authority" and _map(r).get("code") != "route"]
+    if [w for w in why if w]:
+        facts.append(_fact("authority", "权限依据", "Authority", Text.join([w for w in why if w])))
     if votes:
         approve = sum(1 for v in votes if v.vote == "approve")
         facts.append(_fact("votes", "贷审会表决", "Committee votes",
@@ -793,9 +847,9 @@ def build(*, application: ApplicationFacts, decision: DecisionRecord | None = No
     inputs = _map(decision.inputs) if decision else {}
     result = _map(decision.result) if decision else {}
     score_facts, contributions = _score(result, decision.scorecard if decision else None)
-    limit_steps, limit_facts = _limit(application, result)
-    rate_steps, pricing_facts, schedule = _pricing(inputs, result)
-    exposure_facts, group = _exposure(application, inputs, result)
+    limit_steps, limit_facts, limit_method, limit_inputs = _limit(application, inputs, result)
+    rate_steps, pricing_facts, schedule, schedule_facts = _pricing(inputs, result)
+    exposure_facts, group = _exposure(inputs, result)
     return RiskReport(
         header=_header(application, decision),
         generated_at=generated_at,
@@ -811,15 +865,26 @@ def build(*, application: ApplicationFacts, decision: DecisionRecord | None = No
         contributions=contributions,
         limit_steps=limit_steps,
         limit_facts=limit_facts,
+        limit_method=limit_method,
+        limit_inputs=limit_inputs,
         rate_steps=rate_steps,
         pricing_facts=pricing_facts,
         schedule=schedule,
+        schedule_facts=schedule_facts,
         exposure_facts=exposure_facts,
         group=group,
-        route_facts=_route(result, reviews, votes),
+        route_facts=_route(result, votes),
         reviews=tuple(sorted(reviews, key=lambda r: r.at)),
         votes=tuple(sorted(votes, key=lambda v: (v.round, v.at))),
         overrides=tuple(sorted(overrides, key=lambda o: o.at)),
         documents=tuple(documents),
         timeline=tuple(sorted(timeline, key=lambda t: t.at)),
     )
+
+
+#: Column headers of the step tables (page and PDF).
+COLUMN_LABELS: dict[str, Text] = {
+    "step_figure": Text("本步数值", "Figure"),
+    "limit_after": Text("测算后额度", "Limit after"),
+    "rate_after": Text("调整后利率", "Rate after"),
+}

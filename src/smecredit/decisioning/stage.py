@@ -15,5 +15,13 @@ STAGE = Stage(
     label=Text("自动化资质审核与风险控制", "Decide: policy, scorecards, authority"),
     models="smecredit.decisioning.models",
     events="smecredit.decisioning.events",
+    # the risk report and the overrides report (owner: report)
+    routers=("smecredit.decisioning.report_pages:router",),
     templates=Path(__file__).resolve().parent / "templates",
+    menu=(
+        MenuItem("overrides", "/decisions/overrides", Text("推翻自动结果", "Overrides"), perms.APPLICATION_QUEUE,
+                 "arrow-left-right",
+                 ((perms.APPLICATION_QUEUE, Text("查看人工推翻授信政策自动结果的申请及理由",
+                                                 "See where people overrode the credit policy's automatic result, and why")),)),
+    ),
 )
