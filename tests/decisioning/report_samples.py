@@ -83,7 +83,7 @@ def full_report(**changes) -> report.RiskReport:
         reviews=[report.ReviewLine("review", "reviewer", Text("审查员", "Credit reviewer"), "approve", "同意，查询次数系新开户所致", AT)],
         votes=[report.VoteLine(1, "approver", Text("审批人", "Approver"), "approve", "同意", AT),
                report.VoteLine(1, "risk", Text("风险经理", "Risk manager"), "decline", "负债率偏高，不同意", AT, dissent=True)],
-        overrides=[report.OverrideLine("declined", "approved", "committee", "committee", "贷审会多数同意", AT)],
+        overrides=[report.OverrideLine("declined", "approved", "committee", Text("贷审会", "Credit committee"), "贷审会多数同意", AT)],
         generated_at=AT,
     )
     values.update(changes)

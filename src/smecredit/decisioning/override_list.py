@@ -47,6 +47,16 @@ def _label(table: Mapping[str, Text], code: str) -> Text:
     return label_of(dict(table), code)
 
 
+COMMITTEE = Text("贷审会", "Credit committee")
+
+
+def decider(o: DecisionOverride) -> Text:
+    """Who made the human result final: a person's user name, or the credit committee."""
+    if o.user_id is None and o.stage == "committee":
+        return COMMITTEE
+    return Text(o.username, o.username)
+
+
 HUMAN_OPTIONS = (Option("approved", Text("人工批准（系统建议拒绝）", "Approved by people (the policy said decline)")),
                  Option("declined", Text("人工拒绝（系统建议批准）", "Declined by people (the policy said approve)")))
 STAGE_OPTIONS = tuple(Option(code, label) for code, label in report.STAGES.items())
@@ -76,7 +86,7 @@ SPEC = ListSpec(
         Column("grade", Text("评分 / 等级", "Score / grade"), lambda r: f"{r.score if r.score is not None else '—'} / {r.grade or '—'}",
                wide=True, nowrap=True),
         Column("stage", Text("环节", "Stage"), lambda r: _label(report.STAGES, r.o.stage)),
-        Column("by", Text("决定人", "Decided by"), lambda r: r.o.username),
+        Column("by", Text("决定人", "Decided by"), lambda r: decider(r.o)),
         Column("reason", Text("理由", "Reason"), lambda r: r.o.reason, card_wide=True, css="text-break"),
         Column("at", Text("时间", "When"), lambda r: r.o.at, sort="newest", nowrap=True),
     ),

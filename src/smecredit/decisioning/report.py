@@ -223,7 +223,7 @@ class OverrideLine:
     automatic: str
     human: str
     stage: str
-    name: str
+    name: Text  # a user name, or the credit committee
     reason: str
     at: datetime
 

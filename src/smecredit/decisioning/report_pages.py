@@ -171,7 +171,7 @@ def _people(db: Session, application: Application) -> tuple[list, list, list]:
          for r in reviews if r.user_id is not None or r.stage != "committee"],
         [report.VoteLine(v.round, v.username, views.role_label(v.role), v.vote, v.comment, v.at,
                          dissent=v.round in resolutions and v.vote != resolutions[v.round]) for v in votes],
-        [report.OverrideLine(o.automatic, o.human, o.stage, o.username, o.reason, o.at) for o in overrides],
+        [report.OverrideLine(o.automatic, o.human, o.stage, override_list.decider(o), o.reason, o.at) for o in overrides],
     )
 
 
