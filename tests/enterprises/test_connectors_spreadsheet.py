@@ -130,8 +130,10 @@ def test_a_number_cell_never_changes_an_amount_with_at_most_two_decimals(amount)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.decimals(min_value=Decimal("-9999999999999"), max_value=Decimal("9999999999999"), places=3, allow_nan=False))
+@given(st.decimals(min_value=Decimal("-999999999999"), max_value=Decimal("999999999999"), places=3, allow_nan=False))
 def test_a_number_cell_with_more_decimals_rounds_like_the_same_text_in_a_csv(amount):
+    """Excel keeps 15 significant digits, so a number cell with three decimals is exact up to 10^12
+    (2534811556925.255 has 16 digits: Excel itself cannot hold it, and the cell says .25)."""
     assert parse_amount(number_text(float(amount))) == parse_amount(str(amount))
 
 

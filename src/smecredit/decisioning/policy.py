@@ -46,7 +46,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -137,6 +137,7 @@ def _variables() -> dict[str, Variable]:
 
 
 VARIABLES: dict[str, Variable] = _variables()
+_ORDER = {k: i for i, k in enumerate(VARIABLES)}
 _SEGMENT_NAMES = frozenset(eligibility.FEATURE_KEYS)
 _RULE_NAMES = _SEGMENT_NAMES | frozenset(SCORE_VARIABLES)
 _SAMPLE_BY_UNIT: dict[str, Any] = {
@@ -194,17 +195,17 @@ def fill(template: Text, values: Mapping[str, Any]) -> Text:
     return Text(one(template.zh, "zh"), one(template.en, "en"))
 
 
+@lru_cache(maxsize=4096)
 def names_read(expression: str) -> tuple[str, ...]:
     """The variables an expression reads (``tax_credit_grade``, ``application.amount``, ``score``), in
-    `VARIABLES` order."""
+    `VARIABLES` order (cached per expression text)."""
     used = set(eligibility.program(expression).variables())
     keys: set[str] = {k for k in used if k in VARIABLES}
     for name in MAPS:
         if name in used:
             keys.update(f"{name}.{f}" for f in re.findall(rf"(?<![\w.]){name}\.(\w+)", expression)
                         if f"{name}.{f}" in VARIABLES)
-    order = {k: i for i, k in enumerate(VARIABLES)}
-    return tuple(sorted(keys, key=order.__getitem__))
+    return tuple(sorted(keys, key=_ORDER.__getitem__))
 
 
 # --- the parsed policy --------------------------------------------------------------------------------
