@@ -114,3 +114,13 @@ def test_the_overrides_report_lists_the_override_with_its_reason_and_exports_it(
     assert rows[0][:3] == ["申请编号", "企业", "自动结果 → 人工结果"]
     assert any(rw.application.no in row and "贷审会多数同意：订单充足" in row for row in rows[1:])
     assert client.get("/decisions/overrides/export.xlsx").status_code == 200
+
+
+def test_without_the_pdf_packages_the_download_says_what_to_install_and_records_nothing(client, db, rw, monkeypatch):
+    monkeypatch.setattr(pdf, "cjk_font_files", lambda: ())
+    login(client, rw.w.reviewer.username)
+    response = client.get(f"/applications/{rw.application.id}/risk-report.pdf")
+    assert response.status_code == 503
+    assert "fonts-noto-cjk" in response.text or "系统软件包" in response.text
+    assert db.execute(select(AuditEvent).where(AuditEvent.action == "decision.report_downloaded")).first() is None
+    assert client.get(f"/applications/{rw.application.id}/risk-report").status_code == 200
