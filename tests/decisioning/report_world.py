@@ -37,7 +37,7 @@ class ReportWorld:
     result: dict
 
 
-def _version(db, model, code: str, text: str, author) -> object:
+def _version(db, model, code: str, text: str) -> object:
     row = model(code=code, version=1, status="approved", effective_from=business_date(), text=text,
                 sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(), author_id=None, author="system",
                 created_at=utcnow(), approver="system", decided_at=utcnow())
@@ -88,9 +88,9 @@ def make(db, make_user, n: int = 1, *, pull: bool = True) -> ReportWorld:
     inputs_json, result_json = json.dumps(engine.inputs_to_dict(inputs)), json.dumps(engine.result_to_dict(result))
     risk = make_user(Role.RISK_MANAGER, f"risk-{n}")
     with unit_of_work(db):
-        policy_row = _version(db, PolicyVersion, pol.code, pol.text, risk)
+        policy_row = _version(db, PolicyVersion, pol.code, pol.text)
         card = cards[result.scorecard_code]
-        card_row = _version(db, ScorecardVersion, card.code, json.dumps(card.to_dict()), risk)
+        card_row = _version(db, ScorecardVersion, card.code, json.dumps(card.to_dict()))
         decision = Decision(
             application_id=application.id, sequence=1, outcome=result.outcome, route=result.route, segment=result.segment,
             score=result.score, grade=result.grade, pd=result.pd, limit_amount=result.limit,

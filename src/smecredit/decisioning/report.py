@@ -474,9 +474,6 @@ def variable_label(key: str) -> Text:
     return Text(spec.label_zh, spec.label_en) if spec else Text("其他数据项", "Other item")
 
 
-feature_label = variable_label
-
-
 def feature_value(key: str, value: Any) -> Text:
     """A variable's stored value as people read it, in its unit (the engine's own `policy.show`:
     amounts in yuan, ratios as percentages, flags 是/否, codes by their names); — when missing."""
