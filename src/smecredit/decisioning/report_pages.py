@@ -63,8 +63,8 @@ from smecredit.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-# Who reads the overrides report: the staff who read the queue (each sees the applications they may see).
-OVERRIDES = Allow(perms.APPLICATION_QUEUE)
+# Who reads the overrides report: the staff who read decisions (each sees the applications they may see).
+OVERRIDES = Allow(perms.DECISIONS_READ)
 PROVIDERS = {"sandbox": Text("演示沙箱", "Sandbox"), "file": Text("文件导入", "File import")}
 REPORT_NOUN = Text("风险评估报告", "Risk report")
 
