@@ -146,3 +146,36 @@ def test_without_the_pdf_packages_the_download_says_what_to_install_and_records_
     assert "fonts-noto-cjk" in response.text or "系统软件包" in response.text
     assert db.execute(select(AuditEvent).where(AuditEvent.action == "decision.report_downloaded")).first() is None
     assert client.get(f"/applications/{application.id}/risk-report").status_code == 200
+
+
+def _typed_by_people(db) -> list[str]:
+    from smecredit.applications.models import Application
+    from smecredit.decisioning.models import CommitteeVote, DecisionOverride, DecisionReview
+
+    found = [*db.execute(select(DecisionReview.comment)).scalars(), *db.execute(select(CommitteeVote.comment)).scalars(),
+             *db.execute(select(DecisionOverride.reason)).scalars(), *db.execute(select(Application.purpose)).scalars()]
+    return sorted({t for t in found if t}, key=len, reverse=True)
+
+
+def test_every_demo_application_has_a_report_in_chinese(client, db):
+    """From a clean install's demo data: every application's report opens, in Chinese, without codes,
+    and the demo's override is in the overrides report."""
+    from smecredit.applications.models import Application
+    from smecredit.decisioning.models import DecisionOverride
+    from smecredit.identity.demo import DEMO_PASSWORD
+    from tests.decisioning.test_demo import _seed
+
+    _seed(db)
+    assert login(client, "risk", DEMO_PASSWORD).status_code == 303
+    applications = list(db.execute(select(Application).where(Application.status != "draft")).scalars())
+    assert applications
+    typed = _typed_by_people(db)
+    for application in applications:
+        html = _page(client, report_world.Case(application, None))
+        assert "风险评估报告" in html and application.no in html
+        for text in typed:  # what people wrote (bilingual demo comments) is theirs, not a code
+            html = html.replace(text, "")
+        assert visible_codes(html) == [], (application.no, visible_codes(html))
+    override = db.execute(select(DecisionOverride)).scalar_one()
+    no = db.get(Application, override.application_id).no
+    assert no in client.get("/decisions/overrides").text
