@@ -364,3 +364,23 @@ def test_the_limit_is_within_every_cap_and_the_rate_within_floor_and_cap(amount,
     assert rules.floor <= r.annual_rate <= rules.cap
     low, high = r.reference_rate + D("0.30"), r.reference_rate + D("4.00")
     assert low <= r.annual_rate <= high or r.annual_rate in (rules.floor, rules.cap)
+
+
+def test_product_facts_come_from_the_product_definition_and_its_limit_method():
+    from pathlib import Path
+
+    from smecredit import products
+    from smecredit.products import limits
+    from smecredit.products.definition import parse as parse_product
+
+    path = Path(products.__file__).parent / "data" / "products" / "04_tax_loan.json"
+    definition = parse_product(json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal))
+    result = limits.compute(definition.limit.method, definition.limit.params, GOOD_FEATURES, {})
+    facts = engine.product_facts(definition=definition, version_id=42, limit=result)
+    assert (facts.code, facts.version_id, facts.min_amount, facts.spread_max) == (
+        definition.code, 42, definition.min_amount, definition.pricing.spread_max)
+    assert facts.limit_amount == result.amount is not None and len(facts.limit_inputs) == len(result.inputs) > 0
+    stored = json.loads(json.dumps(engine.encode(facts)))
+    decided = inputs(product__limit_amount=facts.limit_amount)
+    assert engine.inputs_from_dict(engine.inputs_to_dict(replace(decided, product=facts))).product == facts
+    assert stored["version_id"] == 42

@@ -277,3 +277,18 @@ def test_apr_of_a_fee_free_monthly_loan_is_its_contract_rate(principal, annual_r
 
 def test_the_module_documents_its_apr_method():
     assert "IRR" in schedules.APR_METHOD.en and "× 12" in schedules.APR_METHOD.en
+
+
+@settings(max_examples=150, deadline=None)
+@given(principal=st.decimals(min_value=D("1000"), max_value=D("50000000"), places=2),
+       annual_rate=st.decimals(min_value=D("0"), max_value=D("36"), places=2),
+       months=st.integers(min_value=1, max_value=120),
+       fee_share=st.decimals(min_value=D("0"), max_value=D("0.2"), places=3),
+       method=st.sampled_from([EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, INTEREST_ONLY]))
+def test_apr_agrees_with_numpy_financial_irr(principal, annual_rate, months, fee_share, method):
+    lines = build_schedule(principal=principal, annual_rate=annual_rate, months=months, method=method,
+                           start=date(2025, 1, 31))
+    received = (principal * (1 - fee_share)).quantize(D("0.01"))
+    expected = float(npf.irr([-float(received), *[float(line.payment) for line in lines]])) * 1200
+    apr = annual_percentage_rate(received, cash_flows(lines), received_on=date(2025, 1, 31))
+    assert abs(float(apr) - expected) <= 0.0051

@@ -25,7 +25,6 @@ is interest-only by actual days (each drawdown's own interest is worked out by t
 from __future__ import annotations
 
 import calendar as _calendar
-import math
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -69,11 +68,13 @@ _PRECISION = 40  # digits for the instalment formula: (1 + r)^600 stays exact fa
 def add_months(start: date, months: int, *, day: int | None = None) -> date:
     """``start`` moved by whole calendar months, on ``day`` (default the start's own day), or on
     the month's last day when it is shorter: 31 Jan + 1 → 28/29 Feb, 31 Jan + 2 → 31 Mar."""
-    index = start.year * 12 + (start.month - 1) + months
-    year, month = divmod(index, 12)
+    year, month = divmod(start.year * 12 + start.month - 1 + months, 12)
     month += 1
-    last = _calendar.monthrange(year, month)[1]
+    last = (29 if _calendar.isleap(year) else 28) if month == 2 else _MONTH_DAYS[month]
     return date(year, month, min(day or start.day, last))
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
 @dataclass(frozen=True)
@@ -148,12 +149,12 @@ def periods(start: date, months: int, *, calendar: CalendarLike = None, anchor: 
     starts at ``start`` (a stub when ``start`` is not the previous anchored date)."""
     anchor = anchor or start
     adjust = _adjuster(calendar)
+    ends = [add_months(anchor, k, day=anchor.day) for k in range(from_month - 1, from_month + months)]
     found = []
     previous = start
-    for k in range(from_month, from_month + months):
-        end = add_months(anchor, k, day=anchor.day)
-        full = previous == add_months(anchor, k - 1, day=anchor.day)
-        found.append(Period(first_number + len(found), previous, end, adjust(end), full))
+    for offset in range(months):
+        end = ends[offset + 1]
+        found.append(Period(first_number + offset, previous, end, adjust(end), previous == ends[offset]))
         previous = end
     return tuple(found)
 
@@ -223,24 +224,28 @@ def amortise(*, principal: Decimal, annual_rate: Decimal, periods: Sequence[Peri
         principal_part = _fen(principal / count, rounding)
     balance = principal
     lines: list[Instalment] = []
-    for index, period in enumerate(periods):
-        last = index == count - 1
-        with localcontext() as ctx:
-            ctx.prec = _PRECISION
-            interest = _fen(balance * rate * year_fraction(period, day_count), rounding)
-        if method == EQUAL_INSTALLMENT:
-            part = max(payment - interest, ZERO)
-        elif method == EQUAL_PRINCIPAL:
-            part = principal_part
-        else:  # interest_only, bullet, revolving: principal at the end
-            part = ZERO
-        if last or part >= balance:
-            part = balance
-        balance -= part
-        lines.append(Instalment(period.number, period.due_date, part, interest, part + interest, balance,
-                                period.start, period.end))
-        if balance == 0:
-            break
+    with localcontext() as ctx:
+        ctx.prec = _PRECISION
+        monthly = rate / Decimal(12)
+        for index, period in enumerate(periods):
+            last = index == count - 1
+            factor = monthly if period.full and day_count == THIRTY_360 else rate * year_fraction(period, day_count)
+            interest = (balance * factor).quantize(FEN, rounding=rounding)
+            if method == EQUAL_INSTALLMENT:
+                part = payment - interest
+                if part < 0:
+                    part = ZERO
+            elif method == EQUAL_PRINCIPAL:
+                part = principal_part
+            else:  # interest_only, bullet, revolving: principal at the end
+                part = ZERO
+            if last or part >= balance:
+                part = balance
+            balance -= part
+            lines.append(Instalment(period.number, period.due_date, part, interest, part + interest, balance,
+                                    period.start, period.end))
+            if balance == 0:
+                break
     return tuple(lines)
 
 
@@ -326,9 +331,11 @@ def months_between(start: date, end: date) -> float:
     if end < start:
         return -months_between(end, start)
     whole = (end.year - start.year) * 12 + end.month - start.month
-    while whole > 0 and add_months(start, whole) > end:
+    here = add_months(start, whole)
+    if here > end:  # the anchored day of ``end``'s month is still to come: one month fewer
         whole -= 1
-    here, following = add_months(start, whole), add_months(start, whole + 1)
+        here = add_months(start, whole)
+    following = add_months(start, whole + 1)
     return whole + (end - here).days / (following - here).days
 
 
@@ -347,8 +354,9 @@ def annual_percentage_rate(received: Decimal, cash_flows: Sequence[tuple[date, D
     months plus a share of a month for odd days), and the annual rate is i × 12 (the nominal
     IRR-based rate the notice describes; not compounded to an effective rate). Without
     ``received_on`` the money is taken as received one calendar month before the first payment
-    (the first instalment of a monthly schedule). Solved by bisection in floats to 1e-13 of a
-    month, then rounded half-up to 0.01 %.
+    (the first instalment of a monthly schedule). Solved in floats to 1e-13 of a
+    month (Newton's method from the simple rate; bisection if it does not settle), then
+    rounded half-up to 0.01 %.
     """
     if isinstance(received, float) or not cash_flows:
         raise Invalid("apr_needs_cash_flows", Text("计算年化利率需要到手金额和还款现金流",
@@ -363,17 +371,44 @@ def annual_percentage_rate(received: Decimal, cash_flows: Sequence[tuple[date, D
     flows = [(months_between(origin, d), float(a)) for d, a in cash_flows]
 
     def excess(i: float) -> float:  # present value of the payments less the money received: falls as i rises
-        return sum(amount * math.exp(-t * math.log1p(i)) for t, amount in flows) - received_value
+        return sum(amount * (1 + i) ** -t for t, amount in flows) - received_value
 
-    low, high = -0.99, 1.0
-    while excess(high) > 0 and high < 1e6:
-        high *= 2
-    for _ in range(200):
-        middle = (low + high) / 2
-        if excess(middle) > 0:
-            low = middle
-        else:
-            high = middle
-        if high - low < 1e-13:
-            break
-    return (Decimal(repr((low + high) / 2)) * 1200).quantize(FEN, rounding=ROUND_HALF_UP)
+    rate = _newton(flows, received_value)
+    if rate is None:  # Newton left the bracket or did not settle: bisect, which always does
+        low, high = -0.99, 1.0
+        while excess(high) > 0 and high < 1e6:
+            high *= 2
+        for _ in range(200):
+            middle = (low + high) / 2
+            if excess(middle) > 0:
+                low = middle
+            else:
+                high = middle
+            if high - low < 1e-13:
+                break
+        rate = (low + high) / 2
+    return (Decimal(repr(rate)) * 1200).quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def _newton(flows: list[tuple[float, float]], received: float) -> float | None:
+    """The monthly IRR by Newton's method from the simple rate (converges in a few steps for loan
+    cash flows, whose present value falls smoothly as the rate rises); None if it does not settle."""
+    paid = sum(amount for _, amount in flows)
+    weighted = sum(t * amount for t, amount in flows)
+    i = (paid - received) / weighted if weighted > 0 else 0.0
+    for _ in range(50):
+        if not -0.99 < i < 1e6:
+            return None
+        value = slope = 0.0
+        base = 1 + i
+        for t, amount in flows:
+            discounted = amount * base ** -t
+            value += discounted
+            slope -= t * discounted / base
+        if slope == 0:
+            return None
+        step = (value - received) / slope
+        i -= step
+        if abs(step) < 1e-14:
+            return i if -0.99 < i < 1e6 else None
+    return None

@@ -1,0 +1,729 @@
+"""A loan's state, recomputed from its contract terms and its transaction history — never patched.
+
+Pure: no database, no web. `state_at(terms, transactions, as_of)` replays the history in value-date
+order (ties by transaction id) from the disbursement to ``as_of``; a backdated payment or the
+reversal of a wrongly entered one is simply another history, so everything after it is re-derived
+(docs/loans.md, "The loan ledger").
+
+The rules:
+
+- **Schedule.** Built by `schedules.build_schedule` from the disbursement's value date. An
+  instalment falls due on its due date ("current" that day) and is overdue from the day after.
+- **Allocation.** A repayment pays, in one configurable order (`LoanTerms.allocation`; default
+  penalty interest, compound interest, overdue interest, overdue principal, current interest,
+  current principal; oldest instalment first within a kind), what is due on its value date.
+  Anything left is held as a credit (溢缴款) and pays the next instalments on their due dates
+  (the scheduled debit), or is refunded.
+- **罚息.** Overdue principal bears the penalty rate = contract rate × (1 + markup) (30 %–50 %
+  by policy) and overdue interest bears compound interest (复利) at the same rate, by actual days
+  over ``accrual_days`` (360), from the day after the due date up to and including the day it is
+  paid. Sums of balance × days (积数) are kept exactly and rounded to the fen once, so the figure
+  does not depend on how often it is looked at.
+- **Interest accrual.** A period's interest is earned day by day (its scheduled interest × days
+  elapsed / days in the period, to the fen) and falls due with its instalment.
+- **Prepayment.** Pays what is due, then the interest earned in the current period so far, then
+  principal; the schedule is rebuilt from the value date on the same due dates, keeping the term
+  (lower instalment) or keeping the instalment (shorter term). Paying the payoff quote of a date
+  on that date closes the loan.
+- **Write-off (核销)** writes off everything outstanding on its date; later payments are
+  recoveries. **Reschedule (展期/重组)** replaces the schedule from the current period with a new
+  term (and optionally rate and method).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+from smecredit.kernel.money import FEN
+from smecredit.loans import schedules
+from smecredit.loans.schedules import EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, Instalment, WorkingDayCalendar
+
+ZERO = Decimal("0.00")
+
+# --- buckets a payment is allocated to ---------------------------------------------------------
+PENALTY = "penalty"
+COMPOUND = "compound"
+OVERDUE_INTEREST = "overdue_interest"
+OVERDUE_PRINCIPAL = "overdue_principal"
+CURRENT_INTEREST = "current_interest"
+CURRENT_PRINCIPAL = "current_principal"
+BUCKETS = (PENALTY, COMPOUND, OVERDUE_INTEREST, OVERDUE_PRINCIPAL, CURRENT_INTEREST, CURRENT_PRINCIPAL)
+DEFAULT_ALLOCATION = BUCKETS
+
+# --- kinds of transaction ----------------------------------------------------------------------
+DISBURSEMENT = "disbursement"
+REPAYMENT = "repayment"
+PREPAYMENT = "prepayment"
+REVERSAL = "reversal"
+REFUND = "refund"
+WRITE_OFF = "write_off"
+RESCHEDULE = "reschedule"
+KINDS = (DISBURSEMENT, REPAYMENT, PREPAYMENT, REVERSAL, REFUND, WRITE_OFF, RESCHEDULE)
+REVERSIBLE = (REPAYMENT, PREPAYMENT, REFUND)
+
+KEEP_TERM = "keep_term"  # 缩短期限不变：lower the instalment
+KEEP_INSTALMENT = "keep_instalment"  # 月供不变：shorten the term
+PREPAYMENT_MODES = (KEEP_TERM, KEEP_INSTALMENT)
+
+# --- loan statuses -----------------------------------------------------------------------------
+PENDING = "pending"  # contract signed, not disbursed
+ACTIVE = "active"
+OVERDUE = "overdue"
+CLOSED = "closed"  # paid off
+WRITTEN_OFF = "written_off"
+STATUSES = (PENDING, ACTIVE, OVERDUE, CLOSED, WRITTEN_OFF)
+
+_PREC = 60
+
+
+class LedgerConflict(ValueError):
+    """The history cannot happen (two disbursements, a payment before the disbursement, a refund
+    larger than the credit). Use cases refuse such a change before it is stored."""
+
+
+@dataclass(frozen=True)
+class LoanTerms:
+    principal: Decimal
+    annual_rate: Decimal  # percent a year
+    months: int
+    method: str
+    penalty_markup: Decimal = Decimal("0.50")  # 罚息 = rate × (1 + markup)
+    day_count: str | None = None  # of the schedule; None → the method's default
+    accrual_days: int = 360  # the year of penalty and compound interest (积数 / 360)
+    allocation: tuple[str, ...] = DEFAULT_ALLOCATION
+    rounding: str = ROUND_HALF_UP
+    calendar: WorkingDayCalendar | None = None
+
+    def __post_init__(self):
+        if sorted(self.allocation) != sorted(BUCKETS):
+            raise ValueError(f"allocation must order exactly {BUCKETS}")
+        if not Decimal(0) <= self.penalty_markup <= Decimal(2):
+            raise ValueError("penalty markup is a fraction of the rate, 0 … 2")
+
+    def penalty_rate(self, annual_rate: Decimal | None = None) -> Decimal:
+        return (self.annual_rate if annual_rate is None else annual_rate) * (1 + self.penalty_markup)
+
+
+@dataclass(frozen=True)
+class Transaction:
+    """One entry of a loan's history. ``id`` orders entries of the same value date (entry order)."""
+
+    id: int
+    kind: str
+    value_date: date
+    amount: Decimal = ZERO
+    reverses: int | None = None  # REVERSAL: the id of the repayment, prepayment or refund it undoes
+    mode: str = KEEP_TERM  # PREPAYMENT
+    months: int | None = None  # RESCHEDULE: the new whole term in months, counted from the start
+    annual_rate: Decimal | None = None  # RESCHEDULE: a new rate (percent), or the same
+    method: str | None = None  # RESCHEDULE: a new method, or the same
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """How one payment (or, on a due date, the credit held) was applied: ``amount`` paid now plus
+    ``from_credit`` taken from the credit held always equal the sum of the parts — nothing is lost
+    or invented."""
+
+    transaction_id: int | None  # None: the credit held paid instalments that fell due
+    value_date: date
+    amount: Decimal
+    from_credit: Decimal = ZERO
+    penalty: Decimal = ZERO
+    compound: Decimal = ZERO
+    interest: Decimal = ZERO
+    principal: Decimal = ZERO
+    to_credit: Decimal = ZERO  # held as a credit
+    recovered: Decimal = ZERO  # paid after the write-off
+
+    @property
+    def parts_total(self) -> Decimal:  # == amount + from_credit
+        return self.penalty + self.compound + self.interest + self.principal + self.to_credit + self.recovered
+
+
+@dataclass(frozen=True)
+class InstalmentState:
+    number: int
+    kind: str  # "scheduled" | "prepayment" | "write_off"
+    due_date: date
+    period_start: date
+    period_end: date
+    principal: Decimal
+    interest: Decimal
+    paid_principal: Decimal
+    paid_interest: Decimal
+    written_off_principal: Decimal
+    written_off_interest: Decimal
+    status: str  # paid | written_off | overdue | due | partly_paid | future
+
+    @property
+    def payment(self) -> Decimal:
+        return self.principal + self.interest
+
+    @property
+    def outstanding(self) -> Decimal:
+        return (self.principal + self.interest - self.paid_principal - self.paid_interest
+                - self.written_off_principal - self.written_off_interest)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Cumulative money figures to a date: what the journal posts the changes of. The loan's own
+    balances follow from these (see the properties), and so do the journal's."""
+
+    disbursed: Decimal = ZERO
+    cash_in: Decimal = ZERO
+    cash_out: Decimal = ZERO  # refunds of credit
+    interest_earned: Decimal = ZERO
+    penalty_charged: Decimal = ZERO
+    compound_charged: Decimal = ZERO
+    principal_paid: Decimal = ZERO
+    interest_paid: Decimal = ZERO
+    penalty_paid: Decimal = ZERO
+    compound_paid: Decimal = ZERO
+    principal_written_off: Decimal = ZERO
+    interest_written_off: Decimal = ZERO
+    penalty_written_off: Decimal = ZERO
+    compound_written_off: Decimal = ZERO
+    recovered: Decimal = ZERO
+
+    @property
+    def principal(self) -> Decimal:
+        return self.disbursed - self.principal_paid - self.principal_written_off
+
+    @property
+    def interest_receivable(self) -> Decimal:
+        return self.interest_earned - self.interest_paid - self.interest_written_off
+
+    @property
+    def penalty_receivable(self) -> Decimal:
+        return self.penalty_charged - self.penalty_paid - self.penalty_written_off
+
+    @property
+    def compound_receivable(self) -> Decimal:
+        return self.compound_charged - self.compound_paid - self.compound_written_off
+
+    @property
+    def credit(self) -> Decimal:
+        return (self.cash_in - self.cash_out - self.principal_paid - self.interest_paid - self.penalty_paid
+                - self.compound_paid - self.recovered)
+
+    @property
+    def written_off(self) -> Decimal:
+        return (self.principal_written_off + self.interest_written_off + self.penalty_written_off
+                + self.compound_written_off)
+
+
+@dataclass(frozen=True)
+class LoanState:
+    as_of: date
+    status: str
+    principal: Decimal  # as contracted
+    annual_rate: Decimal  # the rate now (a reschedule may change it)
+    outstanding_principal: Decimal  # all principal still owed, due or not
+    overdue_principal: Decimal
+    overdue_interest: Decimal
+    current_principal: Decimal  # due today, not yet overdue
+    current_interest: Decimal
+    accrued_interest: Decimal  # earned, not yet due
+    penalty: Decimal
+    compound: Decimal
+    credit: Decimal
+    days_past_due: int
+    next_due_date: date | None
+    next_due_amount: Decimal
+    maturity_date: date | None
+    disbursed_on: date | None
+    instalments: tuple[InstalmentState, ...] = ()
+    allocations: tuple[Allocation, ...] = ()
+    position: Position = field(default_factory=Position)
+
+    @property
+    def interest(self) -> Decimal:
+        """Interest owed now: overdue and current (what a repayment today pays)."""
+        return self.overdue_interest + self.current_interest
+
+    @property
+    def due_now(self) -> Decimal:
+        """Everything a repayment today must pay before any of it is held as credit."""
+        return (self.penalty + self.compound + self.overdue_interest + self.overdue_principal
+                + self.current_interest + self.current_principal)
+
+
+@dataclass(frozen=True)
+class PayoffQuote:
+    """What pays the loan off on ``on`` exactly (valid for that date only)."""
+
+    on: date
+    principal: Decimal
+    interest: Decimal  # overdue + current + earned in the current period
+    penalty: Decimal
+    compound: Decimal
+    credit: Decimal
+    total: Decimal  # the sum less the credit held (never below zero)
+
+
+# --- the replay --------------------------------------------------------------------------------
+
+class _Row:
+    __slots__ = ("number", "kind", "month", "period_start", "period_end", "due_date", "principal", "interest",
+                 "paid_principal", "paid_interest", "wo_principal", "wo_interest")
+
+    def __init__(self, number, kind, month, period_start, period_end, due_date, principal, interest):
+        self.number, self.kind, self.month = number, kind, month
+        self.period_start, self.period_end, self.due_date = period_start, period_end, due_date
+        self.principal, self.interest = principal, interest
+        self.paid_principal = self.paid_interest = self.wo_principal = self.wo_interest = ZERO
+
+    @property
+    def open_principal(self) -> Decimal:
+        return self.principal - self.paid_principal - self.wo_principal
+
+    @property
+    def open_interest(self) -> Decimal:
+        return self.interest - self.paid_interest - self.wo_interest
+
+
+def _fen(value: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    return value.quantize(FEN, rounding=rounding)
+
+
+class _Book:
+    def __init__(self, terms: LoanTerms, start: date):
+        self.terms = terms
+        self.start = start
+        self.rate = Decimal(terms.annual_rate)
+        self.method = terms.method
+        self.t = start
+        self.rows: list[_Row] = []
+        self.first_open = 0  # rows before this are settled
+        self.cursor = 0  # the first row not yet due (due date after t)
+        self.due_principal = ZERO  # open principal of rows due on or before t
+        self.due_interest = ZERO
+        self.penalty_base = Decimal(0)  # Σ overdue principal × days, since the last rate change
+        self.compound_base = Decimal(0)
+        self.penalty_frozen = ZERO  # penalty charged before the last rate change
+        self.compound_frozen = ZERO
+        self.credit = ZERO
+        self.cleared_at = (Decimal(0), Decimal(0), ZERO, ZERO)  # the penalty bases when penalty was last all paid
+        self.written_off = False
+        self.allocations: list[Allocation] = []
+        self.p = dict.fromkeys(Position.__dataclass_fields__, ZERO)
+        self.p["disbursed"] = Decimal(terms.principal)
+        schedule = schedules.build_schedule(principal=Decimal(terms.principal), annual_rate=self.rate,
+                                            months=terms.months, method=terms.method, start=start,
+                                            day_count=terms.day_count, calendar=terms.calendar,
+                                            rounding=terms.rounding)
+        months = [terms.months] if terms.method == schedules.BULLET else range(1, len(schedule) + 1)
+        self._install(schedule, months)
+        self._set_level(Decimal(terms.principal), len(schedule))
+
+    # -- schedule rows ------------------------------------------------------------------------
+
+    def _install(self, schedule: Iterable[Instalment], months: Iterable[int], kind: str = "scheduled") -> None:
+        for line, month in zip(schedule, months, strict=False):
+            self.rows.append(_Row(line.number, kind, month, line.period_start, line.period_end, line.due_date,
+                                  line.principal, line.interest))
+
+    def _set_level(self, principal: Decimal, count: int) -> None:
+        if self.method == EQUAL_INSTALLMENT:
+            self.level = schedules.level_payment(principal, self.rate, count, rounding=self.terms.rounding)
+        elif self.method == EQUAL_PRINCIPAL:
+            self.level = _fen(principal / count, self.terms.rounding)
+        else:
+            self.level = None
+
+    def _rebuild(self, balance: Decimal, begin: date, first_month: int, last_month: int, number: int,
+                 keep_level: bool) -> None:
+        """Schedule ``balance`` from ``begin`` over the anchored periods ``first_month … last_month``."""
+        if balance <= 0:
+            return
+        count = last_month - first_month + 1
+        if self.method == schedules.BULLET:
+            end = schedules.add_months(self.start, last_month)
+            adjust = schedules._adjuster(self.terms.calendar)
+            periods = (schedules.Period(number, begin, end, adjust(end), full=False),)
+            months = [last_month]
+        else:
+            periods = schedules.periods(begin, count, calendar=self.terms.calendar, anchor=self.start,
+                                        first_number=number, from_month=first_month)
+            months = range(first_month, last_month + 1)
+        if not keep_level or self.level is None:
+            self._set_level(balance, count)
+        extra = {}
+        if self.method == EQUAL_INSTALLMENT:
+            extra["payment"] = self.level
+        elif self.method == EQUAL_PRINCIPAL:
+            extra["principal_part"] = self.level
+        lines = schedules.amortise(principal=balance, annual_rate=self.rate, periods=periods, method=self.method,
+                                   day_count=self.terms.day_count, rounding=self.terms.rounding, **extra)
+        self._install(lines, months)
+
+    def _current_index(self, on: date) -> int | None:
+        """The row whose period runs over ``on`` (start ≤ on < end), if the loan has not matured."""
+        for index in range(self.cursor, len(self.rows)):
+            row = self.rows[index]
+            if row.period_start <= on < row.period_end:
+                return index
+        return None
+
+    def _earned(self, row: _Row, on: date) -> Decimal:
+        """The interest of ``row``'s period earned by the end of ``on``."""
+        if on >= row.period_end:
+            return row.interest
+        if on <= row.period_start:
+            return ZERO
+        with localcontext() as ctx:
+            ctx.prec = _PREC
+            share = row.interest * (on - row.period_start).days / (row.period_end - row.period_start).days
+        return _fen(share, self.terms.rounding)
+
+    # -- time -----------------------------------------------------------------------------------
+
+    def advance(self, to: date) -> None:
+        """Run the days after ``t`` up to and including ``to``: accrue, fall due, use the credit."""
+        rows = self.rows
+        while self.t < to:
+            following = min(rows[self.cursor].due_date, to) if self.cursor < len(rows) else to
+            if not self.written_off:
+                days = (following - self.t).days
+                self.penalty_base += self.due_principal * days
+                self.compound_base += self.due_interest * days
+            self.t = following
+            while self.cursor < len(rows) and rows[self.cursor].due_date <= following:
+                row = rows[self.cursor]  # falls due today
+                self.due_principal += row.open_principal
+                self.due_interest += row.open_interest
+                self.cursor += 1
+            if self.credit > 0:
+                self._use_credit()
+
+    def _accrued_penalty(self) -> tuple[Decimal, Decimal]:
+        with localcontext() as ctx:
+            ctx.prec = _PREC
+            yearly = Decimal(100) * self.terms.accrual_days
+            rate = self.terms.penalty_rate(self.rate)
+            penalty = self.penalty_frozen + _fen(self.penalty_base * rate / yearly, self.terms.rounding)
+            compound = self.compound_frozen + _fen(self.compound_base * rate / yearly, self.terms.rounding)
+        return penalty, compound
+
+    def _freeze_penalty(self) -> None:
+        """Before a rate change: what has accrued stays charged at the old rate."""
+        self.penalty_frozen, self.compound_frozen = self._accrued_penalty()
+        self.penalty_base = self.compound_base = Decimal(0)
+
+    # -- paying -----------------------------------------------------------------------------------
+
+    def _settle_prefix(self) -> None:
+        while self.first_open < len(self.rows) and self.rows[self.first_open].due_date <= self.t and \
+                self.rows[self.first_open].open_principal == 0 and self.rows[self.first_open].open_interest == 0:
+            self.first_open += 1
+
+    def _pay(self, amount: Decimal) -> dict[str, Decimal]:
+        """Apply ``amount`` to what is due at ``t`` in the allocation order; returns the parts."""
+        parts = {"penalty": ZERO, "compound": ZERO, "interest": ZERO, "principal": ZERO}
+        bases = (self.penalty_base, self.compound_base, self.penalty_frozen, self.compound_frozen)
+        if self.due_principal == 0 and self.due_interest == 0 and bases == self.cleared_at:
+            return parts  # nothing due, and no penalty accrued since it was last paid off
+        left = amount
+        penalty, compound = self._accrued_penalty()
+        for bucket in self.terms.allocation:
+            if left <= 0:
+                break
+            if bucket == PENALTY:
+                take = min(left, penalty - self.p["penalty_paid"])
+                self.p["penalty_paid"] += take
+                parts["penalty"] += take
+                left -= take
+                continue
+            if bucket == COMPOUND:
+                take = min(left, compound - self.p["compound_paid"])
+                self.p["compound_paid"] += take
+                parts["compound"] += take
+                left -= take
+                continue
+            interest = bucket in (OVERDUE_INTEREST, CURRENT_INTEREST)
+            overdue = bucket in (OVERDUE_INTEREST, OVERDUE_PRINCIPAL)
+            for index in range(self.first_open, self.cursor):
+                row = self.rows[index]
+                if left <= 0:
+                    break
+                if (row.due_date < self.t) != overdue:
+                    continue
+                if interest:
+                    take = min(left, row.open_interest)
+                    row.paid_interest += take
+                    self.due_interest -= take
+                    self.p["interest_paid"] += take
+                    parts["interest"] += take
+                else:
+                    take = min(left, row.open_principal)
+                    row.paid_principal += take
+                    self.due_principal -= take
+                    self.p["principal_paid"] += take
+                    parts["principal"] += take
+                left -= take
+        if penalty == self.p["penalty_paid"] and compound == self.p["compound_paid"]:
+            self.cleared_at = bases
+        self._settle_prefix()
+        return parts
+
+    def _use_credit(self) -> None:
+        parts = self._pay(self.credit)
+        used = sum(parts.values(), ZERO)
+        if used > 0:
+            self.credit -= used
+            self.allocations.append(Allocation(None, self.t, ZERO, used, parts["penalty"], parts["compound"],
+                                               parts["interest"], parts["principal"]))
+
+    def repay(self, txn: Transaction) -> None:
+        self.p["cash_in"] += txn.amount
+        if self.written_off:
+            self.p["recovered"] += txn.amount
+            self.allocations.append(Allocation(txn.id, txn.value_date, txn.amount, recovered=txn.amount))
+            return
+        # A prepayment counts the credit held too (it would otherwise wait for the next due date).
+        from_credit = self.credit if txn.kind == PREPAYMENT else ZERO
+        self.credit -= from_credit
+        parts = self._pay(txn.amount + from_credit)
+        left = txn.amount + from_credit - sum(parts.values(), ZERO)
+        if txn.kind == PREPAYMENT and left > 0:
+            taken = self._prepay(left, txn.mode)
+            parts["interest"] += taken[0]
+            parts["principal"] += taken[1]
+            left -= taken[0] + taken[1]
+        self.credit += left
+        self.allocations.append(Allocation(txn.id, txn.value_date, txn.amount, from_credit, parts["penalty"],
+                                           parts["compound"], parts["interest"], parts["principal"], to_credit=left))
+
+    def _bring_forward(self) -> None:
+        """Instalments whose period has ended but whose due date a holiday moved later fall due now."""
+        while self.cursor < len(self.rows) and self.rows[self.cursor].period_end <= self.t:
+            row = self.rows[self.cursor]
+            row.due_date = self.t
+            self.due_principal += row.open_principal
+            self.due_interest += row.open_interest
+            self.cursor += 1
+
+    def _cut(self, kind: str, principal_paid: Decimal) -> tuple[_Row, Decimal, int, int] | None:
+        """End the current period at ``t``: the row for it earns its interest so far and carries
+        ``principal_paid``; the later rows go. Returns (the new row, the principal they held, the
+        current period's month, the last month), or None when the loan has matured."""
+        index = self._current_index(self.t)
+        if index is None:
+            return None
+        current = self.rows[index]
+        remaining = sum((row.open_principal for row in self.rows[index:]), ZERO)
+        earned = self._earned(current, self.t)
+        first_month, last_month = current.month, self.rows[-1].month
+        del self.rows[index:]
+        row = _Row(current.number, kind, first_month, current.period_start, self.t, self.t, principal_paid, earned)
+        self.rows.append(row)
+        self.cursor = len(self.rows)  # the new row is due today; its amounts are settled by the caller
+        return row, remaining, first_month, last_month
+
+    def _prepay(self, left: Decimal, mode: str) -> tuple[Decimal, Decimal]:
+        """After everything due is paid: the interest earned so far this period, then principal."""
+        self._bring_forward()
+        parts = self._pay(left)  # instalments brought forward
+        paid_now = parts["interest"], parts["principal"]
+        left -= sum(parts.values(), ZERO)
+        index = self._current_index(self.t)
+        if index is None:
+            return paid_now
+        current = self.rows[index]
+        earned = self._earned(current, self.t)
+        future = sum((row.open_principal for row in self.rows[index:]), ZERO)
+        if future <= 0 or left <= earned:
+            return paid_now  # not enough to prepay: held as credit
+        prepaid = min(left - earned, future)
+        row, remaining, first_month, last_month = self._cut("prepayment", prepaid)
+        row.paid_interest, row.paid_principal = earned, prepaid
+        self.p["interest_paid"] += earned
+        self.p["principal_paid"] += prepaid
+        self._rebuild(remaining - prepaid, self.t, first_month, last_month, row.number, keep_level=mode == KEEP_INSTALMENT)
+        self._settle_prefix()
+        return paid_now[0] + earned, paid_now[1] + prepaid
+
+    def refund(self, txn: Transaction) -> None:
+        if txn.amount > self.credit:
+            raise LedgerConflict(f"refund {txn.amount} exceeds the credit held {self.credit} on {txn.value_date}")
+        self.credit -= txn.amount
+        self.p["cash_out"] += txn.amount
+
+    def write_off(self, txn: Transaction) -> None:
+        if self.written_off:
+            raise LedgerConflict("written off twice")
+        self._bring_forward()
+        cut = self._cut("write_off", ZERO)
+        if cut:
+            row, remaining, _, _ = cut
+            row.principal = remaining
+        penalty, compound = self._accrued_penalty()
+        self.p["penalty_written_off"] = penalty - self.p["penalty_paid"]
+        self.p["compound_written_off"] = compound - self.p["compound_paid"]
+        for row in self.rows[self.first_open:]:
+            row.wo_principal, row.wo_interest = row.open_principal, row.open_interest
+            self.p["principal_written_off"] += row.wo_principal
+            self.p["interest_written_off"] += row.wo_interest
+        self.due_principal = self.due_interest = ZERO
+        self.written_off = True
+        self.first_open = self.cursor = len(self.rows)
+
+    def reschedule(self, txn: Transaction) -> None:
+        """A new term (and rate, method) from ``t``: the interest earned so far this period stays at
+        the old rate and falls due with the first new instalment; the principal not yet due is
+        scheduled again over the anchored months up to the new term."""
+        index = self._current_index(self.t)
+        if index is None or self.written_off:
+            raise LedgerConflict("nothing left to reschedule")
+        current = self.rows[index]
+        remaining = sum((row.open_principal for row in self.rows[index:]), ZERO)
+        if remaining <= 0:
+            raise LedgerConflict("nothing left to reschedule")
+        months = txn.months or self.rows[-1].month
+        first_month = 1  # the first anchored month ending after today
+        while schedules.add_months(self.start, first_month) <= self.t:
+            first_month += 1
+        if months < first_month:
+            raise LedgerConflict("the new term ends before the current period")
+        earned = self._earned(current, self.t)
+        if txn.annual_rate is not None and txn.annual_rate != self.rate:
+            self._freeze_penalty()
+            self.rate = Decimal(txn.annual_rate)
+        self.method = txn.method or self.method
+        del self.rows[index:]
+        stub = None
+        if self.t > current.period_start:
+            stub = _Row(current.number, "reschedule", current.month, current.period_start, self.t, self.t, ZERO, earned)
+            self.rows.append(stub)
+        self._rebuild(remaining, self.t, first_month, months, current.number, keep_level=False)
+        first_due = self.rows[index + (stub is not None)].due_date
+        for row in self.rows[self.cursor:index + 1]:  # not yet due (the stub, earlier stubs, holiday-moved rows):
+            row.due_date = min(row.due_date, first_due)  # paid with the first new instalment at the latest
+
+    # -- the answer -------------------------------------------------------------------------------
+
+    def state(self, as_of: date, terms: LoanTerms) -> LoanState:
+        self.p["penalty_charged"], self.p["compound_charged"] = self._accrued_penalty()
+        earned = ZERO
+        overdue_p = overdue_i = current_p = current_i = accrued = ZERO
+        oldest_overdue = next_due = None
+        next_amount = ZERO
+        instalments = []
+        for row in self.rows:
+            earned_here = self._earned(row, as_of)
+            earned += earned_here
+            open_p, open_i = row.open_principal, row.open_interest
+            if row.due_date < as_of and (open_p or open_i):
+                overdue_p += open_p
+                overdue_i += open_i
+                oldest_overdue = oldest_overdue or row.due_date
+                status = "overdue"
+            elif row.due_date == as_of and (open_p or open_i):
+                current_p += open_p
+                current_i += open_i
+                status = "due"
+            elif row.due_date > as_of:
+                accrued += earned_here
+                status = "partly_paid" if row.paid_principal or row.paid_interest else "future"
+            else:
+                status = "written_off" if row.wo_principal or row.wo_interest else "paid"
+            if row.due_date >= as_of and (open_p or open_i) and not self.written_off:
+                if next_due is None:
+                    next_due = row.due_date
+                if row.due_date == next_due:
+                    next_amount += open_p + open_i
+            instalments.append(InstalmentState(row.number, row.kind, row.due_date, row.period_start, row.period_end,
+                                               row.principal, row.interest, row.paid_principal, row.paid_interest,
+                                               row.wo_principal, row.wo_interest, status))
+        self.p["interest_earned"] = earned
+        position = Position(**self.p)
+        outstanding = sum((row.open_principal for row in self.rows), ZERO)
+        penalty_open, compound_open = position.penalty_receivable, position.compound_receivable
+        if self.written_off:
+            status = WRITTEN_OFF
+        elif outstanding == 0 and penalty_open == 0 and compound_open == 0 and \
+                all(row.open_interest == 0 for row in self.rows):
+            status = CLOSED
+        elif oldest_overdue is not None:
+            status = OVERDUE
+        else:
+            status = ACTIVE
+        return LoanState(
+            as_of=as_of, status=status, principal=Decimal(terms.principal), annual_rate=self.rate,
+            outstanding_principal=outstanding, overdue_principal=overdue_p, overdue_interest=overdue_i,
+            current_principal=current_p, current_interest=current_i, accrued_interest=accrued,
+            penalty=penalty_open, compound=compound_open, credit=self.credit,
+            days_past_due=(as_of - oldest_overdue).days if oldest_overdue and not self.written_off else 0,
+            next_due_date=next_due, next_due_amount=next_amount,
+            maturity_date=self.rows[-1].due_date if self.rows else None, disbursed_on=self.start,
+            instalments=tuple(instalments), allocations=tuple(self.allocations), position=position)
+
+
+def effective(transactions: Iterable[Transaction]) -> list[Transaction]:
+    """The history that counts: reversals and what they reverse left out, in value-date order."""
+    listed = list(transactions)
+    by_id = {txn.id: txn for txn in listed}
+    if len(by_id) != len(listed):
+        raise LedgerConflict("two transactions with one id")
+    reversed_ids = set()
+    for txn in listed:
+        if txn.kind == REVERSAL:
+            target = by_id.get(txn.reverses)
+            if target is None or target.kind not in REVERSIBLE or txn.reverses in reversed_ids:
+                raise LedgerConflict(f"reversal {txn.id} does not undo one repayment, prepayment or refund")
+            reversed_ids.add(txn.reverses)
+    return sorted((txn for txn in listed if txn.kind != REVERSAL and txn.id not in reversed_ids),
+                  key=lambda txn: (txn.value_date, txn.id))
+
+
+def _pending(terms: LoanTerms, as_of: date) -> LoanState:
+    return LoanState(as_of=as_of, status=PENDING, principal=Decimal(terms.principal), annual_rate=Decimal(terms.annual_rate),
+                     outstanding_principal=ZERO, overdue_principal=ZERO, overdue_interest=ZERO, current_principal=ZERO,
+                     current_interest=ZERO, accrued_interest=ZERO, penalty=ZERO, compound=ZERO, credit=ZERO,
+                     days_past_due=0, next_due_date=None, next_due_amount=ZERO, maturity_date=None, disbursed_on=None)
+
+
+def state_at(terms: LoanTerms, transactions: Sequence[Transaction], as_of: date) -> LoanState:
+    """The loan at the end of ``as_of``: every transaction with a value date up to then counted."""
+    history = [txn for txn in effective(transactions) if txn.value_date <= as_of]
+    if not history:
+        return _pending(terms, as_of)
+    first = history[0]
+    if first.kind != DISBURSEMENT:
+        raise LedgerConflict(f"{first.kind} {first.id} before the disbursement")
+    if first.amount != Decimal(terms.principal):
+        raise LedgerConflict("the disbursement must pay out the contract's principal")
+    book = _Book(terms, first.value_date)
+    for txn in history[1:]:
+        book.advance(txn.value_date)
+        if txn.kind in (REPAYMENT, PREPAYMENT):
+            book.repay(txn)
+        elif txn.kind == REFUND:
+            book.refund(txn)
+        elif txn.kind == WRITE_OFF:
+            book.write_off(txn)
+        elif txn.kind == RESCHEDULE:
+            book.reschedule(txn)
+        else:
+            raise LedgerConflict(f"{txn.kind} {txn.id} cannot come after the disbursement")
+    book.advance(as_of)
+    return book.state(as_of, terms)
+
+
+def payoff_quote(terms: LoanTerms, transactions: Sequence[Transaction], on: date) -> PayoffQuote:
+    """What closes the loan if paid on ``on`` (a prepayment of this amount with that value date)."""
+    state = state_at(terms, transactions, on)
+    interest = state.overdue_interest + state.current_interest + state.accrued_interest
+    gross = state.outstanding_principal + interest + state.penalty + state.compound
+    if state.status in (PENDING, WRITTEN_OFF):
+        gross = interest = ZERO
+    return PayoffQuote(on=on, principal=state.outstanding_principal if state.status != PENDING else ZERO,
+                       interest=interest, penalty=state.penalty, compound=state.compound, credit=state.credit,
+                       total=max(gross - state.credit, ZERO))
+
+
