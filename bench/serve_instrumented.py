@@ -13,7 +13,10 @@ measure, per transaction that wrote:
 * **lock held**: from the moment that lock was granted to the end of the commit — the serial part
   of every decision, so ``1 / mean(held)`` is the most decisions a second the database lets through
   whatever the number of clients;
-* **commit**: the COMMIT itself (the WAL write and fsync).
+* **commit**: the COMMIT itself (the WAL write and fsync);
+
+and per request: the time it spent in the application (from the outermost ASGI layer in to the
+response's last byte out) and how long `AdmissionMiddleware` kept it waiting for a slot.
 
 Written as JSON to ``$BENCH_STATS_FILE`` when the server stops.
 """
@@ -21,6 +24,7 @@ Written as JSON to ``$BENCH_STATS_FILE`` when the server stops.
 from __future__ import annotations
 
 import atexit
+import contextvars
 import json
 import os
 import threading
@@ -89,15 +93,67 @@ DefaultDialect.do_commit = _commit
 DefaultDialect.do_rollback = _rollback
 
 
+_requests: list[dict] = []
+_entered: contextvars.ContextVar[float] = contextvars.ContextVar("bench_admission_entered")
+
+
+def _instrument_web() -> None:
+    from smecredit.web import admission, app as web_app
+
+    middleware = admission.AdmissionMiddleware
+    original_init, original_call = middleware.__init__, middleware.__call__
+
+    def init(self, app, *, limit):
+        async def admitted(scope, receive, send):
+            started = _entered.get(None)
+            if started is not None and scope["type"] == "http":
+                state = scope.setdefault("state", {})
+                state["bench_admission_wait"] = time.perf_counter() - started
+                state["bench_admission_limit"] = limit
+            return await app(scope, receive, send)
+
+        original_init(self, admitted, limit=limit)
+
+    async def call(self, scope, receive, send):
+        token = _entered.set(time.perf_counter())
+        try:
+            return await original_call(self, scope, receive, send)
+        finally:
+            _entered.reset(token)
+
+    middleware.__init__, middleware.__call__ = init, call
+    create_app = web_app.create_app
+
+    def timed_app():
+        inner = create_app()
+
+        async def outermost(scope, receive, send):
+            if scope["type"] != "http":
+                return await inner(scope, receive, send)
+            started = time.perf_counter()
+            scope.setdefault("state", {})
+            try:
+                return await inner(scope, receive, send)
+            finally:
+                _requests.append({"path": scope["path"], "server": time.perf_counter() - started,
+                                  "admission": scope["state"].get("bench_admission_wait"),
+                                  "limit": scope["state"].get("bench_admission_limit")})
+
+        return outermost
+
+    web_app.create_app = timed_app
+
+
 @atexit.register
 def _write() -> None:
     path = os.environ.get("BENCH_STATS_FILE")
     if path:
         with open(path, "w", encoding="utf-8") as out:
-            json.dump(_records, out)
+            json.dump({"transactions": _records, "requests": _requests}, out)
 
 
 if __name__ == "__main__":
     from smecredit.cli import app
 
+    _instrument_web()
     app(["run", *__import__("sys").argv[1:]])
