@@ -595,6 +595,8 @@ def over_http() -> list[tuple[str, str]]:
                  f"→ at most {1 / statistics.mean(held):,.0f} decisions/s through this lock"),
                 (f"· of which the COMMIT ({where})",
                  f"mean {ms(statistics.mean(commit))}, p99 {ms(percentile(commit, 99))}"),
+                ("· SQL statements the submit request's session sent (the token, the access check, the use case, the response)",
+                 f"{statistics.mean(r['statements'] for r in records):.0f}"),
             ]
         if requests:
             inside = [r["server"] for r in requests]
