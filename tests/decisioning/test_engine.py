@@ -384,3 +384,17 @@ def test_product_facts_come_from_the_product_definition_and_its_limit_method():
     decided = inputs(product__limit_amount=facts.limit_amount)
     assert engine.inputs_from_dict(engine.inputs_to_dict(replace(decided, product=facts))).product == facts
     assert stored["version_id"] == 42
+
+
+def test_numbers_given_as_text_decide_as_numbers_and_replay_identically():
+    as_text = inputs(features={"leverage": "0.95", "queries_last_3m": 8, "tax_credit_grade": "C"})
+    assert as_text.features["leverage"] == D("0.95")
+    result = decide(as_text)
+    assert rule(result, "many_credit_queries").result == "failed" and result.contributions
+    stored = json.loads(json.dumps(engine.inputs_to_dict(as_text)))
+    assert replay.compare(engine.result_to_dict(result), engine.result_to_dict(decide(engine.inputs_from_dict(stored)))) == ()
+
+
+def test_a_float_is_refused_when_the_record_is_written():
+    with pytest.raises(TypeError):
+        engine.inputs_to_dict(inputs(features={"leverage": 0.95}))

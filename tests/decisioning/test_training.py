@@ -194,3 +194,18 @@ def test_the_german_credit_file_is_the_uci_data_with_readable_columns():
     assert frame.shape == (1000, 21)
     assert frame["credit_risk"].value_counts().to_dict() == {"good": 700, "bad": 300}
     assert set(frame["checking_account"]) == {"< 0 DM", "0-200 DM", ">= 200 DM or salary", "no account"}
+
+
+def test_columns_without_information_are_never_kept_even_with_no_iv_threshold(tmp_path):
+    data = synthetic_csv(tmp_path / "d.csv", rows=400)
+    lines = data.read_text(encoding="utf-8").splitlines()
+    # "rare" has a category too rare for a bin of its own (under 5 % of the rows): one bin, IV 0
+    lines = [lines[0] + ",rare"] + [f"{line},{'a' if i < 8 else 'b'}" for i, line in enumerate(lines[1:])]
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "card.json"
+    result = train("--data", str(data), "--target", "status", "--bad", "bad", "--out", str(out), "--min-iv", "0")
+    assert result.exit_code == 0, result.output
+    card = scorecard.load(out)
+    iv = {row["feature"]: row for row in card.iv}
+    assert iv["rare"]["iv"] == 0 and iv["rare"]["selected"] is False and "IV 0" in iv["rare"]["reason"]["en"]
+    assert "rare" not in card.features and "leverage" in card.features

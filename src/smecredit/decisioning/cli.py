@@ -20,7 +20,7 @@ from smecredit.commandline import console, reports_domain_errors, use_case
 from smecredit.kernel.errors import Invalid
 from smecredit.kernel.text import Text
 
-decisions_app = typer.Typer(help="授信决策：复现 / decisions: replay", no_args_is_help=True)
+app = typer.Typer(help="授信决策：复现 / decisions: replay", no_args_is_help=True)
 policy_app = typer.Typer(help="授信政策：模拟 / credit policy: simulate", no_args_is_help=True)
 
 
@@ -29,7 +29,7 @@ def _replayed_dict(decision_id: int, found) -> dict:
             "differences": [{"path": d.path, "stored": d.stored, "now": d.now} for d in found.differences]}
 
 
-@decisions_app.command("replay")
+@app.command("replay")
 @reports_domain_errors
 def replay(
     decision_id: Annotated[int | None, typer.Argument(help="决策编号 / the decision's id", min=1, max=2_147_483_647)] = None,

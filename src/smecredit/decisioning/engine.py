@@ -42,7 +42,6 @@ from smecredit.decisioning import authority, pricing
 from smecredit.decisioning.policy import (
     DECLINE,
     KNOCKOUT,
-    MAPS,
     VARIABLES,
     Policy,
     Rule,
@@ -167,6 +166,11 @@ class DecisionInputs:
     exposure: Exposure
     reference_rates: ReferenceRates
     decision_date: date
+
+    def __post_init__(self) -> None:
+        # One form for every feature value (a number written as text becomes a Decimal, by the
+        # feature's unit), so the inputs decide exactly as their stored dict does on replay.
+        object.__setattr__(self, "features", {k: typed_value(k, v) for k, v in self.features.items()})
 
 
 def product_facts(*, definition: Any, version_id: int, limit: Any | None) -> ProductFacts:
@@ -300,23 +304,21 @@ def _values(inputs: DecisionInputs) -> dict[str, Any]:
     return values
 
 
-def _lazy_context(values: Mapping[str, Any]) -> cel.Context:
-    """One CEL context for every rule of a decision, resolving each name when a rule reads it:
-    building a context of all ~80 variables costs more than all the rules together."""
-    maps: dict[str, dict[str, Any]] = {}
-
-    def resolve(name: str) -> Any:
-        if name in MAPS:
-            if name not in maps:
-                maps[name] = {f: eligibility.cel_value(values[f"{name}.{f}"]) for f in MAPS[name]
-                              if values.get(f"{name}.{f}") is not None}
-            return maps[name]
-        value = values.get(name)
-        return None if value is None else eligibility.cel_value(value)
-
-    context = cel.Context()
-    context.set_variable_resolver(resolve)
-    return context
+def _context(values: Mapping[str, Any], keys: tuple[str, ...]) -> cel.Context:
+    """The CEL context of the variables ``keys`` that have a value (maps nested). Built once per
+    decision with only the names the policy reads (`Policy.variables_read`): a context of every
+    variable would cost more than all the rules together."""
+    found: dict[str, Any] = {}
+    for key in keys:
+        value = values.get(key)
+        if value is None:
+            continue
+        if "." in key:
+            name, field_name = key.split(".", 1)
+            found.setdefault(name, {})[field_name] = eligibility.cel_value(value)
+        else:
+            found[key] = eligibility.cel_value(value)
+    return cel.Context(variables=found)
 
 
 def _missing(keys, values: Mapping[str, Any]) -> list[str]:
@@ -442,8 +444,7 @@ def decide(policy: Policy, scorecards: Mapping[str, Any], inputs: DecisionInputs
     odd values become rule results and reasons; a programming error still raises."""
     a, product = inputs.application, inputs.product
     values = _values(inputs)
-    context = _lazy_context(values)  # resolves names when read: score, grade and pd are added to values below
-    segment, matched = _segment(policy, values, context)
+    segment, matched = _segment(policy, values, _context(values, policy.segment_variables))
     reasons_data: list[Reason] = []
     if not matched:
         reasons_data.append(Reason("no_segment", "data_missing",
@@ -469,6 +470,7 @@ def decide(policy: Policy, scorecards: Mapping[str, Any], inputs: DecisionInputs
                                         f"The scorecard {segment.scorecard} is not available; a person reviews")))
 
     # rules
+    context = _context(values, policy.variables_read)
     results = tuple(_rule_result(rule, context, values) for rule in policy.rules if rule.applies_to(segment.code))
 
     # limit

@@ -32,5 +32,6 @@ STAGE = Stage(
     },
     setup="smecredit.decisioning.setup:load_defaults",
     demo="smecredit.decisioning.demo:seed_demo",
-    commands=(("decisions", "smecredit.decisioning.cli:decisions_app"), ("policy", "smecredit.decisioning.cli:policy_app")),
+    commands=(("decisions", "smecredit.decisioning.cli:app"), ("policy", "smecredit.decisioning.cli:policy_app"),
+              ("scorecard", "smecredit.decisioning.scorecard_cli:app")),
 )

@@ -164,10 +164,12 @@ def _numeric_bins(name: str, x: "numpy.ndarray", y: "numpy.ndarray", options: Op
     from optbinning import OptimalBinning
 
     present = ~np.isnan(x)
-    optimal = OptimalBinning(name=name, dtype="numerical", solver="cp", monotonic_trend=trend,
-                             max_n_bins=options.max_bins, min_bin_size=options.min_bin_size)
-    optimal.fit(x[present], y[present])
-    splits = sorted({_round_split(float(s)) for s in optimal.splits})
+    splits: list[float] = []
+    if len(np.unique(x[present])) > 1 and len(np.unique(y[present])) > 1:
+        optimal = OptimalBinning(name=name, dtype="numerical", solver="cp", monotonic_trend=trend,
+                                 max_n_bins=options.max_bins, min_bin_size=options.min_bin_size)
+        optimal.fit(x[present], y[present])
+        splits = sorted({_round_split(float(s)) for s in optimal.splits})
     index = np.full(len(x), len(splits) + 1, dtype=np.int64)  # the missing bin comes last
     index[present] = np.searchsorted(np.asarray(splits, dtype=float), x[present], side="right")
     ends = [None, *splits, None]
@@ -182,11 +184,15 @@ def _categorical_bins(name: str, x: "pandas.Series", y: "numpy.ndarray", options
     from optbinning import OptimalBinning
 
     present = x.notna().to_numpy()
-    optimal = OptimalBinning(name=name, dtype="categorical", solver="cp", max_n_bins=options.max_bins,
-                             min_bin_size=options.min_bin_size)
-    optimal.fit(x[present].to_numpy(dtype=object), y[present])
-    groups = [sorted(str(v) for v in group) for group in optimal.splits]
-    groups = [g for g in groups if g]
+    seen = sorted(str(v) for v in x[present].unique())
+    if len(seen) > 1 and len(np.unique(y[present])) > 1:
+        optimal = OptimalBinning(name=name, dtype="categorical", solver="cp", max_n_bins=options.max_bins,
+                                 min_bin_size=options.min_bin_size)
+        optimal.fit(x[present].to_numpy(dtype=object), y[present])
+        groups = [sorted(str(v) for v in group) for group in optimal.splits]
+        groups = [g for g in groups if g]
+    else:
+        groups = [seen] if seen else []
     where = {value: i for i, group in enumerate(groups) for value in group}
     other, missing = len(groups), len(groups) + 1
     index = np.array([missing if absent else where.get(value, other)
@@ -308,12 +314,16 @@ def train(data: Labelled, options: Options, progress: Progress | None = None) ->
         if advance:
             advance(1)
 
+    def kept(f: FeatureBins) -> bool:  # no information at all is never kept, whatever the threshold
+        return f.iv >= options.min_iv and f.iv > 0
+
     iv_rows = {f.feature: {"feature": f.feature, "type": f.type, "iv": round(f.iv, 6), "trend": f.trend,
-                           "selected": f.iv >= options.min_iv} for f in binned}
+                           "selected": kept(f)} for f in binned}
     for f in binned:
-        if f.iv < options.min_iv:
-            iv_rows[f.feature]["reason"] = {"zh": f"IV 低于 {options.min_iv}", "en": f"IV below {options.min_iv}"}
-    screened = [f for f in binned if f.iv >= options.min_iv]
+        if not kept(f):
+            iv_rows[f.feature]["reason"] = {"zh": f"IV 低于 {options.min_iv}", "en": f"IV below {options.min_iv}"} \
+                if f.iv > 0 else {"zh": "IV 为 0：不能区分好坏", "en": "IV 0: does not separate good from bad"}
+    screened = [f for f in binned if kept(f)]
     if not screened:
         raise Invalid("no_features", Text(f"没有 IV 达到 {options.min_iv} 的列", f"No column reaches an IV of {options.min_iv}"),
                       "min_iv")
