@@ -41,6 +41,7 @@ from smecredit.decisioning.models import (
     PolicyVersion,
     ScorecardVersion,
 )
+from smecredit.decisioning.views import staff_names
 from smecredit.enterprises import summary
 from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise
@@ -156,15 +157,6 @@ def _size_and_industry(enterprise: Enterprise) -> tuple[Text | None, Text | None
     except ValueError:
         industry_text = None
     return size_text, industry_text
-
-
-def staff_names(db: Session, user_ids) -> dict[int, str]:
-    """Display names of the staff behind stored user ids: the report names people as colleagues know
-    them (李强), not by their login or the masked name the applicant's timeline keeps (审***)."""
-    ids = {i for i in user_ids if i is not None}
-    if not ids:
-        return {}
-    return dict(db.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
 
 
 def _people(db: Session, application: Application) -> tuple[list, list, list]:
