@@ -15,7 +15,8 @@ STAGE = Stage(
     label=Text("自动化资质审核与风险控制", "Decide: policy, scorecards, authority"),
     models="smecredit.decisioning.models",
     events="smecredit.decisioning.events",
-    routers=("smecredit.decisioning.pages:router", "smecredit.decisioning.api:router"),
+    routers=("smecredit.decisioning.pages:router", "smecredit.decisioning.api:router",
+             "smecredit.decisioning.report_pages:router"),  # the risk report and the overrides report
     templates=Path(__file__).resolve().parent / "templates",
     menu=(
         MenuItem("credit_policy", "/policies", Text("授信政策", "Credit policy"), perms.POLICIES_READ, "sliders",
@@ -24,6 +25,10 @@ STAGE = Stage(
                                              "simulate a change")),
                   (perms.POLICIES_READ, Text("查阅生效的授信政策、评分卡与审批权限",
                                              "Read the credit policy, scorecards and approval authority in force")))),
+        MenuItem("overrides", "/decisions/overrides", Text("推翻自动结果", "Overrides"), perms.DECISIONS_READ,
+                 "arrow-left-right",
+                 ((perms.DECISIONS_READ, Text("查看人工推翻授信政策自动结果的申请及理由",
+                                                 "See where people overrode the credit policy's automatic result, and why")),)),
     ),
     notices={
         "policy_drafted": Text("已保存为待审批版本，请另一位风险经理审批", "Saved as a draft; another risk manager approves it"),
