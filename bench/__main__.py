@@ -431,6 +431,23 @@ def scorecard_german() -> list[tuple[str, str]]:
     from bench import scorecard_german as german
 
     return german.rows()
+
+
+@benchmark
+def decisions_recorded() -> list[tuple[str, str]]:
+    """The decision use case in one process with its record and commit (bench/decisions.py)."""
+    from bench import decisions
+
+    return decisions.recorded()
+
+
+@benchmark
+def decisions_http() -> list[tuple[str, str]]:
+    """Submit → decision over HTTP on the default server, 16 concurrent clients (bench/decisions.py)."""
+    from bench import decisions
+
+    return decisions.over_http()
+
 def _decision_inputs(n: int) -> list:
     """``n`` varied applications (deterministic): amounts, terms, methods, guarantee modes, size
     classes, product kinds, exposure and profiles from sound to weak, some data missing."""

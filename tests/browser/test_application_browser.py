@@ -40,6 +40,9 @@ def test_an_applicant_applies_on_a_phone_and_answers_a_document_request(browser,
     from tests.products.helpers import load_defaults
 
     load_defaults(db)
+    from tests.decisioning.helpers import referring_policy
+
+    referring_policy(db, make_user)  # the policy refers it to people: the walk follows 补件
     make_user(Role.APPLICANT, "owner-apply")
     officer = make_user(Role.LOAN_OFFICER, "officer-apply")
     w = open_walker(browser, live_server, "phone", "apply", tmp_path, "owner-apply")
@@ -164,12 +167,12 @@ def queue_world(db, make_user):
 
     fill(db, w, waiting)
     run(db, service.submit, user=w.applicant, application=waiting)
-    return w, a, b
+    return w, a, b, db
 
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_staff_walk_the_queue_and_the_side_by_side_view(browser, live_server, queue_world, tmp_path, viewport):
-    w, asked, reviewing = queue_world
+    w, asked, reviewing, db = queue_world
     walker = open_walker(browser, live_server, viewport, "officer-apps", tmp_path, w.officer.username)
     page = walker.page
     walker.visit("/applications")
@@ -185,21 +188,30 @@ def test_staff_walk_the_queue_and_the_side_by_side_view(browser, live_server, qu
     walker.check("request-refused")
     walker.visit(f"/applications/{asked.id}")
     page.context.close()
+    # the reviewer takes it over and approves (审查); the approver approves (审批) from the review form
+    from tests.applications.helpers import reviewed
+
+    reviewed(db, w, reviewing)
     approver = open_walker(browser, live_server, viewport, "approver-apps", tmp_path, w.approver.username)
     approver.visit(f"/applications/{reviewing.id}")
-    expect(approver.page.get_by_test_id("decision-form")).to_be_visible()
-    approver.page.check("#outcome-approved")
-    approver.page.fill("input[name=reason]", "经营稳定")
-    approver.page.get_by_test_id("decide").click()
-    expect(approver.page.get_by_test_id("decision")).to_contain_text("经营稳定")
-    approver.check("decided")
+    expect(approver.page.get_by_test_id("decision-panel")).to_be_visible()
+    expect(approver.page.get_by_test_id("review-form")).to_be_visible()
+    approver.page.check("#action-approve")
+    approver.page.fill("textarea[name=comment]", "经营稳定")
+    approver.page.get_by_test_id("submit-review").click()
+    expect(approver.page.get_by_test_id("status")).to_have_attribute("data-status", "approved")
+    approver.check("approved")
     applicant = open_walker(browser, live_server, viewport, "applicant-apps", tmp_path, w.applicant.username)
     applicant.visit("/my/applications")
     applicant.visit(f"/applications/{asked.id}")
     applicant.visit(f"/applications/{reviewing.id}")
+    expect(applicant.page.get_by_test_id("offer-apr")).to_be_visible()
+    applicant.check("offer")
+    applicant.page.get_by_test_id("accept-offer").click()
+    expect(applicant.page.get_by_test_id("status")).to_have_attribute("data-status", "offer_accepted")
     applicant.page.context.close()
     approver.page.context.close()
-    assert db_status(reviewing.id) == "decided"
+    assert db_status(reviewing.id) == "offer_accepted"
 
 
 def db_status(application_id: int) -> str:

@@ -105,3 +105,21 @@ def submitted(db, w: World, amount: str | Decimal | None = None, **overrides):
         run(db, service.attach_document, user=w.applicant, application=application, kind=item.kind, upload=data,
             filename=name)
     return run(db, service.submit, user=w.applicant, application=application)
+
+
+def referring_policy(db, make_user) -> None:
+    """Load the defaults, then put in force (today) a version of the default policy whose automatic
+    authority is one yuan: every application that passes the knock-outs is referred to people."""
+    from smecredit.decisioning import versions
+    from smecredit.kernel.clock import business_date
+    from smecredit.kernel.db import unit_of_work
+
+    load_decisioning(db)
+    current = versions.policy_in_force(db)
+    text = current.text.replace("automatic: {max_amount: 1000000", "automatic: {max_amount: 1")
+    assert text != current.text
+    author, approver = make_user(Role.RISK_MANAGER, "policy-author"), make_user(Role.RISK_MANAGER, "policy-approver")
+    with unit_of_work(db):
+        row = versions.draft(db, kind=versions.POLICY, user=author, text=text, note="refer everything (test)")
+    with unit_of_work(db):
+        versions.approve(db, kind=versions.POLICY, user=approver, version_id=row.id, effective_from=business_date())

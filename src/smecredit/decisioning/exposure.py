@@ -97,7 +97,8 @@ def _offers(db: Session, enterprise_ids: list[int], on: date, exclude_applicatio
 
 
 def related(db: Session, enterprise: Enterprise) -> dict[int, set[str]]:
-    """The related enterprises' ids, each with how it is related."""
+    """The related enterprises' ids, each with how it is related (two reads; a third when the
+    enterprise has corporate shareholders)."""
     found: dict[int, set[str]] = defaultdict(set)
     own_people = db.execute(select(EnterprisePerson.role, EnterprisePerson.party_type, EnterprisePerson.id_index,
                                    EnterprisePerson.id_number)
@@ -111,21 +112,21 @@ def related(db: Session, enterprise: Enterprise) -> dict[int, set[str]]:
         if party_type == "enterprise" and number:
             corporate_usccs.add(number.strip().upper())
     mine = blind_index(enterprise.uscc)
-    if indexes:
-        for other_id, index in db.execute(
-                select(EnterprisePerson.enterprise_id, EnterprisePerson.id_index)
-                .where(EnterprisePerson.id_index.in_(list(indexes)), EnterprisePerson.role.in_(RELATED_ROLES),
+    wanted = set(indexes) | ({mine} if mine else set())
+    if wanted:
+        for other_id, index, role, party_type in db.execute(
+                select(EnterprisePerson.enterprise_id, EnterprisePerson.id_index, EnterprisePerson.role,
+                       EnterprisePerson.party_type)
+                .where(EnterprisePerson.id_index.in_(sorted(wanted)), EnterprisePerson.role.in_(RELATED_ROLES),
                        EnterprisePerson.enterprise_id != enterprise.id)).all():
-            found[other_id].add(indexes[index])
+            if index in indexes:
+                found[other_id].add(indexes[index])
+            if index == mine and role == "shareholder" and party_type == "enterprise":
+                found[other_id].add("subsidiary")
     if corporate_usccs:
         for (other_id,) in db.execute(select(Enterprise.id).where(Enterprise.uscc.in_(sorted(corporate_usccs)),
                                                                   Enterprise.id != enterprise.id)).all():
             found[other_id].add("corporate_shareholder")
-    if mine:
-        for (other_id,) in db.execute(select(EnterprisePerson.enterprise_id).where(
-                EnterprisePerson.id_index == mine, EnterprisePerson.role == "shareholder",
-                EnterprisePerson.party_type == "enterprise", EnterprisePerson.enterprise_id != enterprise.id)).all():
-            found[other_id].add("subsidiary")
     return found
 
 

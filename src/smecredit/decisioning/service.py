@@ -108,16 +108,22 @@ def authority_of(db: Session, decision: Decision):
 
 # --- gathering the inputs ----------------------------------------------------------------------------------
 
-def _typed(feature: ProfileFeature) -> Any:
-    if feature.value_text is None:
+def _typed(value_text: str | None, value_type: str) -> Any:
+    if value_text is None:
         return None
-    if feature.value_type == "decimal":
-        return Decimal(feature.value_text)
-    if feature.value_type == "int":
-        return int(feature.value_text)
-    if feature.value_type == "bool":
-        return feature.value_text == "true"
-    return feature.value_text
+    if value_type == "decimal":
+        return Decimal(value_text)
+    if value_type == "int":
+        return int(value_text)
+    if value_type == "bool":
+        return value_text == "true"
+    return value_text
+
+
+@dataclass(frozen=True)
+class ProfileRef:
+    id: int
+    version: int
 
 
 @dataclass(frozen=True)
@@ -127,29 +133,52 @@ class Gathered:
     application: Application
     product: ProductVersion
     enterprise: Enterprise
-    profile: CreditProfile | None
+    profile: ProfileRef | None
     features: dict[str, Any]
     exposure: Any  # exposure.Exposure
     reference_rates: dict[str, Decimal]
     on: date
 
 
+def reference_rates(db: Session, on: date) -> dict[str, Decimal]:
+    """The LPR of every tenor in force on ``on``, in one read (`products.rates.reference_rate` per tenor
+    otherwise; the same answer, and the same refusal before the first LPR)."""
+    from smecredit.products.models import ReferenceRate
+    from smecredit.products.rates import PLACES
+
+    found: dict[str, Decimal] = {}
+    rows = db.execute(select(ReferenceRate.tenor, ReferenceRate.rate).where(ReferenceRate.effective_from <= on)
+                      .order_by(ReferenceRate.effective_from.desc()).limit(4 * len(TENORS))).all()
+    for tenor, rate in rows:
+        found.setdefault(tenor, rate.quantize(PLACES))
+    for tenor in TENORS:
+        if tenor not in found:
+            found[tenor] = reference_rate(db, on=on, tenor=tenor)  # raises the refusal with its reason
+    return found
+
+
 def gather(db: Session, application: Application, on: date) -> Gathered:
+    """Everything the policy reads, in a few plain reads (no ORM objects for the features)."""
     from smecredit.enterprises.models import Counterparty
 
     product = db.get(ProductVersion, application.product_version_id)
     enterprise = db.get(Enterprise, application.enterprise_id)
     assert product is not None and enterprise is not None  # foreign keys
-    profile = db.execute(select(CreditProfile).where(CreditProfile.enterprise_id == enterprise.id)
-                         .order_by(CreditProfile.version.desc()).limit(1)).scalar_one_or_none()
-    features: dict[str, Any] = {f.key: _typed(f) for f in profile.features} if profile else {}
+    latest = db.execute(select(CreditProfile.id, CreditProfile.version).where(CreditProfile.enterprise_id == enterprise.id)
+                        .order_by(CreditProfile.version.desc()).limit(1)).first()
+    profile = ProfileRef(latest.id, latest.version) if latest else None
+    features: dict[str, Any] = {}
+    if profile is not None:
+        for key, value_text, value_type in db.execute(
+                select(ProfileFeature.key, ProfileFeature.value_text, ProfileFeature.value_type)
+                .where(ProfileFeature.profile_id == profile.id)):
+            features[key] = _typed(value_text, value_type)
     features["core_customer_count"] = db.execute(
         select(func.count()).select_from(Counterparty).where(Counterparty.enterprise_id == enterprise.id,
                                                              Counterparty.relation == "customer",
                                                              Counterparty.is_core_enterprise.is_(True))).scalar_one()
     exposure = exposure_of(db, enterprise, on=on, features=features, exclude_application_id=application.id)
-    rates = {tenor: reference_rate(db, on=on, tenor=tenor) for tenor in TENORS}
-    return Gathered(application, product, enterprise, profile, features, exposure, rates, on)
+    return Gathered(application, product, enterprise, profile, features, exposure, reference_rates(db, on), on)
 
 
 def product_limit(db: Session, gathered: Gathered):
@@ -217,7 +246,8 @@ def dumps(data: Mapping[str, Any]) -> str:
 def scorecards_for(db: Session, policy_row: PolicyVersion, on: date) -> tuple[dict[str, Any], dict[str, ScorecardVersion]]:
     """The parsed scorecards the policy names, each the version in force on ``on``."""
     policy = versions.parsed(policy_row)
-    rows = {code: versions.scorecard_in_force(db, code, on) for code in policy.scorecard_codes}
+    in_force = versions.scorecards_in_force(db, on)  # one read for every code
+    rows = {code: in_force.get(code) or versions.scorecard_in_force(db, code, on) for code in policy.scorecard_codes}
     return {code: versions.parsed(row) for code, row in rows.items()}, rows
 
 

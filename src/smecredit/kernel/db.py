@@ -106,10 +106,14 @@ POOL_OVERFLOW = 20
 POOL_CAPACITY = POOL_SIZE + POOL_OVERFLOW
 
 
+#: How long a writer waits for SQLite's write lock (in the queue below, then in SQLite's own handler).
+SQLITE_WRITE_WAIT_SECONDS = 30
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_WRITE_WAIT_SECONDS},
                                pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
 
         database = make_url(url).database
@@ -119,12 +123,81 @@ def engine_for(url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_WRITE_WAIT_SECONDS * 1000}")
             cursor.close()
             _owner_only(database)
 
+        SQLiteWriterQueue(engine)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+class SQLiteWriterQueue:
+    """SQLite lets one connection write at a time; this makes the threads of one process queue for
+    that turn on a lock instead of polling for it.
+
+    Without it, a writer that finds the database locked sleeps in SQLite's busy handler (1, 2, 5 …
+    then 100 ms at a time) and retries; under concurrent requests the turn goes to whichever
+    sleeper wakes first after a commit, not to the one that waited longest, and the p99 latency of
+    16 concurrent submits was seconds (`bench/decisions.py`, docs/benchmarks.md). Here the first
+    write statement of a transaction (the statement before which pysqlite opens it) waits on a
+    process-wide lock, which is handed on as soon as the holder's COMMIT or ROLLBACK returns.
+
+    It adds no waiting SQLite would not impose (SQLite holds its write lock over the same span)
+    and leaves reads alone (WAL readers never wait). Other processes (a command beside the server)
+    still meet SQLite's busy handler. A writer that cannot get the lock in
+    `SQLITE_WRITE_WAIT_SECONDS` goes ahead and meets SQLite's own timeout, as before.
+    """
+
+    def __init__(self, engine: Engine):
+        import threading
+
+        self._turn = threading.Lock()
+        self._holder: int | None = None
+        event.listen(engine, "before_cursor_execute", self._before_execute)
+        for name in ("checkin", "close", "invalidate", "soft_invalidate", "detach"):
+            event.listen(engine.pool, name, self._pool_event)
+        dialect = engine.dialect
+        commit, rollback = dialect.do_commit, dialect.do_rollback
+
+        def do_commit(dbapi_connection):
+            try:
+                commit(dbapi_connection)
+            finally:
+                self.release(dbapi_connection)
+
+        def do_rollback(dbapi_connection):
+            try:
+                rollback(dbapi_connection)
+            finally:
+                self.release(dbapi_connection)
+
+        dialect.do_commit = do_commit  # type: ignore[method-assign]
+        dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+    @staticmethod
+    def _key(connection) -> int:
+        return id(getattr(connection, "dbapi_connection", None) or connection)
+
+    def _before_execute(self, conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if not statement.lstrip()[:7].upper().startswith(_WRITES):
+            return
+        key = self._key(conn.connection)
+        if self._holder == key:
+            return
+        if self._turn.acquire(timeout=SQLITE_WRITE_WAIT_SECONDS):
+            self._holder = key
+
+    def release(self, connection) -> None:
+        if self._holder is not None and self._holder == self._key(connection):
+            self._holder = None
+            self._turn.release()
+
+    def _pool_event(self, dbapi_connection, *_args) -> None:
+        self.release(dbapi_connection)
 
 
 def _owner_only(database: str | None) -> None:
