@@ -45,7 +45,8 @@ def application_facts(**changes) -> report.ApplicationFacts:
 
 def decision_record(**changes) -> report.DecisionRecord:
     values = dict(id=5, sequence=1, created_at=AT, decision_date=date(2026, 3, 2), elapsed_ms=Decimal("12.345"),
-                  policy="sme-default v1", policy_sha256="ab" * 32, scorecard="sme-expert v1",
+                  policy=Text("小微企业授信政策（默认）（第 1 版）", "SME credit policy (version 1)"), policy_sha256="ab" * 32,
+                  scorecard=Text("小微企业专家评分卡（第 1 版）", "SME expert scorecard (version 1)"),
                   scorecard_sha256="cd" * 32, inputs=inputs(), result=result())
     values.update(changes)
     return report.DecisionRecord(**values)

@@ -31,8 +31,8 @@ def test_header_names_the_decision_versions_and_time_taken():
     r = samples.full_report()
     facts = {f.key: f for f in r.header.facts}
     assert r.header.title.zh == "风险评估报告"
-    assert facts["policy"].value.zh == "sme-default v1" and facts["policy"].note.zh == "SHA-256 " + "ab" * 6
-    assert facts["scorecard"].value.zh == "sme-expert v1"
+    assert facts["policy"].value.zh == "小微企业授信政策（默认）（第 1 版）" and facts["policy"].note.zh == "SHA-256 " + "ab" * 6
+    assert facts["scorecard"].value.en == "SME expert scorecard (version 1)"
     assert facts["segment"].value.zh == "小型、微型企业"
     assert facts["elapsed"].value.zh == "12.3 毫秒" and facts["elapsed"].value.en == "12.3 ms"
     assert r.header.decision.value.zh == "#5（第 1 次决策）"

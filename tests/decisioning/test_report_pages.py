@@ -43,7 +43,8 @@ def test_a_reviewer_reads_every_section_in_chinese_without_codes(client, rw):
         assert title in html
     assert rw.w.enterprise.name in html and case.application.no in html
     # the versions and the time taken, the score, every rule with its result, the steps of the limit and the price
-    assert "sme-default v1" in html and "毫秒" in html
+    assert "小微企业授信政策（默认）（第 1 版）" in html and "小微企业专家评分卡（第 1 版）" in html and "毫秒" in html
+    assert "sme-default" not in html.split('data-testid="risk-report"')[1]  # names, not codes
     assert str(case.result["score"]) in html and 'data-testid="report-contributions"' in html
     assert html.count("data-rule=") == len(case.result["rule_results"])
     assert 'data-result="failed"' in html and "大额" in html  # the large-amount referral

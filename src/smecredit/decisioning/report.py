@@ -138,9 +138,9 @@ class DecisionRecord:
     created_at: datetime | None
     decision_date: date | None
     elapsed_ms: Decimal | None
-    policy: str  # "sme-default v1"
+    policy: Text | str  # the policy's name and version (小微企业授信政策（第 1 版）)
     policy_sha256: str | None
-    scorecard: str | None
+    scorecard: Text | str | None
     scorecard_sha256: str | None
     inputs: Mapping[str, Any]
     result: Mapping[str, Any]

@@ -31,7 +31,7 @@ from smecredit.applications import products_port, records, states, views
 from smecredit.applications.deps import PAGES as APPLICATION_PAGES
 from smecredit.applications.models import Application
 from smecredit.audit.log import record
-from smecredit.decisioning import override_list, report
+from smecredit.decisioning import override_list, report, versions
 from smecredit.decisioning.events import RiskReportDownloaded
 from smecredit.decisioning.models import (
     CommitteeVote,
@@ -53,7 +53,7 @@ from smecredit.identity.service import actor_of
 from smecredit.kernel import pdf
 from smecredit.kernel.clock import to_local, utcnow
 from smecredit.kernel.db import new_session
-from smecredit.kernel.errors import not_found
+from smecredit.kernel.errors import DomainError, not_found
 from smecredit.kernel.text import Text
 from smecredit.standards import sme_size
 from smecredit.web import lists
@@ -98,13 +98,24 @@ def _loads(text: str) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
+def _version_name(row: PolicyVersion | ScorecardVersion | None) -> Text | None:
+    """A policy's or scorecard's name and version for people (第 2 版), not its code."""
+    if row is None:
+        return None
+    try:
+        name = versions.parsed(row).name
+    except DomainError:  # damaged: still name the version
+        name = Text(row.code, row.code)
+    return Text(f"{name.zh}（第 {row.version} 版）", f"{name.en} (version {row.version})")
+
+
 def _decision_record(db: Session, decision: Decision) -> report.DecisionRecord:
     policy_row = db.get(PolicyVersion, decision.policy_version_id)
     card_row = db.get(ScorecardVersion, decision.scorecard_version_id) if decision.scorecard_version_id else None
     return report.DecisionRecord(
         id=decision.id, sequence=decision.sequence, created_at=decision.created_at, decision_date=decision.decision_date,
-        elapsed_ms=decision.elapsed_ms, policy=policy_row.label if policy_row else "—",
-        policy_sha256=policy_row.sha256 if policy_row else None, scorecard=card_row.label if card_row else None,
+        elapsed_ms=decision.elapsed_ms, policy=_version_name(policy_row) or "—",
+        policy_sha256=policy_row.sha256 if policy_row else None, scorecard=_version_name(card_row),
         scorecard_sha256=card_row.sha256 if card_row else None, inputs=_loads(decision.inputs_json),
         result=_loads(decision.result_json))
 
