@@ -19,12 +19,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_a_reviewer_reads_the_risk_report_and_downloads_the_pdf(browser, live_server, db, make_user, tmp_path, viewport):
-    rw = report_world.make(db, make_user, 2)
+    rw = report_world.make(db, make_user)
+    case = rw.committee
     shots = Path(os.environ.get("SMECREDIT_SHOTS", tmp_path))
     w = open_walker(browser, live_server, viewport, "risk-report", shots, rw.w.reviewer.username)
     page = w.page
 
-    w.visit(f"/applications/{rw.application.id}/risk-report")
+    w.visit(f"/applications/{case.application.id}/risk-report")
     expect(page.locator("h1")).to_have_text("风险评估报告")
     expect(page.get_by_test_id("enterprise-name")).to_have_text(rw.w.enterprise.name)
     for section in ("overview", "profile", "rules", "score", "limit", "pricing", "exposure", "approval", "documents", "timeline"):
@@ -49,8 +50,9 @@ def test_a_reviewer_reads_the_risk_report_and_downloads_the_pdf(browser, live_se
         assert download.value.suggested_filename.endswith(".pdf")
 
     w.visit("/decisions/overrides")
-    expect(page.get_by_test_id("override-report-link")).to_have_text(rw.application.no)
+    expect(page.get_by_test_id("override-report-link")).to_have_text(rw.overridden.application.no)
     page.get_by_test_id("override-report-link").click()
-    page.wait_for_url(f"**/applications/{rw.application.id}/risk-report")
+    page.wait_for_url(f"**/applications/{rw.overridden.application.id}/risk-report")
+    expect(page.get_by_test_id("overrides")).to_be_visible()
     w.check("risk-report-from-overrides")
     page.context.close()

@@ -358,7 +358,7 @@ def test_the_staff_view_of_an_application_draws_the_profile_charts(browser, live
     from smecredit.enterprises import data
     from tests.applications.helpers import draft, run, to_review, world
 
-    w = world(db, make_user)
+    w = world(db, make_user, 2)  # the sandbox's second enterprise: the policy refers it to people (stage 4)
     with unit_of_work(db):
         data.pull_all(db, user=w.officer, enterprise=w.enterprise)
     a = to_review(db, w, draft(db, w))

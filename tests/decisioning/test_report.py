@@ -126,9 +126,9 @@ def test_limit_computation_step_by_step_with_the_product_method_inputs():
 def test_pricing_from_the_lpr_with_every_adjustment_and_the_apr_method():
     r = samples.full_report()
     assert [s.key for s in r.rate_steps][:2] == ["reference_rate", "grade_spread"]
-    assert r.rate_steps[0].value.zh == "3.0000%"
+    assert r.rate_steps[0].value.zh == "3.00%"  # four places kept only when they say something
     assert r.rate_steps[1].value.zh.startswith("+") and r.rate_steps[1].value.zh.endswith("个百分点")
-    assert r.rate_steps[-1].after.zh == f"{samples.result()['annual_rate']}%"
+    assert r.rate_steps[-1].after.zh == f"{Decimal(samples.result()['annual_rate']):.2f}%"
     pricing = {f.key: f for f in r.pricing_facts}
     assert pricing["lpr_1y"].value.zh == "3.00%" and pricing["lpr_1y"].note.zh == "2025-05-20 公布"
     assert pricing["apr"].value.zh == f"{samples.result()['apr']}%" and "内部收益率" in pricing["apr"].note.zh
@@ -224,4 +224,6 @@ def test_feature_values_in_their_units():
     assert report.feature_value("annual_revenue", "not a number").zh == "not a number"
     assert report.feature_value("anything", None).zh == "—"
     assert report.money(Decimal("10")).zh == "¥10.00" and report.money("bad").zh == "—"
-    assert report.points_added("0.5").zh == "+0.5000 个百分点" and report.points_added("-0.25").en == "−0.2500 pp"
+    assert report.points_added("0.5").zh == "+0.50 个百分点" and report.points_added("-0.25").en == "−0.25 pp"
+    assert report.points_added("0.125").zh == "+0.125 个百分点" and report.percent("3.6550", 4).zh == "3.655%"
+    assert report.percent("3.7000", 4).zh == "3.70%"

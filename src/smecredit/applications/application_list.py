@@ -103,8 +103,9 @@ def _decision_cell(r: Row, lang: str) -> Cell:
     route = ROUTE_LABELS.get(r.decision.route, Text(r.decision.route, r.decision.route)).pick(lang)
     reasons = "；".join(t.pick(lang) for t in r.decision.reasons[:3]) if lang != "en" else \
         "; ".join(t.pick(lang) for t in r.decision.reasons[:3])
-    return Cell(route if r.decision.outcome == "referred" else "", badges=((label.pick(lang), tone),),
-                note=reasons or None, testid="decision")
+    if r.decision.outcome == "referred":  # the outcome first, then where it goes and why: 转人工 · 审查后审批：…
+        reasons = route + ("：" if lang != "en" else ": ") + reasons if reasons else route
+    return Cell("", badges=((label.pick(lang), tone),), note=reasons or None, testid="decision")
 
 
 def _decision_value(r: Row) -> Text | str:
@@ -163,7 +164,7 @@ SPEC = ListSpec(
     title=Text("贷款申请", "Applications"),
     columns=(
         Column("no", Text("申请编号", "No."), lambda r: r.a.no, sort="no", primary=True, cell=_no_cell, nowrap=True),
-        Column("enterprise", Text("企业", "Enterprise"), lambda r: r.enterprise, card_wide=True),
+        Column("enterprise", Text("企业", "Enterprise"), lambda r: r.enterprise, card_wide=True, css="cell-name"),
         Column("product", Text("产品", "Product"), lambda r: r.product, nowrap=True),
         Column("product_code", Text("产品代码", "Product code"), lambda r: r.a.product_code, page=False),
         Column("amount", Text("申请金额", "Amount"), lambda r: r.a.amount, sort="amount", numeric=True,
@@ -171,8 +172,10 @@ SPEC = ListSpec(
         Column("term", Text("期限", "Term"), lambda r: r.a.term_months, numeric=True, unit=Text("月", "months"),
                cell=lambda r, lang: f"{r.a.term_months}"),
         Column("status", Text("状态", "Status"), lambda r: r.status, cell=_status_cell),
-        Column("decision", Text("自动决策", "Decision"), _decision_value, cell=_decision_cell, card_wide=True),
-        Column("submitted", Text("提交时间", "Submitted"), lambda r: r.a.submitted_at, sort="oldest", nowrap=True, wide=True,
+        Column("decision", Text("自动决策", "Decision"), _decision_value, cell=_decision_cell, card_wide=True,
+               css="cell-reasons"),
+        Column("submitted", Text("提交时间", "Submitted"), lambda r: r.a.submitted_at, sort="oldest", wide=True,
+               css="cell-datetime",
                cell=lambda r, lang: to_local(r.a.submitted_at).strftime("%Y-%m-%d %H:%M") if r.a.submitted_at else "—"),
         Column("age", Text("已等待", "Waiting"), lambda r: r.age, numeric=True, unit=Text("天", "days"),
                cell=lambda r, lang: "—" if r.age is None else f"{r.age}"),  # the header says 天

@@ -3,7 +3,7 @@ credit policy recommended, with who, at which stage and why, as one `web.lists.L
 page and both exports, and its one query (visibility as SQL: the applications the user may see).
 
 Exporting it is not an audited act: the rows hold application numbers, enterprise names, the
-user names of the staff who decided and their reasons — no natural person's personal information
+names of the staff who decided and their reasons — no natural person's personal information
 about the applicant (as the enterprise list, see `enterprises.enterprise_list`).
 """
 
@@ -36,6 +36,7 @@ class Row:
     amount: Decimal
     score: int | None
     grade: str | None
+    decider_name: str | None = None
 
     @property
     def change(self) -> Text:
@@ -50,11 +51,13 @@ def _label(table: Mapping[str, Text], code: str) -> Text:
 COMMITTEE = Text("贷审会", "Credit committee")
 
 
-def decider(o: DecisionOverride) -> Text:
-    """Who made the human result final: a person's user name, or the credit committee."""
+def decider(o: DecisionOverride, name: str | None = None) -> Text:
+    """Who made the human result final: a person (their display name when known, else their user
+    name), or the credit committee."""
     if o.user_id is None and o.stage == "committee":
         return COMMITTEE
-    return Text(o.username, o.username)
+    shown = name or o.username
+    return Text(shown, shown)
 
 
 HUMAN_OPTIONS = (Option("approved", Text("人工批准（系统建议拒绝）", "Approved by people (the policy said decline)")),
@@ -85,8 +88,8 @@ SPEC = ListSpec(
                unit=Text("元", "CNY"), number_format="#,##0.00"),
         Column("grade", Text("评分 / 等级", "Score / grade"), lambda r: f"{r.score if r.score is not None else '—'} / {r.grade or '—'}",
                wide=True, nowrap=True),
-        Column("stage", Text("环节", "Stage"), lambda r: _label(report.STAGES, r.o.stage)),
-        Column("by", Text("决定人", "Decided by"), lambda r: decider(r.o)),
+        Column("stage", Text("环节", "Stage"), lambda r: _label(report.STAGES, r.o.stage), nowrap=True),
+        Column("by", Text("决定人", "Decided by"), lambda r: decider(r.o, r.decider_name)),
         Column("reason", Text("理由", "Reason"), lambda r: r.o.reason, card_wide=True, css="text-break"),
         Column("at", Text("时间", "When"), lambda r: r.o.at, sort="newest", nowrap=True),
     ),
@@ -116,10 +119,11 @@ _ORDER = {
 def _query(user: User, filters: Mapping[str, str]) -> Select:
     visible = visible_to(user).with_only_columns(Application.id)
     query = (select(DecisionOverride, Application.id, Application.no, Enterprise.name, Application.amount,
-                    Decision.score, Decision.grade)
+                    Decision.score, Decision.grade, User.display_name)
              .join(Application, Application.id == DecisionOverride.application_id)
              .join(Enterprise, Enterprise.id == Application.enterprise_id)
              .join(Decision, Decision.id == DecisionOverride.decision_id)
+             .outerjoin(User, User.id == DecisionOverride.user_id)
              .where(Application.id.in_(visible)))
     if filters.get("human") in ("approved", "declined"):
         query = query.where(DecisionOverride.human == filters["human"])
@@ -133,8 +137,8 @@ def _query(user: User, filters: Mapping[str, str]) -> Select:
 
 
 def _row(found) -> Row:
-    o, application_id, no, name, amount, score, grade = found
-    return Row(o, application_id, no, name, amount, score, grade)
+    o, application_id, no, name, amount, score, grade, decider_name = found
+    return Row(o, application_id, no, name, amount, score, grade, decider_name)
 
 
 def count(db: Session, *, user: User, filters: Mapping[str, str]) -> int:

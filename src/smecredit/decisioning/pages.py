@@ -22,6 +22,7 @@ from starlette.requests import Request
 
 from smecredit.decisioning import reviews, simulation, versions
 from smecredit.decisioning.deps import PAGES
+from smecredit.decisioning.views import staff_names
 from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date
@@ -101,7 +102,14 @@ def overview(request: Request, user: User = Depends(PAGES.policies), db: Session
         pending += [("policy", v) for v in versions.pending(db, versions.POLICY)]
     if perms.SCORECARDS_APPROVE.held_by(user.roles):
         pending += [("scorecard", v) for v in versions.pending(db, versions.SCORECARD)]
+    card_names = {}
+    for code, row in cards.items():
+        try:
+            card_names[code] = versions.parsed(row).name
+        except DomainError:  # damaged: the code is shown, and the version's page says what is wrong
+            pass
     return render(request, "decisioning/policies.html", {
+        "card_names": card_names, "names": staff_names(db, [v.author_id for _, v in pending]),
         "current": current, "policy": policy, "problem": problem, "segments": _segments(policy) if policy else [],
         "rules": policy.rules if policy else (), "cards": cards, "policies": policies, "scorecards": scorecards,
         "pending": pending, "today": on, "paths": KIND_PATHS,
@@ -119,8 +127,15 @@ def _version_page(request: Request, db: Session, user: User, kind: versions.Kind
         text = _pretty(kind, row)
     except DomainError as error:  # a text changed by hand: shown as such, never approved
         text, problem = row.text, error.message
+    card = None
+    if kind is versions.SCORECARD and problem is None:
+        try:
+            card = versions.parsed(row)  # shown as its points table (the JSON stays below it)
+        except DomainError as error:
+            problem = error.message
     return render(request, "decisioning/version.html", {
         "kind": kind, "path": KIND_PATHS[kind.name], "v": row, "text": text, "problem": problem, "today": business_date(),
+        "card": card, "names": staff_names(db, [row.author_id, row.approver_id]),
         "can_decide": approve.held_by(user.roles) and row.status == "draft" and row.author_id != user.id and not problem,
         "own": row.author_id == user.id, "can_simulate": perms.DECISIONS_SIMULATE.held_by(user.roles),
         **(extra or {})}, status_code=status_code)

@@ -319,8 +319,45 @@ class Policy:
 
 # --- reading YAML with lines ------------------------------------------------------------------------
 
+#: How deep mappings and lists may nest (the default policy needs 5); deeper is refused before it
+#: is walked, so a hostile text cannot exhaust the stack.
+MAX_DEPTH = 32
+
+
+class _Refused(yaml.YAMLError):
+    """A YAML text refused before it is built (aliases, nesting), with its reason in both languages."""
+
+    def __init__(self, text: Text, mark: Any):
+        super().__init__(text.en)
+        self.text, self.problem_mark = text, mark
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe YAML where a number with a fraction is an exact Decimal, never a float."""
+    """Safe YAML where a number with a fraction is an exact Decimal, never a float. Aliases (``*a``)
+    are refused — expanding them is how a few lines become billions of nodes, or a cycle — and so
+    is nesting deeper than `MAX_DEPTH`."""
+
+    _depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            raise _Refused(Text("不允许使用 YAML 锚点引用（*名称），请把内容写出来",
+                                "YAML aliases (*name) are not allowed: write the value out"), self.peek_event().start_mark)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Refused(Text(f"嵌套超过 {MAX_DEPTH} 层", f"Nested deeper than {MAX_DEPTH} levels"),
+                               self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+
+def _integer(loader: _Loader, node: yaml.ScalarNode) -> Any:
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:  # more digits than Python converts: left as text, refused by the schema
+        return loader.construct_scalar(node)
 
 
 def _decimal(loader: _Loader, node: yaml.ScalarNode) -> Any:
@@ -333,6 +370,7 @@ def _decimal(loader: _Loader, node: yaml.ScalarNode) -> Any:
 
 
 _Loader.add_constructor("tag:yaml.org,2002:float", _decimal)
+_Loader.add_constructor("tag:yaml.org,2002:int", _integer)
 
 
 def _lines_of(node: yaml.Node, path: str, lines: dict[str, int], duplicates: list[tuple[str, int]]) -> None:
@@ -830,9 +868,10 @@ def parse(text: str) -> Policy:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         problem = getattr(exc, "problem", None) or str(exc)
-        raise Invalid("invalid_yaml", Text(f"信用政策不是有效的 YAML（第 {line} 行）：{problem}",
-                                           f"The policy is not valid YAML (line {line}): {problem}"),
-                      None, {"errors": [{"field": "", "line": line, "code": "invalid_yaml", "message": {"zh": problem, "en": problem}}]}) from None
+        said = exc.text if isinstance(exc, _Refused) else Text(problem, problem)
+        raise Invalid("invalid_yaml", Text(f"信用政策不是有效的 YAML（第 {line} 行）：{said.zh}",
+                                           f"The policy is not valid YAML (line {line}): {said.en}"),
+                      None, {"errors": [{"field": "", "line": line, "code": "invalid_yaml", "message": said.as_dict()}]}) from None
     errors = _Errors(lines)
     for path, line in duplicates:
         errors.add(path, "duplicate_key", Text(f"字段重复（第 {line} 行）", f"The key is repeated (line {line})"))

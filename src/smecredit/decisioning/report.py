@@ -431,20 +431,31 @@ def money(value: Any) -> Text:
     return _same(format_yuan(amount))
 
 
+def _places(value: Decimal, places: int) -> str:
+    """``value`` to at most ``places`` decimals, trailing zeros dropped down to two: a rate kept to
+    four places reads 3.70, not 3.7000, and 3.655 stays 3.655."""
+    shown = value.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)
+    if places > 2 and shown == shown.quantize(Decimal("0.01")):
+        shown = shown.quantize(Decimal("0.01"))
+    elif places > 2:
+        shown = shown.normalize()
+    return f"{shown:f}"
+
+
 def percent(value: Any, places: int = 2) -> Text:
-    """A rate stored in percent ("3.4500") as 3.45%."""
+    """A rate stored in percent ("3.4500") as 3.45% (``places`` at most; 3.655% keeps its third)."""
     rate = _decimal(value)
     if rate is None or abs(rate) >= Decimal(10) ** 9:
         return DASH
-    return _same(f"{rate.quantize(Decimal(1).scaleb(-places), ROUND_HALF_UP)}%")
+    return _same(f"{_places(rate, places)}%")
 
 
 def points_added(value: Any) -> Text:
-    """Percentage points added to a rate: +0.50 个百分点 / +0.50 pp."""
+    """Percentage points added to a rate: +0.50 个百分点 / +0.50 pp (up to four places: +0.125)."""
     delta = _decimal(value)
     if delta is None or abs(delta) >= Decimal(10) ** 9:
         return DASH
-    shown = f"{'+' if delta >= 0 else '−'}{abs(delta).quantize(Decimal('0.0001'), ROUND_HALF_UP)}"
+    shown = f"{'+' if delta >= 0 else '−'}{_places(abs(delta), 4)}"
     return Text(f"{shown} 个百分点", f"{shown} pp")
 
 

@@ -41,6 +41,7 @@ from smecredit.decisioning.models import (
     PolicyVersion,
     ScorecardVersion,
 )
+from smecredit.decisioning.views import staff_names
 from smecredit.enterprises import summary
 from smecredit.enterprises.connectors import SourceKind
 from smecredit.enterprises.models import CreditProfile, DataSnapshot, Enterprise
@@ -63,8 +64,8 @@ from smecredit.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-# Who reads the overrides report: the staff who read the queue (each sees the applications they may see).
-OVERRIDES = Allow(perms.APPLICATION_QUEUE)
+# Who reads the overrides report: the staff who read decisions (each sees the applications they may see).
+OVERRIDES = Allow(perms.DECISIONS_READ)
 PROVIDERS = {"sandbox": Text("演示沙箱", "Sandbox"), "file": Text("文件导入", "File import")}
 REPORT_NOUN = Text("风险评估报告", "Risk report")
 
@@ -166,13 +167,34 @@ def _people(db: Session, application: Application) -> tuple[list, list, list]:
                        .order_by(CommitteeVote.round, CommitteeVote.at)).scalars().all()
     overrides = db.execute(select(DecisionOverride).where(DecisionOverride.application_id == application.id)
                            .order_by(DecisionOverride.at)).scalars().all()
+    names = staff_names(db, [r.user_id for r in reviews] + [v.user_id for v in votes] + [o.user_id for o in overrides])
     return (
-        [report.ReviewLine(r.stage, r.username, views.role_label(r.role), r.action, r.comment, r.at, r.round)
+        [report.ReviewLine(r.stage, names.get(r.user_id, r.username), views.role_label(r.role), r.action, r.comment,
+                           r.at, r.round)
          for r in reviews if r.user_id is not None or r.stage != "committee"],
-        [report.VoteLine(v.round, v.username, views.role_label(v.role), v.vote, v.comment, v.at,
+        [report.VoteLine(v.round, names.get(v.user_id, v.username), views.role_label(v.role), v.vote, v.comment, v.at,
                          dissent=v.round in resolutions and v.vote != resolutions[v.round]) for v in votes],
-        [report.OverrideLine(o.automatic, o.human, o.stage, override_list.decider(o), o.reason, o.at) for o in overrides],
+        [report.OverrideLine(o.automatic, o.human, o.stage, override_list.decider(o, names.get(o.user_id)), o.reason,
+                             o.at) for o in overrides],
     )
+
+
+def _timeline(db: Session, application: Application) -> list[report.TimelineLine]:
+    """The application's steps; staff by their names (the applicant's person stays masked), the
+    system once (系统, not 系统 系统)."""
+    staff = [s.actor_id for s in application.steps if s.actor_role not in ("applicant", "system")]
+    names = staff_names(db, staff)
+    lines = []
+    for s in application.steps:
+        if s.actor_role == "system" or s.actor_id is None and s.actor_name == "系统":
+            name = ""
+        elif s.actor_role != "applicant" and s.actor_id in names:
+            name = names[s.actor_id]
+        else:
+            name = s.actor_name
+        lines.append(report.TimelineLine(s.at, views.role_label(s.actor_role), name, views.step_label(s.action),
+                                         states.state_label(s.to_status), s.note))
+    return lines
 
 
 def build_report(db: Session, application: Application) -> tuple[report.RiskReport, Enterprise, Decision | None]:
@@ -206,8 +228,7 @@ def build_report(db: Session, application: Application) -> tuple[report.RiskRepo
                                      d.filename, d.sha256, d.size, d.uploaded_at,
                                      d.content_type, f"/applications/{application.id}/documents/{d.id}")
                  for d in application.documents]
-    timeline = [report.TimelineLine(s.at, views.role_label(s.actor_role), s.actor_name, views.step_label(s.action),
-                                    states.state_label(s.to_status), s.note) for s in application.steps]
+    timeline = _timeline(db, application)
     built = report.build(application=facts, decision=decision, features=_features(db, profile), profile_facts=profile_facts,
                          flags=flags, unchecked=unchecked, documents=documents, timeline=timeline, reviews=reviews,
                          votes=votes, overrides=overrides, generated_at=utcnow())

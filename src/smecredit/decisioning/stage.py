@@ -25,9 +25,9 @@ STAGE = Stage(
                                              "simulate a change")),
                   (perms.POLICIES_READ, Text("查阅生效的授信政策、评分卡与审批权限",
                                              "Read the credit policy, scorecards and approval authority in force")))),
-        MenuItem("overrides", "/decisions/overrides", Text("推翻自动结果", "Overrides"), perms.APPLICATION_QUEUE,
+        MenuItem("overrides", "/decisions/overrides", Text("推翻自动结果", "Overrides"), perms.DECISIONS_READ,
                  "arrow-left-right",
-                 ((perms.APPLICATION_QUEUE, Text("查看人工推翻授信政策自动结果的申请及理由",
+                 ((perms.DECISIONS_READ, Text("查看人工推翻授信政策自动结果的申请及理由",
                                                  "See where people overrode the credit policy's automatic result, and why")),)),
     ),
     notices={

@@ -57,6 +57,32 @@ PAYMENT_MODE_TEXTS = {"entrusted": Text("受托支付", "Paid to the supplier (�
 VOTE_TEXTS = {"approve": Text("同意", "For"), "decline": Text("反对", "Against")}
 
 
+def staff_names(db: Session, user_ids) -> dict[int, str]:
+    """Display names of the staff behind stored user ids: pages name people as colleagues know them
+    (李强), not by their login or the masked name the applicant's timeline keeps (审***)."""
+    from sqlalchemy import select
+
+    from smecredit.identity.models import User
+
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return dict(db.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def elapsed_text(ms) -> Text:
+    """How long the decision took, as people read it: 0.8 毫秒 (under 0.1: <0.1 毫秒)."""
+    from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+    try:
+        shown = Decimal(str(ms)).quantize(Decimal("0.1"), ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return Text("—", "—")
+    if shown <= 0:
+        return Text("<0.1 毫秒", "<0.1 ms")
+    return Text(f"{shown} 毫秒", f"{shown} ms")
+
+
 def _reason_texts(result: dict, *, applicant: bool) -> list[Text]:
     out = []
     for r in result.get("reasons") or []:
@@ -111,7 +137,11 @@ def application_context(db: Session, application, user, *, staff: bool) -> dict:
     except ValueError:  # a hand-damaged record: the page still opens (replay says what changed)
         result = {}
     offer = offers.offer_of(db, application.id)
+    from smecredit.decisioning import report
+
     ctx = {
+        "pd_text": report.probability(decision.pd) if decision.pd is not None else None,
+        "elapsed_text": elapsed_text(decision.elapsed_ms),
         "decision": decision, "result": result, "outcome_text": OUTCOME_TEXTS.get(decision.outcome),
         "route_text": route_label(decision.route),
         "reasons": _reason_texts(result, applicant=not staff), "offer": offer,
@@ -121,14 +151,17 @@ def application_context(db: Session, application, user, *, staff: bool) -> dict:
         "preview": result.get("schedule_preview"), "fees": result.get("fees") or [], "vote_texts": VOTE_TEXTS,
     }
     if staff:
+        reviews_done = list(db.execute(select(DecisionReview).where(DecisionReview.application_id == application.id)
+                                       .order_by(DecisionReview.id)).scalars())
+        votes = list(db.execute(select(CommitteeVote).where(CommitteeVote.application_id == application.id)
+                                .order_by(CommitteeVote.id)).scalars())
+        overrides = list(db.execute(select(DecisionOverride).where(DecisionOverride.application_id == application.id)
+                                    .order_by(DecisionOverride.id)).scalars())
         ctx.update({
             "policy_row": service.policy_version_of(db, decision), "card_row": service.scorecard_version_of(db, decision),
-            "reviews_done": list(db.execute(select(DecisionReview).where(DecisionReview.application_id == application.id)
-                                            .order_by(DecisionReview.id)).scalars()),
-            "votes": list(db.execute(select(CommitteeVote).where(CommitteeVote.application_id == application.id)
-                                     .order_by(CommitteeVote.id)).scalars()),
-            "overrides": list(db.execute(select(DecisionOverride).where(DecisionOverride.application_id == application.id)
-                                         .order_by(DecisionOverride.id)).scalars()),
+            "reviews_done": reviews_done, "votes": votes, "overrides": overrides,
+            "names": staff_names(db, [r.user_id for r in reviews_done] + [v.user_id for v in votes]
+                                 + [o.user_id for o in overrides]),
             "authority_note": _authority_note(db, application, user, decision),
         })
     return ctx

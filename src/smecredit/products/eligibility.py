@@ -158,6 +158,16 @@ def _static_check(expression: str, compiled: cel.Program, names: frozenset[str] 
             raise _unknown(expression, function, Text("函数", "function"))
 
 
+#: A rule's size, checked before it reaches the CEL compiler: the compiler and the evaluator recurse
+#: once per level of an expression, and an expression tens of thousands of levels deep overflows the
+#: stack of the process (a crash, not an error). Rules are a line or two.
+MAX_EXPRESSION_CHARS = 1000
+#: Comprehensions (``list.all(x, …)``, ``exists``, ``exists_one``, ``map``, ``filter``): one per rule.
+#: Nested ones multiply (six over twenty items are 64 million steps, at save and at every decision).
+MAX_COMPREHENSIONS = 1
+_COMPREHENSION = re.compile(r"\.\s*(?:all|exists|exists_one|map|filter)\s*\(")
+
+
 def check_rule(expression: str, *, names: frozenset[str] = FEATURE_KEYS, maps: dict[str, dict] | None = None,
                sample: dict[str, Any] | None = None) -> cel.Program:
     """Compile and dry-run one rule; `RuleProblem` with the position when it cannot be saved.
@@ -165,6 +175,12 @@ def check_rule(expression: str, *, names: frozenset[str] = FEATURE_KEYS, maps: d
     ``names``, ``maps`` and a ``sample`` context of the right types."""
     if not expression.strip():
         raise RuleProblem("rule_empty", Text("表达式不能为空", "The expression is empty"))
+    if len(expression) > MAX_EXPRESSION_CHARS:
+        raise RuleProblem("rule_too_long", Text(f"表达式最多 {MAX_EXPRESSION_CHARS} 个字符",
+                                                f"An expression is at most {MAX_EXPRESSION_CHARS} characters"))
+    if len(_COMPREHENSION.findall(expression)) > MAX_COMPREHENSIONS:
+        raise RuleProblem("rule_too_complex", Text(f"一条表达式最多使用 {MAX_COMPREHENSIONS} 个 all/exists/map/filter",
+                                                   f"An expression uses all/exists/map/filter at most {MAX_COMPREHENSIONS} time(s)"))
     compiled = _compile(expression)
     _static_check(expression, compiled, names, maps)
     try:

@@ -1,0 +1,124 @@
+"""Attacks on stage 4, each kept as a test: hostile policy texts (YAML bombs, cycles, nesting, tags,
+numbers Python cannot convert), CEL that would crash or loop, and what the API answers to them
+(a 4xx naming the problem, never a 500, never a hung or dead server)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from smecredit.decisioning import policy
+from smecredit.identity.roles import Role
+from smecredit.kernel.errors import Invalid
+from smecredit.products import eligibility
+from tests.conftest import api_token
+from tests.decisioning.helpers import load_decisioning
+
+BASE = policy.DEFAULT_PATH.read_text(encoding="utf-8")
+
+
+def _refused(text: str) -> Invalid:
+    started = time.perf_counter()
+    with pytest.raises(Invalid) as caught:
+        policy.parse(text)
+    assert time.perf_counter() - started < 5, "refused, but only after grinding"
+    return caught.value
+
+
+# --- YAML ----------------------------------------------------------------------------------------------
+
+BILLION_LAUGHS = "a0: &a0 [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
+    f"a{i}: &a{i} [" + ",".join([f"*a{i - 1}"] * 10) + "]\n" for i in range(1, 9))
+
+
+@pytest.mark.parametrize("text", [
+    BILLION_LAUGHS,                                       # 10^9 nodes from 9 lines
+    "a: &a [*a]\n",                                       # a cycle
+    "a: &a {b: *a}\n",
+    "a: &a {x: 1}\nb: {<<: *a}\n",                        # merge keys need an alias too
+    BASE + "\nx: &x 1\ny: *x\n",
+], ids=["billion-laughs", "cycle-list", "cycle-map", "merge-key", "alias-in-policy"])
+def test_yaml_aliases_are_refused_at_once_with_the_line(text):
+    error = _refused(text)
+    assert error.code == "invalid_yaml"
+    assert "alias" in error.message.en and "锚点" in error.message.zh
+    assert error.details["errors"][0]["line"]
+
+
+@pytest.mark.parametrize("text", [
+    "[" * 50_000 + "]" * 50_000,
+    "a: " + "{a: " * 30_000 + "1" + "}" * 30_000,
+    "".join("  " * i + "a:\n" for i in range(300)) + "  " * 300 + "1\n",
+], ids=["flow-list", "flow-map", "block-map"])
+def test_deep_nesting_is_refused_not_a_recursion_error(text):
+    error = _refused(text)
+    assert error.code == "invalid_yaml" and "deeper" in error.message.en
+
+
+def test_an_anchor_without_an_alias_is_harmless():
+    assert policy.parse(BASE.replace("format: smecredit-policy/1", "format: &f smecredit-policy/1")).code == "sme-default"
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "9" * 5000 + ".5", "1e999999999", ".inf", ".nan", "1e309"])
+def test_numbers_python_cannot_convert_are_named_in_their_field(number):
+    error = _refused(BASE.replace('floor: "3.00"', f"floor: {number}"))
+    assert error.code == "invalid_policy" and error.field == "pricing.floor"
+
+
+@pytest.mark.parametrize("text", ["!!python/object/apply:os.system ['touch /tmp/smecredit-pwned']\n",
+                                  BASE.replace("code: sme-default", "code: !!python/name:os.system", 1)])
+def test_python_tags_are_not_constructed(text, tmp_path):
+    assert _refused(text).code == "invalid_yaml"
+
+
+# --- CEL -----------------------------------------------------------------------------------------------
+
+_LIST = "[" + ",".join(["1"] * 20) + "]"
+
+
+def _nested(levels: int) -> str:
+    return "".join(f"{_LIST}.all(a{i}, " for i in range(levels)) + "true" + ")" * levels
+
+
+@pytest.mark.parametrize("expression, code", [
+    ("years_in_operation < 1" + " + 1" * 30_000, "rule_too_long"),       # the compiler's stack: a crash
+    ("application." + "amount." * 30_000 + "x > 1", "rule_too_long"),
+    (" || ".join(["years_in_operation < 1"] * 100), "rule_too_long"),
+    (f"{_nested(2)} && years_in_operation < 1", "rule_too_complex"),       # 20^6 steps at save and per decision
+    (f"{_nested(6)} && years_in_operation < 1", "rule_too_complex"),
+    (f"{_LIST} . all ( years_in_operation , true ) && {_LIST}.exists(x, x > 1)", "rule_too_complex"),
+])
+def test_a_policy_rule_that_would_crash_or_loop_is_refused_when_drafted(expression, code):
+    text = BASE.replace("when: years_in_operation < 1\n", f'when: "{expression}"\n', 1)
+    assert text != BASE
+    error = _refused(text)
+    assert error.code == "invalid_policy" and error.details["errors"][0]["code"] == code
+    assert error.field.endswith(".when")
+
+
+def test_one_comprehension_is_still_a_rule():
+    text = BASE.replace("when: years_in_operation < 1\n", f'when: "{_LIST}.exists(x, x > years_in_operation)"\n', 1)
+    assert policy.parse(text).code == "sme-default"
+
+
+@pytest.mark.parametrize("expression", ["years_in_operation < 1" + " + 1" * 30_000, _nested(3)])
+def test_a_product_rule_goes_through_the_same_guard(expression):
+    with pytest.raises(eligibility.RuleProblem) as caught:
+        eligibility.check_rule(expression)
+    assert caught.value.code in {"rule_too_long", "rule_too_complex"}
+
+
+# --- the same over the API: a 422, not a 500 and not a server busy for minutes ------------------------------
+
+@pytest.mark.parametrize("text", [BILLION_LAUGHS, "a: &a [*a]\n", "[" * 50_000 + "]" * 50_000,
+                                  BASE.replace('floor: "3.00"', "floor: " + "9" * 5000),
+                                  BASE.replace("when: years_in_operation < 1\n",
+                                               'when: "' + "application." + "amount." * 20_000 + 'x > 1"\n', 1)],
+                         ids=["billion-laughs", "cycle", "deep", "5000-digits", "deep-cel"])
+def test_hostile_policy_drafts_are_422_over_the_api(client, db, make_user, text):
+    load_decisioning(db)
+    risk = make_user(Role.RISK_MANAGER, "risk-attack")
+    got = client.post("/api/v1/policies/versions", headers=api_token(client, risk.username), json={"text": text})
+    assert got.status_code == 422, got.text
+    assert got.json()["error"]["message"]["zh"] and got.json()["error"]["message"]["en"]
