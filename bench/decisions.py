@@ -353,7 +353,7 @@ def _run(func, ids) -> tuple[float, float, object]:
 
 def recorded() -> list[tuple[str, str]]:
     n = int(os.environ.get("BENCH_DECISIONS", "600"))
-    profiled = 150
+    profiled = min(150, max(20, n // 4))  # submits for the breakdown, and as many for the profile
     rows: list[tuple[str, str]] = []
     with scratch_database() as scratch:
         load_before = load_average()
