@@ -310,7 +310,8 @@ async def review(request: Request, application: Application = DECIDING.reviewing
     action, comment = form.get("action"), form.get("comment")
     return _act(request, db, user, application, "review", "review_recorded", lambda: reviews.review(
         db, user=user, application=application, action=action if isinstance(action, str) else None,
-        comment=comment if isinstance(comment, str) else None), typed={"comment": comment if isinstance(comment, str) else ""})
+        comment=comment if isinstance(comment, str) else None),
+        typed={"comment": comment if isinstance(comment, str) else "", "action": action if isinstance(action, str) else ""})
 
 
 @router.post("/applications/{application_id}/offer/accept")

@@ -120,6 +120,22 @@ def _authority_note(db: Session, application, user, decision) -> Text | None:
     return refused.message
 
 
+def _committee(db: Session, application, decision, votes) -> dict | None:
+    """While the credit committee sits: this round's votes against its quorum and majority."""
+    from smecredit.decisioning import reviews
+
+    if application.status != "committee":
+        return None
+    try:
+        matrix = service.authority_of(db, decision)
+    except Exception:  # noqa: BLE001 - a damaged policy version: the votes still show
+        return None
+    round_ = reviews._round(application)
+    this_round = [v for v in votes if v.round == round_]
+    return {"round": round_, "cast": len(this_round), "for": sum(1 for v in this_round if v.vote == "approve"),
+            "quorum": matrix.committee_quorum, "share": f"{matrix.committee_approve_share * 100:.0f}"}
+
+
 def application_context(db: Session, application, user, *, staff: bool) -> dict:
     """What `decisioning/_application.html` shows: the decision (applicants: the outcome in plain
     words), the offer with its schedule preview, the reviews, votes and overrides (staff)."""
@@ -163,5 +179,6 @@ def application_context(db: Session, application, user, *, staff: bool) -> dict:
             "names": staff_names(db, [r.user_id for r in reviews_done] + [v.user_id for v in votes]
                                  + [o.user_id for o in overrides]),
             "authority_note": _authority_note(db, application, user, decision),
+            "committee": _committee(db, application, decision, votes),
         })
     return ctx
