@@ -122,3 +122,25 @@ def test_hostile_policy_drafts_are_422_over_the_api(client, db, make_user, text)
     got = client.post("/api/v1/policies/versions", headers=api_token(client, risk.username), json={"text": text})
     assert got.status_code == 422, got.text
     assert got.json()["error"]["message"]["zh"] and got.json()["error"]["message"]["en"]
+
+
+# --- other people's ids: 404 on every new route ------------------------------------------------------------
+
+def test_an_officer_outside_the_portfolio_gets_404_for_the_decision_by_any_route(client, db, make_user):
+    from sqlalchemy import select
+
+    from smecredit.decisioning.models import Decision
+    from tests.decisioning.helpers import submitted, world
+
+    w = world(db, make_user, 2, code="tax_loan")
+    a = submitted(db, w, "300000")
+    decision = db.execute(select(Decision).where(Decision.application_id == a.id)).scalar_one()
+    elsewhere = api_token(client, make_user(Role.LOAN_OFFICER, "officer-elsewhere").username)
+    own = api_token(client, w.officer.username)
+    assert client.get(f"/api/v1/applications/{a.id}/decision", headers=elsewhere).status_code == 404
+    for method, path in (("GET", f"/api/v1/decisions/{decision.id}"), ("POST", f"/api/v1/decisions/{decision.id}/replay")):
+        assert client.request(method, path, headers=own).status_code == 200, path
+        refused = client.request(method, path, headers=elsewhere)
+        assert refused.status_code == 404, (path, refused.text)
+        missing = client.request(method, path.replace(str(decision.id), "999999"), headers=elsewhere)
+        assert refused.json()["error"]["code"] == missing.json()["error"]["code"]  # no oracle: as if it did not exist
