@@ -122,3 +122,75 @@ def test_hostile_policy_drafts_are_422_over_the_api(client, db, make_user, text)
     got = client.post("/api/v1/policies/versions", headers=api_token(client, risk.username), json={"text": text})
     assert got.status_code == 422, got.text
     assert got.json()["error"]["message"]["zh"] and got.json()["error"]["message"]["en"]
+
+
+# --- other people's ids: 404 on every new route ------------------------------------------------------------
+
+def test_an_officer_outside_the_portfolio_gets_404_for_the_decision_by_any_route(client, db, make_user):
+    from sqlalchemy import select
+
+    from smecredit.decisioning.models import Decision
+    from tests.decisioning.helpers import submitted, world
+
+    w = world(db, make_user, 2, code="tax_loan")
+    a = submitted(db, w, "300000")
+    decision = db.execute(select(Decision).where(Decision.application_id == a.id)).scalar_one()
+    elsewhere = api_token(client, make_user(Role.LOAN_OFFICER, "officer-elsewhere").username)
+    own = api_token(client, w.officer.username)
+    assert client.get(f"/api/v1/applications/{a.id}/decision", headers=elsewhere).status_code == 404
+    for method, path in (("GET", f"/api/v1/decisions/{decision.id}"), ("POST", f"/api/v1/decisions/{decision.id}/replay")):
+        assert client.request(method, path, headers=own).status_code == 200, path
+        refused = client.request(method, path, headers=elsewhere)
+        assert refused.status_code == 404, (path, refused.text)
+        missing = client.request(method, path.replace(str(decision.id), "999999"), headers=elsewhere)
+        assert refused.json()["error"]["code"] == missing.json()["error"]["code"]  # no oracle: as if it did not exist
+
+
+# --- CSVs given to `smecredit scorecard train` ------------------------------------------------------------
+
+def test_infinite_numbers_in_a_training_csv_fall_in_the_end_bins_instead_of_a_traceback(tmp_path):
+    import json
+    import random
+
+    from typer.testing import CliRunner
+
+    from smecredit.decisioning.scorecard_cli import app
+
+    rng = random.Random(3)
+    lines = ["years,leverage,status"]
+    for i in range(600):
+        years = rng.randint(0, 20)
+        bad = rng.random() < (0.35 if years < 3 else 0.08)
+        leverage = rng.choice(["inf", "-inf", "1e309", "-1e309", f"{rng.random():.3f}", f"{rng.random():.3f}"])
+        lines.append(f"{years},{leverage},{'bad' if bad else 'good'}")
+    data = tmp_path / "inf.csv"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "card.json"
+    runner = CliRunner()
+    trained = runner.invoke(app, ["train", "--data", str(data), "--target", "status", "--bad", "bad", "--out", str(out)])
+    assert trained.exit_code == 0, trained.output
+    assert "Traceback" not in trained.output and out.exists()
+    evaluated = runner.invoke(app, ["evaluate", "--scorecard", str(out), "--data", str(data), "--target", "status",
+                                    "--bad", "bad", "--json"])
+    assert evaluated.exit_code == 0, evaluated.output
+    assert 0.5 < json.loads(evaluated.output[evaluated.output.index("{"):])["auc"] <= 1
+
+
+@pytest.mark.parametrize("content, field", [
+    (bytes(range(256)) * 100, "data"),                                    # binary
+    (b'a,status\n"' + b"x" * 2_000_000 + b"\n", "data"),                  # a quote never closed
+    (b"a,status\n" + b"1" * 5_000_000 + b",bad\n2,good\n", "target"),    # one enormous cell, too few rows
+    (b"a,status\n" + b"1,good\n" * 50, "bad"),                            # one class only
+])
+def test_csv_bombs_are_a_message_and_exit_2(tmp_path, content, field):
+    from typer.testing import CliRunner
+
+    from smecredit.decisioning.scorecard_cli import app
+
+    data = tmp_path / "bomb.csv"
+    data.write_bytes(content)
+    result = CliRunner().invoke(app, ["train", "--data", str(data), "--target", "status", "--bad", "bad",
+                                      "--out", str(tmp_path / "card.json")])
+    assert result.exit_code == 2, result.output
+    assert f"[{field}]" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "card.json").exists()

@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 
 from smecredit.applications import views as application_views
 from smecredit.applications.models import Application
+from smecredit.applications.records import load_for
 from smecredit.applications.schemas import ApplicationOut
 from smecredit.decisioning import offers, replaying, reviews, schemas, service, versions, views
 from smecredit.decisioning.deps import API
 from smecredit.identity.models import User
-from smecredit.kernel.errors import NotFound
+from smecredit.kernel.errors import NotFound, not_found
 from smecredit.kernel.text import Text
 from smecredit.web.deps import REQUEST_DB
 from smecredit.web.openapi import API_ERRORS, errors
@@ -76,16 +77,27 @@ def decline_offer(body: schemas.OfferDeclineIn | None = None, application: Appli
 
 # --- decisions ---------------------------------------------------------------------------------------------
 
+def _visible_decision(db: Session, user: User, decision_id: int):
+    """The decision, when the user may see its application (a loan officer sees their portfolio's);
+    otherwise NotFound exactly like a decision that does not exist."""
+    decision = service.decision_by_id(db, decision_id)
+    try:
+        load_for(db, user=user, application_id=decision.application_id)
+    except NotFound:
+        raise not_found(service.DECISION, "decision_id") from None
+    return decision
+
+
 @router.get("/decisions/{decision_id}", response_model=schemas.DecisionRecordOut,
             summary="One decision record: the inputs snapshot and the result as stored")
 def get_decision_record(decision_id: EntityId, user: User = Depends(API.read), db: Session = REQUEST_DB):
-    return views.decision_record_out(db, service.decision_by_id(db, decision_id))
+    return views.decision_record_out(db, _visible_decision(db, user, decision_id))
 
 
 @router.post("/decisions/{decision_id}/replay", response_model=schemas.ReplayOut,
              summary="Recompute the decision from its stored inputs and versions: identical, or the differences")
 def replay(decision_id: EntityId, user: User = Depends(API.read), db: Session = REQUEST_DB):
-    found = replaying.replay(db, service.decision_by_id(db, decision_id))
+    found = replaying.replay(db, _visible_decision(db, user, decision_id))
     return schemas.ReplayOut(decision_id=decision_id, identical=found.identical,
                              differences=[schemas.DifferenceOut(path=d.path, stored=d.stored, now=d.now)
                                           for d in found.differences])

@@ -164,11 +164,12 @@ def _numeric_bins(name: str, x: "numpy.ndarray", y: "numpy.ndarray", options: Op
     from optbinning import OptimalBinning
 
     present = ~np.isnan(x)
+    finite = present & np.isfinite(x)  # ±inf ("inf", 1e309) fall in the end bins, as when a score is computed
     splits: list[float] = []
-    if len(np.unique(x[present])) > 1 and len(np.unique(y[present])) > 1:
+    if len(np.unique(x[finite])) > 1 and len(np.unique(y[finite])) > 1:
         optimal = OptimalBinning(name=name, dtype="numerical", solver="cp", monotonic_trend=trend,
                                  max_n_bins=options.max_bins, min_bin_size=options.min_bin_size)
-        optimal.fit(x[present], y[present])
+        optimal.fit(x[finite], y[finite])
         splits = sorted({_round_split(float(s)) for s in optimal.splits})
     index = np.full(len(x), len(splits) + 1, dtype=np.int64)  # the missing bin comes last
     index[present] = np.searchsorted(np.asarray(splits, dtype=float), x[present], side="right")
