@@ -69,4 +69,15 @@ APPLICATION_QUEUE = _p("application.queue", "申请队列", "The application que
 APPLICATION_HANDLE = _p("application.handle", "受理、审查、要求补件", "Claim, review, request documents", O, R)
 APPLICATION_DECIDE = _p("application.decide", "审批贷款申请", "Decide applications", P)
 
+# --- stage 5a: loans (owner: loans) -----------------------------------------------------------------
+OPS = Role.OPERATIONS
+MY_LOANS = _p("loans.mine", "我的贷款", "My loans", A)
+LOANS_VIEW = _p("loans.view", "查看贷款", "View loans", *Role)
+LOANS_LIST = _p("loans.list", "贷款台账", "The loan book", O, R, P, M, U, D, OPS)
+LOANS_REPAY = _p("loans.repay", "还款、提前还款", "Repay, prepay", A, OPS)
+LOANS_DISBURSE = _p("loans.disburse", "放款", "Disburse loans", OPS)
+LOANS_OPERATE = _p("loans.operate", "登记还款、冲正、退款、日终处理", "Record payments, reversals, refunds; run the end of day", OPS)
+LOANS_APPROVE_CHANGES = _p("loans.approve_changes", "审批冲正、展期/重组、核销", "Approve reversals, reschedules and write-offs", P, M)
+ACCOUNTING_READ = _p("accounting.read", "会计核算：科目余额表、分户账", "Accounting: trial balance, loan statements", OPS, M, U, D)
+
 ALL: tuple[Permission, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Permission))
