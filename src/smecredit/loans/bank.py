@@ -62,9 +62,7 @@ class SandboxBank:
         if found is None:
             found = self._book(db, idempotency_key=idempotency_key, from_account=LENDER_ACCOUNT, to_account=to_account,
                                to_name=to_name, amount=amount, purpose=purpose, reference=reference)
-            account = lock_row(db, SandboxAccount, to_account)
-            if account is not None:
-                account.balance += amount
+            self.deposit(db, account_no=to_account, holder=to_name, amount=amount)
         return Transfer(f"SBX{found.id:010d}", found.amount)
 
     def collect(self, db: Session, *, idempotency_key: str, from_account: str, amount: Decimal, purpose: str,

@@ -24,6 +24,17 @@ _env = Environment(loader=FileSystemLoader(str(Path(__file__).resolve().parent /
 _env.filters["yuan"] = lambda amount: f"{Decimal(amount):,.2f}"
 
 
+def percent(value) -> str:
+    """A rate as people write it: at least two decimals, at most four (4.35, 4.3125), the same
+    however the number was stored (the text, and so its hash, must not depend on that)."""
+    text = f"{Decimal(value).quantize(Decimal('0.0001')):f}".rstrip("0")
+    whole, _, decimals = text.partition(".")
+    return f"{whole}.{decimals.ljust(2, '0')}"
+
+
+_env.filters["percent"] = percent
+
+
 def render(db: Session, loan: Loan) -> str:
     enterprise = db.get(Enterprise, loan.enterprise_id)
     start = to_local(loan.created_at).date()  # indicative dates: the schedule runs from the actual disbursement
@@ -35,7 +46,7 @@ def render(db: Session, loan: Loan) -> str:
 
         application = db.get(Application, loan.application_id)
         guarantee = application.guarantee_mode if application else None
-    penalty_rate = (loan.annual_rate * (1 + loan.penalty_markup / 100)).quantize(Decimal("0.0001"))
+    penalty_rate = loan.annual_rate * (1 + loan.penalty_markup / 100)
     return _env.get_template("contract.html").render(
         loan=loan, lender=LENDER, borrower=enterprise.name if enterprise else "", uscc=getattr(enterprise, "uscc", ""),
         method=schedules.METHOD_LABELS[loan.method].zh, lines=lines, totals=schedules.totals(lines),

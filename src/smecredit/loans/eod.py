@@ -120,10 +120,11 @@ def _open(day: date) -> bool:
     return True
 
 
-def _close(day: date, loans: int) -> None:
+def _close(day: date) -> None:
     with new_session() as db, unit_of_work(db, owner="eod"):
         run = lock_row(db, EodRun, day)
-        run.loans_done = (run.loans_done or 0) + loans
+        # every loan the date did, by this run or by an earlier one that was killed
+        run.loans_done = db.execute(select(func.count()).select_from(Loan).where(Loan.eod_date == day)).scalar_one()
         run.status, run.finished_at = "done", utcnow()
         record(db, SYSTEM, events.EodCompleted(entity_id=day.isoformat(), business_date=day.isoformat(),
                                                loans=run.loans_done))
@@ -158,7 +159,7 @@ def run_day(day: date, *, chunk_size: int = CHUNK_SIZE, dispatch: Dispatch | Non
         left = db.execute(select(func.count()).select_from(Loan).where(*_pending(day))).scalar_one()
     if left:  # a worker failed: the date stays open and the next run finishes it
         raise RuntimeError(f"end of day {day}: {left} loans not done; run it again")
-    _close(day, done)
+    _close(day)
     return DayResult(day, done, False)
 
 

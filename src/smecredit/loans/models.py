@@ -87,8 +87,8 @@ class LoanTransaction(Base):
     kind: Mapped[str] = mapped_column(String(20))  # ledger.KINDS
     value_date: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
-    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("loan_transactions.id", ondelete="RESTRICT"),
-                                                    unique=True)
+    # NO ACTION, not RESTRICT: SQLite checks RESTRICT row by row, which a reversal in the same table trips over
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("loan_transactions.id"), unique=True)
     mode: Mapped[str | None] = mapped_column(String(20))  # prepayment: keep_term | keep_instalment
     months: Mapped[int | None] = mapped_column(Integer)  # reschedule
     annual_rate: Mapped[Decimal | None] = mapped_column(Percent)  # reschedule

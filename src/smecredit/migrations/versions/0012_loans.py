@@ -128,7 +128,7 @@ def upgrade() -> None:
     sa.Column('entered_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['entered_by_id'], ['users.id'], name=op.f('fk_loan_transactions_entered_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['loan_id'], ['loans.id'], name=op.f('fk_loan_transactions_loan_id_loans'), ondelete='RESTRICT'),
-    sa.ForeignKeyConstraint(['reverses_id'], ['loan_transactions.id'], name=op.f('fk_loan_transactions_reverses_id_loan_transactions'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['reverses_id'], ['loan_transactions.id'], name=op.f('fk_loan_transactions_reverses_id_loan_transactions')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_loan_transactions')),
     sa.UniqueConstraint('loan_id', 'idempotency_key', name='uq_loan_transactions_loan_key'),
     sa.UniqueConstraint('reverses_id', name=op.f('uq_loan_transactions_reverses_id'))
