@@ -425,6 +425,95 @@ def matching_50() -> list[tuple[str, str]]:
     ]
 
 
+@benchmark
+def scorecard_german() -> list[tuple[str, str]]:
+    """Trained scorecard vs logistic regression and gradient boosting (bench/scorecard_german.py)."""
+    from bench import scorecard_german as german
+
+    return german.rows()
+def _decision_inputs(n: int) -> list:
+    """``n`` varied applications (deterministic): amounts, terms, methods, guarantee modes, size
+    classes, product kinds, exposure and profiles from sound to weak, some data missing."""
+    import random
+
+    from smecredit.decisioning import engine
+    from smecredit.kernel.text import Text
+
+    rng = random.Random(20250601)
+    d = Decimal
+    inputs = []
+    for i in range(n):
+        weak = rng.random() < 0.15
+        features = {
+            "years_in_operation": d(rng.choice(["0.8", "1.5", "3.2", "4.5", "6.0", "8.1", "12.4"])), "registry_status": "active" if rng.random() > 0.02 else "revoked",
+            "abnormal_operation_count": int(rng.random() < 0.05), "annual_revenue": d(rng.randrange(2_000_000, 50_000_000)).quantize(d("0.01")),
+            "revenue_growth": d(rng.randrange(-15, 60)) / 100, "tax_credit_grade": rng.choice("AAABBBBMC"),
+            "tax_paid_last12m": d(rng.randrange(10_000, 900_000)), "bank_months_covered": rng.choice([4, 12, 12, 12, 12, 12, 12, 12]),
+            "bank_inflow_cv": d(rng.randrange(5, 90)) / 100, "top1_counterparty_share": d(rng.randrange(5, 75)) / 100,
+            "leverage": d(rng.randrange(10, 85)) / 100, "current_ratio": d(rng.randrange(90, 300)) / 100,
+            "quick_ratio": d(rng.randrange(20, 250)) / 100, "net_margin": d(rng.randrange(-2, 25)) / 100,
+            "current_overdue_count": int(weak and rng.random() < 0.2), "current_overdue_amount": d("0.00"),
+            "overdue_months_24m": rng.choice([0, 0, 0, 1, 4]) if weak else 0, "max_dpd_24m": rng.choice([0, 15, 45, 120]) if weak else 0,
+            "non_performing_loan_count": 0, "queries_last_3m": rng.choice([0, 1, 1, 2, 3, 4, 8]), "credit_report_age_days": rng.choice([2, 5, 10, 20, 45]),
+            "controller_current_overdue_count": 0, "controller_current_overdue_amount": d("0.00"),
+            "controller_max_dpd_24m": rng.choice([0, 0, 0, 0, 10, 40]), "open_lawsuits_defendant_count": int(rng.random() < 0.05),
+            "open_lawsuits_defendant_amount": d("0.00"), "dishonest_debtor_flag": rng.random() < 0.01,
+            "enforcement_count": 0, "enforcement_amount": d("0.00"), "controller_age": rng.randrange(24, 66),
+            "top5_counterparty_share": d(rng.randrange(30, 100)) / 100,
+        }
+        for key in rng.sample(sorted(features), rng.choice([0, 0, 0, 0, 0, 0, 1, 3])):
+            features[key] = None
+        kind = rng.choice(["working_capital", "working_capital", "tax_loan"])
+        amount = d(rng.choice([100_000, 200_000, 300_000, 500_000, 500_000, 800_000, 1_200_000, 3_000_000])).quantize(d("0.01"))
+        inputs.append(engine.DecisionInputs(
+            application=engine.ApplicationTerms(f"SQ20250601{i:05d}", amount, rng.choice([6, 12, 12, 24, 36]),
+                                                rng.choice(["equal_installment", "equal_principal", "interest_only", "bullet"]),
+                                                rng.choice(["credit", "guarantee", "credit+guarantee", "mortgage"]), "采购原材料",
+                                                "p", 1, kind),
+            product=engine.ProductFacts("p", kind, Text("产品", "Product"), 1, d("100000.00"), d("5000000.00"), d("0.30"), d("4.00"),
+                                        d("1000000.00"), d(rng.randrange(200_000, 5_000_000)).quantize(d("0.01"))),
+            enterprise=engine.EnterpriseFacts(i, "91310000MA1FL8T53N", f"企业{i}", rng.choice(["micro", "small", "small", "medium"]), "retail"),
+            features=features, profile_id=i, exposure=engine.Exposure(d(rng.choice([0, 0, 500_000, 9_500_000])).quantize(d("0.01"))),
+            reference_rates=engine.ReferenceRates(d("3.00"), d("3.50"), date(2025, 5, 20)), decision_date=date(2025, 6, 1)))
+    return inputs
+
+
+@benchmark
+def decisions_inprocess() -> list[tuple[str, str]]:
+    """decide() in one process on one core: the pure part of submitting an application (the
+    service adds the database reads and the decision record)."""
+    import statistics
+    from collections import Counter
+    from pathlib import Path
+
+    from smecredit.decisioning import engine, policy, scorecard
+
+    pol = policy.load_default()
+    cards = {c.code: c for c in (scorecard.load(p) for p in sorted((Path(policy.__file__).parent / "data" / "scorecards").glob("*.json")))}
+    inputs = _decision_inputs(2000)
+    for one in inputs[:50]:  # warm the compiled-expression caches
+        engine.decide(pol, cards, one)
+    each = []
+    outcomes: Counter = Counter()
+    start_cpu = time.process_time()
+    seconds, _ = timed(lambda: [engine.decide(pol, cards, one) for one in inputs])
+    cpu = time.process_time() - start_cpu
+    for one in inputs[:500]:
+        t, result = timed(lambda one=one: engine.decide(pol, cards, one))
+        each.append(t)
+        outcomes[result.outcome] += 1
+    results = [engine.decide(pol, cards, one) for one in inputs[:500]]
+    to_dict_seconds, _ = timed(lambda: [(engine.result_to_dict(r), engine.inputs_to_dict(i)) for r, i in zip(results, inputs)])
+    mix = ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items()))
+    return [
+        (f"decide() for {len(inputs):,} varied applications, pure core, one core (outcomes of the first 500: {mix})",
+         f"{len(inputs) / seconds:,.0f} decisions/s wall ({len(inputs) / cpu:,.0f}/s CPU); "
+         f"median {statistics.median(each) * 1e6:,.0f} µs, p95 {sorted(each)[int(len(each) * 0.95)] * 1e6:,.0f} µs"),
+        ("inputs_to_dict + result_to_dict (what the record stores), per decision",
+         f"{to_dict_seconds / len(results) * 1e6:,.0f} µs"),
+    ]
+
+
 def main(argv: list[str]) -> int:
     names = argv or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]

@@ -364,3 +364,37 @@ def test_the_limit_is_within_every_cap_and_the_rate_within_floor_and_cap(amount,
     assert rules.floor <= r.annual_rate <= rules.cap
     low, high = r.reference_rate + D("0.30"), r.reference_rate + D("4.00")
     assert low <= r.annual_rate <= high or r.annual_rate in (rules.floor, rules.cap)
+
+
+def test_product_facts_come_from_the_product_definition_and_its_limit_method():
+    from pathlib import Path
+
+    from smecredit import products
+    from smecredit.products import limits
+    from smecredit.products.definition import parse as parse_product
+
+    path = Path(products.__file__).parent / "data" / "products" / "04_tax_loan.json"
+    definition = parse_product(json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal))
+    result = limits.compute(definition.limit.method, definition.limit.params, GOOD_FEATURES, {})
+    facts = engine.product_facts(definition=definition, version_id=42, limit=result)
+    assert (facts.code, facts.version_id, facts.min_amount, facts.spread_max) == (
+        definition.code, 42, definition.min_amount, definition.pricing.spread_max)
+    assert facts.limit_amount == result.amount is not None and len(facts.limit_inputs) == len(result.inputs) > 0
+    stored = json.loads(json.dumps(engine.encode(facts)))
+    decided = inputs(product__limit_amount=facts.limit_amount)
+    assert engine.inputs_from_dict(engine.inputs_to_dict(replace(decided, product=facts))).product == facts
+    assert stored["version_id"] == 42
+
+
+def test_numbers_given_as_text_decide_as_numbers_and_replay_identically():
+    as_text = inputs(features={"leverage": "0.95", "queries_last_3m": 8, "tax_credit_grade": "C"})
+    assert as_text.features["leverage"] == D("0.95")
+    result = decide(as_text)
+    assert rule(result, "many_credit_queries").result == "failed" and result.contributions
+    stored = json.loads(json.dumps(engine.inputs_to_dict(as_text)))
+    assert replay.compare(engine.result_to_dict(result), engine.result_to_dict(decide(engine.inputs_from_dict(stored)))) == ()
+
+
+def test_a_float_is_refused_when_the_record_is_written():
+    with pytest.raises(TypeError):
+        engine.inputs_to_dict(inputs(features={"leverage": 0.95}))

@@ -188,3 +188,11 @@ def test_names_read_lists_the_variables_of_an_expression():
     assert policy.names_read('application.amount > annual_revenue * 0.5 && enterprise.size_class == "micro"') == (
         "annual_revenue", "application.amount", "enterprise.size_class")
     assert not re.search(r"\bneed\b", " ".join(policy.VARIABLES))
+
+
+def test_the_documentation_lists_every_rule_of_the_default_policy_as_it_is():
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[2] / "docs" / "credit-policy.md").read_text(encoding="utf-8")
+    for r in policy.load_default().rules:
+        assert f"| `{r.code}` |" in doc and f"`{r.when.replace('|', chr(92) + '|')}`" in doc, r.code

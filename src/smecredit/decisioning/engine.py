@@ -42,7 +42,6 @@ from smecredit.decisioning import authority, pricing
 from smecredit.decisioning.policy import (
     DECLINE,
     KNOCKOUT,
-    MAPS,
     VARIABLES,
     Policy,
     Rule,
@@ -168,6 +167,23 @@ class DecisionInputs:
     reference_rates: ReferenceRates
     decision_date: date
 
+    def __post_init__(self) -> None:
+        # One form for every feature value (a number written as text becomes a Decimal, by the
+        # feature's unit), so the inputs decide exactly as their stored dict does on replay.
+        object.__setattr__(self, "features", {k: typed_value(k, v) for k, v in self.features.items()})
+
+
+def product_facts(*, definition: Any, version_id: int, limit: Any | None) -> ProductFacts:
+    """The product facts of a decision from a `products.definition.ProductDefinition` and the
+    `products.limits.LimitResult` of its limit method for this application (None: not computed)."""
+    d = definition
+    return ProductFacts(
+        code=d.code, kind=d.kind, name=d.name, version_id=version_id, min_amount=d.min_amount, max_amount=d.max_amount,
+        spread_min=d.pricing.spread_min, spread_max=d.pricing.spread_max, entrusted_payment_above=d.entrusted_payment_above,
+        limit_amount=None if limit is None else limit.amount, limit_formula=None if limit is None else limit.formula,
+        limit_inputs=() if limit is None else tuple(LimitInput(i.key, i.label, i.value, i.unit, i.source) for i in limit.inputs),
+        limit_note=None if limit is None else limit.note)
+
 
 # --- the result ---------------------------------------------------------------------------------------
 
@@ -288,38 +304,21 @@ def _values(inputs: DecisionInputs) -> dict[str, Any]:
     return values
 
 
-def _cel(values: Mapping[str, Any], keys) -> dict[str, Any]:
-    """A CEL context holding the variables ``keys`` that have a value (maps nested)."""
-    out: dict[str, Any] = {}
+def _context(values: Mapping[str, Any], keys: tuple[str, ...]) -> cel.Context:
+    """The CEL context of the variables ``keys`` that have a value (maps nested). Built once per
+    decision with only the names the policy reads (`Policy.variables_read`): a context of every
+    variable would cost more than all the rules together."""
+    found: dict[str, Any] = {}
     for key in keys:
         value = values.get(key)
         if value is None:
             continue
         if "." in key:
             name, field_name = key.split(".", 1)
-            out.setdefault(name, {})[field_name] = eligibility.cel_value(value)
+            found.setdefault(name, {})[field_name] = eligibility.cel_value(value)
         else:
-            out[key] = eligibility.cel_value(value)
-    return out
-
-
-def _lazy_context(values: Mapping[str, Any]) -> cel.Context:
-    """One CEL context for every rule of a decision, resolving each name when a rule reads it:
-    building a context of all ~80 variables costs more than all the rules together."""
-    maps: dict[str, dict[str, Any]] = {}
-
-    def resolve(name: str) -> Any:
-        if name in MAPS:
-            if name not in maps:
-                maps[name] = {f: eligibility.cel_value(values[f"{name}.{f}"]) for f in MAPS[name]
-                              if values.get(f"{name}.{f}") is not None}
-            return maps[name]
-        value = values.get(name)
-        return None if value is None else eligibility.cel_value(value)
-
-    context = cel.Context()
-    context.set_variable_resolver(resolve)
-    return context
+            found[key] = eligibility.cel_value(value)
+    return cel.Context(variables=found)
 
 
 def _missing(keys, values: Mapping[str, Any]) -> list[str]:
@@ -344,16 +343,11 @@ def _holds(expression: str, context, values: Mapping[str, Any]) -> tuple[bool | 
         return None, []
 
 
-def _segment(policy: Policy, values: Mapping[str, Any]) -> tuple[Segment, bool]:
+def _segment(policy: Policy, values: Mapping[str, Any], context) -> tuple[Segment, bool]:
     for segment in policy.segments:
-        reads = names_read(segment.when)
-        if _missing(reads, values):
-            continue
-        try:
-            if eligibility.evaluate(segment.when, _cel(values, reads)):
-                return segment, True
-        except eligibility.RuleFailure:
-            continue
+        holds, _absent = _holds(segment.when, context, values)
+        if holds:
+            return segment, True
     return policy.segments[-1], False
 
 
@@ -450,7 +444,7 @@ def decide(policy: Policy, scorecards: Mapping[str, Any], inputs: DecisionInputs
     odd values become rule results and reasons; a programming error still raises."""
     a, product = inputs.application, inputs.product
     values = _values(inputs)
-    segment, matched = _segment(policy, values)
+    segment, matched = _segment(policy, values, _context(values, policy.segment_variables))
     reasons_data: list[Reason] = []
     if not matched:
         reasons_data.append(Reason("no_segment", "data_missing",
@@ -476,7 +470,7 @@ def decide(policy: Policy, scorecards: Mapping[str, Any], inputs: DecisionInputs
                                         f"The scorecard {segment.scorecard} is not available; a person reviews")))
 
     # rules
-    context = _lazy_context(values)
+    context = _context(values, policy.variables_read)
     results = tuple(_rule_result(rule, context, values) for rule in policy.rules if rule.applies_to(segment.code))
 
     # limit
@@ -566,25 +560,47 @@ def decide(policy: Policy, scorecards: Mapping[str, Any], inputs: DecisionInputs
 
 # --- to and from JSON-ready dicts ---------------------------------------------------------------------
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def encode(value: Any) -> Any:
     """Decimals as strings, dates ISO, texts ``{"zh", "en"}``, tuples as lists, dataclasses as dicts."""
-    if isinstance(value, bool) or value is None or isinstance(value, (int, str)):
+    kind = type(value)
+    if value is None or kind is str or kind is int or kind is bool:
         return value
-    if isinstance(value, Decimal):
+    if kind is Decimal:
         return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Text):
-        return value.as_dict()
+    if kind is Text:
+        return {"zh": value.zh, "en": value.en}
+    if kind is tuple or kind is list:
+        return [encode(v) for v in value]
+    if kind is dict:
+        return {str(k): encode(v) for k, v in value.items()}
+    names = _FIELD_NAMES.get(kind)
+    if names is not None:
+        out = {}
+        for name in names:  # the leaves inline: a call per leaf is most of the cost of a record
+            item = getattr(value, name)
+            item_kind = type(item)
+            if item is None or item_kind is str or item_kind is int or item_kind is bool:
+                out[name] = item
+            elif item_kind is Decimal:
+                out[name] = str(item)
+            elif item_kind is Text:
+                out[name] = {"zh": item.zh, "en": item.en}
+            else:
+                out[name] = encode(item)
+        return out
     if is_dataclass(value):
-        return {f.name: encode(getattr(value, f.name)) for f in fields(value)}
+        _FIELD_NAMES[kind] = tuple(f.name for f in fields(value))
+        return encode(value)
     if isinstance(value, Mapping):
         return {str(k): encode(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [encode(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
     if isinstance(value, float):
         raise TypeError("decisions hold no floats")
-    raise TypeError(f"cannot encode {type(value).__name__}")
+    raise TypeError(f"cannot encode {kind.__name__}")
 
 
 def _dec(value: Any) -> Decimal | None:
@@ -677,6 +693,6 @@ def result_from_dict(data: Mapping[str, Any]) -> DecisionResult:
 
 
 __all__ = ["DecisionInputs", "DecisionResult", "ApplicationTerms", "ProductFacts", "EnterpriseFacts", "Exposure", "GroupMember",
-           "ReferenceRates", "LimitInput", "RuleResult", "Reason", "ScoreLine", "FeeLine", "Instalment", "SchedulePreview", "Step",
+           "ReferenceRates", "LimitInput", "product_facts", "RuleResult", "Reason", "ScoreLine", "FeeLine", "Instalment", "SchedulePreview", "Step",
            "decide", "inputs_to_dict", "inputs_from_dict", "result_to_dict", "result_from_dict", "encode", "typed_value",
            "OUTCOMES", "APPROVED", "DECLINED", "REFERRED"]

@@ -300,6 +300,19 @@ class Policy:
     def scorecard_codes(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(s.scorecard for s in self.segments))
 
+    @cached_property
+    def segment_variables(self) -> tuple[str, ...]:
+        """Every variable the segments' conditions read."""
+        return tuple(dict.fromkeys(k for s in self.segments for k in names_read(s.when)))
+
+    @cached_property
+    def variables_read(self) -> tuple[str, ...]:
+        """Every variable the rules, exposure caps and fees read (what a decision's CEL context holds)."""
+        expressions = [r.when for r in self.rules]
+        for s in self.segments:
+            expressions += [c.when for c in s.limits.exposure_caps if c.when] + [f.when for f in s.pricing.fees if f.when]
+        return tuple(dict.fromkeys(k for e in expressions for k in names_read(e)))
+
     def segment(self, code: str) -> Segment:
         return next(s for s in self.segments if s.code == code)
 

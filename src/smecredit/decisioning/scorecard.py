@@ -45,6 +45,9 @@ CODE = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 MAX_CHARACTERISTICS = 200
 MAX_BINS = 100
 MAX_FILE_BYTES = 5_000_000
+#: texts a numeric feature counts as missing (lower case), besides None and NaN; a categorical
+#: feature is missing only when empty (``none`` may well be a category)
+MISSING_NUMBER_TEXTS = frozenset({"", "na", "n/a", "nan", "null", "none"})
 
 _TOP_KEYS = {"format", "code", "name", "kind", "scaling", "intercept_points", "characteristics", "metadata",
              "metrics", "iv", "training_reference", "description", "version"}
@@ -284,7 +287,7 @@ def _number(value: Any, feature: str) -> float | None:
         return float(value)
     if isinstance(value, str):
         text = value.strip()
-        if not text or text.lower() in ("nan", "na", "n/a", "null", "none"):
+        if text.lower() in MISSING_NUMBER_TEXTS:
             return None
         try:
             number = float(text.replace(",", ""))
