@@ -12,6 +12,7 @@ STAGE = Stage(
     label=Text("放款、还款与核算", "Loans: disbursement, repayment and accounting"),
     models="smecredit.loans.models",
     events="smecredit.loans.events",
+    routers=("smecredit.loans.api:router", "smecredit.loans.api:accounting_router"),
     templates=Path(__file__).resolve().parent / "templates",
     commands=(("schedule", "smecredit.loans.cli:app"), ("eod", "smecredit.loans.cli:eod_app")),
 )
