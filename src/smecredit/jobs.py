@@ -119,8 +119,10 @@ def deliver_messages(message_ids: list[int]) -> dict:
 def end_of_day() -> list[str]:
     """The loans' end of day up to the business date (catching up missed dates), chunks to workers."""
     from smecredit.kernel.clock import business_date
+    from smecredit.models_registry import import_all_models
     from smecredit.stages import load  # by name: the loans stage imports this module for its task names
 
+    import_all_models()
     run, dispatch = load("smecredit.loans.eod:run"), load("smecredit.loans.eod:celery_dispatch")
     return [r.business_date.isoformat() for r in run(business_date(), dispatch=dispatch)]
 
@@ -130,8 +132,10 @@ def eod_chunk(day: str, loan_ids: list[int]) -> int:
     """One chunk of a date's end of day (`loans.eod.run_chunk`)."""
     from datetime import date
 
+    from smecredit.models_registry import import_all_models
     from smecredit.stages import load
 
+    import_all_models()  # a worker imports only what its tasks name; the mappers need every stage's tables
     return load("smecredit.loans.eod:run_chunk")(date.fromisoformat(day), [int(i) for i in loan_ids])
 
 
