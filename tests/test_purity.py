@@ -27,6 +27,7 @@ PURE = [
     "smecredit.applications.states", "smecredit.applications.access", "smecredit.applications.rules",
     "smecredit.decisioning.scorecard", "smecredit.decisioning.policy", "smecredit.decisioning.engine",
     "smecredit.decisioning.pricing", "smecredit.decisioning.authority", "smecredit.decisioning.replay",
+    "smecredit.decisioning.report",
     "smecredit.loans.schedules", "smecredit.loans.ledger", "smecredit.loans.accounting",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")

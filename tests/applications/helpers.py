@@ -36,6 +36,9 @@ def a_product(db):
 
     if not catalogue.current_versions(db, on=business_date()):
         load_defaults(db)
+        from tests.decisioning.helpers import load_decisioning
+
+        load_decisioning(db)  # submitting decides by the credit policy (stage 4)
     for version in catalogue.current_versions(db, on=business_date()):
         definition = version.definition
         mode = definition.guarantee_modes[0]
@@ -123,4 +126,27 @@ def to_review(db, w: World, application):
     run(db, service.submit, user=w.applicant, application=application)
     run(db, service.claim, user=w.officer, application=application)
     run(db, service.start_review, user=w.officer, application=application)
+    return application
+
+
+def reviewed(db, w: World, application):
+    """Under review by the officer → handed to the reviewer, who approves it (审查): awaiting approval."""
+    from smecredit.applications import service
+    from smecredit.decisioning import reviews
+
+    if application.assignee_id == w.officer.id:
+        run(db, service.release, user=w.officer, application=application)
+    if application.assignee_id is None:
+        run(db, service.claim, user=w.reviewer, application=application)
+    run(db, reviews.review, user=w.reviewer, application=application, action="approve", comment="同意 / agreed")
+    return application
+
+
+def decide(db, w: World, application, outcome: str, reason: str = "理由 / the reason"):
+    """Under review → the reviewer (审查) then the approver (审批) approve or decline."""
+    from smecredit.decisioning import reviews
+
+    reviewed(db, w, application)
+    run(db, reviews.review, user=w.approver, application=application,
+        action="approve" if outcome == "approved" else "decline", comment=reason)
     return application

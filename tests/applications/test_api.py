@@ -70,25 +70,42 @@ def test_create_upload_submit_and_follow(client, db, w):
                 headers=h)
     assert client.post(f"/api/v1/applications/{app_id}/resubmit", headers=h).json()["status"] == "resubmitted"
     client.post(f"/api/v1/applications/{app_id}/review", headers=staff)
-    decided = client.post(f"/api/v1/applications/{app_id}/decision", headers=headers_of(client, w.approver),
-                          json={"outcome": "approved", "reason": "符合条件 / meets the criteria"})
+    client.post(f"/api/v1/applications/{app_id}/release", headers=staff)  # 审查 is the credit reviewer's
+    reviewer = headers_of(client, w.reviewer)
+    assert client.post(f"/api/v1/applications/{app_id}/claim", headers=reviewer).status_code == 200
+    reviewed = client.post(f"/api/v1/applications/{app_id}/reviews", headers=reviewer,
+                           json={"action": "approve", "comment": "材料齐全 / complete"})
+    assert reviewed.status_code == 200 and reviewed.json()["status"] == "awaiting_approval"
+    decided = client.post(f"/api/v1/applications/{app_id}/reviews", headers=headers_of(client, w.approver),
+                          json={"action": "approve", "comment": "符合条件 / meets the criteria"})
     assert decided.status_code == 200 and decided.json()["outcome"] == "approved"
+    assert decided.json()["status"] == "approved"
     timeline = client.get(f"/api/v1/applications/{app_id}", headers=h).json()["timeline"]
     assert [s["action"] for s in timeline if s["from_status"] not in (None, s["to_status"])] == [
-        "submit", "start_review", "request_documents", "resubmit", "start_review", "decide"]
+        "submit", "start_review", "request_documents", "resubmit", "start_review", "review", "review"]
     assert all(s["actor_role_label"]["zh"] and s["at"] for s in timeline)
     notes = client.get("/api/v1/me/notifications", headers=h).json()
     assert notes["total"] >= 6
 
 
-def test_a_decision_by_the_handler_is_refused(client, db, w, make_user):
-    a = to_review(db, w, draft(db, w))
-    both = make_user(Role.APPROVER, "approver-2")
-    response = client.post(f"/api/v1/applications/{a.id}/decision", headers=headers_of(client, both),
-                           json={"outcome": "declined", "reason": "x"})
-    assert response.status_code == 200
-    assert client.post(f"/api/v1/applications/{a.id}/decision", headers=headers_of(client, w.approver),
-                       json={"outcome": "approved", "reason": "x"}).status_code == 409
+def test_an_approval_by_the_handler_is_refused_and_two_approvals_make_one(client, db, w, make_user):
+    from tests.applications.helpers import reviewed
+
+    a = reviewed(db, w, to_review(db, w, draft(db, w)))
+    from smecredit.identity.models import UserRole
+    from smecredit.kernel.db import unit_of_work
+
+    with unit_of_work(db):  # the officer who handled it, were they also an approver
+        db.add(UserRole(user_id=w.officer.id, role=Role.APPROVER.value))
+    refused = client.post(f"/api/v1/applications/{a.id}/reviews", headers=headers_of(client, w.officer),
+                          json={"action": "approve", "comment": "x"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "four_eyes"
+    other = make_user(Role.APPROVER, "approver-2")
+    response = client.post(f"/api/v1/applications/{a.id}/reviews", headers=headers_of(client, other),
+                           json={"action": "decline", "comment": "负债过高 / too much debt"})
+    assert response.status_code == 200 and response.json()["status"] == "declined"
+    assert client.post(f"/api/v1/applications/{a.id}/reviews", headers=headers_of(client, w.approver),
+                       json={"action": "approve", "comment": "x"}).status_code == 409
 
 
 def test_the_assignee_hands_over_and_a_reviewer_claims_it_where_it_stands(client, db, w):

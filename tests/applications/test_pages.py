@@ -11,11 +11,12 @@ from sqlalchemy import func, select
 from smecredit.applications import service
 from smecredit.applications.models import Application, ApplicationDocument
 from smecredit.identity.roles import Role
-from tests.applications.helpers import draft, file_for, fill, run, to_review, world
+from tests.applications.helpers import decide, draft, file_for, fill, run, to_review, world
 from tests.conftest import csrf_of, login
 from tests.enterprises.test_chinese_text import codes_in
 
 APPLICATION_CODES = re.compile(r"(?<![\w.])(draft|submitted|under_review|documents_requested|resubmitted|decided|"
+                               r"awaiting_approval|committee|offer_accepted|offer_declined|referred|automatic|"
                                r"withdrawn|approved|declined|equal_installment|equal_principal|interest_only|bullet|"
                                r"revolving|credit|guarantee|mortgage|receivables_pledge|ip_pledge|application\.[a-z_]+)(?![\w.])")
 
@@ -84,10 +85,11 @@ def test_upload_submit_and_errors_on_the_page(client, db, w):
     assert again.status_code == 409 and "撤回申请" in again.text  # the actions allowed now, by name
 
 
-def test_staff_queue_claim_request_and_the_side_by_side_view(client, db, w):
+def test_staff_queue_claim_request_and_the_side_by_side_view(client, db, make_user):
     from smecredit.enterprises import data
     from smecredit.kernel.db import unit_of_work
 
+    w = world(db, make_user, 2)  # the sandbox's second enterprise: a profile the policy refers to people
     with unit_of_work(db):
         data.pull_all(db, user=w.officer, enterprise=w.enterprise)
     a = fill(db, w, draft(db, w))
@@ -95,6 +97,7 @@ def test_staff_queue_claim_request_and_the_side_by_side_view(client, db, w):
     login(client, w.officer.username)
     queue = client.get("/applications")
     assert queue.status_code == 200 and a.no in queue.text and "未认领" in queue.text
+    assert "转人工" in queue.text  # the queue says why a person looks at it
     assert client.get("/applications?status=submitted&assignee=unassigned&age=0&sort=-no").status_code == 200
     assert client.post(f"/applications/{a.id}/claim", data={"csrf_token": csrf_of(client)}).status_code == 200
     client.post(f"/applications/{a.id}/review", data={"csrf_token": csrf_of(client)})
@@ -118,13 +121,12 @@ def test_pages_read_in_chinese_without_codes(client, db, w):
     item = w.required()[0]
     asked = to_review(db, w, draft(db, w))
     run(db, service.request_documents, user=w.officer, application=asked, items=[(item.kind, "请补充")])
-    decided = to_review(db, w, draft(db, w))
-    run(db, service.decide, user=w.approver, application=decided, outcome="declined", reason="资料不足")
+    decided = decide(db, w, to_review(db, w, draft(db, w)), "declined", "资料不足")
     run(db, service.withdraw, user=w.applicant, application=drafted)
     found = {}
     pages = {
         w.applicant.username: ["/my/applications"] + [f"/applications/{x.id}" for x in (drafted, reviewing, asked, decided)],
-        w.officer.username: ["/applications", "/applications?status=decided"] + [f"/applications/{x.id}" for x in (reviewing, asked)],
+        w.officer.username: ["/applications", "/applications?status=declined"] + [f"/applications/{x.id}" for x in (reviewing, asked)],
         w.approver.username: ["/applications", f"/applications/{reviewing.id}"],
     }
     for username, paths in pages.items():

@@ -13,7 +13,7 @@ from smecredit.applications.states import IllegalTransition
 from smecredit.audit.models import AuditEvent
 from smecredit.identity.roles import Role
 from smecredit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
-from tests.applications.helpers import draft, file_for, fill, need, run, to_review, world
+from tests.applications.helpers import decide, draft, file_for, fill, need, reviewed, run, to_review, world
 
 
 def events(db, application) -> list[str]:
@@ -47,18 +47,19 @@ def test_the_whole_path_with_a_document_request(db, make_user):
     run(db, service.resubmit, user=w.applicant, application=a)
     assert a.status == "resubmitted" and a.requests[0].answered_at is not None
     run(db, service.start_review, user=w.officer, application=a)
-    run(db, service.decide, user=w.approver, application=a, outcome="approved", reason="经营稳定 / stable business")
-    assert (a.status, a.outcome) == ("decided", "approved")
+    decide(db, w, a, "approved", "经营稳定 / stable business")
+    assert (a.status, a.outcome) == ("approved", "approved")
     assert events(db, a)[0] == "application.created"
     assert {"application.submitted", "application.claimed", "application.review_started", "application.documents_requested",
             "application.resubmitted", "application.decided", "application.document_attached"} <= set(events(db, a))
     steps = [s.action for s in a.steps]
-    assert steps[0] == "create" and steps[-1] == "decide"
-    assert all(s.actor_name and "*" in s.actor_name for s in a.steps)  # masked names
+    assert steps[0] == "create" and steps[-1] == "review"
+    assert all(s.actor_name and ("*" in s.actor_name or s.actor_role == "system") for s in a.steps)  # masked names
     told = inbox(db, w.applicant)
-    assert told == ["application.submitted", "application.claimed", "application.under_review",
+    # no credit profile: the policy refers it to people at once (stage 4), then the path as before
+    assert told == ["decision.referred", "application.claimed", "application.under_review",
                     "application.documents_requested", "application.resubmitted", "application.under_review",
-                    "application.approved"]
+                    "application.claimed", "decision.approved"]  # the reviewer took it over for 审查
 
 
 def test_the_sha256_of_an_upload_is_in_its_audit_event(db, make_user):
@@ -214,9 +215,6 @@ def test_an_officer_hands_over_to_a_reviewer_who_finishes_the_review(db, make_us
     with unit_of_work(db):  # the officer who handled it first, were they also an approver, may not decide
         db.add(UserRole(user_id=w.officer.id, role=Role.APPROVER.value))
     db.refresh(w.officer)
-    with pytest.raises(Forbidden) as refused:
-        run(db, service.decide, user=w.officer, application=a, outcome="approved", reason="ok")
-    assert refused.value.code == "four_eyes"
     run(db, service.request_documents, user=w.reviewer, application=a, items=[("other", "请补充近三个月水电费发票")])
     db.refresh(a)
     assert a.assignee_id == w.reviewer.id and a.status == "documents_requested"
@@ -227,26 +225,29 @@ def test_an_officer_hands_over_to_a_reviewer_who_finishes_the_review(db, make_us
 
 
 def test_the_decision_is_four_eyes(db, make_user):
+    from smecredit.decisioning import reviews
+
     w = world(db, make_user)
     a = to_review(db, w, draft(db, w))
     both = make_user(Role.APPROVER, "approver-and-officer")
     from smecredit.identity.models import UserRole
     from smecredit.kernel.db import unit_of_work
 
-    with unit_of_work(db):  # someone holding both roles who handled it may not decide it
+    reviewed(db, w, a)
+    with unit_of_work(db):  # someone holding both roles who handled it may not approve it
         db.add(UserRole(user_id=w.officer.id, role=Role.APPROVER.value))
     db.refresh(w.officer)
     with pytest.raises(Forbidden) as refused:
-        run(db, service.decide, user=w.officer, application=a, outcome="approved", reason="ok")
+        run(db, reviews.review, user=w.officer, application=a, action="approve", comment="ok")
     assert refused.value.code == "four_eyes"
     with pytest.raises(Invalid) as refused:
-        run(db, service.decide, user=both, application=a, outcome="maybe", reason="ok")
-    assert refused.value.field == "outcome"
+        run(db, reviews.review, user=both, application=a, action="maybe", comment="ok")
+    assert refused.value.field == "action"
     with pytest.raises(Invalid) as refused:
-        run(db, service.decide, user=both, application=a, outcome="declined", reason=" ")
-    assert refused.value.field == "reason"
-    run(db, service.decide, user=both, application=a, outcome="declined", reason="负债过高 / too much debt")
-    assert inbox(db, w.applicant)[-1] == "application.declined"
+        run(db, reviews.review, user=both, application=a, action="decline", comment=" ")
+    assert refused.value.field == "comment"
+    run(db, reviews.review, user=both, application=a, action="decline", comment="负债过高 / too much debt")
+    assert inbox(db, w.applicant)[-1] == "decision.declined"
 
 
 def test_request_items_each_need_a_known_kind_and_a_reason(db, make_user):
@@ -274,9 +275,12 @@ def test_withdraw_from_every_state_before_the_decision_and_never_after(db, make_
     run(db, service.withdraw, user=w.applicant, application=b)
     assert b.status == "withdrawn"
     c = to_review(db, w, draft(db, w))
-    run(db, service.decide, user=w.approver, application=c, outcome="approved", reason="ok")
-    with pytest.raises(IllegalTransition):
-        run(db, service.withdraw, user=w.applicant, application=c)
+    reviewed(db, w, c)  # awaiting approval, then before the committee: still withdrawable
+    run(db, service.withdraw, user=w.applicant, application=c)
+    assert c.status == "withdrawn"
+    d = decide(db, w, to_review(db, w, draft(db, w)), "approved")
+    with pytest.raises(IllegalTransition):  # approved: the offer is declined, not the application withdrawn
+        run(db, service.withdraw, user=w.applicant, application=d)
 
 
 def test_numbers_are_unique_and_follow_the_day(db, make_user):

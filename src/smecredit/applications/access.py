@@ -8,9 +8,14 @@ loaded row; `applications/deps.py` makes them route dependencies.
   branch's, the unassigned queue) and those assigned to them; the officer of the enterprise may
   also act on the applicant's side (applying on its behalf).
 * Credit reviewers, approvers, risk managers, auditors and administrators see every application.
-* Handling (claim, review, 补件) needs a handler's role; reviewing and requesting documents need
-  the application to be claimed by that person. Deciding needs an approver who neither handled the
-  application nor acted on the applicant's side (four-eyes).
+* Handling (claim, review, 补件) needs a handler's role; reviewing (审查) and requesting documents
+  need the application to be claimed by that person. Approving (审批) and voting in the committee
+  need someone who neither handled the application nor acted on the applicant's side, and a
+  committee member votes once a round (four-eyes). Whether the amount and grade are within the
+  person's authority is the credit policy's matrix, checked by the use case
+  (`decisioning/reviews.py`).
+* Only the enterprise's own members answer an offer (its officer applies on its behalf, but does
+  not borrow for it).
 """
 
 from __future__ import annotations
@@ -35,6 +40,8 @@ class ApplicationFacts:
     assignee_id: int | None
     handler_ids: frozenset[int] = frozenset()  # everyone who claimed, reviewed or requested documents
     applicant_side_ids: frozenset[int] = frozenset()  # everyone who acted on the applicant's side
+    reviewer_ids: frozenset[int] = frozenset()  # everyone who gave a 审查 or 审批 opinion
+    voter_ids: frozenset[int] = frozenset()  # the committee members who voted in the current round
 
 
 def visible(viewer: Viewer, facts: ApplicationFacts) -> bool:
@@ -83,13 +90,27 @@ def refusal(viewer: Viewer, facts: ApplicationFacts, action: Action) -> Forbidde
             return Conflict("not_claimed", Text("请先认领该申请", "Claim the application first"), "assignee")
         if facts.assignee_id != viewer.user_id:
             return Conflict("already_claimed", _NOT_YOURS, "assignee")
-    if action is Action.DECIDE:
+    if action in (Action.REVIEW, Action.VOTE) and facts.status != "under_review":
+        # 审批 and 贷审会: four-eyes against everyone who prepared or worked the application
         if viewer.user_id in facts.handler_ids or viewer.user_id == facts.assignee_id:
-            return Forbidden("four_eyes", Text("审批人不能是经办或审查该申请的人（双人原则）",
-                                               "The approver may not be someone who handled or reviewed the application (four-eyes)"))
+            return Forbidden("four_eyes", Text("审批人和贷审会委员不能是经办或审查该申请的人（双人原则）",
+                                               "Approvers and committee members may not be someone who handled or "
+                                               "reviewed the application (four-eyes)"))
         if viewer.user_id in facts.applicant_side_ids or viewer.user_id == facts.applicant_id:
-            return Forbidden("four_eyes", Text("审批人不能是代为申请的人（双人原则）",
-                                               "The approver may not be someone who applied (four-eyes)"))
+            return Forbidden("four_eyes", Text("审批人和贷审会委员不能是代为申请的人（双人原则）",
+                                               "Approvers and committee members may not be someone who applied (four-eyes)"))
+    if action is Action.REVIEW and facts.status == "under_review":
+        if facts.assignee_id is None:
+            return Conflict("not_claimed", Text("请先认领该申请", "Claim the application first"), "assignee")
+        if facts.assignee_id != viewer.user_id:
+            return Conflict("already_claimed", _NOT_YOURS, "assignee")
+    if action is Action.VOTE and viewer.user_id in facts.voter_ids:
+        return Conflict("already_voted", Text("您已在本轮贷审会表决，每位委员每轮只能表决一次",
+                                              "You have voted in this round already: one vote per member"), "action")
+    if action in (Action.ACCEPT_OFFER, Action.DECLINE_OFFER):
+        if not (Role.APPLICANT in viewer.roles and viewer.user_id in facts.enterprise.member_ids):
+            return Forbidden("members_only", Text("授信方案只能由企业成员本人接受或放弃",
+                                                  "Only a member of the enterprise may accept or decline its offer"))
     return None
 
 

@@ -124,11 +124,3 @@ def request_documents(body: schemas.DocumentRequestIn, application: Application 
     service.request_documents(db, user=user, application=application,
                               items=[(i.kind, i.reason) for i in body.items])
     return views.application_out(db, application, user=user)
-
-
-@router.post("/{application_id}/decision", response_model=schemas.ApplicationOut,
-             summary="Record the decision (an approver who did not handle it; stage 4 will decide from the policy)")
-def decide(body: schemas.DecisionIn, application: Application = API.deciding, user: User = Depends(API.decide),
-           db: Session = REQUEST_DB):
-    done = service.decide(db, user=user, application=application, outcome=body.outcome, reason=body.reason)
-    return views.application_out(db, done, user=user)

@@ -23,6 +23,15 @@ UNASSIGNED = Text("未认领", "Unclaimed")
 
 
 @dataclass(frozen=True)
+class Decided:
+    """The latest automatic decision, as the queue shows it: outcome, route and its reasons."""
+
+    outcome: str
+    route: str
+    reasons: tuple[Text, ...]
+
+
+@dataclass(frozen=True)
 class Row:
     a: Application
     enterprise: str
@@ -30,6 +39,7 @@ class Row:
     assignee: str | None
     mine: bool
     may_claim: bool
+    decision: Decided | None = None
 
     @property
     def status(self) -> Text:
@@ -48,11 +58,60 @@ def rows_of(db: Session, applications: list[Application], *, user: User) -> list
     people = dict(db.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all()) if user_ids else {}
     handler = bool(user.roles & {Role.LOAN_OFFICER, Role.CREDIT_REVIEWER})
     products = products_port.names_by_version(db, (a.product_version_id for a in applications))
+    decided = decisions_of(db, [a.id for a in applications])
     return [Row(a, names.get(a.enterprise_id, ""), products.get(a.product_version_id, Text(a.product_code, a.product_code)),
                 people.get(a.assignee_id) if a.assignee_id else None,
                 a.assignee_id == user.id,
-                handler and a.assignee_id is None and a.status in ("submitted", "resubmitted"))
+                handler and a.assignee_id is None and a.status in ("submitted", "resubmitted"),
+                decided.get(a.id))
             for a in applications]
+
+
+def decisions_of(db: Session, application_ids: list[int]) -> dict[int, Decided]:
+    """The latest decision of each application (stage 4), for the page's rows in one query."""
+    import json
+
+    from smecredit.decisioning.models import Decision
+
+    if not application_ids:
+        return {}
+    found: dict[int, Decided] = {}
+    rows = db.execute(select(Decision.application_id, Decision.outcome, Decision.route, Decision.result_json)
+                      .where(Decision.application_id.in_(application_ids)).order_by(Decision.sequence)).all()
+    for application_id, outcome, route, result_json in rows:
+        try:
+            reasons = json.loads(result_json).get("reasons") or []
+        except ValueError:  # a hand-damaged record: the queue still shows the outcome
+            reasons = []
+        found[application_id] = Decided(outcome, route, tuple(
+            Text(r["message"]["zh"], r["message"]["en"]) for r in reasons
+            if isinstance(r, dict) and r.get("kind") not in ("authority", "approval") and "message" in r))
+    return found
+
+
+OUTCOME_LABELS = {"approved": (Text("自动批准", "Approved automatically"), "success"),
+                  "declined": (Text("自动拒绝", "Declined automatically"), "secondary"),
+                  "referred": (Text("转人工", "Referred"), "warning")}
+ROUTE_LABELS = {"automatic": Text("自动审批", "automatic"), "review": Text("审查后审批", "review, then approval"),
+                "committee": Text("贷审会", "credit committee")}
+
+
+def _decision_cell(r: Row, lang: str) -> Cell:
+    if r.decision is None:
+        return Cell("—")
+    label, tone = OUTCOME_LABELS.get(r.decision.outcome, (Text(r.decision.outcome, r.decision.outcome), "light"))
+    route = ROUTE_LABELS.get(r.decision.route, Text(r.decision.route, r.decision.route)).pick(lang)
+    reasons = "；".join(t.pick(lang) for t in r.decision.reasons[:3]) if lang != "en" else \
+        "; ".join(t.pick(lang) for t in r.decision.reasons[:3])
+    return Cell(route if r.decision.outcome == "referred" else "", badges=((label.pick(lang), tone),),
+                note=reasons or None, testid="decision")
+
+
+def _decision_value(r: Row) -> Text | str:
+    if r.decision is None:
+        return ""
+    label = OUTCOME_LABELS.get(r.decision.outcome, (Text(r.decision.outcome, r.decision.outcome), ""))[0]
+    return Text.join([label, *r.decision.reasons[:3]], sep_zh="：", sep_en=": ") if r.decision.reasons else label
 
 
 def _no_cell(r: Row, lang: str) -> Cell:
@@ -60,8 +119,9 @@ def _no_cell(r: Row, lang: str) -> Cell:
 
 
 def _status_cell(r: Row, lang: str) -> Cell:
-    tone = {"documents_requested": "warning", "decided": "success" if r.a.outcome == "approved" else "secondary",
-            "withdrawn": "secondary", "under_review": "info"}.get(r.a.status, "primary")
+    tone = {"documents_requested": "warning", "approved": "success", "offer_accepted": "success", "declined": "secondary",
+            "offer_declined": "secondary", "withdrawn": "secondary", "under_review": "info", "awaiting_approval": "info",
+            "committee": "info"}.get(r.a.status, "primary")
     return Cell("", badges=((r.status.pick(lang), tone),))
 
 
@@ -111,6 +171,7 @@ SPEC = ListSpec(
         Column("term", Text("期限", "Term"), lambda r: r.a.term_months, numeric=True, unit=Text("月", "months"),
                cell=lambda r, lang: f"{r.a.term_months}"),
         Column("status", Text("状态", "Status"), lambda r: r.status, cell=_status_cell),
+        Column("decision", Text("自动决策", "Decision"), _decision_value, cell=_decision_cell, card_wide=True),
         Column("submitted", Text("提交时间", "Submitted"), lambda r: r.a.submitted_at, sort="oldest", nowrap=True, wide=True,
                cell=lambda r, lang: to_local(r.a.submitted_at).strftime("%Y-%m-%d %H:%M") if r.a.submitted_at else "—"),
         Column("age", Text("已等待", "Waiting"), lambda r: r.age, numeric=True, unit=Text("天", "days"),

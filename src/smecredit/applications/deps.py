@@ -34,11 +34,9 @@ class Guards:
         self.apply = Allow(perms.APPLICATION_APPLY, api=api)
         self.queue = Allow(perms.APPLICATION_QUEUE, api=api)
         self.handle = Allow(perms.APPLICATION_HANDLE, api=api)
-        self.decide = Allow(perms.APPLICATION_DECIDE, api=api)
         self.viewing = Depends(_loader(self.view, "view"))
         self.applying = Depends(_loader(self.apply, "apply"))
         self.handling = Depends(_loader(self.handle, "handle"))
-        self.deciding = Depends(_loader(self.decide, "decide"))
 
 
 PAGES = Guards(api=False)

@@ -23,7 +23,8 @@ from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.kernel.clock import utcnow
 
-StatusCode = Literal["draft", "submitted", "under_review", "documents_requested", "resubmitted", "decided", "withdrawn"]
+StatusCode = Literal["draft", "submitted", "under_review", "documents_requested", "resubmitted", "awaiting_approval",
+                     "committee", "approved", "declined", "offer_accepted", "offer_declined", "withdrawn"]
 SORTS = {  # key -> ((expression, descending), ...); "-key" reverses every part
     "newest": ((Application.id, True),),
     "oldest": ((Application.submitted_at, False), (Application.id, False)),  # the longest waiting first

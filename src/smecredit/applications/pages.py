@@ -23,6 +23,7 @@ from starlette.requests import Request
 
 from smecredit.applications import application_list, listing, products_port, rules, service, states, views
 from smecredit.applications.deps import PAGES
+from smecredit.decisioning.deps import PAGES as DECIDING
 from smecredit.applications.models import Application
 from smecredit.applications.records import allowed_for
 from smecredit.enterprises.records import enterprises_of
@@ -106,7 +107,7 @@ def _page(request: Request, db: Session, user: User, application: Application, *
         "requests": views.requests_out(db, application), "timeline": application.steps,
         "step_label": views.step_label, "role_label": views.role_label, "accepted_text": rules.accepted_text, "accept_attr": accept_attr,
         "max_upload_mb": get_settings().max_upload_mb, "known_kinds": products_port.known_kinds(db, application),
-        "request_rows": range(REQUEST_ROWS), "staff": staff, "outcome_labels": states.OUTCOME_LABELS,
+        "request_rows": range(REQUEST_ROWS), "staff": staff,
         "action_labels": states.ACTION_LABELS,
         "methods": [(m, products_port.method_label(m)) for m in definition.repayment_methods],
         "modes": [(m, products_port.mode_label(m)) for m in definition.guarantee_modes],
@@ -114,6 +115,9 @@ def _page(request: Request, db: Session, user: User, application: Application, *
     }
     if staff:
         ctx.update(_staff_ctx(db, application, lang))
+    from smecredit.decisioning.views import application_context
+
+    ctx["d"] = application_context(db, application, user, staff=staff)
     ctx.update(extra or {})
     return render(request, "applications/detail.html", ctx, status_code=status_code)
 
@@ -296,12 +300,35 @@ async def request_documents(request: Request, application: Application = PAGES.h
                 lambda: service.request_documents(db, user=user, application=application, items=items))
 
 
-@router.post("/applications/{application_id}/decision")
-async def decide(request: Request, application: Application = PAGES.deciding, user: User = Depends(PAGES.decide),
-                 db: Session = REQUEST_DB):
+@router.post("/applications/{application_id}/reviews")
+async def review(request: Request, application: Application = DECIDING.reviewing,
+                 user: User = Depends(DECIDING.review), db: Session = REQUEST_DB):
+    """A reviewer's, approver's or committee member's act (stage 4), from the application page."""
+    from smecredit.decisioning import reviews
+
     form = await request.form()
-    outcome, reason = form.get("outcome"), form.get("reason")
-    return _act(request, db, user, application, "decision", "decided", lambda: service.decide(
-        db, user=user, application=application, outcome=outcome if isinstance(outcome, str) else None,
-        reason=reason if isinstance(reason, str) else None))
+    action, comment = form.get("action"), form.get("comment")
+    return _act(request, db, user, application, "review", "review_recorded", lambda: reviews.review(
+        db, user=user, application=application, action=action if isinstance(action, str) else None,
+        comment=comment if isinstance(comment, str) else None), typed={"comment": comment if isinstance(comment, str) else ""})
+
+
+@router.post("/applications/{application_id}/offer/accept")
+def accept_offer(request: Request, application: Application = DECIDING.answering,
+                 user: User = Depends(DECIDING.answer), db: Session = REQUEST_DB):
+    from smecredit.decisioning import reviews
+
+    return _act(request, db, user, application, "offer", "offer_accepted",
+                lambda: reviews.accept_offer(db, user=user, application=application))
+
+
+@router.post("/applications/{application_id}/offer/decline")
+async def decline_offer(request: Request, application: Application = DECIDING.answering,
+                        user: User = Depends(DECIDING.answer), db: Session = REQUEST_DB):
+    from smecredit.decisioning import reviews
+
+    form = await request.form()
+    reason = form.get("reason")
+    return _act(request, db, user, application, "offer", "offer_declined", lambda: reviews.decline_offer(
+        db, user=user, application=application, reason=reason if isinstance(reason, str) else None))
 

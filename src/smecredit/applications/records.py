@@ -25,11 +25,23 @@ APPLICANT_STEPS = frozenset({"create", Action.UPDATE_TERMS.value, Action.SUBMIT.
 def facts_of(db: Session, application: Application) -> ApplicationFacts:
     enterprise = db.get(Enterprise, application.enterprise_id)
     assert enterprise is not None
-    handlers = frozenset(s.actor_id for s in application.steps if s.action in HANDLER_STEPS and s.actor_id)
-    applicant_side = frozenset(s.actor_id for s in application.steps if s.action in APPLICANT_STEPS and s.actor_id)
+    steps = application.steps
+    handlers = frozenset(s.actor_id for s in steps if s.action in HANDLER_STEPS and s.actor_id)
+    applicant_side = frozenset(s.actor_id for s in steps if s.action in APPLICANT_STEPS and s.actor_id)
+    reviewers = frozenset(s.actor_id for s in steps if s.action == Action.REVIEW.value and s.actor_id)
     return ApplicationFacts(status=application.status, enterprise=enterprise_facts(enterprise),
                             applicant_id=application.applicant_id, assignee_id=application.assignee_id,
-                            handler_ids=handlers, applicant_side_ids=applicant_side)
+                            handler_ids=handlers, applicant_side_ids=applicant_side, reviewer_ids=reviewers,
+                            voter_ids=voters_this_round(steps))
+
+
+def voters_this_round(steps) -> frozenset[int]:
+    """Who voted since the application last went before the committee (a round)."""
+    since = 0
+    for n, step in enumerate(steps):
+        if step.to_status == "committee" and step.from_status != "committee":
+            since = n
+    return frozenset(s.actor_id for s in steps[since:] if s.action == Action.VOTE.value and s.actor_id)
 
 
 def load_for(db: Session, *, user: User, application_id: int) -> Application:

@@ -9,24 +9,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from smecredit.applications import events, notices, products_port, rules, states
-from smecredit.applications.access import actor_kinds, may_apply_for, refusal
+from smecredit.applications import events, notices, products_port, rules, states, workflow
+from smecredit.applications.access import may_apply_for
 from smecredit.applications.models import (
     Application,
     ApplicationDocument,
-    ApplicationStep,
     DocumentRequest,
     DocumentRequestItem,
 )
 from smecredit.applications.numbering import next_no
-from smecredit.applications.records import facts_of, lock
-from smecredit.applications.states import Action, Outcome, State
+from smecredit.applications.states import Action, State
 from smecredit.audit.log import record
 from smecredit.enterprises.access import Action as EnterpriseAction
-from smecredit.enterprises.models import Enterprise, EnterpriseMember
+from smecredit.enterprises.models import Enterprise
 from smecredit.enterprises.records import facts_of as enterprise_facts
 from smecredit.enterprises.records import load_for as load_enterprise
 from smecredit.enterprises.records import viewer_of
@@ -37,65 +34,15 @@ from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.errors import Forbidden, Invalid, not_found
 from smecredit.kernel.inputs import clean_text
 from smecredit.kernel.text import Text
-from smecredit.notifications.inbox import notify
 from smecredit.standards.resident_id import mask_name
 
 DOCUMENT = Text("材料", "Document")
 
 
-# --- helpers ---------------------------------------------------------------------------------------
+# --- helpers (shared with stage 4's use cases: `applications/workflow.py`) -------------------------------
 
-def _step(db: Session, application: Application, user: User | None, action: str, before: str | None,
-          note: str | None = None) -> ApplicationStep:
-    step = ApplicationStep(application_id=application.id, at=utcnow(), actor_id=user.id if user else None,
-                           actor_role=user.primary_role.value if user else "system",
-                           actor_name=mask_name(user.display_name) if user else "系统",
-                           action=action, from_status=before, to_status=application.status, note=note)
-    # Appended only (the cascade adds it): adding it to the session first let the collection's lazy
-    # load autoflush it and then append it again, so a new draft showed its "created" step twice.
-    application.steps.append(step)
-    return step
-
-
-def _begin(db: Session, user: User, application: Application, action: Action) -> tuple[Application, str, State]:
-    """Lock, then ask the table and the person rules. Returns (locked row, state before, state after)."""
-    application = lock(db, application)
-    viewer = viewer_of(user)
-    facts = facts_of(db, application)
-    after = states.transition(application.status, action, actor_kinds(viewer, facts))
-    refused = refusal(viewer, facts, action)
-    if refused is not None:
-        raise refused
-    return application, application.status, after
-
-
-def _move(application: Application, after: State) -> None:
-    application.status = after.value
-    application.updated_at = utcnow()
-    application.version += 1
-
-
-def recipients(db: Session, application: Application) -> list[User]:
-    """The applicant's side: the members of the enterprise (the applicant among them)."""
-    ids = set(db.execute(select(EnterpriseMember.user_id)
-                         .where(EnterpriseMember.enterprise_id == application.enterprise_id)).scalars())
-    if application.applicant_id is not None:
-        applicant = db.get(User, application.applicant_id)
-        if applicant is not None and Role.APPLICANT in applicant.roles:
-            ids.add(applicant.id)
-    return [u for u in (db.get(User, i) for i in sorted(ids)) if u is not None and u.is_active]
-
-
-def _tell(db: Session, application: Application, kind, **params) -> None:
-    """Tell the applicant's side about a change, in this transaction (inbox now, SMS after commit)."""
-    product = products_port.version_of(db, application).definition.name
-    for user in recipients(db, application):
-        notify(db, recipient=user, kind=kind, params={"no": application.no, "product": product, **params},
-               link=f"/applications/{application.id}")
-
-
-def _event_base(application: Application, before: str | None) -> dict:
-    return {"entity_id": application.id, "no": application.no, "from_status": before, "to_status": application.status}
+_step, _begin, _move, _tell, _event_base = workflow.add_step, workflow.begin, workflow.move, workflow.tell, workflow.event_base
+recipients = workflow.recipients
 
 
 # --- the applicant's side -----------------------------------------------------------------------------
@@ -249,6 +196,10 @@ def _incomplete(items: Sequence[rules.Item], code: str, zh: str, en: str) -> Inv
 
 
 def submit(db: Session, *, user: User, application: Application) -> Application:
+    """Submit, and decide at once in the same transaction (stage 4's credit policy): approved (an
+    offer is made), declined, or referred to people — it stays in the queue with the reasons."""
+    from smecredit.decisioning import outcomes
+
     application, before, after = _begin(db, user, application, Action.SUBMIT)
     missing = missing_items(db, application)
     if missing:
@@ -259,7 +210,7 @@ def submit(db: Session, *, user: User, application: Application) -> Application:
     db.flush()
     record(db, actor_of(user), events.ApplicationSubmitted(**_event_base(application, before),
                                                            document_sha256=sorted(d.sha256 for d in application.documents)))
-    _tell(db, application, notices.SUBMITTED)
+    outcomes.decide_submitted(db, user=user, application=application)
     return application
 
 
@@ -372,25 +323,6 @@ def request_documents(db: Session, *, user: User, application: Application,
           items=Text("；".join(f"{label.zh}（{reason}）" for label, reason in listed),
                      "; ".join(f"{label.en} ({reason})" for label, reason in listed)))
     return request
-
-
-def decide(db: Session, *, user: User, application: Application, outcome: str | None, reason: str | None) -> Application:
-    """An approver records the decision (not someone who handled or applied: four-eyes). Stage 4
-    will take this decision from the credit policy."""
-    application, before, after = _begin(db, user, application, Action.DECIDE)
-    if outcome not in (Outcome.APPROVED, Outcome.DECLINED):
-        raise Invalid("invalid_outcome", Text("请选择批准或拒绝", "Choose approved or declined"), "outcome")
-    reason = clean_text(reason, "reason", required=True, max_len=rules.REASON_MAX, label=Text("决定理由", "The reason"))
-    application.outcome = str(outcome)
-    application.decision_reason = reason
-    application.decided_at = utcnow()
-    _move(application, after)
-    _step(db, application, user, Action.DECIDE.value, before, f"{states.OUTCOME_LABELS[outcome].zh}：{reason}")
-    db.flush()
-    record(db, actor_of(user), events.ApplicationDecided(**_event_base(application, before), outcome=str(outcome),
-                                                         reason=reason))
-    _tell(db, application, notices.APPROVED if outcome == Outcome.APPROVED else notices.DECLINED, reason=reason)
-    return application
 
 
 def enterprise_of(db: Session, application: Application) -> Enterprise:

@@ -34,11 +34,7 @@ def role_label(role: str) -> Text:
 
 
 def status_label(application: Application) -> Text:
-    label = states.state_label(application.status)
-    if application.status == states.State.DECIDED and application.outcome:
-        outcome = states.OUTCOME_LABELS[application.outcome]
-        return Text(f"{label.zh}：{outcome.zh}", f"{label.en}: {outcome.en}")
-    return label
+    return states.state_label(application.status)
 
 
 def _t(text: Text | None) -> schemas.TextOut | None:

@@ -16,6 +16,9 @@ DEMO_USERS: list[tuple[str, str, Role]] = [
     ("officer", "客户经理 王敏 Officer Wang", Role.LOAN_OFFICER),
     ("reviewer", "审查员 李强 Reviewer Li", Role.CREDIT_REVIEWER),
     ("approver", "审批人 陈静 Approver Chen", Role.APPROVER),
+    # a second approver: the credit committee (贷审会) needs a quorum of three members (approvers and
+    # risk managers) who did not prepare or review the application
+    ("approver2", "审批人 吴刚 Approver Wu", Role.APPROVER),
     ("risk", "风险经理 赵磊 Risk manager Zhao", Role.RISK_MANAGER),
     # a second risk manager: a product version is approved by someone other than its author (四眼)
     ("risk2", "风险经理 周涛 Risk manager Zhou", Role.RISK_MANAGER),

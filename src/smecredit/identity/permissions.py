@@ -67,7 +67,21 @@ APPLICATION_VIEW = _p("application.view", "查看贷款申请", "View applicatio
 APPLICATION_APPLY = _p("application.apply", "提交贷款申请与材料", "Apply and give documents", A, O)
 APPLICATION_QUEUE = _p("application.queue", "申请队列", "The application queue", O, R, P, M, U, D)
 APPLICATION_HANDLE = _p("application.handle", "受理、审查、要求补件", "Claim, review, request documents", O, R)
-APPLICATION_DECIDE = _p("application.decide", "审批贷款申请", "Decide applications", P)
+
+# --- stage 4: decisioning ----------------------------------------------------------------------------------
+# Reviewers (审查), approvers (审批) and committee members (贷审会: approvers and risk managers) act
+# on referred applications through one endpoint; which of them may act on which application, and
+# within which authority, is the policy's authority matrix, enforced by the use case.
+DECISIONS_READ = _p("decisions.read", "查阅授信决策与风险评估报告", "Read credit decisions and risk reports", O, R, P, M, U, D)
+DECISIONS_REVIEW = _p("decisions.review", "审查、审批、贷审会表决", "Review, approve, vote in the credit committee", R, P, M)
+DECISIONS_VOTE = _p("decisions.vote", "贷审会委员表决", "Vote in the credit committee", P, M)
+DECISIONS_SIMULATE = _p("decisions.simulate", "政策模拟（冠军/挑战者）", "Simulate a draft policy (champion / challenger)", M)
+OFFERS_ANSWER = _p("offers.answer", "接受或放弃授信方案", "Accept or decline an offer", A)
+POLICIES_READ = _p("policies.read", "查阅授信政策与评分卡", "Read the credit policy and scorecards", O, R, P, M, U, D)
+POLICIES_EDIT = _p("policies.edit", "编辑授信政策（提交新版本）", "Edit the credit policy (draft versions)", M)
+POLICIES_APPROVE = _p("policies.approve", "审批授信政策版本", "Approve credit policy versions", M)
+SCORECARDS_EDIT = _p("scorecards.edit", "编辑评分卡（提交新版本）", "Edit scorecards (draft versions)", M)
+SCORECARDS_APPROVE = _p("scorecards.approve", "审批评分卡版本", "Approve scorecard versions", M)
 
 # --- stage 5a: loans (owner: loans) -----------------------------------------------------------------
 OPS = Role.OPERATIONS
