@@ -48,6 +48,39 @@ def get_loan(loan: Loan = API.viewing):
     return schemas.LoanOut.model_validate(loan)
 
 
+@router.put("/{loan_id}/accounts", response_model=schemas.LoanOut,
+            summary="The borrower names the designated (payee) and repayment accounts, before accepting the contract")
+def set_accounts(body: schemas.AccountsIn, loan: Loan = API.viewing, user: User = Depends(API.mine),
+                 db: Session = REQUEST_DB):
+    done = service.set_accounts(db, user=user, loan=loan, payee_name=body.payee_name, payee_account=body.payee_account,
+                                repayment_account=body.repayment_account)
+    return schemas.LoanOut.model_validate(done)
+
+
+@router.get("/{loan_id}/contract", response_model=schemas.ContractOut,
+            summary="The contract text (HTML, Chinese) and its SHA-256; ?format=pdf downloads the PDF",
+            responses={200: {"content": {"application/pdf": {}}}})
+def get_contract(loan: Loan = API.viewing, format: str = Query("json", pattern="^(json|pdf)$"), db: Session = REQUEST_DB):
+    from smecredit.loans import contract
+
+    html = contract.render(db, loan)
+    if format == "pdf":
+        from smecredit.kernel.pdf import render_pdf
+
+        return Response(render_pdf(html), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="contract-{loan.no}.pdf"'})
+    return schemas.ContractOut(loan_id=loan.id, sha256=contract.sha256_of(db, loan), html=html,
+                               accepted_at=loan.contract_accepted_at.isoformat() if loan.contract_accepted_at else None)
+
+
+@router.post("/{loan_id}/contract/accept", response_model=schemas.LoanOut,
+             summary="The borrower accepts the contract they read (its SHA-256); recorded with the time and an audit event")
+def accept_contract(body: schemas.ContractAcceptIn, loan: Loan = API.viewing, user: User = Depends(API.mine),
+                    db: Session = REQUEST_DB):
+    return schemas.LoanOut.model_validate(service.accept_contract(db, user=user, loan=loan,
+                                                                  contract_sha256=body.contract_sha256))
+
+
 @router.post("/{loan_id}/disburse", response_model=schemas.TransactionOut, status_code=201,
              summary="Disburse to the designated account (operations; not the approver); Idempotency-Key required",
              responses={200: {"description": "the same key again: the disbursement made the first time"}})

@@ -29,6 +29,11 @@ class LoanOpened(_LoanEvent):
     payment_mode: str
 
 
+@event("loan.accounts_given", "loan", Text("填写收款与还款账户", "Accounts given"))
+class AccountsGiven(_LoanEvent):
+    payment_mode: str
+
+
 @event("loan.contract_accepted", "loan", Text("借款合同已确认", "Loan contract accepted"))
 class ContractAccepted(_LoanEvent):
     contract_sha256: str

@@ -27,7 +27,7 @@ class Loan(Base):
     no: Mapped[str] = mapped_column(String(20), unique=True)  # JK + yyyymmdd + id
     application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="RESTRICT"),
                                                        unique=True)
-    offer_id: Mapped[int | None] = mapped_column(Integer, unique=True)  # the stage-4 offer accepted
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="RESTRICT"), unique=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True)
     product_code: Mapped[str] = mapped_column(String(40))
     # --- the contract's terms ---
@@ -39,9 +39,12 @@ class Loan(Base):
     penalty_markup: Mapped[Decimal] = mapped_column(Percent)  # percent over the rate: 50 = rate × 1.5
     day_count: Mapped[str | None] = mapped_column(String(10))
     payment_mode: Mapped[str] = mapped_column(String(20))  # entrusted (受托支付) | self (自主支付)
-    payee_account: Mapped[str] = mapped_column(String(40))  # the designated account paid at disbursement
-    payee_name: Mapped[str] = mapped_column(String(200))  # the borrower, or the counterparty under 受托支付
-    repayment_account: Mapped[str] = mapped_column(String(40))  # debited on due dates
+    # The designated account paid at disbursement — the borrower's, or under 受托支付 the counterparty
+    # named in the contract — and the account debited on due dates: given by the borrower with the
+    # contract (empty until then).
+    payee_account: Mapped[str | None] = mapped_column(String(40))
+    payee_name: Mapped[str | None] = mapped_column(String(200))
+    repayment_account: Mapped[str | None] = mapped_column(String(40))
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     contract_sha256: Mapped[str | None] = mapped_column(String(64))
     contract_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

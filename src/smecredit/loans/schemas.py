@@ -135,5 +135,25 @@ class RepaymentIn(ApiInput):
     mode: Literal["keep_term", "keep_instalment"] = "keep_term"
 
 
+class AccountsIn(ApiInput):
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {
+        "payee_account": "6222020200001234567", "repayment_account": "6222020200001234567"}})
+
+    payee_account: str = Field(max_length=60, description="收款账号（受托支付：交易对手的账号）")
+    payee_name: str | None = Field(default=None, max_length=200, description="受托支付：交易对手名称；自主支付时为借款企业")
+    repayment_account: str = Field(max_length=60, description="还款账号（到期扣款）")
+
+
+class ContractAcceptIn(ApiInput):
+    contract_sha256: str = Field(min_length=64, max_length=64, description="SHA-256 of the contract text read (GET …/contract)")
+
+
+class ContractOut(BaseModel):
+    loan_id: int
+    sha256: str
+    html: str
+    accepted_at: str | None
+
+
 class ReversalIn(ApiInput):
     reason: str = Field(min_length=1, max_length=500)

@@ -12,6 +12,7 @@ the change itself.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -121,10 +122,13 @@ def settle(db: Session, loan: Loan, *, today: date, change: LoanTransaction | No
 # --- opening a loan ---------------------------------------------------------------------------------
 
 def open_loan(db: Session, *, actor: Actor, enterprise_id: int, product_code: str, principal, annual_rate,
-              months: int, method: str, penalty_markup, payment_mode: str, payee_account: str, payee_name: str,
-              repayment_account: str, application_id: int | None = None, offer_id: int | None = None,
-              approved_by_id: int | None = None, day_count: str | None = None) -> Loan:
-    """A loan awaiting disbursement, on the terms of an accepted offer (stage 4)."""
+              months: int, method: str, penalty_markup, payment_mode: str, payee_account: str | None = None,
+              payee_name: str | None = None, repayment_account: str | None = None, application_id: int | None = None,
+              offer_id: int | None = None, approved_by_id: int | None = None, day_count: str | None = None,
+              apr: Decimal | None = None) -> Loan:
+    """A loan awaiting disbursement, on the terms of an accepted offer (stage 4). The accounts come
+    with the contract (`set_accounts`) when not known yet. ``apr``: the offer's 年化利率 (fees
+    included); computed from the schedule when not given."""
     principal = to_money(principal, exact=True, field="principal")
     annual_rate, penalty_markup = Decimal(annual_rate), Decimal(penalty_markup)
     today = business_date()
@@ -136,24 +140,62 @@ def open_loan(db: Session, *, actor: Actor, enterprise_id: int, product_code: st
     if payment_mode not in PAYMENT_MODES:
         raise Invalid("unknown_payment_mode", Text("支付方式须为受托支付或自主支付", "The payment mode is entrusted or self"),
                       "payment_mode")
-    payee_account = clean_text(payee_account, "payee_account", required=True, max_len=40)
-    repayment_account = clean_text(repayment_account, "repayment_account", required=True, max_len=40)
-    payee_name = clean_text(payee_name, "payee_name", required=True, max_len=200)
     now = utcnow()
     loan = Loan(no=f"JK-{now.timestamp():.6f}"[-20:], enterprise_id=enterprise_id, application_id=application_id,
                 offer_id=offer_id, product_code=product_code, principal=principal, annual_rate=annual_rate,
-                apr=schedules.annual_percentage_rate(principal, schedules.cash_flows(lines), received_on=today),
+                apr=apr if apr is not None else schedules.annual_percentage_rate(
+                    principal, schedules.cash_flows(lines), received_on=today),
                 months=months, method=method, penalty_markup=penalty_markup, day_count=day_count,
-                payment_mode=payment_mode, payee_account=payee_account, payee_name=payee_name,
-                repayment_account=repayment_account, approved_by_id=approved_by_id, status=ledger.PENDING,
+                payment_mode=payment_mode, approved_by_id=approved_by_id, status=ledger.PENDING,
                 created_at=now, updated_at=now, version=1, posted_position={})
     db.add(loan)
     db.flush()
     loan.no = f"JK{today:%Y%m%d}{loan.id:06d}"
+    if payee_account is not None or repayment_account is not None:
+        _accounts(loan, payee_name=payee_name, payee_account=payee_account, repayment_account=repayment_account)
     record(db, actor, events.LoanOpened(entity_id=loan.id, no=loan.no, enterprise_id=enterprise_id,
                                         application_id=application_id, offer_id=offer_id, principal=str(principal),
                                         annual_rate=str(annual_rate), months=months, method=method,
                                         payment_mode=payment_mode))
+    db.flush()
+    return loan
+
+
+ACCOUNT_NO = re.compile(r"^[0-9A-Za-z-]{6,40}$")
+
+
+def _account(value: str | None, field: str, label: Text) -> str:
+    text = (value or "").replace(" ", "").strip()
+    if not ACCOUNT_NO.match(text):
+        raise Invalid("invalid_account", Text(f"{label.zh}须为 6–40 位数字或字母", f"{label.en} must be 6–40 digits or letters"),
+                      field)
+    return text
+
+
+def _accounts(loan: Loan, *, payee_name, payee_account, repayment_account) -> None:
+    loan.payee_account = _account(payee_account, "payee_account", Text("收款账号", "The payee account"))
+    loan.repayment_account = _account(repayment_account, "repayment_account", Text("还款账号", "The repayment account"))
+    loan.payee_name = clean_text(payee_name, "payee_name", required=True, max_len=200,
+                                 label=Text("收款人名称", "The payee's name"))
+
+
+def set_accounts(db: Session, *, user: User, loan: Loan, payee_name: str | None, payee_account: str | None,
+                 repayment_account: str | None) -> Loan:
+    """The borrower names the designated account (under 受托支付: the counterparty's, with its name;
+    otherwise their own) and the repayment account, before accepting the contract that names them."""
+    from smecredit.enterprises.models import Enterprise
+
+    loan = lock(db, loan)
+    if not facts_of(db, user, loan).member:
+        raise Forbidden("borrower_only", Text("只有借款企业可以填写账户", "Only the borrower gives the accounts"))
+    if loan.contract_accepted_at is not None:
+        raise Conflict("contract_already_accepted", Text("借款合同已确认，账户不能再改", "The contract was accepted: the accounts are fixed"))
+    if loan.payment_mode == "self":
+        payee_name = db.get(Enterprise, loan.enterprise_id).name  # 自主支付: the borrower's own account
+    _accounts(loan, payee_name=payee_name, payee_account=payee_account, repayment_account=repayment_account)
+    loan.version += 1
+    loan.updated_at = utcnow()
+    record(db, actor_of(user), events.AccountsGiven(entity_id=loan.id, no=loan.no, payment_mode=loan.payment_mode))
     db.flush()
     return loan
 
@@ -167,6 +209,9 @@ def accept_contract(db: Session, *, user: User, loan: Loan, contract_sha256: str
         raise Forbidden("borrower_only", Text("只有借款企业可以确认借款合同", "Only the borrower accepts the contract"))
     if loan.contract_accepted_at is not None:
         raise Conflict("contract_already_accepted", Text("借款合同已确认", "The contract was accepted already"))
+    if not loan.payee_account or not loan.repayment_account:
+        raise Conflict("accounts_missing", Text("请先填写收款账户与还款账户", "Give the payee and repayment accounts first"),
+                       "payee_account")
     expected = contract.sha256_of(db, loan)
     if contract_sha256 != expected:
         raise Conflict("contract_changed", Text("合同文本已变化，请重新阅读后确认", "The contract text changed; read it again"),

@@ -1,7 +1,7 @@
 """loans: loans, transactions, journal, end-of-day runs, sandbox bank
 
 Revision ID: 0012
-Revises: 0010 (to re-chain after 0011 decisioning when it lands on main)
+Revises: 0011
 Create Date: 2026-11-29 08:39:08.267352
 """
 from alembic import op
@@ -10,7 +10,7 @@ import smecredit.kernel.db
 
 
 revision = '0012'
-down_revision = '0010'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
@@ -63,9 +63,9 @@ def upgrade() -> None:
     sa.Column('penalty_markup', smecredit.kernel.db.Percent(precision=7, scale=4), nullable=False),
     sa.Column('day_count', sa.String(length=10), nullable=True),
     sa.Column('payment_mode', sa.String(length=20), nullable=False),
-    sa.Column('payee_account', sa.String(length=40), nullable=False),
-    sa.Column('payee_name', sa.String(length=200), nullable=False),
-    sa.Column('repayment_account', sa.String(length=40), nullable=False),
+    sa.Column('payee_account', sa.String(length=40), nullable=True),
+    sa.Column('payee_name', sa.String(length=200), nullable=True),
+    sa.Column('repayment_account', sa.String(length=40), nullable=True),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
     sa.Column('contract_sha256', sa.String(length=64), nullable=True),
     sa.Column('contract_accepted_at', smecredit.kernel.db.UTCDateTime(timezone=True), nullable=True),
@@ -97,6 +97,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['contract_accepted_by_id'], ['users.id'], name=op.f('fk_loans_contract_accepted_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['disbursed_by_id'], ['users.id'], name=op.f('fk_loans_disbursed_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprises.id'], name=op.f('fk_loans_enterprise_id_enterprises'), ondelete='RESTRICT'),
+    sa.ForeignKeyConstraint(['offer_id'], ['offers.id'], name=op.f('fk_loans_offer_id_offers'), ondelete='RESTRICT'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_loans')),
     sa.UniqueConstraint('application_id', name=op.f('uq_loans_application_id')),
     sa.UniqueConstraint('no', name=op.f('uq_loans_no')),
