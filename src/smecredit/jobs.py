@@ -19,6 +19,7 @@ import asyncio
 import logging
 
 from celery import Celery
+from celery.schedules import crontab
 
 from smecredit.kernel.settings import Settings, get_settings
 
@@ -29,6 +30,8 @@ CHECK_EVERY_SECONDS = 3600.0
 OUTBOX_TASK = "smecredit.notifications.deliver_outbox"
 OUTBOX_EVERY_SECONDS = 60.0
 DELIVER_TASK = "smecredit.notifications.deliver_messages"
+EOD_TASK = "smecredit.loans.end_of_day"
+EOD_CHUNK_TASK = "smecredit.loans.eod_chunk"
 
 
 def celery_config(settings: Settings) -> dict:
@@ -49,6 +52,8 @@ def celery_config(settings: Settings) -> dict:
         "beat_schedule": {
             "audit-daily-checkpoint": {"task": DAILY_CHECKPOINT_TASK, "schedule": CHECK_EVERY_SECONDS},
             "notification-outbox": {"task": OUTBOX_TASK, "schedule": OUTBOX_EVERY_SECONDS},
+            # 日终: the loans' end of day, after the close of business (Asia/Shanghai)
+            "loans-end-of-day": {"task": EOD_TASK, "schedule": crontab(hour=23, minute=30)},
         },
     }
 
@@ -108,6 +113,30 @@ def deliver_messages(message_ids: list[int]) -> dict:
         status = deliver(int(message_id))
         outcome[status] = outcome.get(status, 0) + 1
     return outcome
+
+
+@celery_app.task(name=EOD_TASK)
+def end_of_day() -> list[str]:
+    """The loans' end of day up to the business date (catching up missed dates), chunks to workers."""
+    from smecredit.kernel.clock import business_date
+    from smecredit.models_registry import import_all_models
+    from smecredit.stages import load  # by name: the loans stage imports this module for its task names
+
+    import_all_models()
+    run, dispatch = load("smecredit.loans.eod:run"), load("smecredit.loans.eod:celery_dispatch")
+    return [r.business_date.isoformat() for r in run(business_date(), dispatch=dispatch)]
+
+
+@celery_app.task(name=EOD_CHUNK_TASK)
+def eod_chunk(day: str, loan_ids: list[int]) -> int:
+    """One chunk of a date's end of day (`loans.eod.run_chunk`)."""
+    from datetime import date
+
+    from smecredit.models_registry import import_all_models
+    from smecredit.stages import load
+
+    import_all_models()  # a worker imports only what its tasks name; the mappers need every stage's tables
+    return load("smecredit.loans.eod:run_chunk")(date.fromisoformat(day), [int(i) for i in loan_ids])
 
 
 async def periodically(job, interval_seconds: float, what: str) -> None:

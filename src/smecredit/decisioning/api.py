@@ -61,10 +61,18 @@ def get_offer(application: Application = API.viewing, user: User = Depends(API.v
     return out.model_copy(update={"status": offers.status_of(offer)})
 
 
-@router.post("/applications/{application_id}/offer/accept", response_model=ApplicationOut,
-             summary="The applicant accepts the offer (a member of the enterprise)")
+class OfferAcceptedOut(ApplicationOut):
+    loan_id: int  # the loan the accepted offer made (stage 5a: `/api/v1/loans/{loan_id}`)
+
+
+@router.post("/applications/{application_id}/offer/accept", response_model=OfferAcceptedOut,
+             summary="The applicant accepts the offer (a member of the enterprise); answers with the new loan's id")
 def accept_offer(application: Application = API.answering, user: User = Depends(API.answer), db: Session = REQUEST_DB):
-    return application_views.application_out(db, reviews.accept_offer(db, user=user, application=application), user=user)
+    from smecredit.loans.offers import loan_for_application
+
+    accepted = reviews.accept_offer(db, user=user, application=application)
+    out = application_views.application_out(db, accepted, user=user)
+    return OfferAcceptedOut(**out.model_dump(), loan_id=loan_for_application(db, accepted.id).id)
 
 
 @router.post("/applications/{application_id}/offer/decline", response_model=ApplicationOut,

@@ -291,6 +291,10 @@ def accept_offer(db: Session, *, user: User, application: Application) -> Applic
     record(db, actor_of(user), events.OfferAccepted(entity_id=offer.id, application_id=application.id,
                                                     no=application.no, amount=str(offer.amount)))
     workflow.tell(db, application, notices.OFFER_ACCEPTED, amount=f"{offer.amount:,.2f}")
+    # Stage 5a: the accepted offer becomes a loan awaiting its contract and disbursement (owner: loans).
+    from smecredit.loans.offers import open_from_offer
+
+    open_from_offer(db, actor=actor_of(user), offer=offer, application=application)
     return application
 
 

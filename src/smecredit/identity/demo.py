@@ -22,6 +22,7 @@ DEMO_USERS: list[tuple[str, str, Role]] = [
     ("risk", "风险经理 赵磊 Risk manager Zhao", Role.RISK_MANAGER),
     # a second risk manager: a product version is approved by someone other than its author (四眼)
     ("risk2", "风险经理 周涛 Risk manager Zhou", Role.RISK_MANAGER),
+    ("operations", "放款/运营岗 吴芳 Operations Wu", Role.OPERATIONS),
     ("auditor", "审计 孙悦 Auditor Sun", Role.AUDITOR),
     ("admin", "系统管理员 Administrator", Role.ADMIN),
 ]

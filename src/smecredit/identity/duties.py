@@ -24,8 +24,9 @@ from smecredit.kernel.text import Text
 
 A, O, R, P, M, U, D = (Role.APPLICANT, Role.LOAN_OFFICER, Role.CREDIT_REVIEWER, Role.APPROVER,
                        Role.RISK_MANAGER, Role.AUDITOR, Role.ADMIN)
+OPS = Role.OPERATIONS
 STAFF = frozenset(Role) - {A}
-BUSINESS = frozenset({A, O, R, P, M})
+BUSINESS = frozenset({A, O, R, P, M, OPS})
 
 # Each entry: (role, the roles it is incompatible with, why). Read symmetrically.
 RULES: tuple[tuple[Role, frozenset[Role], Text], ...] = (
@@ -33,6 +34,8 @@ RULES: tuple[tuple[Role, frozenset[Role], Text], ...] = (
     (O, frozenset({R, P}), Text("审贷分离：调查、审查、审批须由不同人员担任",
                                 "loan officer, reviewer and approver are separate duties")),
     (R, frozenset({P}), Text("审贷分离：审查与审批须由不同人员担任", "reviewer and approver are separate duties")),
+    (OPS, frozenset({O, R, P}), Text("放款与调查、审查、审批须由不同人员担任",
+                                     "operations (disbursement) is separate from the officer, reviewer and approver")),
     (D, BUSINESS, Text("系统管理员不能兼任业务岗位", "an administrator holds no business role")),
     (D, frozenset({U}), Text("系统管理员不能兼任审计岗位", "an administrator is not also the auditor")),
     (U, BUSINESS - {A}, Text("审计岗位独立于业务岗位", "the auditor is independent of business roles")),

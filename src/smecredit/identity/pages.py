@@ -44,6 +44,8 @@ ROLE_INTRO = {
     Role.CREDIT_REVIEWER: ("查阅企业资料与信用画像。", "Read enterprises and their credit profiles."),
     Role.APPROVER: ("查阅企业资料与信用画像。", "Read enterprises and their credit profiles."),
     Role.RISK_MANAGER: ("查阅企业资料与信用画像。", "Read enterprises and their credit profiles."),
+    Role.OPERATIONS: ("放款、登记还款与冲正、日终处理、会计核算。",
+                      "Disburse loans, record repayments and reversals, run the end of day, keep the books."),
     Role.AUDITOR: ("查阅防篡改审计日志，核验数据链完整性。", "Read the tamper-evident audit log and verify its integrity."),
     Role.ADMIN: ("管理用户与岗位。", "Manage users and roles."),
 }

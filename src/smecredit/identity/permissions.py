@@ -83,4 +83,15 @@ POLICIES_APPROVE = _p("policies.approve", "审批授信政策版本", "Approve c
 SCORECARDS_EDIT = _p("scorecards.edit", "编辑评分卡（提交新版本）", "Edit scorecards (draft versions)", M)
 SCORECARDS_APPROVE = _p("scorecards.approve", "审批评分卡版本", "Approve scorecard versions", M)
 
+# --- stage 5a: loans (owner: loans) -----------------------------------------------------------------
+OPS = Role.OPERATIONS
+MY_LOANS = _p("loans.mine", "我的贷款", "My loans", A)
+LOANS_VIEW = _p("loans.view", "查看贷款", "View loans", *Role)
+LOANS_LIST = _p("loans.list", "贷款台账", "The loan book", O, R, P, M, U, D, OPS)
+LOANS_REPAY = _p("loans.repay", "还款、提前还款", "Repay, prepay", A, OPS)
+LOANS_DISBURSE = _p("loans.disburse", "放款", "Disburse loans", OPS)
+LOANS_OPERATE = _p("loans.operate", "登记还款、冲正、退款、日终处理", "Record payments, reversals, refunds; run the end of day", OPS)
+LOANS_APPROVE_CHANGES = _p("loans.approve_changes", "审批冲正、展期/重组、核销", "Approve reversals, reschedules and write-offs", P, M)
+ACCOUNTING_READ = _p("accounting.read", "会计核算：科目余额表、分户账", "Accounting: trial balance, loan statements", OPS, M, U, D)
+
 ALL: tuple[Permission, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Permission))

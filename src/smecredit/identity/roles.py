@@ -14,6 +14,7 @@ class Role(StrEnum):
     CREDIT_REVIEWER = "credit_reviewer"
     APPROVER = "approver"
     RISK_MANAGER = "risk_manager"
+    OPERATIONS = "operations"
     AUDITOR = "auditor"
     ADMIN = "admin"
 
@@ -43,6 +44,7 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.CREDIT_REVIEWER: ("审查员", "Credit reviewer"),
     Role.APPROVER: ("审批人", "Approver"),
     Role.RISK_MANAGER: ("风险经理", "Risk manager"),
+    Role.OPERATIONS: ("放款/运营岗", "Operations"),
     Role.AUDITOR: ("审计/合规", "Auditor"),
     Role.ADMIN: ("系统管理员", "Administrator"),
 }

@@ -40,12 +40,15 @@ def _months(text: str) -> int:
                                                   f"The term must be a whole number of months: {text!r}"), "months") from None
 
 
-def _date(text: str) -> date:
+def _date(text: str, field: str = "start") -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise Invalid("invalid_start", Text(f"起始日须为 YYYY-MM-DD 格式的日期：{text!r}",
-                                            f"The start must be a date as YYYY-MM-DD: {text!r}"), "start") from None
+        if field == "start":
+            raise Invalid("invalid_start", Text(f"起始日须为 YYYY-MM-DD 格式的日期：{text!r}",
+                                                f"The start must be a date as YYYY-MM-DD: {text!r}"), "start") from None
+        raise Invalid("invalid_date", Text(f"日期须为 YYYY-MM-DD 格式：{text!r}",
+                                           f"The date must be YYYY-MM-DD: {text!r}"), field) from None
 
 
 def _required(value: str | None, flag: str, name: Text) -> str:
@@ -90,3 +93,41 @@ def schedule(
     wide = Console(width=max(console.width, 100))
     wide.print(table)
     wide.print(f"[bold]年化利率 APR {apr}%[/bold]（{schedules.APR_METHOD.zh} / {schedules.APR_METHOD.en}）", highlight=False)
+
+
+# --- smecredit eod ---------------------------------------------------------------------------------
+
+eod_app = typer.Typer(help="日终处理 / end of day", no_args_is_help=True)
+
+
+@eod_app.command("run")
+@reports_domain_errors
+def eod_run(
+    on: Annotated[str | None, typer.Option("--date", help="营业日 YYYY-MM-DD（默认今天）/ business date (default today)")] = None,
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=100_000, help="每批贷款笔数 / loans per chunk")] = 500,
+    workers: Annotated[bool, typer.Option("--workers/--in-process", help="分批交给 Celery worker / send chunks to Celery workers")] = False,
+) -> None:
+    """日终：计提利息、罚息复利、到期扣款、逾期天数，并关闭营业日（补跑漏掉的日期）/ Run the end of day
+    up to the date, catching up missed dates in order. Running it twice changes nothing."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from smecredit.kernel.clock import business_date
+    from smecredit.loans import eod
+
+    day = _date(on, field="date") if on else business_date()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=console, transient=False) as bar:
+        tasks: dict = {}
+
+        def progress(current_day, done, total):
+            if current_day not in tasks:
+                tasks[current_day] = bar.add_task(f"日终 EOD {current_day}", total=max(total, 1))
+            bar.update(tasks[current_day], completed=done if total else 1, total=max(total, 1))
+
+        results = eod.run(day, chunk_size=chunk_size, dispatch=eod.celery_dispatch if workers else None,
+                          progress=progress)
+    if not results:
+        console.print(f"{day} 及之前的营业日均已关闭 / every date up to {day} is closed already")
+    for result in results:
+        state = "已关闭（未变动）/ closed already" if result.already_closed else f"{result.loans} 笔贷款 / loans"
+        console.print(f"{result.business_date}: {state}")

@@ -1,0 +1,50 @@
+"""Who may see a loan and act on it: pure predicates over plain facts (no database, no web).
+
+* Applicants see the loans of the enterprises they are confirmed members of; loan officers those of
+  the enterprises they may see (their portfolio); reviewers, approvers, risk managers, operations,
+  auditors and administrators every loan. Any other loan answers exactly like a missing one.
+* Only operations disburse, and never a loan they approved (四眼原则: 审批与放款分离).
+* A borrower repays only their own enterprise's loans; operations record payments for any loan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from smecredit.identity.roles import Role
+from smecredit.kernel.errors import Forbidden
+from smecredit.kernel.text import Text
+
+READS_EVERY_LOAN = frozenset({Role.CREDIT_REVIEWER, Role.APPROVER, Role.RISK_MANAGER, Role.OPERATIONS, Role.AUDITOR,
+                              Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class LoanFacts:
+    enterprise_visible: bool  # the viewer may see the borrowing enterprise (enterprises.access)
+    member: bool  # a confirmed member of the borrowing enterprise
+    approved_by_id: int | None
+
+
+def visible(roles: frozenset[Role], facts: LoanFacts) -> bool:
+    if roles & READS_EVERY_LOAN:
+        return True
+    if Role.APPLICANT in roles:
+        return facts.member
+    return Role.LOAN_OFFICER in roles and facts.enterprise_visible
+
+
+def disbursement_refusal(user_id: int, roles: frozenset[Role], facts: LoanFacts) -> Forbidden | None:
+    if Role.OPERATIONS not in roles:
+        return Forbidden("operations_only", Text("只有放款/运营岗可以放款", "Only operations disburse loans"))
+    if facts.approved_by_id is not None and facts.approved_by_id == user_id:
+        return Forbidden("approver_may_not_disburse", Text("审批该笔贷款的人员不能为其放款（审批与放款分离）",
+                                                           "The person who approved this loan may not disburse it"))
+    return None
+
+
+def payment_refusal(roles: frozenset[Role], facts: LoanFacts) -> Forbidden | None:
+    if Role.OPERATIONS in roles or (Role.APPLICANT in roles and facts.member):
+        return None
+    return Forbidden("may_not_repay", Text("只有借款企业或放款/运营岗可以登记还款",
+                                           "Only the borrower or operations record a payment"))

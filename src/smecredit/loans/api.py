@@ -1,0 +1,170 @@
+"""JSON API for stage 5a: `/api/v1/loans` and `/api/v1/accounting`.
+
+Money-moving requests (`disburse`, `repayments`) need an ``Idempotency-Key`` header: the same key
+again gives back the same transaction (200) instead of moving money twice; a key reused for a
+different request answers 409. Another borrower's loan answers 404, exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smecredit.identity.models import User
+from smecredit.kernel.clock import business_date
+from smecredit.loans import schemas, service, views
+from smecredit.loans.deps import API
+from smecredit.loans.models import Loan, LoanTransaction
+from smecredit.loans.records import visible_loans
+from smecredit.web.deps import REQUEST_DB
+from smecredit.web.openapi import API_ERRORS, errors
+from smecredit.web.pagination import Page, Paging
+
+router = APIRouter(prefix="/api/v1/loans", tags=["loans"], responses=errors(*API_ERRORS))
+accounting_router = APIRouter(prefix="/api/v1/accounting", tags=["accounting"], responses=errors(*API_ERRORS))
+
+IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", max_length=100,
+                         description="每个请求唯一；重复请求返回同一结果 / unique per request; a repeat gets the same result")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("", response_model=Page[schemas.LoanOut], summary="Loans the caller may see (borrowers: their own), newest first")
+def list_loans(paging: Paging, status: str | None = Query(None, max_length=20), user: User = Depends(API.view),
+               db: Session = REQUEST_DB):
+    query = visible_loans(user)
+    if status:
+        query = query.where(Loan.status == status)
+    total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.execute(query.order_by(Loan.id.desc()).limit(paging.limit).offset(paging.offset)).scalars()
+    return Page(total=total, items=[schemas.LoanOut.model_validate(loan) for loan in rows])
+
+
+@router.get("/{loan_id}", response_model=schemas.LoanOut,
+            summary="One loan: status, principal, outstanding principal, interest and penalty, days past due, next due date and amount")
+def get_loan(loan: Loan = API.viewing):
+    return schemas.LoanOut.model_validate(loan)
+
+
+@router.put("/{loan_id}/accounts", response_model=schemas.LoanOut,
+            summary="The borrower names the designated (payee) and repayment accounts, before accepting the contract")
+def set_accounts(body: schemas.AccountsIn, loan: Loan = API.viewing, user: User = Depends(API.mine),
+                 db: Session = REQUEST_DB):
+    done = service.set_accounts(db, user=user, loan=loan, payee_name=body.payee_name, payee_account=body.payee_account,
+                                repayment_account=body.repayment_account)
+    return schemas.LoanOut.model_validate(done)
+
+
+@router.get("/{loan_id}/contract", response_model=schemas.ContractOut,
+            summary="The contract text (HTML, Chinese) and its SHA-256; ?format=pdf downloads the PDF",
+            responses={200: {"content": {"application/pdf": {}}}})
+def get_contract(loan: Loan = API.viewing, format: str = Query("json", pattern="^(json|pdf)$"), db: Session = REQUEST_DB):
+    from smecredit.loans import contract
+
+    html = contract.render(db, loan)
+    if format == "pdf":
+        from smecredit.kernel.pdf import render_pdf
+
+        return Response(render_pdf(html), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="contract-{loan.no}.pdf"'})
+    return schemas.ContractOut(loan_id=loan.id, sha256=contract.sha256_of(db, loan), html=html,
+                               accepted_at=loan.contract_accepted_at.isoformat() if loan.contract_accepted_at else None)
+
+
+@router.post("/{loan_id}/contract/accept", response_model=schemas.LoanOut,
+             summary="The borrower accepts the contract they read (its SHA-256); recorded with the time and an audit event")
+def accept_contract(body: schemas.ContractAcceptIn, loan: Loan = API.viewing, user: User = Depends(API.mine),
+                    db: Session = REQUEST_DB):
+    return schemas.LoanOut.model_validate(service.accept_contract(db, user=user, loan=loan,
+                                                                  contract_sha256=body.contract_sha256))
+
+
+@router.post("/{loan_id}/disburse", response_model=schemas.TransactionOut, status_code=201,
+             summary="Disburse to the designated account (operations; not the approver); Idempotency-Key required",
+             responses={200: {"description": "the same key again: the disbursement made the first time"}})
+def disburse(response: Response, loan: Loan = API.disbursing, idempotency_key: str | None = IDEMPOTENCY_KEY,
+             user: User = Depends(API.disburse), db: Session = REQUEST_DB):
+    before = loan.status
+    row = service.disburse(db, user=user, loan=loan, idempotency_key=idempotency_key)
+    if before != "pending":
+        response.status_code = 200
+    return schemas.TransactionOut.model_validate(row)
+
+
+@router.post("/{loan_id}/repayments", response_model=schemas.TransactionOut, status_code=201,
+             summary="A repayment or prepayment with its value date (possibly in the past); Idempotency-Key required",
+             responses={200: {"description": "the same key again: the payment recorded the first time"}})
+def repay(body: schemas.RepaymentIn, response: Response, loan: Loan = API.repaying,
+          idempotency_key: str | None = IDEMPOTENCY_KEY, user: User = Depends(API.repay), db: Session = REQUEST_DB):
+    known = db.execute(select(LoanTransaction.id).where(LoanTransaction.loan_id == loan.id,
+                                                        LoanTransaction.idempotency_key == idempotency_key)).first() \
+        if idempotency_key else None
+    row = service.record_payment(db, user=user, loan=loan, amount=body.amount, value_date=body.value_date,
+                                 idempotency_key=idempotency_key, kind=body.kind, mode=body.mode, source="api")
+    if known:
+        response.status_code = 200
+    return schemas.TransactionOut.model_validate(row)
+
+
+@router.post("/{loan_id}/transactions/{transaction_id}/reversal", response_model=schemas.TransactionOut,
+             status_code=201, summary="Reverse a wrongly entered payment (operations): everything after it is re-derived")
+def reverse(transaction_id: int, body: schemas.ReversalIn, loan: Loan = API.operating,
+            user: User = Depends(API.operate), db: Session = REQUEST_DB):
+    row = service.reverse_payment(db, user=user, loan=loan, transaction_id=transaction_id, reason=body.reason)
+    return schemas.TransactionOut.model_validate(row)
+
+
+@router.get("/{loan_id}/schedule", response_model=list[schemas.InstalmentOut],
+            summary="The schedule as it stands (instalments paid, due, overdue and to come)")
+def schedule(loan: Loan = API.viewing, db: Session = REQUEST_DB):
+    if loan.disbursed_on is None:
+        from smecredit.loans import schedules
+
+        lines = schedules.build_schedule(principal=loan.principal, annual_rate=loan.annual_rate, months=loan.months,
+                                         method=loan.method, start=business_date(), day_count=loan.day_count)
+        return [schemas.InstalmentOut(number=i.number, kind="scheduled", due_date=i.due_date, principal=i.principal,
+                                      interest=i.interest, payment=i.payment, paid_principal=0, paid_interest=0,
+                                      status="future") for i in lines]
+    state = service.state_of(db, loan)
+    return [schemas.InstalmentOut(number=i.number, kind=i.kind, due_date=i.due_date, principal=i.principal,
+                                  interest=i.interest, payment=i.payment, paid_principal=i.paid_principal,
+                                  paid_interest=i.paid_interest, status=i.status) for i in state.instalments]
+
+
+@router.get("/{loan_id}/transactions", response_model=Page[schemas.TransactionOut], summary="The loan's history, as entered")
+def transactions(paging: Paging, loan: Loan = API.viewing, db: Session = REQUEST_DB):
+    rows = db.execute(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id).order_by(LoanTransaction.id)).scalars().all()
+    return Page(total=len(rows), items=[schemas.TransactionOut.model_validate(r) for r in rows[paging.offset: paging.offset + paging.limit]])
+
+
+@router.get("/{loan_id}/statement", response_model=schemas.StatementOut,
+            summary="The loan's statement (how every payment was allocated); ?format=xlsx downloads it",
+            responses={200: {"content": {XLSX: {}}}})
+def statement(loan: Loan = API.viewing, on: date | None = Query(None, alias="date"),
+              format: str = Query("json", pattern="^(json|xlsx)$"), db: Session = REQUEST_DB):
+    data = views.statement(db, loan, on or business_date())
+    if format == "xlsx":
+        return Response(views.statement_xlsx(data), media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="statement-{loan.no}.xlsx"'})
+    return schemas.StatementOut(**data)
+
+
+@router.get("/{loan_id}/payoff", response_model=schemas.PayoffOut, summary="What pays the loan off on a date (valid for that date)")
+def payoff(loan: Loan = API.viewing, on: date | None = Query(None, alias="date"), db: Session = REQUEST_DB):
+    quote = service.payoff(db, loan=loan, on=on or business_date())
+    return schemas.PayoffOut(date=quote.on, principal=quote.principal, interest=quote.interest, penalty=quote.penalty,
+                             compound=quote.compound, credit=quote.credit, total=quote.total)
+
+
+@accounting_router.get("/trial-balance", response_model=schemas.TrialBalanceOut,
+                       summary="The trial balance (科目余额表) up to a date; ?format=xlsx downloads it",
+                       responses={200: {"content": {XLSX: {}}}})
+def trial_balance(on: date | None = Query(None, alias="date"), format: str = Query("json", pattern="^(json|xlsx)$"),
+                  user: User = Depends(API.accounting), db: Session = REQUEST_DB):
+    data = views.trial_balance(db, on or business_date())
+    if format == "xlsx":
+        return Response(views.trial_balance_xlsx(data), media_type=XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="trial-balance-{data["date"]}.xlsx"'})
+    return schemas.TrialBalanceOut(**data)

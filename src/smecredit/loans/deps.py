@@ -1,0 +1,45 @@
+"""Permissions and object access of stage 5a, declared once as route dependencies for pages and API.
+
+``loan: Loan = API.viewing`` loads the loan named by the path's ``loan_id`` for the signed-in user:
+NotFound when it does not exist or they may not know it exists (another borrower's loan answers
+exactly like a missing one). Who may *act* on it is the use case's check (`loans/access.py`).
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends
+from sqlalchemy.orm import Session
+
+from smecredit.identity import permissions as perms
+from smecredit.identity.models import User
+from smecredit.loans.models import Loan
+from smecredit.loans.records import load_for
+from smecredit.web.deps import REQUEST_DB, Allow
+from smecredit.web.params import EntityId
+
+
+def _loader(allow: Allow, name: str):
+    def current_loan(loan_id: EntityId, user: User = Depends(allow), db: Session = REQUEST_DB) -> Loan:
+        return load_for(db, user=user, loan_id=loan_id)
+
+    current_loan.__name__ = f"loan_for_{name}"
+    return current_loan
+
+
+class Guards:
+    def __init__(self, *, api: bool):
+        self.view = Allow(perms.LOANS_VIEW, api=api)
+        self.mine = Allow(perms.MY_LOANS, api=api)
+        self.book = Allow(perms.LOANS_LIST, api=api)
+        self.repay = Allow(perms.LOANS_REPAY, api=api)
+        self.disburse = Allow(perms.LOANS_DISBURSE, api=api)
+        self.operate = Allow(perms.LOANS_OPERATE, api=api)
+        self.accounting = Allow(perms.ACCOUNTING_READ, api=api)
+        self.viewing = Depends(_loader(self.view, "view"))
+        self.repaying = Depends(_loader(self.repay, "repay"))
+        self.disbursing = Depends(_loader(self.disburse, "disburse"))
+        self.operating = Depends(_loader(self.operate, "operate"))
+
+
+PAGES = Guards(api=False)
+API = Guards(api=True)

@@ -1,0 +1,72 @@
+"""Audit events of stage 5a, one class per kind of change to a loan. Payloads carry numbers, dates
+and amounts as decimal strings, never personal information."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from smecredit.audit.catalogue import Event, entity_type, event
+from smecredit.kernel.text import Text
+
+entity_type("loan", Text("贷款", "Loan"))
+entity_type("eod", Text("日终处理", "End of day"))
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class _LoanEvent(Event):
+    no: str
+
+
+@event("loan.opened", "loan", Text("生成贷款（待放款）", "Loan opened (awaiting disbursement)"))
+class LoanOpened(_LoanEvent):
+    enterprise_id: int
+    application_id: int | None
+    offer_id: int | None
+    principal: str
+    annual_rate: str
+    months: int
+    method: str
+    payment_mode: str
+
+
+@event("loan.accounts_given", "loan", Text("填写收款与还款账户", "Accounts given"))
+class AccountsGiven(_LoanEvent):
+    payment_mode: str
+
+
+@event("loan.contract_accepted", "loan", Text("借款合同已确认", "Loan contract accepted"))
+class ContractAccepted(_LoanEvent):
+    contract_sha256: str
+
+
+@event("loan.disbursed", "loan", Text("放款", "Loan disbursed"))
+class LoanDisbursed(_LoanEvent):
+    transaction_id: int
+    amount: str
+    value_date: str
+    payment_mode: str
+    bank_reference: str
+
+
+@event("loan.payment_recorded", "loan", Text("登记还款", "Payment recorded"))
+class PaymentRecorded(_LoanEvent):
+    transaction_id: int
+    kind: str  # repayment | prepayment
+    amount: str
+    value_date: str
+    source: str
+    backdated: bool
+
+
+@event("loan.payment_reversed", "loan", Text("冲正还款", "Payment reversed"))
+class PaymentReversed(_LoanEvent):
+    transaction_id: int
+    reverses_id: int
+    amount: str
+    reason: str
+
+
+@event("eod.completed", "eod", Text("日终处理完成", "End of day completed"))
+class EodCompleted(Event):
+    business_date: str
+    loans: int

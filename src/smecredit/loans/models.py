@@ -1,0 +1,177 @@
+"""Stage 5a tables: loans, their transaction history, the journal, end-of-day runs, and the sandbox
+bank (the default payment adapter, whose ledger a person can look at).
+
+A loan's money figures are *derived*: `ledger.state_at(terms, history, date)` recomputes them from
+the contract terms and the transactions; the columns under "figures" are that answer as of
+``as_of``, rewritten whole by every re-derivation (never adjusted by hand), so reads are one row.
+``posted_position`` is the `ledger.Position` the journal reflects: every posting is the difference
+between it and the newly derived one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from smecredit.kernel.db import Base, Money, Percent, UTCDateTime
+
+
+class Loan(Base):
+    __tablename__ = "loans"
+    __table_args__ = (Index("ix_loans_status_eod", "status", "eod_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    no: Mapped[str] = mapped_column(String(20), unique=True)  # JK + yyyymmdd + id
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="RESTRICT"),
+                                                       unique=True)
+    offer_id: Mapped[int | None] = mapped_column(ForeignKey("offers.id", ondelete="RESTRICT"), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id", ondelete="RESTRICT"), index=True)
+    product_code: Mapped[str] = mapped_column(String(40))
+    # --- the contract's terms ---
+    principal: Mapped[Decimal] = mapped_column(Money)
+    annual_rate: Mapped[Decimal] = mapped_column(Percent)  # percent a year
+    apr: Mapped[Decimal | None] = mapped_column(Percent)  # 年化利率, IRR method, percent
+    months: Mapped[int] = mapped_column(Integer)
+    method: Mapped[str] = mapped_column(String(30))
+    penalty_markup: Mapped[Decimal] = mapped_column(Percent)  # percent over the rate: 50 = rate × 1.5
+    day_count: Mapped[str | None] = mapped_column(String(10))
+    payment_mode: Mapped[str] = mapped_column(String(20))  # entrusted (受托支付) | self (自主支付)
+    # The designated account paid at disbursement — the borrower's, or under 受托支付 the counterparty
+    # named in the contract — and the account debited on due dates: given by the borrower with the
+    # contract (empty until then).
+    payee_account: Mapped[str | None] = mapped_column(String(40))
+    payee_name: Mapped[str | None] = mapped_column(String(200))
+    repayment_account: Mapped[str | None] = mapped_column(String(40))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    contract_sha256: Mapped[str | None] = mapped_column(String(64))
+    contract_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    contract_accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # --- life ---
+    status: Mapped[str] = mapped_column(String(20), index=True)  # ledger.STATUSES
+    disbursed_on: Mapped[date | None] = mapped_column(Date)
+    disbursed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # --- figures (the ledger's answer as of `as_of`) ---
+    as_of: Mapped[date | None] = mapped_column(Date)
+    outstanding_principal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    overdue_principal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    overdue_interest: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    current_principal: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    current_interest: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    accrued_interest: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    penalty: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    compound: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    credit: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    days_past_due: Mapped[int] = mapped_column(Integer, default=0)
+    next_due_date: Mapped[date | None] = mapped_column(Date, index=True)
+    next_due_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    maturity_date: Mapped[date | None] = mapped_column(Date)
+    posted_position: Mapped[dict] = mapped_column(JSON, default=dict)
+    eod_date: Mapped[date | None] = mapped_column(Date)  # the last business date the end of day did
+
+    transactions: Mapped[list["LoanTransaction"]] = relationship(
+        back_populates="loan", order_by="LoanTransaction.id", foreign_keys="LoanTransaction.loan_id")
+
+
+class LoanTransaction(Base):
+    """One entry of a loan's history (ledger.Transaction); never changed or deleted — a wrong one is
+    undone by a reversal, which is another entry."""
+
+    __tablename__ = "loan_transactions"
+    __table_args__ = (UniqueConstraint("loan_id", "idempotency_key", name="uq_loan_transactions_loan_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # ledger.KINDS
+    value_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    # NO ACTION, not RESTRICT: SQLite checks RESTRICT row by row, which a reversal in the same table trips over
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("loan_transactions.id"), unique=True)
+    mode: Mapped[str | None] = mapped_column(String(20))  # prepayment: keep_term | keep_instalment
+    months: Mapped[int | None] = mapped_column(Integer)  # reschedule
+    annual_rate: Mapped[Decimal | None] = mapped_column(Percent)  # reschedule
+    method: Mapped[str | None] = mapped_column(String(30))  # reschedule
+    idempotency_key: Mapped[str | None] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(String(20))  # api | page | scheduled_debit | command
+    bank_reference: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(500))
+    entered_on: Mapped[date] = mapped_column(Date)  # the business date it was entered
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    loan: Mapped[Loan] = relationship(back_populates="transactions", foreign_keys=[loan_id])
+
+
+class JournalEntry(Base):
+    """One balanced posting (its lines sum to zero), in the same transaction as the change."""
+
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id", ondelete="RESTRICT"), index=True)
+    posted_on: Mapped[date] = mapped_column(Date, index=True)  # the business date
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(20))  # disbursement | repayment | accrual | reversal | …
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("loan_transactions.id", ondelete="RESTRICT"),
+                                                       index=True)
+
+    lines: Mapped[list["JournalLine"]] = relationship(back_populates="entry", order_by="JournalLine.id")
+
+
+class JournalLine(Base):
+    __tablename__ = "journal_lines"
+    __table_args__ = (Index("ix_journal_lines_account_posted", "account", "posted_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id", ondelete="RESTRICT"), index=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id", ondelete="RESTRICT"), index=True)
+    posted_on: Mapped[date] = mapped_column(Date)
+    account: Mapped[str] = mapped_column(String(20))
+    debit: Mapped[Decimal] = mapped_column(Money)
+    credit: Mapped[Decimal] = mapped_column(Money)
+
+    entry: Mapped[JournalEntry] = relationship(back_populates="lines")
+
+
+class EodRun(Base):
+    """The end of day of one business date: running until every active loan is done, then done."""
+
+    __tablename__ = "eod_runs"
+
+    business_date: Mapped[date] = mapped_column(Date, primary_key=True)
+    status: Mapped[str] = mapped_column(String(10))  # running | done
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    loans_done: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class SandboxAccount(Base):
+    """An account at the sandbox bank (the default payment adapter)."""
+
+    __tablename__ = "sandbox_bank_accounts"
+
+    account_no: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    balance: Mapped[Decimal] = mapped_column(Money, default=Decimal("0"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SandboxTransfer(Base):
+    """The sandbox bank's ledger: every transfer it made, once per idempotency key."""
+
+    __tablename__ = "sandbox_bank_transfers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    from_account: Mapped[str] = mapped_column(String(40), index=True)
+    to_account: Mapped[str] = mapped_column(String(40), index=True)
+    to_name: Mapped[str] = mapped_column(String(200))
+    amount: Mapped[Decimal] = mapped_column(Money)
+    purpose: Mapped[str] = mapped_column(String(200))
+    reference: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

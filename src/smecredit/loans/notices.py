@@ -1,0 +1,29 @@
+"""What the borrower is told about their loan (in-app inbox and SMS), in the transaction of the change."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from smecredit.enterprises.models import EnterpriseMember
+from smecredit.identity.models import User
+from smecredit.kernel.text import Text
+from smecredit.notifications.inbox import NotificationKind, notify
+
+DISBURSED = NotificationKind(
+    code="loan.disbursed", title=Text("贷款已发放", "Loan disbursed"),
+    body=Text("您的贷款 {no} 已发放 ¥{amount}", "Your loan {no} was paid out: ¥{amount}"), sms=True)
+OVERDUE = NotificationKind(
+    code="loan.overdue", title=Text("贷款已逾期", "Loan overdue"),
+    body=Text("您的贷款 {no} 已逾期，逾期本金按罚息利率计息，请尽快还款",
+              "Your loan {no} is overdue; overdue principal bears penalty interest. Please repay soon"), sms=True)
+
+ALL = (DISBURSED, OVERDUE)
+
+
+def tell(db: Session, loan, kind: NotificationKind, **params) -> None:
+    """Tell the borrowing enterprise's members, in this transaction (inbox now, SMS after commit)."""
+    ids = db.execute(select(EnterpriseMember.user_id).where(EnterpriseMember.enterprise_id == loan.enterprise_id)).scalars()
+    for user in (db.get(User, i) for i in sorted(set(ids))):
+        if user is not None and user.is_active:
+            notify(db, recipient=user, kind=kind, params={"no": loan.no, **params}, link=f"/my/loans/{loan.id}")

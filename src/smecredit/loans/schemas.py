@@ -1,0 +1,159 @@
+"""API shapes for stage 5a. Amounts are decimal strings with two places; dates ISO text."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from smecredit.web.inputs import ApiInput
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    @field_serializer("*", when_used="json")
+    def _money(self, value):
+        if isinstance(value, Decimal):
+            return f"{value:.2f}"
+        return value
+
+
+class LoanOut(_Out):
+    id: int
+    no: str
+    status: str
+    enterprise_id: int
+    product_code: str
+    principal: Decimal
+    annual_rate: Decimal = Field(description="合同年利率（%）/ contract rate, percent")
+    apr: Decimal | None = Field(description="年化利率（IRR，%）/ annualised rate, IRR method, percent")
+    months: int
+    method: str
+    payment_mode: str
+    disbursed_on: date | None
+    maturity_date: date | None
+    as_of: date | None = Field(description="the business date of the figures below")
+    outstanding_principal: Decimal
+    overdue_principal: Decimal
+    overdue_interest: Decimal
+    current_principal: Decimal
+    current_interest: Decimal
+    accrued_interest: Decimal
+    penalty: Decimal
+    compound: Decimal
+    credit: Decimal
+    days_past_due: int
+    next_due_date: date | None
+    next_due_amount: Decimal
+
+    @field_serializer("annual_rate", "apr", when_used="json")
+    def _rate(self, value):
+        return None if value is None else f"{value:.4f}"
+
+
+class InstalmentOut(_Out):
+    number: int
+    kind: str
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    payment: Decimal
+    paid_principal: Decimal
+    paid_interest: Decimal
+    status: str
+
+
+class TransactionOut(_Out):
+    id: int
+    kind: str
+    value_date: date
+    amount: Decimal
+    reverses_id: int | None
+    mode: str | None
+    source: str
+    bank_reference: str | None
+    entered_on: date
+
+
+class StatementLine(_Out):
+    date: date
+    kind: str
+    transaction_id: int | None
+    amount: Decimal
+    penalty: Decimal
+    compound: Decimal
+    interest: Decimal
+    principal: Decimal
+    to_credit: Decimal
+    from_credit: Decimal
+
+
+class StatementOut(_Out):
+    loan_id: int
+    as_of: date
+    lines: list[StatementLine]
+    outstanding_principal: Decimal
+    credit: Decimal
+
+
+class PayoffOut(_Out):
+    date: date
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal
+    compound: Decimal
+    credit: Decimal
+    total: Decimal
+
+
+class TrialBalanceRow(_Out):
+    account: str
+    name_zh: str
+    name_en: str
+    debit: Decimal
+    credit: Decimal
+    balance: Decimal
+
+
+class TrialBalanceOut(_Out):
+    date: date
+    rows: list[TrialBalanceRow]
+    total_debit: Decimal
+    total_credit: Decimal
+
+
+class RepaymentIn(ApiInput):
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {
+        "amount": "10327.97", "value_date": "2025-02-10"}})
+
+    amount: Decimal = Field(description="金额, 元 (decimal string)")
+    value_date: date | None = Field(default=None, description="起息日 (default: the business date); may be in the past")
+    kind: Literal["repayment", "prepayment"] = "repayment"
+    mode: Literal["keep_term", "keep_instalment"] = "keep_term"
+
+
+class AccountsIn(ApiInput):
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {
+        "payee_account": "6222020200001234567", "repayment_account": "6222020200001234567"}})
+
+    payee_account: str = Field(max_length=60, description="收款账号（受托支付：交易对手的账号）")
+    payee_name: str | None = Field(default=None, max_length=200, description="受托支付：交易对手名称；自主支付时为借款企业")
+    repayment_account: str = Field(max_length=60, description="还款账号（到期扣款）")
+
+
+class ContractAcceptIn(ApiInput):
+    contract_sha256: str = Field(min_length=64, max_length=64, description="SHA-256 of the contract text read (GET …/contract)")
+
+
+class ContractOut(BaseModel):
+    loan_id: int
+    sha256: str
+    html: str
+    accepted_at: str | None
+
+
+class ReversalIn(ApiInput):
+    reason: str = Field(min_length=1, max_length=500)

@@ -1,0 +1,88 @@
+"""Read models of stage 5a built from the rows and the ledger: a loan's statement, the trial
+balance by date, and their XLSX downloads (the same figures as the pages and the API)."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from smecredit.kernel.inputs import spreadsheet_safe
+from smecredit.loans import accounting, ledger, service
+from smecredit.loans.models import JournalLine, Loan
+
+ZERO = Decimal("0.00")
+
+
+def statement(db: Session, loan: Loan, on: date) -> dict:
+    """The loan's account as of ``on``: the disbursement, then every payment (and every use of the
+    credit held) as the ledger allocated it, in value-date order."""
+    history = service.history_of(db, loan)
+    state = ledger.state_at(service.terms_of(loan), history, on)
+    kinds = {txn.id: txn.kind for txn in history}
+    lines = []
+    for txn in ledger.effective(history):
+        if txn.kind == ledger.DISBURSEMENT and txn.value_date <= on:
+            lines.append({"date": txn.value_date, "kind": txn.kind, "transaction_id": txn.id, "amount": txn.amount,
+                          "penalty": ZERO, "compound": ZERO, "interest": ZERO, "principal": ZERO, "to_credit": ZERO,
+                          "from_credit": ZERO})
+    for paid in state.allocations:
+        lines.append({"date": paid.value_date, "kind": kinds.get(paid.transaction_id, "credit_applied"),
+                      "transaction_id": paid.transaction_id, "amount": paid.amount, "penalty": paid.penalty,
+                      "compound": paid.compound, "interest": paid.interest, "principal": paid.principal,
+                      "to_credit": paid.to_credit, "from_credit": paid.from_credit})
+    lines.sort(key=lambda line: (line["date"], line["transaction_id"] or 0))
+    return {"loan_id": loan.id, "as_of": on, "lines": lines, "outstanding_principal": state.outstanding_principal,
+            "credit": state.credit}
+
+
+def trial_balance(db: Session, on: date) -> dict:
+    """Every account's debits and credits posted up to ``on`` (all loans)."""
+    rows = db.execute(select(JournalLine.account, func.coalesce(func.sum(JournalLine.debit), 0),
+                             func.coalesce(func.sum(JournalLine.credit), 0))
+                      .where(JournalLine.posted_on <= on).group_by(JournalLine.account)).all()
+    totals = {account: (Decimal(str(debit)).quantize(Decimal("0.01")), Decimal(str(credit)).quantize(Decimal("0.01")))
+              for account, debit, credit in rows}
+    table = accounting.trial_balance(totals)
+    return {"date": on, "rows": [{"account": row.account.code, "name_zh": row.account.name.zh,
+                                  "name_en": row.account.name.en, "debit": row.debit, "credit": row.credit,
+                                  "balance": row.balance} for row in table],
+            "total_debit": sum((row.debit for row in table), ZERO),
+            "total_credit": sum((row.credit for row in table), ZERO)}
+
+
+def xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    sheet.append(header)
+    for row in rows:
+        sheet.append([(str(v) if isinstance(v, date) else
+                      (v if isinstance(v, Decimal | int) or v is None else spreadsheet_safe(v))) for v in row])
+    for column in sheet.iter_cols(min_row=2):
+        for cell in column:
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "#,##0.00"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def statement_xlsx(data: dict) -> bytes:
+    header = ["日期 Date", "类型 Kind", "金额 Amount", "罚息 Penalty", "复利 Compound", "利息 Interest",
+              "本金 Principal", "转入溢缴款 To credit", "使用溢缴款 From credit"]
+    rows = [[line["date"], line["kind"], line["amount"], line["penalty"], line["compound"], line["interest"],
+             line["principal"], line["to_credit"], line["from_credit"]] for line in data["lines"]]
+    return xlsx("statement", header, rows)
+
+
+def trial_balance_xlsx(data: dict) -> bytes:
+    header = ["科目 Account", "名称", "Name", "借方 Debit", "贷方 Credit", "余额 Balance"]
+    rows = [[r["account"], r["name_zh"], r["name_en"], r["debit"], r["credit"], r["balance"]] for r in data["rows"]]
+    rows.append(["", "合计", "Total", data["total_debit"], data["total_credit"], None])
+    return xlsx("trial balance", header, rows)

@@ -1,0 +1,141 @@
+"""End of day on a real database: accrual posted daily and equal to the loan, scheduled debits,
+overdue and penalty, idempotent per date, resumable after a kill, catching up over missed dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from smecredit.loans import eod, ledger, service
+from smecredit.loans.models import EodRun, JournalEntry, JournalLine, Loan, LoanTransaction, SandboxAccount
+from tests.loans.helpers import START, disbursed, on, world
+from tests.loans.test_service import journal_figures, loan_figures
+
+D = Decimal
+
+
+def snapshot(db) -> dict:
+    """Everything the end of day decides, without ids or clock times."""
+    db.expire_all()
+    loans = {loan.no: (loan.status, loan.as_of, loan.eod_date, loan.outstanding_principal, loan.overdue_principal,
+                       loan.overdue_interest, loan.accrued_interest, loan.penalty, loan.compound, loan.credit,
+                       loan.days_past_due, loan.next_due_date, loan.next_due_amount, tuple(sorted(loan.posted_position.items())))
+             for loan in db.execute(select(Loan)).scalars()}
+    transactions = sorted((t.loan_id, t.kind, t.value_date, t.amount, t.source)
+                          for t in db.execute(select(LoanTransaction)).scalars())
+    journal = sorted(db.execute(select(JournalLine.loan_id, JournalLine.posted_on, JournalLine.account,
+                                       func.sum(JournalLine.debit), func.sum(JournalLine.credit))
+                                .group_by(JournalLine.loan_id, JournalLine.posted_on, JournalLine.account)).all())
+    runs = sorted((r.business_date, r.status, r.loans_done) for r in db.execute(select(EodRun)).scalars())
+    accounts = sorted((a.account_no, a.balance) for a in db.execute(select(SandboxAccount)).scalars())
+    return {"loans": loans, "transactions": transactions, "journal": journal, "runs": runs, "accounts": accounts}
+
+
+def portfolio(db, make_user, n: int = 4):
+    """n loans disbursed on START; odd ones have money for their instalments in the repayment account."""
+    loans = []
+    for i in range(1, n + 1):
+        w = world(db, make_user, i)
+        loan = disbursed(db, w, principal=str(60000 * i), months=6 + i)
+        if i % 2 == 0:  # spend the principal: nothing left to debit
+            from smecredit.loans.bank import SandboxBank
+            from tests.loans.helpers import run
+
+            run(db, SandboxBank().collect, idempotency_key=f"spent-{i}", from_account=loan.repayment_account,
+                amount=loan.principal, purpose="spent", reference="test")
+        loans.append(loan)
+    return loans
+
+
+def test_each_day_posts_the_accrual_and_the_journal_equals_the_loan(db, make_user):
+    w = world(db, make_user)
+    loan = disbursed(db, w)
+    results = eod.run(START + timedelta(days=3))
+    assert [r.business_date for r in results] == [START + timedelta(days=k) for k in range(4)]
+    db.refresh(loan)
+    assert loan.eod_date == START + timedelta(days=3) and loan.accrued_interest == D("58.06")  # 600 × 3/31
+    accruals = db.execute(select(JournalEntry.posted_on).where(JournalEntry.kind == "accrual")
+                          .order_by(JournalEntry.posted_on)).scalars().all()
+    assert accruals == [START + timedelta(days=k) for k in range(1, 4)]
+    assert journal_figures(db, loan) == loan_figures(loan)
+
+
+def test_the_due_date_debits_the_repayment_account_then_overdue_brings_penalty(db, make_user):
+    loans = portfolio(db, make_user, 2)
+    eod.run(date(2025, 2, 12))
+    db.expire_all()
+    paid, unpaid = (db.get(Loan, loan.id) for loan in loans)
+    debit = db.execute(select(LoanTransaction).where(LoanTransaction.loan_id == paid.id,
+                                                     LoanTransaction.source == "scheduled_debit")).scalar_one()
+    assert debit.value_date == date(2025, 2, 10) and paid.status == ledger.ACTIVE and paid.days_past_due == 0
+    assert unpaid.status == ledger.OVERDUE and unpaid.days_past_due == 2 and unpaid.penalty > 0
+    for loan in (paid, unpaid):
+        assert journal_figures(db, loan) == loan_figures(loan)
+        assert loan_figures(loan) == {k: v for k, v in (("principal", loan.outstanding_principal),
+                                                         ("interest_receivable", loan.overdue_interest + loan.current_interest + loan.accrued_interest),
+                                                         ("penalty_receivable", loan.penalty), ("compound_receivable", loan.compound),
+                                                         ("credit", loan.credit))}
+
+
+def test_running_a_date_twice_changes_nothing(db, make_user):
+    portfolio(db, make_user, 3)
+    eod.run(date(2025, 2, 15))
+    once = snapshot(db)
+    again = eod.run(date(2025, 2, 15))
+    assert again == []
+    assert eod.run_day(date(2025, 2, 15)).already_closed
+    assert snapshot(db) == once
+
+
+def test_a_killed_run_resumed_ends_like_an_uninterrupted_one(db, make_user, clean_db):
+    from tests.conftest import reset_database
+
+    portfolio(db, make_user, 4)
+    eod.run(date(2025, 2, 14), chunk_size=1)
+    uninterrupted = snapshot(db)
+
+    db.close()
+    reset_database()
+    portfolio(db, make_user, 4)
+    eod.run(date(2025, 2, 9), chunk_size=1)
+
+    class Killed(Exception):
+        pass
+
+    def dies_after_two(day, batches):
+        for ids in batches[:2]:
+            eod.run_chunk(day, ids)
+        raise Killed
+
+    with pytest.raises(Killed):
+        eod.run_day(date(2025, 2, 10), chunk_size=1, dispatch=dies_after_two)
+    half = snapshot(db)
+    assert ("2025-02-10" not in str([r for r in half["runs"] if r[1] == "done"]))
+    eod.run(date(2025, 2, 14), chunk_size=1)
+    assert snapshot(db) == uninterrupted
+
+
+def test_missed_dates_are_caught_up_in_order(db, make_user):
+    portfolio(db, make_user, 1)
+    eod.run(START)
+    results = eod.run(START + timedelta(days=5))
+    assert [r.business_date for r in results] == [START + timedelta(days=k) for k in range(1, 6)]
+    runs = db.execute(select(EodRun.business_date).where(EodRun.status == "done").order_by(EodRun.business_date)).scalars().all()
+    assert runs == [START + timedelta(days=k) for k in range(6)]
+
+
+def test_the_command_runs_the_end_of_day_with_a_progress_bar(db, make_user):
+    from smecredit.cli import app
+
+    portfolio(db, make_user, 2)
+    result = CliRunner().invoke(app, ["eod", "run", "--date", "2025-01-12"])
+    assert result.exit_code == 0, result.output
+    assert "2025-01-12: 2" in result.stdout and "日终" in result.stdout
+    again = CliRunner().invoke(app, ["eod", "run", "--date", "2025-01-12"])
+    assert again.exit_code == 0 and "营业日均已关闭" in again.stdout
+    bad = CliRunner().invoke(app, ["eod", "run", "--date", "2025-13-01"])
+    assert bad.exit_code == 2 and "日期" in bad.stderr and "Traceback" not in bad.output
