@@ -1,7 +1,7 @@
 """Stage 5a benchmarks (issue 10): schedules per second, the loan-detail API on a loan with 700
 transactions, and the end of day over a portfolio of up to 100,000 active loans.
 
-How the portfolio is seeded (``seed_portfolio``), and why the loans are real:
+How the portfolio is seeded (``make_templates``, ``copy_loans``), and why the loans are real:
 
 1. A handful of *template* loans with varied terms (the five methods' amortising cousins: 等额本息,
    等额本金, 按月付息, 到期一次; 6–36 months; 50k–3M) are opened and disbursed through the loan
