@@ -75,10 +75,11 @@ def schedules_rows() -> list[tuple[str, str]]:
     for months in (12, 36, 360):
         for method in ("equal_installment", "equal_principal", "interest_only", "bullet"):
             n = max(50, 6_000 // months)
-            kwargs = dict(principal=D("670000.00"), annual_rate=D("4.90"), months=months, method=method,
-                          start=date(2026, 1, 31))
+            kwargs = {"principal": D("670000.00"), "annual_rate": D("4.90"), "months": months, "method": method,
+                          "start": date(2026, 1, 31)}
             schedules.build_schedule(**kwargs)
-            runs = [_wall_and_cpu(lambda: [schedules.build_schedule(**kwargs) for _ in range(n)]) for _ in range(3)]
+            runs = [_wall_and_cpu(lambda n=n, kwargs=kwargs: [schedules.build_schedule(**kwargs) for _ in range(n)])
+                    for _ in range(3)]
             wall, cpu = min(w for w, _ in runs), min(c for _, c in runs)
             out.append((f"build_schedule {method}, {months} months (best of 3 × {n}; {load()})",
                         f"{n / cpu:,.0f} schedules/s of CPU ({cpu / n * 1e6:,.0f} µs each); wall {n / wall:,.0f}/s"))
@@ -159,7 +160,7 @@ def make_templates(world) -> list[int]:
 
 
 def _rows(db, table, where) -> list[dict]:
-    return [dict(r._mapping) for r in db.execute(table.select().where(where).order_by(table.c[list(table.primary_key.columns)[0].name]))]
+    return [dict(r._mapping) for r in db.execute(table.select().where(where).order_by(table.c[next(iter(table.primary_key.columns)).name]))]
 
 
 def _max_id(db, table) -> int:
@@ -173,7 +174,14 @@ def copy_loans(template_ids: list[int], count: int, batch: int = 2_000) -> None:
     from sqlalchemy import insert, text
 
     from smecredit.kernel.db import new_session, unit_of_work
-    from smecredit.loans.models import JournalEntry, JournalLine, Loan, LoanTransaction, SandboxAccount, SandboxTransfer
+    from smecredit.loans.models import (
+        JournalEntry,
+        JournalLine,
+        Loan,
+        LoanTransaction,
+        SandboxAccount,
+        SandboxTransfer,
+    )
 
     L, T, E, JL = Loan.__table__, LoanTransaction.__table__, JournalEntry.__table__, JournalLine.__table__
     A, X = SandboxAccount.__table__, SandboxTransfer.__table__
@@ -236,9 +244,9 @@ def copy_loans(template_ids: list[int], count: int, batch: int = 2_000) -> None:
 
 
 def eod_rows() -> list[tuple[str, str]]:
-    from bench.__main__ import _scratch_database
     from sqlalchemy import func, select
 
+    from bench.__main__ import _scratch_database
     from smecredit.kernel.db import new_session
     from smecredit.loans import eod
     from smecredit.loans.models import JournalLine, Loan
@@ -253,19 +261,19 @@ def eod_rows() -> list[tuple[str, str]]:
     out = []
     day = START + timedelta(days=1)
     for size in sizes:
-        seed_seconds = _time(lambda: copy_loans(templates, size - have))
+        seed_seconds = _time(lambda size=size, have=have: copy_loans(templates, size - have))
         have = size
         _on(day)
         before = load()
-        seconds, cpu = _wall_and_cpu(lambda: eod.run(day))
+        seconds, cpu = _wall_and_cpu(lambda day=day: eod.run(day))
         with new_session() as db:
             done = db.execute(select(func.count()).select_from(Loan).where(Loan.eod_date == day)).scalar_one()
             lines = db.execute(select(func.count()).select_from(JournalLine).where(JournalLine.posted_on == day)).scalar_one()
         assert done == size, (done, size)
-        out.append((f"end of day {day} over {size:,} active loans ({_dialect()}, chunks of {eod.CHUNK_SIZE}, "
-                    f"{lines:,} journal lines posted; seeded in {seed_seconds:.0f} s; {before} → {load()})",
-                    f"{seconds:.1f} s ({size / seconds:,.0f} loans/s, {seconds / size * 1000:.2f} ms a loan); "
-                    f"CPU of this process {cpu / size * 1000:.2f} ms a loan"))
+        out.append(((f"end of day {day} over {size:,} active loans ({_dialect()}, chunks of {eod.CHUNK_SIZE}, "
+                    f"{lines:,} journal lines posted; seeded in {seed_seconds:.0f} s; {before} → {load()})"),
+                    (f"{seconds:.1f} s ({size / seconds:,.0f} loans/s, {seconds / size * 1000:.2f} ms a loan); "
+                    f"CPU of this process {cpu / size * 1000:.2f} ms a loan")))
         print(f"  {out[-1][0]}: {out[-1][1]}", file=sys.stderr, flush=True)
         day += timedelta(days=1)
     return out
@@ -305,10 +313,10 @@ def long_history_loan(world, transactions: int = 700) -> tuple[int, int]:
 
 
 def loan_detail_rows() -> list[tuple[str, str]]:
-    from bench.__main__ import _scratch_database
     from fastapi.testclient import TestClient
     from sqlalchemy import func, select
 
+    from bench.__main__ import _scratch_database
     from smecredit.kernel.db import new_session
     from smecredit.loans.models import JournalLine, LoanTransaction
     from smecredit.web.app import create_app
@@ -319,8 +327,8 @@ def loan_detail_rows() -> list[tuple[str, str]]:
     with new_session() as db:
         txns = db.execute(select(func.count()).select_from(LoanTransaction).where(LoanTransaction.loan_id == loan_id)).scalar_one()
         lines = db.execute(select(func.count()).select_from(JournalLine).where(JournalLine.loan_id == loan_id)).scalar_one()
-    out = [(f"build the loan: {days} business days of repayment + end of day through the service "
-            f"({txns} transactions, {lines:,} journal lines; {_dialect()}; {load()})", f"{build_seconds:.1f} s")]
+    out = [((f"build the loan: {days} business days of repayment + end of day through the service "
+            f"({txns} transactions, {lines:,} journal lines; {_dialect()}; {load()})"), f"{build_seconds:.1f} s")]
     with TestClient(create_app(), base_url="http://127.0.0.1") as client:
         token = client.post("/api/v1/auth/token", json={"username": "detail-operations", "password": PASSWORD}).json()
         headers = {"Authorization": f"Bearer {token['access_token']}"}
@@ -339,11 +347,11 @@ def loan_detail_rows() -> list[tuple[str, str]]:
             each.sort()
             cpu.sort()
             label = path.replace(f"/{loan_id}", "/{id}")
-            out.append((f"GET {label} on a loan with {txns} transactions, in-process "
-                        f"(TestClient: auth, access check, query, JSON), {n} requests ({_dialect()}; {before} → {load()})",
-                        f"wall: median {statistics.median(each) * 1000:.2f} ms, p99 {each[int(n * 0.99) - 1] * 1000:.2f} ms, "
+            out.append(((f"GET {label} on a loan with {txns} transactions, in-process "
+                        f"(TestClient: auth, access check, query, JSON), {n} requests ({_dialect()}; {before} → {load()})"),
+                        (f"wall: median {statistics.median(each) * 1000:.2f} ms, p99 {each[int(n * 0.99) - 1] * 1000:.2f} ms, "
                         f"max {each[-1] * 1000:.1f} ms · CPU: median {statistics.median(cpu) * 1000:.2f} ms, "
-                        f"p99 {cpu[int(n * 0.99) - 1] * 1000:.2f} ms"))
+                        f"p99 {cpu[int(n * 0.99) - 1] * 1000:.2f} ms")))
     return out
 
 
