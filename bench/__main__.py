@@ -531,6 +531,32 @@ def decisions_inprocess() -> list[tuple[str, str]]:
     ]
 
 
+@benchmark
+def loan_schedules() -> list[tuple[str, str]]:
+    """Stage 5a: pure schedule building per method and term (bench/loans.py)."""
+    from bench import loans
+
+    return loans.schedules_rows()
+
+
+@benchmark
+def loan_detail() -> list[tuple[str, str]]:
+    """Stage 5a: GET /api/v1/loans/{id} (and its schedule, transactions, payoff) on a loan with 700
+    transactions built day by day through the service and the end of day (bench/loans.py)."""
+    from bench import loans
+
+    return loans.loan_detail_rows()
+
+
+@benchmark
+def loan_eod() -> list[tuple[str, str]]:
+    """Stage 5a: end of day over 10k, 30k, 100k active loans (BENCH_EOD_SIZES), seeded as copies of
+    loans disbursed through the service (bench/loans.py explains why they are real)."""
+    from bench import loans
+
+    return loans.eod_rows()
+
+
 def main(argv: list[str]) -> int:
     names = argv or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]
