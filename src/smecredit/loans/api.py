@@ -50,7 +50,7 @@ def get_loan(loan: Loan = API.viewing):
 
 @router.put("/{loan_id}/accounts", response_model=schemas.LoanOut,
             summary="The borrower names the designated (payee) and repayment accounts, before accepting the contract")
-def set_accounts(body: schemas.AccountsIn, loan: Loan = API.viewing, user: User = Depends(API.mine),
+def set_accounts(body: schemas.AccountsIn, loan: Loan = API.owning, user: User = Depends(API.mine),
                  db: Session = REQUEST_DB):
     done = service.set_accounts(db, user=user, loan=loan, payee_name=body.payee_name, payee_account=body.payee_account,
                                 repayment_account=body.repayment_account)
@@ -75,7 +75,7 @@ def get_contract(loan: Loan = API.viewing, format: str = Query("json", pattern="
 
 @router.post("/{loan_id}/contract/accept", response_model=schemas.LoanOut,
              summary="The borrower accepts the contract they read (its SHA-256); recorded with the time and an audit event")
-def accept_contract(body: schemas.ContractAcceptIn, loan: Loan = API.viewing, user: User = Depends(API.mine),
+def accept_contract(body: schemas.ContractAcceptIn, loan: Loan = API.owning, user: User = Depends(API.mine),
                     db: Session = REQUEST_DB):
     return schemas.LoanOut.model_validate(service.accept_contract(db, user=user, loan=loan,
                                                                   contract_sha256=body.contract_sha256))

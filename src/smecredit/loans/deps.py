@@ -39,6 +39,7 @@ class Guards:
         self.repaying = Depends(_loader(self.repay, "repay"))
         self.disbursing = Depends(_loader(self.disburse, "disburse"))
         self.operating = Depends(_loader(self.operate, "operate"))
+        self.owning = Depends(_loader(self.mine, "mine"))  # the borrower's own actions (accounts, contract)
 
 
 PAGES = Guards(api=False)
