@@ -15,35 +15,13 @@ from decimal import Decimal
 
 from sqlalchemy import Date, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-from smecredit.kernel.db import Base, Money, Percent, UTCDateTime
+from smecredit.kernel.db import Base, Money, Percent, UTCDateTime, _ExactDecimal
 from smecredit.kernel.errors import Unavailable
-from smecredit.kernel.money import DEFAULT_ROUNDING
 from smecredit.kernel.text import Text as Words
 
 
-class _Exact(TypeDecorator):
-    """A Decimal column rounded by the money kernel's rule before it reaches the database (as
-    `kernel.db.Money`), so SQLite and PostgreSQL store the same value."""
-
-    impl = Numeric(12, 6, asdecimal=True)
-    cache_ok = True
-    quantum = Decimal("0.000001")
-
-    def process_bind_param(self, value, dialect):
-        if value is None:
-            return None
-        if isinstance(value, (float, bool)):
-            raise TypeError(f"{type(self).__name__} must not be float or bool")
-        value = Decimal(value).quantize(self.quantum, rounding=DEFAULT_ROUNDING)
-        return str(value) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value, dialect):
-        return None if value is None else Decimal(str(value)).quantize(self.quantum, rounding=DEFAULT_ROUNDING)
-
-
-class Probability(_Exact):
+class Probability(_ExactDecimal):
     """A probability (0..1) to 6 places, e.g. a grade's PD."""
 
     impl = Numeric(9, 6, asdecimal=True)
@@ -51,7 +29,7 @@ class Probability(_Exact):
     quantum = Decimal("0.000001")
 
 
-class Milliseconds(_Exact):
+class Milliseconds(_ExactDecimal):
     """A duration in milliseconds to the microsecond."""
 
     impl = Numeric(12, 3, asdecimal=True)
