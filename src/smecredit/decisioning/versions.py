@@ -248,7 +248,7 @@ def _decidable(db: Session, kind: Kind, version_id: int, user: User):
     row = version_by_id(db, kind, version_id)
     row = lock_row(db, kind.model, row.id)
     if row.status != "draft":
-        raise Conflict("not_a_draft", Text(f"该版本已{status_label(row.status).zh}，不能再审批",
+        raise Conflict("not_a_draft", Text(f"该版本的状态为「{status_label(row.status).zh}」，不能再审批",
                                            f"This version is already {status_label(row.status).en.lower()}"), "version_id",
                        {"status": row.status})
     if row.author_id is not None and row.author_id == user.id:
