@@ -126,3 +126,37 @@ def test_two_approvals_of_one_draft_make_one_and_drafts_get_their_own_numbers(db
     outcomes = _parallel(4, approve)
     assert Counter(outcomes) == {"ok": 1, "not_a_draft": 3}, outcomes
     assert _count(db, AuditEvent, AuditEvent.action == "policy.version_approved") == 1
+
+
+def test_two_submissions_at_once_never_pass_the_single_borrower_cap_together(db, make_user):
+    """普惠型小微 单户授信总额 ≤ 10,000,000 including what the enterprise already has: two approvals
+    decided at once would each see the same room; the enterprise's row lock decides them in turn."""
+    from sqlalchemy import update
+
+    from smecredit.applications import service as applications
+    from smecredit.kernel.db import unit_of_work
+    from tests.applications.helpers import file_for
+    from tests.decisioning.helpers import need
+
+    w = world(db, make_user, 2, code="tax_loan")
+    first = submitted(db, w, "300000")
+    assert first.status == "approved"
+    with unit_of_work(db):  # as if it had accepted 9,600,000 before
+        db.execute(update(Offer).where(Offer.application_id == first.id).values(amount="9600000.00", status="accepted"))
+    drafts = []
+    for _ in range(2):
+        a = run(db, applications.create_draft, user=w.applicant, enterprise_id=w.enterprise.id, product_code=w.code,
+                need=need(w, "300000"))
+        for n, item in enumerate(w.required()):
+            name, data = file_for(item, n)
+            run(db, applications.attach_document, user=w.applicant, application=a, kind=item.kind, upload=data,
+                filename=name)
+        drafts.append(a.id)
+    outcomes = _parallel(2, lambda i: _as_edge(w.applicant.username, drafts[i], lambda s, u, app: applications.submit(
+        s, user=u, application=app)))
+    assert outcomes == ["ok", "ok"], outcomes
+    db.expire_all()
+    total = db.execute(select(func.sum(Offer.amount)).where(Offer.enterprise_id == w.enterprise.id,
+                                                            Offer.status.in_(("open", "accepted")))).scalar_one()
+    assert total <= 10_000_000, total
+    assert total > 9_600_000  # the first of the two got its 300,000 (or the room left)

@@ -204,13 +204,15 @@ def submit(db: Session, *, user: User, application: Application) -> Application:
     missing = missing_items(db, application)
     if missing:
         raise _incomplete(missing, "checklist_incomplete", "还缺少必备材料", "Required documents are missing")
+    # The reads and the engine first, before the first `record` takes the audit head (held to the commit).
+    prepared = outcomes.prepare_submitted(db, application=application)
     _move(application, after)
     application.submitted_at = utcnow()
     _step(db, application, user, Action.SUBMIT.value, before)
     db.flush()
     record(db, actor_of(user), events.ApplicationSubmitted(**_event_base(application, before),
                                                            document_sha256=sorted(d.sha256 for d in application.documents)))
-    outcomes.decide_submitted(db, user=user, application=application)
+    outcomes.decide_submitted(db, user=user, application=application, prepared=prepared)
     return application
 
 

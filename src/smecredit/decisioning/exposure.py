@@ -96,7 +96,7 @@ def _offers(db: Session, enterprise_ids: list[int], on: date, exclude_applicatio
     return [r for r in db.execute(query).all() if r.status == "accepted" or r.expires_on >= on]
 
 
-def related(db: Session, enterprise: Enterprise) -> dict[int, set[str]]:
+def related(db: Session, enterprise) -> dict[int, set[str]]:
     """The related enterprises' ids, each with how it is related (two reads; a third when the
     enterprise has corporate shareholders)."""
     found: dict[int, set[str]] = defaultdict(set)
@@ -130,9 +130,19 @@ def related(db: Session, enterprise: Enterprise) -> dict[int, set[str]]:
     return found
 
 
-def exposure_of(db: Session, enterprise: Enterprise, *, on: date, features: dict[str, Any] | None = None,
-                exclude_application_id: int | None = None) -> Exposure:
-    group_ids = related(db, enterprise)
+def lock_enterprises(db: Session, ids) -> None:
+    """Lock these enterprises' rows, in id order (every decision locks in the same order, so two
+    never wait on each other in a circle). SQLite has one writer at a time: the application's row
+    lock taken before already serialises the decisions there."""
+    if db.get_bind().dialect.name == "sqlite":
+        return
+    db.execute(select(Enterprise.id).where(Enterprise.id.in_(sorted(set(ids)))).order_by(Enterprise.id).with_for_update())
+
+
+def exposure_of(db: Session, enterprise, *, on: date, features: dict[str, Any] | None = None,
+                exclude_application_id: int | None = None, group: dict[int, set[str]] | None = None) -> Exposure:
+    """``enterprise``: anything with ``id`` and ``uscc``; ``group``: `related` already read."""
+    group_ids = related(db, enterprise) if group is None else group
     rows = _offers(db, [enterprise.id, *group_ids], on, exclude_application_id)
     by_enterprise: dict[int, Decimal] = defaultdict(lambda: ZERO)
     items: list[Item] = []

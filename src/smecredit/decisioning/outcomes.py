@@ -45,9 +45,17 @@ def _who(user: User | None) -> Actor:
     return actor_of(user) if user is not None else SYSTEM
 
 
-def decide_submitted(db: Session, *, user: User, application: Application) -> Decision:
-    """Decide a just-submitted application and apply the outcome."""
-    decision = service.decide(db, application=application)
+def prepare_submitted(db: Session, *, application: Application) -> service.Prepared:
+    """The decision computed before the submission is recorded (no audit record yet): the audit
+    head, which every `record` locks until the commit, is then held only for the writes."""
+    return service.prepare(db, application=application)
+
+
+def decide_submitted(db: Session, *, user: User, application: Application,
+                     prepared: service.Prepared | None = None) -> Decision:
+    """Record the decision of a just-submitted application and apply the outcome."""
+    prepared = prepared or service.prepare(db, application=application)
+    decision = service.record_prepared(db, application=application, prepared=prepared)
     reasons = service.reasons_text(decision)
     if decision.outcome == "approved":
         approve(db, application=application, decision=decision, action=Action.DECIDE, user=None,

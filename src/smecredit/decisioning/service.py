@@ -132,7 +132,7 @@ class Gathered:
 
     application: Application
     product: ProductVersion
-    enterprise: Enterprise
+    enterprise: Any  # EnterpriseRow
     profile: ProfileRef | None
     features: dict[str, Any]
     exposure: Any  # exposure.Exposure
@@ -157,13 +157,31 @@ def reference_rates(db: Session, on: date) -> dict[str, Decimal]:
     return found
 
 
+@dataclass(frozen=True)
+class EnterpriseRow:
+    """The enterprise's facts the decision reads (a plain row: no ORM object, no related loads)."""
+
+    id: int
+    uscc: str
+    name: str
+    size_class: str
+    industry: str | None
+
+
 def gather(db: Session, application: Application, on: date) -> Gathered:
-    """Everything the policy reads, in a few plain reads (no ORM objects for the features)."""
+    """Everything the policy reads, in a few plain reads. The enterprise's row and its related
+    enterprises' rows are locked (in id order) before their exposure is read, so two decisions
+    that could together pass an exposure cap are decided one after the other."""
+    from smecredit.decisioning.exposure import lock_enterprises, related
     from smecredit.enterprises.models import Counterparty
 
     product = db.get(ProductVersion, application.product_version_id)
-    enterprise = db.get(Enterprise, application.enterprise_id)
-    assert product is not None and enterprise is not None  # foreign keys
+    found = db.execute(select(Enterprise.id, Enterprise.uscc, Enterprise.name, Enterprise.size_class, Enterprise.industry)
+                       .where(Enterprise.id == application.enterprise_id)).one()
+    assert product is not None  # a foreign key
+    enterprise = EnterpriseRow(*found)
+    group = related(db, enterprise)
+    lock_enterprises(db, [enterprise.id, *group])
     latest = db.execute(select(CreditProfile.id, CreditProfile.version).where(CreditProfile.enterprise_id == enterprise.id)
                         .order_by(CreditProfile.version.desc()).limit(1)).first()
     profile = ProfileRef(latest.id, latest.version) if latest else None
@@ -177,7 +195,7 @@ def gather(db: Session, application: Application, on: date) -> Gathered:
         select(func.count()).select_from(Counterparty).where(Counterparty.enterprise_id == enterprise.id,
                                                              Counterparty.relation == "customer",
                                                              Counterparty.is_core_enterprise.is_(True))).scalar_one()
-    exposure = exposure_of(db, enterprise, on=on, features=features, exclude_application_id=application.id)
+    exposure = exposure_of(db, enterprise, on=on, features=features, exclude_application_id=application.id, group=group)
     return Gathered(application, product, enterprise, profile, features, exposure, reference_rates(db, on), on)
 
 
@@ -251,20 +269,47 @@ def scorecards_for(db: Session, policy_row: PolicyVersion, on: date) -> tuple[di
     return {code: versions.parsed(row) for code, row in rows.items()}, rows
 
 
-def decide(db: Session, *, application: Application, actor: Actor = SYSTEM, on: date | None = None) -> Decision:
-    """Decide the application now (the caller holds its row lock) and keep the record."""
+@dataclass(frozen=True)
+class Prepared:
+    """A decision computed but not yet recorded: everything `store` writes. Holding ``product``
+    keeps the product version in the session's identity map for the rest of the use case."""
+
+    inputs: Any
+    result: Any
+    policy_row: PolicyVersion
+    card_row: ScorecardVersion | None
+    elapsed_ms: Decimal
+    on: date
+    product: ProductVersion
+
+
+def prepare(db: Session, *, application: Application, on: date | None = None) -> Prepared:
+    """Read the inputs, pick the versions and run the engine — no writes, no audit record, so a use
+    case can do this before it takes the audit head (the caller holds the application's row lock;
+    this locks the enterprise's and its group's rows)."""
     from smecredit.decisioning import engine
 
     on = on or business_date()
     policy_row = versions.policy_in_force(db, on)
     policy = versions.parsed(policy_row)
     cards, card_rows = scorecards_for(db, policy_row, on)
-    inputs = build_inputs(db, gather(db, application, on))
+    gathered = gather(db, application, on)
+    inputs = build_inputs(db, gathered)
     started = perf_counter()
     result = engine.decide(policy, cards, inputs)
     elapsed = Decimal(str(round((perf_counter() - started) * 1000, 3)))
-    return store(db, application=application, inputs=inputs, result=result, policy_row=policy_row,
-                 card_row=card_rows.get(result.scorecard_code), elapsed_ms=elapsed, on=on, actor=actor)
+    return Prepared(inputs, result, policy_row, card_rows.get(result.scorecard_code), elapsed, on, gathered.product)
+
+
+def record_prepared(db: Session, *, application: Application, prepared: Prepared, actor: Actor = SYSTEM) -> Decision:
+    return store(db, application=application, inputs=prepared.inputs, result=prepared.result,
+                 policy_row=prepared.policy_row, card_row=prepared.card_row, elapsed_ms=prepared.elapsed_ms,
+                 on=prepared.on, actor=actor)
+
+
+def decide(db: Session, *, application: Application, actor: Actor = SYSTEM, on: date | None = None) -> Decision:
+    """Decide the application now (the caller holds its row lock) and keep the record."""
+    return record_prepared(db, application=application, prepared=prepare(db, application=application, on=on), actor=actor)
 
 
 def store(db: Session, *, application: Application, inputs, result, policy_row: PolicyVersion,
