@@ -194,3 +194,57 @@ def test_csv_bombs_are_a_message_and_exit_2(tmp_path, content, field):
     assert result.exit_code == 2, result.output
     assert f"[{field}]" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "card.json").exists()
+
+
+# --- a database edited by hand --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("values", [
+    {"result_json": "not json"}, {"result_json": "[]"}, {"result_json": '{"reasons": [1]}'},
+    {"inputs_json": "{"}, {"inputs_json": "{}"}, {"outcome": "declined"}, {"approved_amount": "999999.00"},
+], ids=["result-garbage", "result-list", "result-reasons", "inputs-garbage", "inputs-empty", "outcome-column",
+        "amount-column"])
+def test_a_decision_edited_by_hand_is_503_on_read_and_replay_lists_the_differences(client, db, make_user, values):
+    from sqlalchemy import select, update
+
+    from smecredit.decisioning.models import Decision
+    from smecredit.kernel.db import unit_of_work
+    from tests.decisioning.helpers import submitted, world
+
+    w = world(db, make_user, 2, code="tax_loan")
+    a = submitted(db, w, "300000")
+    d = db.execute(select(Decision).where(Decision.application_id == a.id)).scalar_one()
+    staff, applicant = api_token(client, w.reviewer.username), api_token(client, w.applicant.username)
+    with unit_of_work(db):
+        db.execute(update(Decision).where(Decision.id == d.id).values(**values))
+    for headers, path in ((applicant, f"/api/v1/applications/{a.id}/decision"), (staff, f"/api/v1/decisions/{d.id}")):
+        got = client.get(path, headers=headers)
+        assert got.status_code == 503, (path, got.text)
+        assert got.json()["error"]["code"] == "decision_damaged" and got.json()["error"]["message"]["zh"]
+    replayed = client.post(f"/api/v1/decisions/{d.id}/replay", headers=staff)
+    assert replayed.status_code == 200 and replayed.json()["identical"] is False
+    assert replayed.json()["differences"][0]["path"].startswith("record.")
+    # the application itself still opens: its status and the offer are not the damaged record
+    assert client.get(f"/api/v1/applications/{a.id}", headers=applicant).status_code == 200
+
+
+def test_a_referred_decision_edited_by_hand_is_not_acted_on(client, db, make_user):
+    from sqlalchemy import select, update
+
+    from smecredit.applications import service as applications
+    from smecredit.decisioning.models import Decision
+    from smecredit.kernel.db import unit_of_work
+    from tests.decisioning.helpers import run, submitted, world
+
+    w = world(db, make_user, 8, code="tax_loan")
+    a = submitted(db, w, "300000")
+    run(db, applications.claim, user=w.reviewer, application=a)
+    run(db, applications.start_review, user=w.reviewer, application=a)
+    d = db.execute(select(Decision).where(Decision.application_id == a.id)).scalar_one()
+    with unit_of_work(db):
+        db.execute(update(Decision).where(Decision.id == d.id).values(grade="A", result_json=d.result_json.replace(
+            '"grade":"', '"grade":"A","was":"')))
+    got = client.post(f"/api/v1/applications/{a.id}/reviews", headers=api_token(client, w.reviewer.username),
+                      json={"action": "approve", "comment": "同意"})
+    assert got.status_code == 503 and got.json()["error"]["code"] == "decision_damaged", got.text
+    db.expire_all()
+    assert db.get(type(a), a.id).status == "under_review"

@@ -112,13 +112,20 @@ def replay(db: Session, decision: Decision) -> Replayed:
     except ImportError:  # pragma: no cover - until the engine's comparison lands
         compare = _compare
 
-    stored = json.loads(decision.result_json)
-    differences = record_differences(decision, stored)
+    try:
+        stored = json.loads(decision.result_json)
+    except ValueError:
+        stored = None
+    if not isinstance(stored, dict):  # not even a JSON object any more: the hash says it changed
+        differences = [Difference("record.result_sha256", decision.result_sha256, _sha(decision.result_json))]
+        stored = {}
+    else:
+        differences = record_differences(decision, stored)
     try:
         now = recompute(db, decision)
     except DomainError as error:  # a damaged version, inputs that no longer read
         differences.append(Difference(f"recompute.{error.code}", None, error.message.as_dict()))
-    except (KeyError, TypeError, ValueError) as error:  # hand-edited inputs the engine cannot take
+    except (AttributeError, KeyError, TypeError, ValueError) as error:  # hand-edited inputs the engine cannot take
         differences.append(Difference("recompute", None, f"{type(error).__name__}: {error}"))
     else:
         differences.extend(Difference(d.path, d.stored, d.now) for d in compare(stored, now))

@@ -35,7 +35,7 @@ from smecredit.decisioning.exposure import exposure_of
 from smecredit.decisioning.models import Decision, PolicyVersion, ScorecardVersion
 from smecredit.enterprises.models import CreditProfile, Enterprise, ProfileFeature
 from smecredit.kernel.clock import business_date, utcnow
-from smecredit.kernel.errors import not_found
+from smecredit.kernel.errors import Unavailable, not_found
 from smecredit.kernel.text import Text
 from smecredit.products.models import ProductVersion
 from smecredit.products.rates import reference_rate
@@ -64,6 +64,29 @@ def decision_of(db: Session, application: Application) -> Decision:
     if found is None:
         raise not_found(DECISION, "application_id")
     return found
+
+
+def damaged(decision: Decision) -> Unavailable:
+    return Unavailable("decision_damaged", Text(
+        f"授信决策 {decision.id} 的记录与写入时不一致或已损坏，暂停使用；复现（replay）可列出差异",
+        f"Decision {decision.id} no longer matches what was recorded, or is damaged: it is not used; "
+        f"replaying it lists the differences"), "decision_id", {"decision_id": decision.id})
+
+
+def intact_result(decision: Decision) -> dict[str, Any]:
+    """The stored result, when the record still reads as it was written: inputs and result match
+    their SHA-256 and the columns say what the result says. Otherwise `Unavailable` (503, like a
+    damaged policy version): a record changed by hand is neither shown as the platform's decision
+    nor acted on; replay lists what changed."""
+    from smecredit.decisioning.replaying import record_differences
+
+    try:
+        result = json.loads(decision.result_json)
+    except ValueError:
+        raise damaged(decision) from None
+    if not isinstance(result, dict) or record_differences(decision, result):
+        raise damaged(decision)
+    return result
 
 
 def inputs_of(decision: Decision) -> dict[str, Any]:
@@ -99,7 +122,7 @@ def scorecard_version_of(db: Session, decision: Decision) -> ScorecardVersion | 
 def authority_of(db: Session, decision: Decision):
     """The approval authority matrix that applies to this decision (its policy version, its segment)."""
     policy = versions.parsed(policy_version_of(db, decision))
-    segment = result_of(decision).get("segment") or decision.segment
+    segment = intact_result(decision).get("segment") or decision.segment
     try:
         return policy.segment(segment).authority
     except Exception:  # noqa: BLE001 - a decision without a segment: the policy's first segment's matrix

@@ -16,13 +16,14 @@ def _ref(row: PolicyVersion | ScorecardVersion | None) -> schemas.VersionRef | N
 
 
 def decision_fields(db: Session, decision: Decision) -> dict:
+    result = service.intact_result(decision)  # a record changed by hand: 503, never shown as the platform's
     return dict(
         id=decision.id, application_id=decision.application_id, outcome=decision.outcome, route=decision.route,
         score=decision.score, grade=decision.grade, pd=decision.pd, limit=decision.limit_amount,
         approved_amount=decision.approved_amount, annual_rate=decision.annual_rate, apr=decision.apr,
         repayment_method=decision.repayment_method, term_months=decision.term_months,
         reasons=[schemas.ReasonOut(code=r["code"], message=schemas.TextOut(**r["message"]))
-                 for r in service.reasons_of(decision)],
+                 for r in result.get("reasons") or []],
         policy_version=_ref(service.policy_version_of(db, decision)),
         scorecard_version=_ref(service.scorecard_version_of(db, decision)),
         elapsed_ms=decision.elapsed_ms, decision_date=decision.decision_date, created_at=decision.created_at)
