@@ -10,7 +10,6 @@ difference.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -19,59 +18,14 @@ from sqlalchemy.orm import Session
 
 from smecredit.decisioning import service, versions
 from smecredit.decisioning.models import Decision
+from smecredit.decisioning.record_check import Difference, record_differences, text_sha256
 from smecredit.kernel.errors import DomainError
-
-
-@dataclass(frozen=True)
-class Difference:
-    path: str
-    stored: Any
-    now: Any
 
 
 @dataclass(frozen=True)
 class Replayed:
     identical: bool
     differences: tuple[Difference, ...]
-
-
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    return None if value is None else str(value)
-
-
-#: Record columns and the result's keys they copy.
-COLUMNS = (("outcome", "outcome"), ("route", "route"), ("segment", "segment"), ("score", "score"), ("grade", "grade"),
-           ("pd", "pd"), ("limit_amount", "limit"), ("approved_amount", "approved_amount"),
-           ("annual_rate", "annual_rate"), ("apr", "apr"), ("repayment_method", "repayment_method"),
-           ("term_months", "term_months"))
-
-
-def _same_number(a: Any, b: Any) -> bool:
-    from decimal import Decimal, InvalidOperation
-
-    if a is None or b is None:
-        return a is None and b is None
-    try:
-        return Decimal(str(a)) == Decimal(str(b))
-    except (InvalidOperation, ValueError):
-        return str(a) == str(b)
-
-
-def record_differences(decision: Decision, stored_result: dict[str, Any]) -> list[Difference]:
-    found = []
-    if _sha(decision.inputs_json) != decision.inputs_sha256:
-        found.append(Difference("record.inputs_sha256", decision.inputs_sha256, _sha(decision.inputs_json)))
-    if _sha(decision.result_json) != decision.result_sha256:
-        found.append(Difference("record.result_sha256", decision.result_sha256, _sha(decision.result_json)))
-    for column, key in COLUMNS:
-        value, said = getattr(decision, column), stored_result.get(key)
-        if not _same_number(value, said):
-            found.append(Difference(f"record.{column}", _plain(said), _plain(value)))
-    return found
 
 
 def recompute(db: Session, decision: Decision) -> dict[str, Any]:
@@ -117,7 +71,7 @@ def replay(db: Session, decision: Decision) -> Replayed:
     except ValueError:
         stored = None
     if not isinstance(stored, dict):  # not even a JSON object any more: the hash says it changed
-        differences = [Difference("record.result_sha256", decision.result_sha256, _sha(decision.result_json))]
+        differences = [Difference("record.result_sha256", decision.result_sha256, text_sha256(decision.result_json))]
         stored = {}
     else:
         differences = record_differences(decision, stored)

@@ -33,6 +33,7 @@ from smecredit.audit.log import SYSTEM, Actor, record
 from smecredit.decisioning import events, versions
 from smecredit.decisioning.exposure import exposure_of
 from smecredit.decisioning.models import Decision, PolicyVersion, ScorecardVersion
+from smecredit.decisioning.record_check import record_differences
 from smecredit.enterprises.models import CreditProfile, Enterprise, ProfileFeature
 from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.errors import Unavailable, not_found
@@ -78,8 +79,6 @@ def intact_result(decision: Decision) -> dict[str, Any]:
     their SHA-256 and the columns say what the result says. Otherwise `Unavailable` (503, like a
     damaged policy version): a record changed by hand is neither shown as the platform's decision
     nor acted on; replay lists what changed."""
-    from smecredit.decisioning.replaying import record_differences
-
     try:
         result = json.loads(decision.result_json)
     except ValueError:
