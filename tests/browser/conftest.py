@@ -24,6 +24,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+def _prefer_reduced_motion(chromium) -> None:
+    """Every page asks for reduced motion, so Bootstrap skips its collapse and fade transitions (it
+    honours prefers-reduced-motion): on a loaded machine a click on a menu still unfolding was lost
+    now and then."""
+    for name in ("new_context", "new_page"):
+        original = getattr(chromium, name)
+
+        def opened(*args, _original=original, **kwargs):
+            kwargs.setdefault("reduced_motion", "reduce")
+            return _original(*args, **kwargs)
+
+        setattr(chromium, name, opened)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import expect, sync_playwright
@@ -34,6 +48,7 @@ def browser():
 
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        _prefer_reduced_motion(chromium)
         yield chromium
         chromium.close()
 

@@ -141,6 +141,13 @@ def officer_world(db, make_user):
     return queued
 
 
+def _open_filters(page, name: str) -> None:
+    """On a phone the filters fold away; wait until Bootstrap has finished unfolding them (a click
+    or a select while they are still collapsing can be lost)."""
+    page.get_by_test_id("list-filters-toggle").click()
+    expect(page.locator(f"#lf-{name}")).to_have_class(re.compile(r"\bshow\b"))
+
+
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_officer_walks_every_stage1_page(browser, live_server, officer_world, tmp_path, viewport):
     w = open_walker(browser, live_server, viewport, "officer", tmp_path, "officer-walk")
@@ -150,9 +157,10 @@ def test_officer_walks_every_stage1_page(browser, live_server, officer_world, tm
     w.visit("/enterprises")
     expect(page.get_by_test_id("list-summary")).to_contain_text("共 121 条")
     if viewport == "phone":
-        page.get_by_test_id("list-filters-toggle").click()
+        _open_filters(page, "enterprises")
     page.select_option("#lf-enterprises-industry", "wholesale")
-    page.get_by_test_id("list-filter-submit").click()
+    with page.expect_navigation():
+        page.get_by_test_id("list-filter-submit").click()
     expect(page.get_by_test_id("list-summary")).to_contain_text("共 91 条")
     page.get_by_test_id("page-last").click()
     expect(page.get_by_test_id("list-summary")).to_contain_text("第 2 / 2 页")
@@ -331,10 +339,11 @@ def test_admin_walks_the_users_list(browser, live_server, make_user, db, tmp_pat
     assert viewport == "phone" or (len(heights) >= 6 and max(heights) < 48), heights
     expect(page.get_by_test_id("list-summary")).to_contain_text("共 5 条")
     if viewport == "phone":
-        page.get_by_test_id("list-filters-toggle").click()
+        _open_filters(page, "users")
     page.select_option("#lf-users-role", "loan_officer")
     page.select_option("#lf-users-branch", "FZ01")
-    page.get_by_test_id("list-filter-submit").click()
+    with page.expect_navigation():
+        page.get_by_test_id("list-filter-submit").click()
     expect(page.get_by_test_id("list-summary")).to_contain_text("共 1 条")
     expect(page.get_by_test_id("users-table")).to_contain_text("officer-u1")
     expect(page.get_by_test_id("users-table")).to_contain_text("福州分行（FZ01）")
