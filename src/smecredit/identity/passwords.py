@@ -1,6 +1,8 @@
-"""Password hashing (Argon2id) and the minimum-strength rule. Pure apart from argon2."""
+"""Password hashing (Argon2id, its cost from the settings) and the minimum-strength rule."""
 
 from __future__ import annotations
+
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -8,7 +10,18 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from smecredit.kernel.errors import Invalid
 from smecredit.kernel.text import Text
 
-_hasher = PasswordHasher()
+
+
+@lru_cache(maxsize=4)
+def _hasher_with(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=4)
+
+
+def _hasher() -> PasswordHasher:
+    from smecredit.kernel.settings import get_settings
+
+    settings = get_settings()
+    return _hasher_with(settings.password_hash_time_cost, settings.password_hash_memory_kib)
 
 # A few passwords every scanner tries first; length and classes catch most of the rest.
 COMMON_PASSWORDS = frozenset(
@@ -17,12 +30,12 @@ COMMON_PASSWORDS = frozenset(
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher().verify(password_hash, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -39,6 +39,12 @@ class Settings(BaseSettings):
     login_ip_window_minutes: int = 15
     api_token_hours: int = 8
     password_min_length: int = 10
+    # Argon2id cost (RFC 9106's second recommended option by default: 64 MiB, 3 passes, 4 lanes).
+    # Raise it on strong hardware; only the test suite lowers it (the hash records its own cost,
+    # so hashes made with other settings still verify).
+    password_hash_memory_kib: int = Field(default=65536, ge=1024, le=4 * 1024 * 1024,
+                                          description="Argon2id memory per password hash, KiB")
+    password_hash_time_cost: int = Field(default=3, ge=1, le=20, description="Argon2id passes per password hash")
     # Request bodies (bytes are counted while they stream in; Content-Length is checked first).
     max_json_kb: int = Field(default=1024, description="JSON bodies of signed-in requests")
     max_form_kb: int = Field(default=1024, description="form bodies of signed-in page requests")
