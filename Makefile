@@ -55,8 +55,8 @@ test: $(STAMP) system-packages browser
 	@echo "== tests on SQLite =="
 	env -u SMECREDIT_TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$SMECREDIT_TEST_DATABASE_URL" ]; then \
-		echo "== tests on PostgreSQL ($$SMECREDIT_TEST_DATABASE_URL) =="; \
-		$(BIN)/python -m pytest $(PYTEST_ARGS); \
+		echo "== tests on PostgreSQL ($$SMECREDIT_TEST_DATABASE_URL): those that use the database =="; \
+		SMECREDIT_TEST_DATABASE_ONLY=1 $(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
 
 bench: $(STAMP)
