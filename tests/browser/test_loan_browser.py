@@ -1,0 +1,100 @@
+"""A loan in a real browser, from the accepted offer to payoff: the applicant accepts the offer,
+gives the accounts and accepts the contract; operations disburse; the applicant repays the first
+instalment; the second goes unpaid and the day after it the page shows the overdue day and its
+penalty; the applicant pays the payoff quote and the loan is closed."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+
+from smecredit.loans import eod
+from smecredit.loans.models import Loan
+from tests.browser.ui_support import open_walker
+from tests.decisioning.helpers import submitted, world
+from tests.loans.helpers import on
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_loan_from_the_offer_to_payoff(browser, live_server, db, make_user, tmp_path):
+    from smecredit.identity.roles import Role
+    from smecredit.kernel.clock import business_date
+
+    w = world(db, make_user, 2, code="tax_loan")
+    application = submitted(db, w, "300000")
+    operations = make_user(Role.OPERATIONS, "ops-browser")
+    shots = Path(os.environ.get("SMECREDIT_SHOTS", tmp_path))
+    start = business_date()
+    with on(start):
+        borrower = open_walker(browser, live_server, "phone", "loan-borrower", shots, w.applicant.username)
+        page = borrower.page
+        borrower.visit(f"/applications/{application.id}")
+        page.get_by_test_id("accept-offer").click()
+        page.wait_for_load_state("networkidle")
+        borrower.visit("/my/loans")
+        page.get_by_test_id("my-loan").first.click()
+        page.wait_for_url("**/loans/*")
+        page.fill("#payee_account", "6222020200001234567")
+        if page.locator("#payee_name").count():
+            page.fill("#payee_name", "福州示例交易对手有限公司")
+        page.fill("#repayment_account", "6222020200001234567")
+        page.get_by_test_id("save-accounts").click()
+        expect(page.get_by_test_id("accept-contract")).to_be_visible()
+        borrower.check("contract")
+        page.get_by_test_id("accept-contract").click()
+        expect(page.get_by_test_id("contract-accepted")).to_be_visible()
+        loan = db.execute(select(Loan).where(Loan.application_id == application.id)).scalar_one()
+
+        ops = open_walker(browser, live_server, "desktop", "loan-ops", shots, operations.username)
+        ops.visit("/loans?status=pending")
+        ops.page.get_by_role("link", name=loan.no).click()
+        ops.page.get_by_test_id("disburse").click()
+        expect(ops.page.get_by_test_id("loan-status")).to_have_attribute("data-status", "active")
+        ops.check("disbursed")
+        ops.page.context.close()
+
+    db.expire_all()
+    loan = db.get(Loan, loan.id)
+    first_due = loan.next_due_date
+    with on(first_due):
+        borrower.visit(f"/loans/{loan.id}")
+        page.get_by_test_id("repay").click()
+        expect(page.get_by_test_id("notice")).to_be_visible()
+        borrower.check("repaid")
+
+    db.expire_all()
+    second_due = db.get(Loan, loan.id).next_due_date
+    # nothing left in the repayment account: the second instalment goes unpaid at the end of day
+    from smecredit.kernel.db import unit_of_work
+    from smecredit.loans.bank import SandboxBank
+    from smecredit.loans.models import SandboxAccount
+
+    with unit_of_work(db):
+        balance = db.get(SandboxAccount, loan.repayment_account).balance
+        SandboxBank().collect(db, idempotency_key="spent", from_account=loan.repayment_account, amount=balance,
+                              purpose="spent", reference="test")
+    overdue_day = second_due + timedelta(days=1)
+    eod.run(overdue_day)
+    with on(overdue_day):
+        borrower.visit(f"/loans/{loan.id}")
+        expect(page.get_by_test_id("loan-status")).to_have_attribute("data-status", "overdue")
+        expect(page.get_by_test_id("dpd")).to_have_text("1")
+        assert page.get_by_test_id("penalty").inner_text().split("/")[0].strip() != "¥0.00"
+        borrower.check("overdue")
+        total = page.get_by_test_id("payoff-total").inner_text().replace("¥", "").replace(",", "")
+        with unit_of_work(db):
+            from decimal import Decimal
+
+            SandboxBank().deposit(db, account_no=loan.repayment_account, holder="test", amount=Decimal(total))
+        page.fill("#amount", total)
+        page.select_option("#kind", "prepayment")
+        page.get_by_test_id("repay").click()
+        expect(page.get_by_test_id("loan-status")).to_have_attribute("data-status", "closed")
+        borrower.check("closed")
+    page.context.close()
