@@ -27,7 +27,9 @@ def test_a_loan_from_the_offer_to_payoff(browser, live_server, db, make_user, tm
     from smecredit.kernel.clock import business_date
 
     w = world(db, make_user, 2, code="tax_loan")
-    application = submitted(db, w, "300000")
+    # 等额本息: the unpaid instalment has principal in it, so the overdue day bears 罚息 (on the
+    # principal) as well as 复利 (on the interest)
+    application = submitted(db, w, "300000", repayment_method="equal_installment")
     operations = make_user(Role.OPERATIONS, "ops-browser")
     shots = Path(os.environ.get("SMECREDIT_SHOTS", tmp_path))
     start = business_date()
@@ -85,7 +87,8 @@ def test_a_loan_from_the_offer_to_payoff(browser, live_server, db, make_user, tm
         borrower.visit(f"/loans/{loan.id}")
         expect(page.get_by_test_id("loan-status")).to_have_attribute("data-status", "overdue")
         expect(page.get_by_test_id("dpd")).to_have_text("1")
-        assert page.get_by_test_id("penalty").inner_text().split("/")[0].strip() != "¥0.00"
+        penalty, compound = (part.strip() for part in page.get_by_test_id("penalty").inner_text().split("/"))
+        assert penalty != "¥0.00" and compound != "¥0.00", (penalty, compound)
         borrower.check("overdue")
         total = page.get_by_test_id("payoff-total").inner_text().replace("¥", "").replace(",", "")
         with unit_of_work(db):
