@@ -101,3 +101,84 @@ def test_a_loan_from_the_offer_to_payoff(browser, live_server, db, make_user, tm
         expect(page.get_by_test_id("loan-status")).to_have_attribute("data-status", "closed")
         borrower.check("closed")
     page.context.close()
+
+
+def _loans_in_every_state(db, make_user):
+    """One borrower with a loan whose contract is not yet accepted, one awaiting disbursement, and
+    one disbursed on START that has a payment, a reversed payment and, by 2025-03-15, an overdue
+    instalment with 罚息; operations and a loan officer."""
+    from datetime import date
+
+    from smecredit.loans import service
+    from tests.loans.helpers import START, disbursed, open_loan, run, world
+
+    w = world(db, make_user)
+    officer = w.officer  # the enterprise's own officer (客户经理)
+    fresh = open_loan(db, w, accept=False)
+    waiting = open_loan(db, w, principal="50000")
+    served = disbursed(db, w, day=START)
+    with on(date(2025, 2, 10)):
+        run(db, service.record_payment, user=w.operations, loan=served, amount="10327.97", value_date=date(2025, 2, 10),
+            idempotency_key="first", source="page")
+        wrong = run(db, service.record_payment, user=w.operations, loan=served, amount="5000", value_date=date(2025, 2, 10),
+                    idempotency_key="wrong", source="page")
+        run(db, service.reverse_payment, user=w.operations, loan=served, transaction_id=wrong.id, reason="录错金额")
+    # the principal was paid into the repayment account: spend it, so the 2025-03-10 instalment goes unpaid
+    from smecredit.loans.bank import SandboxBank
+    from smecredit.loans.models import SandboxAccount
+
+    with on(date(2025, 2, 11)):
+        balance = db.get(SandboxAccount, served.repayment_account).balance
+        run(db, SandboxBank().collect, idempotency_key="spent", from_account=served.repayment_account, amount=balance,
+            purpose="spent", reference="test")
+    return w, officer, fresh, waiting, served
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_every_loan_page_fits_the_screen(browser, live_server, db, make_user, tmp_path, viewport):
+    """Every loan page as the borrower, operations and the loan officer, at phone and desktop width:
+    no console error, nothing wider than the screen, tables that fit (cards on a phone), no
+    internal code shown, and a refused payment's message where the user is looking."""
+    from datetime import date
+
+    w, officer, fresh, waiting, served = _loans_in_every_state(db, make_user)
+    shots = Path(os.environ.get("SMECREDIT_SHOTS", tmp_path))
+    codes = ("awaiting_disbursement", "pending", "active", "overdue", "closed", "repayment", "prepayment",
+             "reversal", "disbursement", "accrual", "partly_paid", "scheduled_debit", "keep_term", "equal_installment")
+    with on(date(2025, 3, 15)):
+        from smecredit.loans import eod
+
+        eod.run(date(2025, 3, 15))
+        borrower = open_walker(browser, live_server, viewport, "loans-borrower", shots, w.applicant.username)
+        for path in ("/my/loans", f"/loans/{fresh.id}", f"/loans/{fresh.id}/contract", f"/loans/{waiting.id}",
+                     f"/loans/{served.id}"):
+            borrower.visit(path)
+            _no_codes(borrower.page, codes)
+        expect(borrower.page.get_by_test_id("loan-status")).to_have_attribute("data-status", "overdue")
+        borrower.page.fill("#amount", "abc")
+        borrower.page.get_by_test_id("repay").click()
+        borrower.page.wait_for_load_state("networkidle")
+        expect(borrower.page.get_by_test_id("error")).to_be_visible()
+        borrower.answered(422)
+        borrower.wait_in_view("[data-testid=error]")
+        borrower.check("repay-refused")
+        borrower.page.context.close()
+
+        ops = open_walker(browser, live_server, viewport, "loans-ops", shots, w.operations.username)
+        for path in ("/loans", "/loans?status=pending", f"/loans/{waiting.id}", f"/loans/{served.id}",
+                     "/accounting/trial-balance", "/loans-sandbox-bank"):
+            ops.visit(path)
+            _no_codes(ops.page, codes)
+        ops.page.context.close()
+
+        looking = open_walker(browser, live_server, viewport, "loans-officer", shots, officer.username)
+        for path in ("/loans", f"/loans/{served.id}"):
+            looking.visit(path)
+            _no_codes(looking.page, codes)
+        looking.page.context.close()
+
+
+def _no_codes(page, codes) -> None:
+    text = page.locator("main").inner_text() if page.locator("main").count() else page.locator("body").inner_text()
+    shown = [code for code in codes if code in text]
+    assert shown == [], (page.url, shown)

@@ -10,27 +10,31 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from starlette.requests import Request
 
 from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
-from smecredit.kernel.clock import business_date
+from smecredit.kernel.clock import business_date, utcnow
+from smecredit.kernel.db import new_session
 from smecredit.kernel.errors import DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
-from smecredit.loans import accounting, contract, ledger, schedules, service, views
+from smecredit.loans import accounting, contract, ledger, loan_list, schedules, service, views
 from smecredit.loans.deps import PAGES
+from smecredit.loans.loan_list import STATUS_LABELS, STATUS_TONES
 from smecredit.loans.models import JournalEntry, Loan, LoanTransaction, SandboxAccount, SandboxTransfer
 from smecredit.loans.records import visible_loans
-from smecredit.web import forms
+from smecredit.web import forms, lists
+from smecredit.web.i18n import request_lang
 from smecredit.web.deps import REQUEST_DB
 from smecredit.web.params import EntityId
 from smecredit.web.security import csrf_protect
@@ -38,15 +42,8 @@ from smecredit.web.templating import render, templates
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
 
-STATUS_LABELS: dict[str, Text] = {
-    ledger.PENDING: Text("待放款", "Awaiting disbursement"),
-    ledger.ACTIVE: Text("正常", "Performing"),
-    ledger.OVERDUE: Text("逾期", "Overdue"),
-    ledger.CLOSED: Text("已结清", "Paid off"),
-    ledger.WRITTEN_OFF: Text("已核销", "Written off"),
-}
 INSTALMENT_LABELS: dict[str, Text] = {
-    "paid": Text("已还", "Paid"), "overdue": Text("逾期", "Overdue"), "due": Text("今日应还", "Due today"),
+    "paid": Text("已还清", "Paid"), "overdue": Text("逾期", "Overdue"), "due": Text("今日应还", "Due today"),
     "partly_paid": Text("部分已还", "Partly paid"), "future": Text("未到期", "To come"),
     "written_off": Text("已核销", "Written off"),
 }
@@ -56,14 +53,15 @@ KIND_LABELS: dict[str, Text] = {
     ledger.REFUND: Text("退款", "Refund"), ledger.WRITE_OFF: Text("核销", "Write-off"),
     ledger.RESCHEDULE: Text("展期/重组", "Reschedule"), "accrual": Text("计提", "Accrual"),
     "credit_applied": Text("溢缴款抵扣", "Credit applied"), "scheduled": Text("计划", "Scheduled"),
-    "prepayment_row": Text("提前还款", "Prepayment"),
 }
 SOURCE_LABELS: dict[str, Text] = {
     "api": Text("接口", "API"), "page": Text("页面", "Page"), "scheduled_debit": Text("到期自动扣款", "Scheduled debit"),
     "command": Text("命令行", "Command line"),
 }
-templates.env.globals["loan_status_label"] = lambda status: STATUS_LABELS.get(status, Text(status, status))
-templates.env.globals["loan_kind_label"] = lambda kind: KIND_LABELS.get(kind, Text(kind, kind))
+UNKNOWN = Text("（未知）", "(unknown)")  # never the raw code as if it were a word
+templates.env.globals["loan_status_label"] = loan_list.status_label
+templates.env.globals["loan_status_tone"] = lambda status: STATUS_TONES.get(status, "light")
+templates.env.globals["loan_kind_label"] = lambda kind: KIND_LABELS.get(kind, UNKNOWN)
 
 
 def _money(value: str | None, field: str) -> Decimal | None:
@@ -88,17 +86,20 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
     today = business_date()
     staff = bool(user.roles - {Role.APPLICANT})
     member = service.facts_of(db, user, loan).member
+    operates = perms.LOANS_OPERATE.held_by(user.roles)
     ctx: dict[str, Any] = {
         "loan": loan, "staff": staff, "member": member, "today": today,
-        "method_label": schedules.METHOD_LABELS.get(loan.method, Text(loan.method, loan.method)),
-        "payment_mode_label": service.PAYMENT_MODES[loan.payment_mode],
+        "method_label": schedules.METHOD_LABELS.get(loan.method, UNKNOWN),
+        "payment_mode_label": service.PAYMENT_MODES.get(loan.payment_mode, UNKNOWN),
         "may_disburse": perms.LOANS_DISBURSE.held_by(user.roles) and loan.status == ledger.PENDING,
-        "may_operate": perms.LOANS_OPERATE.held_by(user.roles),
-        "may_repay": (member or perms.LOANS_OPERATE.held_by(user.roles)) and loan.status not in (ledger.PENDING,),
+        "may_operate": operates,
+        "may_repay": (member or operates) and loan.status in (ledger.ACTIVE, ledger.OVERDUE),
         "reads_journal": perms.ACCOUNTING_READ.held_by(user.roles),
-        "instalment_label": lambda s: INSTALMENT_LABELS.get(s, Text(s, s)),
-        "source_label": lambda s: SOURCE_LABELS.get(s, Text(s, s)),
+        "instalment_label": lambda s: INSTALMENT_LABELS.get(s, UNKNOWN),
+        "source_label": lambda s: SOURCE_LABELS.get(s, UNKNOWN),
         "field_errors": {}, "typed": {}, "form_key": uuid.uuid4().hex,
+        "due_now": (loan.overdue_principal + loan.overdue_interest + loan.penalty + loan.compound
+                    + loan.current_principal + loan.current_interest),
     }
     transactions = db.execute(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id)
                               .order_by(LoanTransaction.id)).scalars().all()
@@ -108,8 +109,8 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
         state = service.state_of(db, loan, max(today, loan.disbursed_on))
         ctx["instalments"] = state.instalments
         on = quote_on or today
-        if on >= loan.disbursed_on and loan.status in (ledger.ACTIVE, ledger.OVERDUE):
-            ctx["quote"] = service.payoff(db, loan=loan, on=on)
+        if loan.status in (ledger.ACTIVE, ledger.OVERDUE):
+            ctx["quote"] = service.payoff(db, loan=loan, on=max(on, loan.disbursed_on))
     else:
         ctx["instalments"] = None
         ctx["preview"] = schedules.build_schedule(principal=loan.principal, annual_rate=loan.annual_rate,
@@ -119,11 +120,22 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
             ctx["contract_sha256"] = contract.sha256_of(db, loan)
     if ctx["reads_journal"]:
         entries = db.execute(select(JournalEntry).where(JournalEntry.loan_id == loan.id)
+                             .options(selectinload(JournalEntry.lines))
                              .order_by(JournalEntry.id.desc()).limit(60)).scalars().all()
         ctx["journal"] = entries
-        ctx["account_name"] = lambda code: accounting.ACCOUNTS[code].name
+        ctx["account_name"] = lambda code: accounting.ACCOUNTS[code].name if code in accounting.ACCOUNTS else UNKNOWN
     ctx.update(extra or {})
     return render(request, "loans/detail.html", ctx, status_code=status_code)
+
+
+def _refused(request: Request, db: Session, user: User, loan: Loan, section: str, error: DomainError,
+             typed: dict | None = None, quote_on: date | None = None):
+    """The loan page again, with the refusal's message in the section the user was in."""
+    ctx, status = forms.failed(request, db, error)
+    db.expire_all()
+    fresh = db.get(Loan, loan.id)
+    return _page(request, db, user, fresh, extra={**ctx, "error_section": section, "typed": typed or {}},
+                 status_code=status, quote_on=quote_on)
 
 
 def _act(request: Request, db: Session, user: User, loan: Loan, section: str, notice: str, action: Callable[[], object],
@@ -131,13 +143,9 @@ def _act(request: Request, db: Session, user: User, loan: Loan, section: str, no
     try:
         action()
     except DomainError as error:
-        if isinstance(error, NotFound):
+        if isinstance(error, NotFound) and error.field == "loan_id":
             raise
-        ctx, status = forms.failed(request, db, error)
-        db.expire_all()
-        fresh = db.get(Loan, loan.id)
-        return _page(request, db, user, fresh, extra={**ctx, "error_section": section, "typed": typed or {}},
-                     status_code=status)
+        return _refused(request, db, user, loan, section, error, typed)
     return RedirectResponse(f"/loans/{loan.id}?notice={notice}#{section}", status_code=303)
 
 
@@ -145,24 +153,46 @@ def _act(request: Request, db: Session, user: User, loan: Loan, section: str, no
 
 @router.get("/my/loans")
 def my_loans(request: Request, user: User = Depends(PAGES.mine), db: Session = REQUEST_DB):
-    loans = db.execute(visible_loans(user).order_by(Loan.id.desc())).scalars().all()
+    loans = db.execute(visible_loans(user).order_by(Loan.id.desc()).limit(200)).scalars().all()
     return render(request, "loans/mine.html", {"loans": loans})
 
 
+def _book_state(request: Request) -> lists.ListState:
+    return lists.state_from(request, loan_list.SPEC)
+
+
 @router.get("/loans")
-def loan_book(request: Request, status: str | None = Query(None, max_length=20), user: User = Depends(PAGES.book),
-              db: Session = REQUEST_DB):
-    if status is not None and status not in STATUS_LABELS:
-        status = None
-    query = visible_loans(user)
-    if status:
-        query = query.where(Loan.status == status)
-    loans = db.execute(query.order_by(Loan.id.desc()).limit(500)).scalars().all()
-    visible_ids = visible_loans(user).with_only_columns(Loan.id)
-    counts = dict(db.execute(select(Loan.status, func.count()).where(Loan.id.in_(visible_ids))
-                             .group_by(Loan.status)).all())
-    return render(request, "loans/book.html", {"loans": loans, "status": status, "counts": counts,
-                                               "statuses": STATUS_LABELS})
+def loan_book(request: Request, user: User = Depends(PAGES.book), db: Session = REQUEST_DB):
+    spec = loan_list.SPEC
+    state = _book_state(request)
+    total = loan_list.count(db, user=user, filters=state.filters)
+    pages = max(1, -(-total // spec.page_size))
+    if state.page > pages:
+        state = replace(state, page=pages)
+    rows = loan_list.search(db, user=user, filters=state.filters, sort=state.sort, limit=spec.page_size,
+                            offset=(state.page - 1) * spec.page_size)
+    view = lists.ListPage(spec, state, rows, total, request_lang(request), "/loans")
+    return render(request, "loans/book.html", {
+        "view": view, "status": state.filters.get("status"), "counts": loan_list.counts_by_status(db, user=user),
+        "statuses": STATUS_LABELS})
+
+
+@router.get("/loans/export.{fmt}")
+def loan_book_export(request: Request, fmt: Literal["xlsx", "csv"], user: User = Depends(PAGES.book),
+                     db: Session = REQUEST_DB):
+    """The loan book as filtered and sorted, streamed. Not audited (see `loan_list`)."""
+    spec = loan_list.SPEC
+    state = _book_state(request)
+    total = loan_list.count(db, user=user, filters=state.filters)
+    user_id = user.id
+
+    def rows():
+        with new_session() as session:  # the request's session has ended by the time the body is written
+            viewer = session.get(User, user_id)
+            yield from loan_list.iterate(session, user=viewer, filters=state.filters, sort=state.sort,
+                                         cap=spec.export_cap)
+
+    return lists.export_response(spec, fmt=fmt, lang=request_lang(request), rows=rows, total=total, when=utcnow())
 
 
 # --- one loan ---------------------------------------------------------------------------------------
@@ -172,16 +202,24 @@ def loan_page(request: Request, quote_date: str | None = Query(None, alias="quot
               loan: Loan = PAGES.viewing, user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
     try:
         on = _day(quote_date, "quote")
-    except Invalid:
-        on = None
-    if on is not None and loan.disbursed_on is not None and on < loan.disbursed_on:
-        on = None
+        if on is not None and loan.disbursed_on is not None and on < loan.disbursed_on:
+            raise Invalid("date_before_disbursement",
+                          Text("结清日不能早于放款日", "The payoff date cannot be before the disbursement"), "quote")
+    except Invalid as error:
+        return _refused(request, db, user, loan, "repay", error)
     return _page(request, db, user, loan, quote_on=on)
 
 
 @router.get("/loans/{loan_id}/contract")
-def contract_page(loan: Loan = PAGES.viewing, user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
-    return HTMLResponse(contract.render(db, loan))
+def contract_page(request: Request, loan: Loan = PAGES.viewing, user: User = Depends(PAGES.view),
+                  db: Session = REQUEST_DB):
+    """The contract inside the platform's page (the text is the document's body, byte for byte), with
+    the borrower's acceptance at its end."""
+    member = service.facts_of(db, user, loan).member
+    ready = member and loan.contract_accepted_at is None and loan.payee_account and loan.repayment_account
+    return render(request, "loans/contract_page.html", {
+        "loan": loan, "text": contract.text(db, loan), "member": member,
+        "contract_sha256": contract.sha256_of(db, loan) if ready else None})
 
 
 @router.get("/loans/{loan_id}/contract.pdf")
@@ -226,6 +264,9 @@ async def disburse(request: Request, loan: Loan = PAGES.disbursing, user: User =
                                          source="page"))
 
 
+PAYMENT_KINDS = {ledger.REPAYMENT: Text("还款", "Repayment"), ledger.PREPAYMENT: Text("提前还款", "Prepayment")}
+
+
 @router.post("/loans/{loan_id}/payments")
 async def pay(request: Request, loan: Loan = PAGES.repaying, user: User = Depends(PAGES.repay), db: Session = REQUEST_DB):
     form = forms.values(await request.form(), "amount", "value_date", "kind", "mode", "idempotency_key")
@@ -234,8 +275,12 @@ async def pay(request: Request, loan: Loan = PAGES.repaying, user: User = Depend
         amount = _money(form.get("amount"), "amount")
         if amount is None:
             raise Invalid("required", Text("请填写金额", "Give the amount"), "amount")
-        kind = form.get("kind") if form.get("kind") in (ledger.REPAYMENT, ledger.PREPAYMENT) else ledger.REPAYMENT
-        mode = form.get("mode") if form.get("mode") in ledger.PREPAYMENT_MODES else ledger.KEEP_TERM
+        kind = form.get("kind") or ledger.REPAYMENT
+        if kind not in PAYMENT_KINDS:
+            raise Invalid("unknown_kind", Text("类型须为还款或提前还款", "The kind is a repayment or a prepayment"), "kind")
+        mode = form.get("mode") or ledger.KEEP_TERM
+        if mode not in ledger.PREPAYMENT_MODES:
+            raise Invalid("unknown_mode", Text("请选择提前还款后的还款安排", "Choose what a prepayment changes"), "mode")
         service.record_payment(db, user=user, loan=loan, amount=amount, value_date=_day(form.get("value_date"), "value_date"),
                                idempotency_key=form.get("idempotency_key"), kind=kind, mode=mode, source="page")
 
@@ -248,7 +293,7 @@ async def reverse(request: Request, transaction_id: EntityId, loan: Loan = PAGES
     form = forms.values(await request.form(), "reason")
     return _act(request, db, user, loan, "transactions", "payment_reversed",
                 lambda: service.reverse_payment(db, user=user, loan=loan, transaction_id=transaction_id,
-                                                reason=form.get("reason")), typed=form)
+                                                reason=form.get("reason")), typed={**form, "reversing": transaction_id})
 
 
 # --- accounting and the sandbox bank ------------------------------------------------------------------
@@ -257,11 +302,16 @@ async def reverse(request: Request, transaction_id: EntityId, loan: Loan = PAGES
 def trial_balance(request: Request, on: str | None = Query(None, alias="date", max_length=10),
                   format: str | None = Query(None, max_length=4), user: User = Depends(PAGES.accounting),
                   db: Session = REQUEST_DB):
+    error = None
     try:
         day = _day(on, "date") or business_date()
-    except Invalid:
-        day = business_date()
+    except Invalid as refused:
+        day, error = business_date(), refused
     data = views.trial_balance(db, day)
+    if error is not None:  # the page with the message next to the date (the business date's balances below it)
+        ctx, status = forms.failed(request, db, error)
+        return render(request, "loans/trial_balance.html", {**ctx, "tb": data, "day": day, "typed_date": on},
+                      status_code=status)
     if format == "xlsx":
         return Response(views.trial_balance_xlsx(data), media_type=views.XLSX,
                         headers={"Content-Disposition": f'attachment; filename="trial-balance-{day}.xlsx"'})
