@@ -38,8 +38,9 @@ def test_a_loan_from_the_offer_to_payoff(browser, live_server, db, make_user, tm
         page = borrower.page
         borrower.visit(f"/applications/{application.id}")
         page.get_by_test_id("accept-offer").click()
-        page.wait_for_load_state("networkidle")
-        borrower.visit("/my/loans")
+        page.get_by_test_id("go-to-loan").click()  # the accepted offer leads to the loan
+        page.wait_for_url("**/my/loans")
+        borrower.check("my-loans")
         page.get_by_test_id("my-loan").first.click()
         page.wait_for_url("**/loans/*")
         page.fill("#payee_account", "6222020200001234567")
@@ -165,10 +166,15 @@ def test_every_loan_page_fits_the_screen(browser, live_server, db, make_user, tm
         borrower.page.context.close()
 
         ops = open_walker(browser, live_server, viewport, "loans-ops", shots, w.operations.username)
-        for path in ("/loans", "/loans?status=pending", f"/loans/{waiting.id}", f"/loans/{served.id}",
-                     "/accounting/trial-balance", "/loans-sandbox-bank"):
+        pages = ("/loans", "/loans?status=pending", f"/loans/{waiting.id}", f"/loans/{served.id}",
+                 "/accounting/trial-balance", "/loans-sandbox-bank")
+        for path in pages:
             ops.visit(path)
             _no_codes(ops.page, codes)
+        ops.page.get_by_test_id("lang-switch").click()  # in English: every label, header and button too
+        for path in pages:  # (the codes are English words: looked for in the Chinese pages above)
+            ops.visit(path)
+            _labels_in_english(ops.page)
         ops.page.context.close()
 
         looking = open_walker(browser, live_server, viewport, "loans-officer", shots, officer.username)
@@ -176,6 +182,18 @@ def test_every_loan_page_fits_the_screen(browser, live_server, db, make_user, tm
             looking.visit(path)
             _no_codes(looking.page, codes)
         looking.page.context.close()
+
+
+def _labels_in_english(page) -> None:
+    """Headings, headers, terms, labels, buttons and badges have no Chinese once English is chosen
+    (names, memos and the contract's own text are data and stay as they are)."""
+    import re
+
+    texts = page.eval_on_selector_all(
+        "main h1, main h2, main h3, main th, main dt, main label, main button, main .badge, main .nav-link, main .alert",
+        "els => els.filter(e => e.offsetParent !== null).map(e => e.innerText)")
+    chinese = [text for text in texts if re.search(r"[\u4e00-\u9fff]", text)]
+    assert chinese == [], (page.url, chinese)
 
 
 def _no_codes(page, codes) -> None:
