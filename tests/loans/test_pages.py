@@ -118,6 +118,7 @@ def test_the_loan_book_lists_filters_and_exports_what_the_user_may_see(client, d
     assert elsewhere.no not in book.text
     queue = client.get("/loans?status=pending")
     assert waiting.no in queue.text and served.no not in queue.text and "可放款" in queue.text
+    assert 'data-testid="to-disburse"' not in queue.text  # an officer does not disburse
     found = client.get(f"/loans?q={served.no}")
     assert served.no in found.text and waiting.no not in found.text
     assert client.get("/loans?status=nonsense&sort=bogus&page=-3").status_code == 200
@@ -126,6 +127,9 @@ def test_the_loan_book_lists_filters_and_exports_what_the_user_may_see(client, d
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))
     assert [r[0] for r in rows[1:]] == [waiting.no] and "待放款" in rows[1]
     assert client.get("/loans/export.xlsx").content[:2] == b"PK"
+    client.post("/logout", data={"csrf_token": csrf_of(client)})
+    login(client, mine.operations.username)
+    assert f'href="/loans/{waiting.id}#summary" data-testid="to-disburse"' in client.get("/loans?status=pending").text
     client.post("/logout", data={"csrf_token": csrf_of(client)})
     login(client, mine.applicant.username)
     assert client.get("/loans/export.csv", follow_redirects=False).status_code == 403

@@ -15,6 +15,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from smecredit.enterprises.models import Enterprise
+from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
 from smecredit.kernel.text import Text
 from smecredit.loans import ledger
@@ -33,7 +34,7 @@ STATUS_TONES = {ledger.PENDING: "warning", ledger.ACTIVE: "success", ledger.OVER
                 ledger.CLOSED: "secondary", ledger.WRITTEN_OFF: "dark"}
 ACCEPTED = Text("已确认", "Accepted")
 NOT_ACCEPTED = Text("待借款人确认合同", "Contract not yet accepted")
-READY = Text("合同已确认，可放款", "Contract accepted: ready to disburse")
+READY = Text("合同已确认，可放款", "Contract accepted: ready for disbursement")
 NOT_DISBURSED = "—"
 
 
@@ -45,6 +46,7 @@ def status_label(status: str) -> Text:
 class Row:
     loan: Loan
     enterprise: str
+    may_disburse: bool = False  # the user disburses (operations): the queue offers the button
 
     @property
     def contract(self) -> Text:
@@ -70,7 +72,7 @@ def _next_due_cell(r: Row, lang: str) -> str:
 
 
 def _actions_cell(r: Row, lang: str) -> list[Cell]:
-    if r.loan.status == ledger.PENDING and r.loan.contract_accepted_at:
+    if r.may_disburse and r.loan.status == ledger.PENDING and r.loan.contract_accepted_at:
         return [Cell(Text("去放款", "Disburse").pick(lang), href=f"/loans/{r.loan.id}#summary", button=True,
                      testid="to-disburse")]
     return [Cell(Text("查看", "Open").pick(lang), href=f"/loans/{r.loan.id}", button=True)]
@@ -150,7 +152,8 @@ def counts_by_status(db: Session, *, user: User) -> dict[str, int]:
 
 def search(db: Session, *, user: User, filters: Mapping[str, str], sort: str, limit: int, offset: int) -> list[Row]:
     query = _query(user, filters).order_by(*_ORDER.get(sort, _ORDER["no"])).limit(limit).offset(offset)
-    return [Row(loan, name) for loan, name in db.execute(query)]
+    disburses = perms.LOANS_DISBURSE.held_by(user.roles)
+    return [Row(loan, name, disburses) for loan, name in db.execute(query)]
 
 
 def iterate(db: Session, *, user: User, filters: Mapping[str, str], sort: str, cap: int) -> Iterator[Row]:
