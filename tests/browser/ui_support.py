@@ -22,7 +22,7 @@ FITS = r"""
   const found = [];
   const doc = document.documentElement.scrollWidth;
   if (doc > width) { found.push(`page ${doc}px > ${width}px`); }
-  const intended = ".table-responsive, .nav-scroll, .json-box, pre, .scroll-box";
+  const intended = ".table-responsive, .nav-scroll, .json-box, pre, .scroll-box, .contract-text table";
   for (const el of document.querySelectorAll("table, .card, .kpi, .chart-box, form, .alert, .navbar, dl, .list-meta, td, th")) {
     if (el.offsetParent === null) { continue; }  // not shown
     const rect = el.getBoundingClientRect();

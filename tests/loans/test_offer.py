@@ -43,6 +43,7 @@ def test_accepting_an_offer_makes_a_loan_that_operations_disburse(client, db, ma
                       json={"payee_account": "6222020200001234567", "repayment_account": "6222020200007654321"}).status_code == 403
     contract = client.get(f"/api/v1/loans/{loan_id}/contract", headers=borrower).json()
     assert "年化利率" in contract["html"] and "6222020200001234567" in contract["html"] and contract["accepted_at"] is None
+    assert "担保方式：信用。本借款无担保。" in contract["html"]  # the guarantee by its name, never its code
     ok = client.post(f"/api/v1/loans/{loan_id}/contract/accept", headers=borrower, json={"contract_sha256": contract["sha256"]})
     assert ok.status_code == 200, ok.text
     paid = client.post(f"/api/v1/loans/{loan_id}/disburse", headers={**ops, "Idempotency-Key": "d"})

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from smecredit.enterprises.models import Enterprise
@@ -36,21 +37,37 @@ _env.filters["percent"] = percent
 
 
 def render(db: Session, loan: Loan) -> str:
+    """The contract as one HTML document (what the SHA-256 is of, and what the PDF is made from)."""
+    return _env.get_template("contract.html").render(**_context(db, loan))
+
+
+def text(db: Session, loan: Loan) -> Markup:
+    """The same contract without the document around it, for the contract page (the text is the
+    document's body, byte for byte)."""
+    return Markup(_env.get_template("_contract_text.html").render(**_context(db, loan)))
+
+
+def _context(db: Session, loan: Loan) -> dict:
     enterprise = db.get(Enterprise, loan.enterprise_id)
     start = to_local(loan.created_at).date()  # indicative dates: the schedule runs from the actual disbursement
     lines = schedules.build_schedule(principal=loan.principal, annual_rate=loan.annual_rate, months=loan.months,
                                      method=loan.method, start=start, day_count=loan.day_count)
-    guarantee = None
+    guarantee, secured = None, False
     if loan.application_id is not None:
         from smecredit.applications.models import Application
 
         application = db.get(Application, loan.application_id)
-        guarantee = application.guarantee_mode if application else None
+        mode = application.guarantee_mode if application else None
+        if mode:  # the mode's name (信用, 保证+抵押), never its code
+            from smecredit.products.vocabulary import guarantee_label
+
+            guarantee = guarantee_label(mode).zh
+            secured = mode != "credit"
     penalty_rate = loan.annual_rate * (1 + loan.penalty_markup / 100)
-    return _env.get_template("contract.html").render(
+    return dict(
         loan=loan, lender=LENDER, borrower=enterprise.name if enterprise else "", uscc=getattr(enterprise, "uscc", ""),
         method=schedules.METHOD_LABELS[loan.method].zh, lines=lines, totals=schedules.totals(lines),
-        penalty_rate=penalty_rate, guarantee=guarantee, apr_method=schedules.APR_METHOD.zh,
+        penalty_rate=penalty_rate, guarantee=guarantee, secured=secured, apr_method=schedules.APR_METHOD.zh,
         payment_mode="受托支付" if loan.payment_mode == "entrusted" else "自主支付", first_due=lines[0].due_date)
 
 

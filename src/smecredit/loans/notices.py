@@ -26,4 +26,4 @@ def tell(db: Session, loan, kind: NotificationKind, **params) -> None:
     ids = db.execute(select(EnterpriseMember.user_id).where(EnterpriseMember.enterprise_id == loan.enterprise_id)).scalars()
     for user in (db.get(User, i) for i in sorted(set(ids))):
         if user is not None and user.is_active:
-            notify(db, recipient=user, kind=kind, params={"no": loan.no, **params}, link=f"/my/loans/{loan.id}")
+            notify(db, recipient=user, kind=kind, params={"no": loan.no, **params}, link=f"/loans/{loan.id}")

@@ -3,8 +3,10 @@ and accounting. Pure cores: `schedules`, `ledger`, `accounting`, `access`."""
 
 from pathlib import Path
 
+from smecredit.identity import permissions as perms
 from smecredit.kernel.text import Text
 from smecredit.stages import Stage
+from smecredit.web.menu import MenuItem
 
 STAGE = Stage(
     name="loans",
@@ -12,7 +14,26 @@ STAGE = Stage(
     label=Text("放款、还款与核算", "Loans: disbursement, repayment and accounting"),
     models="smecredit.loans.models",
     events="smecredit.loans.events",
-    routers=("smecredit.loans.api:router", "smecredit.loans.api:accounting_router"),
+    routers=("smecredit.loans.pages:router", "smecredit.loans.api:router", "smecredit.loans.api:accounting_router"),
     templates=Path(__file__).resolve().parent / "templates",
+    menu=(
+        MenuItem("my_loans", "/my/loans", Text("我的贷款", "My loans"), perms.MY_LOANS, "cash-coin",
+                 ((perms.MY_LOANS, Text("确认借款合同、查看还款计划、还款与提前结清",
+                                        "Accept the contract, see the schedule, repay and pay off")),)),
+        MenuItem("loans", "/loans", Text("贷款台账", "Loan book"), perms.LOANS_LIST, "journal-text",
+                 ((perms.LOANS_DISBURSE, Text("放款、登记还款与冲正", "Disburse, record payments and reversals")),
+                  (perms.LOANS_LIST, Text("查看贷款、还款计划、交易与分录", "Read loans, schedules, transactions and the journal")))),
+        MenuItem("trial_balance", "/accounting/trial-balance", Text("科目余额表", "Trial balance"), perms.ACCOUNTING_READ,
+                 "table", ((perms.ACCOUNTING_READ, Text("按日期查看科目余额，下载 XLSX", "Account balances by date, as XLSX")),)),
+        MenuItem("sandbox_bank", "/loans-sandbox-bank", Text("沙箱银行", "Sandbox bank"), perms.LOANS_OPERATE, "bank",
+                 ((perms.LOANS_OPERATE, Text("查看放款与扣款的银行流水", "The bank's ledger of disbursements and debits")),)),
+    ),
+    notices={
+        "accounts_given": Text("账户已保存，请阅读并确认借款合同", "Accounts saved: read and accept the contract"),
+        "contract_accepted": Text("借款合同已确认，等待放款", "Contract accepted: awaiting disbursement"),
+        "disbursed": Text("已放款", "Disbursed"),
+        "payment_recorded": Text("还款已登记，贷款已按交易记录重新计算", "Payment recorded; the loan was recomputed"),
+        "payment_reversed": Text("已冲正，贷款已按交易记录重新计算", "Reversed; the loan was recomputed"),
+    },
     commands=(("schedule", "smecredit.loans.cli:app"), ("eod", "smecredit.loans.cli:eod_app")),
 )

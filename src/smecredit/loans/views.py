@@ -15,6 +15,7 @@ from smecredit.loans import accounting, ledger, service
 from smecredit.loans.models import JournalLine, Loan
 
 ZERO = Decimal("0.00")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def statement(db: Session, loan: Loan, on: date) -> dict:

@@ -1,0 +1,325 @@
+"""Stage 5a pages: the borrower's 我的贷款 and loan page (accounts, contract, repay, payoff quote,
+schedule, statement), the staff's loan book (待放款 queue and every loan), the loan page for staff
+(disburse, record a payment, reverse one, the journal), the trial balance and the sandbox bank.
+
+Access to a loan is the route's dependency (`PAGES.viewing`); what the user may do with it is the
+use case's check. A refused action shows its message on the loan page, in the section it came from.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+from starlette.requests import Request
+
+from smecredit.identity import permissions as perms
+from smecredit.identity.models import User
+from smecredit.identity.roles import Role
+from smecredit.kernel.clock import business_date, utcnow
+from smecredit.kernel.db import new_session
+from smecredit.kernel.errors import DomainError, Invalid, NotFound
+from smecredit.kernel.text import Text
+from smecredit.loans import accounting, contract, ledger, loan_list, schedules, service, views
+from smecredit.loans.deps import PAGES
+from smecredit.loans.loan_list import STATUS_LABELS, STATUS_TONES
+from smecredit.loans.models import JournalEntry, Loan, LoanTransaction, SandboxAccount, SandboxTransfer
+from smecredit.loans.records import visible_loans
+from smecredit.web import forms, lists
+from smecredit.web.i18n import request_lang
+from smecredit.web.deps import REQUEST_DB
+from smecredit.web.params import EntityId
+from smecredit.web.security import csrf_protect
+from smecredit.web.templating import render, templates
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(csrf_protect)])
+
+INSTALMENT_LABELS: dict[str, Text] = {
+    "paid": Text("已还清", "Paid"), "overdue": Text("逾期", "Overdue"), "due": Text("今日应还", "Due today"),
+    "partly_paid": Text("部分已还", "Partly paid"), "future": Text("未到期", "To come"),
+    "written_off": Text("已核销", "Written off"),
+}
+KIND_LABELS: dict[str, Text] = {
+    ledger.DISBURSEMENT: Text("放款", "Disbursement"), ledger.REPAYMENT: Text("还款", "Repayment"),
+    ledger.PREPAYMENT: Text("提前还款", "Prepayment"), ledger.REVERSAL: Text("冲正", "Reversal"),
+    ledger.REFUND: Text("退款", "Refund"), ledger.WRITE_OFF: Text("核销", "Write-off"),
+    ledger.RESCHEDULE: Text("展期/重组", "Reschedule"), "accrual": Text("计提", "Accrual"),
+    "credit_applied": Text("溢缴款抵扣", "Credit applied"), "scheduled": Text("计划", "Scheduled"),
+}
+SOURCE_LABELS: dict[str, Text] = {
+    "api": Text("接口", "API"), "page": Text("页面", "Page"), "scheduled_debit": Text("到期自动扣款", "Scheduled debit"),
+    "command": Text("命令行", "Command line"),
+}
+UNKNOWN = Text("（未知）", "(unknown)")  # never the raw code as if it were a word
+templates.env.globals["loan_status_label"] = loan_list.status_label
+templates.env.globals["loan_status_tone"] = lambda status: STATUS_TONES.get(status, "light")
+templates.env.globals["loan_kind_label"] = lambda kind: KIND_LABELS.get(kind, UNKNOWN)
+
+
+def _money(value: str | None, field: str) -> Decimal | None:
+    if value is None or not str(value).strip():
+        return None
+    from smecredit.kernel.money import to_money
+
+    return to_money(str(value), exact=True, field=field)
+
+
+def _day(value: str | None, field: str) -> date | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise Invalid("invalid_date", Text("日期须为 YYYY-MM-DD", "A date is YYYY-MM-DD"), field) from None
+
+
+def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict | None = None, status_code: int = 200,
+          quote_on: date | None = None):
+    today = business_date()
+    staff = bool(user.roles - {Role.APPLICANT})
+    member = service.facts_of(db, user, loan).member
+    operates = perms.LOANS_OPERATE.held_by(user.roles)
+    ctx: dict[str, Any] = {
+        "loan": loan, "staff": staff, "member": member, "today": today,
+        "method_label": schedules.METHOD_LABELS.get(loan.method, UNKNOWN),
+        "payment_mode_label": service.PAYMENT_MODES.get(loan.payment_mode, UNKNOWN),
+        "may_disburse": perms.LOANS_DISBURSE.held_by(user.roles) and loan.status == ledger.PENDING,
+        "may_operate": operates,
+        "may_repay": (member or operates) and loan.status in (ledger.ACTIVE, ledger.OVERDUE),
+        "reads_journal": perms.ACCOUNTING_READ.held_by(user.roles),
+        "instalment_label": lambda s: INSTALMENT_LABELS.get(s, UNKNOWN),
+        "source_label": lambda s: SOURCE_LABELS.get(s, UNKNOWN),
+        "field_errors": {}, "typed": {}, "form_key": uuid.uuid4().hex,
+        "due_now": (loan.overdue_principal + loan.overdue_interest + loan.penalty + loan.compound
+                    + loan.current_principal + loan.current_interest),
+    }
+    transactions = db.execute(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id)
+                              .order_by(LoanTransaction.id)).scalars().all()
+    reversed_ids = {t.reverses_id for t in transactions if t.reverses_id}
+    ctx["transactions"], ctx["reversed_ids"] = transactions, reversed_ids
+    if loan.disbursed_on is not None:
+        state = service.state_of(db, loan, max(today, loan.disbursed_on))
+        ctx["instalments"] = state.instalments
+        on = quote_on or today
+        if loan.status in (ledger.ACTIVE, ledger.OVERDUE):
+            ctx["quote"] = service.payoff(db, loan=loan, on=max(on, loan.disbursed_on))
+    else:
+        ctx["instalments"] = None
+        ctx["preview"] = schedules.build_schedule(principal=loan.principal, annual_rate=loan.annual_rate,
+                                                  months=loan.months, method=loan.method, start=today,
+                                                  day_count=loan.day_count)
+        if member and loan.contract_accepted_at is None and loan.payee_account and loan.repayment_account:
+            ctx["contract_sha256"] = contract.sha256_of(db, loan)
+    if ctx["reads_journal"]:
+        entries = db.execute(select(JournalEntry).where(JournalEntry.loan_id == loan.id)
+                             .options(selectinload(JournalEntry.lines))
+                             .order_by(JournalEntry.id.desc()).limit(60)).scalars().all()
+        ctx["journal"] = entries
+        ctx["account_name"] = lambda code: accounting.ACCOUNTS[code].name if code in accounting.ACCOUNTS else UNKNOWN
+    ctx.update(extra or {})
+    return render(request, "loans/detail.html", ctx, status_code=status_code)
+
+
+def _refused(request: Request, db: Session, user: User, loan: Loan, section: str, error: DomainError,
+             typed: dict | None = None, quote_on: date | None = None):
+    """The loan page again, with the refusal's message in the section the user was in."""
+    ctx, status = forms.failed(request, db, error)
+    db.expire_all()
+    fresh = db.get(Loan, loan.id)
+    return _page(request, db, user, fresh, extra={**ctx, "error_section": section, "typed": typed or {}},
+                 status_code=status, quote_on=quote_on)
+
+
+def _act(request: Request, db: Session, user: User, loan: Loan, section: str, notice: str, action: Callable[[], object],
+         *, typed: dict | None = None):
+    try:
+        action()
+    except DomainError as error:
+        if isinstance(error, NotFound) and error.field == "loan_id":
+            raise
+        return _refused(request, db, user, loan, section, error, typed)
+    return RedirectResponse(f"/loans/{loan.id}?notice={notice}#{section}", status_code=303)
+
+
+# --- lists ------------------------------------------------------------------------------------------
+
+@router.get("/my/loans")
+def my_loans(request: Request, user: User = Depends(PAGES.mine), db: Session = REQUEST_DB):
+    loans = db.execute(visible_loans(user).order_by(Loan.id.desc()).limit(200)).scalars().all()
+    return render(request, "loans/mine.html", {"loans": loans})
+
+
+def _book_state(request: Request) -> lists.ListState:
+    return lists.state_from(request, loan_list.SPEC)
+
+
+@router.get("/loans")
+def loan_book(request: Request, user: User = Depends(PAGES.book), db: Session = REQUEST_DB):
+    spec = loan_list.SPEC
+    state = _book_state(request)
+    total = loan_list.count(db, user=user, filters=state.filters)
+    pages = max(1, -(-total // spec.page_size))
+    if state.page > pages:
+        state = replace(state, page=pages)
+    rows = loan_list.search(db, user=user, filters=state.filters, sort=state.sort, limit=spec.page_size,
+                            offset=(state.page - 1) * spec.page_size)
+    view = lists.ListPage(spec, state, rows, total, request_lang(request), "/loans")
+    return render(request, "loans/book.html", {
+        "view": view, "status": state.filters.get("status"), "counts": loan_list.counts_by_status(db, user=user),
+        "statuses": STATUS_LABELS})
+
+
+@router.get("/loans/export.{fmt}")
+def loan_book_export(request: Request, fmt: Literal["xlsx", "csv"], user: User = Depends(PAGES.book),
+                     db: Session = REQUEST_DB):
+    """The loan book as filtered and sorted, streamed. Not audited (see `loan_list`)."""
+    spec = loan_list.SPEC
+    state = _book_state(request)
+    total = loan_list.count(db, user=user, filters=state.filters)
+    user_id = user.id
+
+    def rows():
+        with new_session() as session:  # the request's session has ended by the time the body is written
+            viewer = session.get(User, user_id)
+            yield from loan_list.iterate(session, user=viewer, filters=state.filters, sort=state.sort,
+                                         cap=spec.export_cap)
+
+    return lists.export_response(spec, fmt=fmt, lang=request_lang(request), rows=rows, total=total, when=utcnow())
+
+
+# --- one loan ---------------------------------------------------------------------------------------
+
+@router.get("/loans/{loan_id}")
+def loan_page(request: Request, quote_date: str | None = Query(None, alias="quote", max_length=10),
+              loan: Loan = PAGES.viewing, user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
+    try:
+        on = _day(quote_date, "quote")
+        if on is not None and loan.disbursed_on is not None and on < loan.disbursed_on:
+            raise Invalid("date_before_disbursement",
+                          Text("结清日不能早于放款日", "The payoff date cannot be before the disbursement"), "quote")
+    except Invalid as error:
+        return _refused(request, db, user, loan, "repay", error)
+    return _page(request, db, user, loan, quote_on=on)
+
+
+@router.get("/loans/{loan_id}/contract")
+def contract_page(request: Request, loan: Loan = PAGES.viewing, user: User = Depends(PAGES.view),
+                  db: Session = REQUEST_DB):
+    """The contract inside the platform's page (the text is the document's body, byte for byte), with
+    the borrower's acceptance at its end."""
+    member = service.facts_of(db, user, loan).member
+    ready = member and loan.contract_accepted_at is None and loan.payee_account and loan.repayment_account
+    return render(request, "loans/contract_page.html", {
+        "loan": loan, "text": contract.text(db, loan), "member": member,
+        "contract_sha256": contract.sha256_of(db, loan) if ready else None})
+
+
+@router.get("/loans/{loan_id}/contract.pdf")
+def contract_pdf(loan: Loan = PAGES.viewing, user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
+    from smecredit.kernel.pdf import render_pdf
+
+    return Response(render_pdf(contract.render(db, loan)), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="contract-{loan.no}.pdf"'})
+
+
+@router.get("/loans/{loan_id}/statement.xlsx")
+def statement_xlsx(loan: Loan = PAGES.viewing, user: User = Depends(PAGES.view), db: Session = REQUEST_DB):
+    data = views.statement(db, loan, business_date())
+    return Response(views.statement_xlsx(data), media_type=views.XLSX,
+                    headers={"Content-Disposition": f'attachment; filename="statement-{loan.no}.xlsx"'})
+
+
+@router.post("/loans/{loan_id}/accounts")
+async def give_accounts(request: Request, loan: Loan = PAGES.owning, user: User = Depends(PAGES.mine),
+                        db: Session = REQUEST_DB):
+    form = forms.values(await request.form(), "payee_account", "payee_name", "repayment_account")
+    return _act(request, db, user, loan, "contract", "accounts_given",
+                lambda: service.set_accounts(db, user=user, loan=loan, payee_name=form.get("payee_name"),
+                                             payee_account=form.get("payee_account"),
+                                             repayment_account=form.get("repayment_account")), typed=form)
+
+
+@router.post("/loans/{loan_id}/contract/accept")
+async def accept_contract(request: Request, loan: Loan = PAGES.owning, user: User = Depends(PAGES.mine),
+                          db: Session = REQUEST_DB):
+    form = forms.values(await request.form(), "contract_sha256")
+    return _act(request, db, user, loan, "contract", "contract_accepted",
+                lambda: service.accept_contract(db, user=user, loan=loan, contract_sha256=form.get("contract_sha256") or ""))
+
+
+@router.post("/loans/{loan_id}/disburse")
+async def disburse(request: Request, loan: Loan = PAGES.disbursing, user: User = Depends(PAGES.disburse),
+                   db: Session = REQUEST_DB):
+    form = forms.values(await request.form(), "idempotency_key")
+    return _act(request, db, user, loan, "summary", "disbursed",
+                lambda: service.disburse(db, user=user, loan=loan, idempotency_key=form.get("idempotency_key"),
+                                         source="page"))
+
+
+PAYMENT_KINDS = {ledger.REPAYMENT: Text("还款", "Repayment"), ledger.PREPAYMENT: Text("提前还款", "Prepayment")}
+
+
+@router.post("/loans/{loan_id}/payments")
+async def pay(request: Request, loan: Loan = PAGES.repaying, user: User = Depends(PAGES.repay), db: Session = REQUEST_DB):
+    form = forms.values(await request.form(), "amount", "value_date", "kind", "mode", "idempotency_key")
+
+    def action():
+        amount = _money(form.get("amount"), "amount")
+        if amount is None:
+            raise Invalid("required", Text("请填写金额", "Give the amount"), "amount")
+        kind = form.get("kind") or ledger.REPAYMENT
+        if kind not in PAYMENT_KINDS:
+            raise Invalid("unknown_kind", Text("类型须为还款或提前还款", "The kind is a repayment or a prepayment"), "kind")
+        mode = form.get("mode") or ledger.KEEP_TERM
+        if mode not in ledger.PREPAYMENT_MODES:
+            raise Invalid("unknown_mode", Text("请选择提前还款后的还款安排", "Choose what a prepayment changes"), "mode")
+        service.record_payment(db, user=user, loan=loan, amount=amount, value_date=_day(form.get("value_date"), "value_date"),
+                               idempotency_key=form.get("idempotency_key"), kind=kind, mode=mode, source="page")
+
+    return _act(request, db, user, loan, "repay", "payment_recorded", action, typed=form)
+
+
+@router.post("/loans/{loan_id}/transactions/{transaction_id}/reverse")
+async def reverse(request: Request, transaction_id: EntityId, loan: Loan = PAGES.operating,
+                  user: User = Depends(PAGES.operate), db: Session = REQUEST_DB):
+    form = forms.values(await request.form(), "reason")
+    return _act(request, db, user, loan, "transactions", "payment_reversed",
+                lambda: service.reverse_payment(db, user=user, loan=loan, transaction_id=transaction_id,
+                                                reason=form.get("reason")), typed={**form, "reversing": transaction_id})
+
+
+# --- accounting and the sandbox bank ------------------------------------------------------------------
+
+@router.get("/accounting/trial-balance")
+def trial_balance(request: Request, on: str | None = Query(None, alias="date", max_length=10),
+                  format: str | None = Query(None, max_length=4), user: User = Depends(PAGES.accounting),
+                  db: Session = REQUEST_DB):
+    error = None
+    try:
+        day = _day(on, "date") or business_date()
+    except Invalid as refused:
+        day, error = business_date(), refused
+    data = views.trial_balance(db, day)
+    if error is not None:  # the page with the message next to the date (the business date's balances below it)
+        ctx, status = forms.failed(request, db, error)
+        return render(request, "loans/trial_balance.html", {**ctx, "tb": data, "day": day, "typed_date": on},
+                      status_code=status)
+    if format == "xlsx":
+        return Response(views.trial_balance_xlsx(data), media_type=views.XLSX,
+                        headers={"Content-Disposition": f'attachment; filename="trial-balance-{day}.xlsx"'})
+    return render(request, "loans/trial_balance.html", {"tb": data, "day": day})
+
+
+@router.get("/loans-sandbox-bank")
+def sandbox_bank(request: Request, user: User = Depends(PAGES.operate), db: Session = REQUEST_DB):
+    transfers = db.execute(select(SandboxTransfer).order_by(SandboxTransfer.id.desc()).limit(200)).scalars().all()
+    accounts = db.execute(select(SandboxAccount).order_by(SandboxAccount.account_no)).scalars().all()
+    return render(request, "loans/sandbox_bank.html", {"transfers": transfers, "accounts": accounts})
