@@ -69,6 +69,9 @@ def test_reviews_through_the_api_within_authority(client, db, make_user):
     for body in ({}, {"action": "maybe"}, {"action": "approve", "comment": 5}, {"action": "approve", "extra": 1},
                  {"action": "decline", "comment": "x" * 1001}):
         assert client.post(url, headers=h(client, w.reviewer), json=body).status_code == 422, body
+    decision_url = f"/api/v1/applications/{a.id}/decision"
+    referred = client.get(decision_url, headers=h(client, w.applicant)).json()
+    assert (referred["outcome"], referred["final_outcome"]) == ("referred", "pending")
     run(db, applications.claim, user=w.reviewer, application=a)
     run(db, applications.start_review, user=w.reviewer, application=a)
     refused = client.post(url, headers=h(client, w.approver), json={"action": "approve", "comment": "x"})
@@ -82,6 +85,9 @@ def test_reviews_through_the_api_within_authority(client, db, make_user):
     assert again.status_code == 403 and again.json()["error"]["code"] == "not_your_role"
     done = client.post(url, headers=h(client, w.approver), json={"action": "approve"})
     assert done.status_code == 200 and done.json()["status"] == "approved"
+    # the record keeps the automatic outcome; final_outcome says people approved it since
+    decided = client.get(decision_url, headers=h(client, w.applicant)).json()
+    assert (decided["outcome"], decided["final_outcome"]) == ("referred", "approved")
     offer = client.get(f"/api/v1/applications/{a.id}/offer", headers=h(client, w.applicant)).json()
     assert offer["status"] == "open" and offer["apr"] and offer["amount"]
     declined = client.post(f"/api/v1/applications/{a.id}/offer/decline", headers=h(client, w.applicant),

@@ -34,7 +34,11 @@ class VersionRef(BaseModel):
 class DecisionOut(BaseModel):
     id: int
     application_id: int
-    outcome: Literal["approved", "declined", "referred"]
+    outcome: Literal["approved", "declined", "referred"] = Field(description="the automatic decision's outcome")
+    final_outcome: Literal["approved", "declined", "pending", "withdrawn"] = Field(
+        description="where the application stands now: approved (automatically or by people; its offer made, "
+                    "accepted or declined), declined, pending (referred and still with reviewers, approvers or "
+                    "the committee, or returned to the applicant), withdrawn")
     route: str
     score: int | None
     grade: str | None

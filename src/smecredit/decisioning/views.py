@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smecredit.applications.models import Application
 from smecredit.decisioning import schemas, service
 from smecredit.decisioning.models import Decision, PolicyVersion, ScorecardVersion
 from smecredit.kernel.text import Text
@@ -15,10 +17,22 @@ def _ref(row: PolicyVersion | ScorecardVersion | None) -> schemas.VersionRef | N
     return schemas.VersionRef(id=row.id, code=row.code, version=row.version, sha256=row.sha256)
 
 
+FINAL_OUTCOMES = {"approved": "approved", "offer_accepted": "approved", "offer_declined": "approved",
+                  "declined": "declined", "withdrawn": "withdrawn"}
+
+
+def final_outcome(status: str) -> str:
+    """Where the application stands now, whoever decided: a referred decision stays `referred` in its
+    record, while people approve or decline it afterwards."""
+    return FINAL_OUTCOMES.get(status, "pending")
+
+
 def decision_fields(db: Session, decision: Decision) -> dict:
     result = service.intact_result(decision)  # a record changed by hand: 503, never shown as the platform's
+    status = db.execute(select(Application.status).where(Application.id == decision.application_id)).scalar_one()
     return dict(
-        id=decision.id, application_id=decision.application_id, outcome=decision.outcome, route=decision.route,
+        id=decision.id, application_id=decision.application_id, outcome=decision.outcome,
+        final_outcome=final_outcome(status), route=decision.route,
         score=decision.score, grade=decision.grade, pd=decision.pd, limit=decision.limit_amount,
         approved_amount=decision.approved_amount, annual_rate=decision.annual_rate, apr=decision.apr,
         repayment_method=decision.repayment_method, term_months=decision.term_months,
