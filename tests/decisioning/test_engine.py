@@ -202,6 +202,19 @@ def test_a_limit_under_the_product_minimum_declines():
     r = decide(inputs(exposure=Exposure(existing=D("9950000.00"))))
     assert (r.outcome, codes(r)) == ("declined", ["limit_below_minimum"])
     assert "50,000.00" in r.reasons[0].message.zh and "100,000.00" in r.reasons[0].message.en
+    # and says what bound it: the single-borrower cap, with its arithmetic
+    cap = step(r, "inclusive_single_borrower")
+    assert f"受「{cap.label.zh}」限制" in r.reasons[0].message.zh and "9,950,000.00" in r.reasons[0].message.zh
+    assert f"bound by: {cap.label.en}" in r.reasons[0].message.en
+
+
+def test_a_referred_decision_below_the_amount_asked_does_not_tell_the_applicant_it_is_approved():
+    # 3,000,000 asked is above the automatic authority: people decide
+    r = decide(inputs(exposure=Exposure(existing=D("9800000.00")), application__amount=D("3000000.00")))
+    assert r.outcome == "referred", codes(r)
+    below = next(x for x in r.reasons if x.code == "approved_below_asked")
+    assert "如获批准，按核定额度发放" in below.message.zh and "按核定额度批准" not in below.message.zh
+    assert "if approved" in below.message.en
 
 
 def test_a_medium_enterprise_is_not_bound_by_the_inclusive_cap():

@@ -420,6 +420,17 @@ def _limit(segment: Segment, inputs: DecisionInputs, grade: str | None, values: 
     return max(rounded, Decimal("0.00")), steps, problems
 
 
+def _binding(steps: list[Step]) -> Step | None:
+    """The step that brought the limit to its lowest (before rounding): what bounds it."""
+    bound, lowest = None, None
+    for step in steps:
+        if step.code == "round_down" or step.after is None:
+            continue
+        if lowest is None or step.after < lowest:
+            bound, lowest = step, step.after
+    return bound
+
+
 def _score_line(c: Any) -> ScoreLine:
     return ScoreLine(c.feature, c.label, c.value, c.bin_label, c.points, c.max_points, c.reason)
 
@@ -486,8 +497,13 @@ def decide(policy: Policy, scorecards: Mapping[str, Any], inputs: DecisionInputs
     below_minimum = approved <= 0 or limit < product.min_amount
     if below_minimum:
         lim, least = _yuan(limit), _yuan(product.min_amount)
+        bound = _binding(limit_steps)
+        why = Text("", "") if bound is None else Text(
+            f"（额度受「{bound.label.zh}」限制" + (f"：{bound.note.zh}" if bound.note else "") + "）",
+            f" (bound by: {bound.label.en}" + (f": {bound.note.en}" if bound.note else "") + ")")
         below = Reason("limit_below_minimum", "limit",
-                       Text(f"核定额度 {lim.zh}低于产品最低额度 {least.zh}", f"The limit, {lim.en}, is below the product's minimum of {least.en}"))
+                       Text(f"核定额度 {lim.zh}低于产品最低额度 {least.zh}{why.zh}",
+                            f"The limit, {lim.en}, is below the product's minimum of {least.en}{why.en}"))
     if knocked:
         outcome, route = DECLINED, authority.AUTOMATIC
         reasons += [Reason(r.code, KNOCKOUT, r.message) for r in knocked]
@@ -517,9 +533,12 @@ def decide(policy: Policy, scorecards: Mapping[str, Any], inputs: DecisionInputs
             reasons.append(Reason("route", "authority", Text(f"审批路径：{route_label.zh}", f"Route: {route_label.en}")))
     if outcome != DECLINED and approved < a.amount:
         got, asked = _yuan(approved), _yuan(a.amount)
+        # referred: people decide, so the applicant is not told it is approved
+        then = Text("按核定额度批准", "the limit is offered") if outcome == APPROVED else \
+            Text("如获批准，按核定额度发放", "if approved, the limit is offered")
         reasons.append(Reason("approved_below_asked", "limit",
-                              Text(f"核定额度 {got.zh}低于申请金额 {asked.zh}，按核定额度批准",
-                                   f"The limit, {got.en}, is below the amount asked for ({asked.en}); the limit is offered")))
+                              Text(f"核定额度 {got.zh}低于申请金额 {asked.zh}，{then.zh}",
+                                   f"The limit, {got.en}, is below the amount asked for ({asked.en}); {then.en}")))
 
     # price
     rules = segment.pricing
