@@ -90,3 +90,27 @@ def test_exposure_counts_offers_of_the_enterprise_and_its_group(db, make_user):
     b = submitted(db, other, "100000")
     inputs = json.loads(db.execute(select(Decision.inputs_json).where(Decision.application_id == b.id)).scalar_one())
     assert inputs["exposure"]["group_members"][0]["exposure"] == "300000.00"
+
+
+def test_an_accepted_offer_counts_as_its_loan_until_it_is_repaid(db, make_user):
+    """The accepted offer became a loan: its principal until disbursed, then what is outstanding;
+    nothing once paid off or written off (an accepted offer counted in full for ever before)."""
+    from smecredit.decisioning import reviews
+    from smecredit.decisioning.exposure import exposure_of
+    from smecredit.kernel.clock import business_date
+    from smecredit.loans.models import Loan
+    from tests.decisioning.helpers import run
+
+    w = world(db, make_user, 2, code="tax_loan")
+    a = submitted(db, w, "300000")
+    run(db, reviews.accept_offer, user=w.applicant, application=a)
+    loan = db.execute(select(Loan).where(Loan.application_id == a.id)).scalar_one()
+    mine = exposure_of(db, w.enterprise, on=business_date())
+    assert loan.status == "pending" and mine.own == Decimal("300000.00")
+    assert [(i.application_no, i.status) for i in mine.items] == [(a.no, "pending")]
+    for status, outstanding, counted in (("active", "120000.00", "120000.00"), ("overdue", "80000.00", "80000.00"),
+                                         ("closed", "0.00", "0.00"), ("written_off", "50000.00", "0.00")):
+        with unit_of_work(db):
+            db.execute(update(Loan).where(Loan.id == loan.id).values(status=status,
+                                                                     outstanding_principal=Decimal(outstanding)))
+        assert exposure_of(db, w.enterprise, on=business_date()).own == Decimal(counted), status

@@ -1,8 +1,10 @@
 """An enterprise's existing exposure (授信敞口) and its group of related enterprises (关联企业), as the
 credit policy's limit rules read them at decision time.
 
-* **Own exposure in smecredit**: the amounts of its open offers (not past their date) and of the
-  offers it accepted. Loans (stage 5) will add their outstanding principal here.
+* **Own exposure in smecredit**: the amounts of its open offers (not past their date) and, for each
+  offer it accepted, the loan it became (stage 5a): its principal until disbursed, then its
+  outstanding principal; nothing once paid off or written off. An accepted offer with no loan
+  (accepted before stage 5a) counts at its amount. Every loan comes from an offer.
 * **The group**: enterprises related through the stage-1 records — sharing an actual controller,
   a legal representative or a shareholder (the same person: the blind index of the ID number,
   `enterprise_persons.id_index`), a corporate shareholder (the same USCC), one being the other's
@@ -46,7 +48,7 @@ ZERO = Decimal("0.00")
 @dataclass(frozen=True)
 class Item:
     application_no: str
-    status: str  # the offer's: open | accepted
+    status: str  # the offer's (open | accepted), or its loan's (pending | active | overdue)
     amount: Decimal
 
 
@@ -84,16 +86,41 @@ class Exposure:
         }
 
 
-def _offers(db: Session, enterprise_ids: list[int], on: date, exclude_application_id: int | None):
-    """Open (not expired) and accepted offers of these enterprises."""
+@dataclass(frozen=True)
+class _Row:
+    enterprise_id: int
+    status: str
+    amount: Decimal
+    no: str
+
+
+def _offers(db: Session, enterprise_ids: list[int], on: date, exclude_application_id: int | None) -> list[_Row]:
+    """What these enterprises owe or may draw: open (not expired) offers, and accepted offers as the
+    loans they became (one read)."""
+    from smecredit.loans import ledger
+    from smecredit.loans.models import Loan
+
     if not enterprise_ids:
         return []
-    query = (select(Offer.enterprise_id, Offer.status, Offer.amount, Offer.expires_on, Application.no)
+    query = (select(Offer.enterprise_id, Offer.status, Offer.amount, Offer.expires_on, Application.no,
+                    Loan.status.label("loan_status"), Loan.principal, Loan.outstanding_principal)
              .join(Application, Application.id == Offer.application_id)
+             .outerjoin(Loan, Loan.offer_id == Offer.id)
              .where(Offer.enterprise_id.in_(enterprise_ids), Offer.status.in_(("open", "accepted"))))
     if exclude_application_id is not None:
         query = query.where(Offer.application_id != exclude_application_id)
-    return [r for r in db.execute(query).all() if r.status == "accepted" or r.expires_on >= on]
+    rows: list[_Row] = []
+    for r in db.execute(query).all():
+        if r.status == "open":
+            if r.expires_on >= on:
+                rows.append(_Row(r.enterprise_id, "open", r.amount, r.no))
+        elif r.loan_status is None:
+            rows.append(_Row(r.enterprise_id, "accepted", r.amount, r.no))
+        elif r.loan_status == ledger.PENDING:
+            rows.append(_Row(r.enterprise_id, r.loan_status, r.principal, r.no))
+        elif r.loan_status in (ledger.ACTIVE, ledger.OVERDUE):
+            rows.append(_Row(r.enterprise_id, r.loan_status, r.outstanding_principal, r.no))
+    return rows
 
 
 def related(db: Session, enterprise) -> dict[int, set[str]]:
