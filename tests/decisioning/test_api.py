@@ -4,6 +4,8 @@ eyes, and what other applicants and bad input get (404, 4xx — never a 500)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from datetime import timedelta
 
 import pytest
@@ -90,6 +92,11 @@ def test_reviews_through_the_api_within_authority(client, db, make_user):
     assert (decided["outcome"], decided["final_outcome"]) == ("referred", "approved")
     offer = client.get(f"/api/v1/applications/{a.id}/offer", headers=h(client, w.applicant)).json()
     assert offer["status"] == "open" and offer["apr"] and offer["amount"]
+    # the schedule preview the applicant sees in the pages, through the API too
+    preview = offer["schedule_preview"]
+    assert preview["count"] == offer["term_months"] and preview["instalments"][0]["number"] == 1
+    assert Decimal(preview["total_principal"]) == Decimal(offer["amount"])
+    assert Decimal(preview["total_payment"]) == Decimal(preview["total_principal"]) + Decimal(preview["total_interest"])
     declined = client.post(f"/api/v1/applications/{a.id}/offer/decline", headers=h(client, w.applicant),
                            json={"reason": "利率偏高 / too dear"})
     assert declined.status_code == 200 and declined.json()["status"] == "offer_declined"

@@ -58,7 +58,9 @@ def _offer(db: Session, application: Application):
 def get_offer(application: Application = API.viewing, user: User = Depends(API.view), db: Session = REQUEST_DB):
     offer = _offer(db, application)
     out = schemas.OfferOut.model_validate(offer)
-    return out.model_copy(update={"status": offers.status_of(offer)})
+    preview = service.intact_result(service.decision_by_id(db, offer.decision_id)).get("schedule_preview")
+    return out.model_copy(update={"status": offers.status_of(offer), "schedule_preview": preview and
+                                  schemas.SchedulePreviewOut.model_validate(preview)})
 
 
 class OfferAcceptedOut(ApplicationOut):

@@ -91,6 +91,28 @@ class OfferDeclineIn(ApiInput):
     reason: str | None = Field(default=None, max_length=500)
 
 
+class InstalmentOut(BaseModel):
+    number: int
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    payment: Decimal
+    balance: Decimal
+
+
+class SchedulePreviewOut(BaseModel):
+    """The offer's repayment schedule as decided: the first instalments and the totals."""
+
+    method: str
+    instalments: list[InstalmentOut] = Field(description="the first instalments (at most 3)")
+    count: int = Field(description="how many instalments in all")
+    total_principal: Decimal
+    total_interest: Decimal
+    total_payment: Decimal
+    total_fees: Decimal
+    last_due_date: date
+
+
 class OfferOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -108,6 +130,7 @@ class OfferOut(BaseModel):
     created_at: datetime
     accepted_at: datetime | None
     declined_at: datetime | None
+    schedule_preview: SchedulePreviewOut | None = None
 
 
 class VersionOut(BaseModel):
