@@ -43,6 +43,9 @@ def _create_pg_database(admin_url: str) -> str:
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+        # a scratch database: commits need not wait for the disk (2.2 → 0.5 ms each); atomicity,
+        # isolation and locks are unchanged
+        conn.execute(text(f'ALTER DATABASE "{name}" SET synchronous_commit = off'))
     engine.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
 
