@@ -122,12 +122,33 @@ def _open(day: date) -> bool:
 
 def _close(day: date) -> None:
     with new_session() as db, unit_of_work(db, owner="eod"):
-        run = lock_row(db, EodRun, day)
-        # every loan the date did, by this run or by an earlier one that was killed
-        run.loans_done = db.execute(select(func.count()).select_from(Loan).where(Loan.eod_date == day)).scalar_one()
-        run.status, run.finished_at = "done", utcnow()
-        record(db, SYSTEM, events.EodCompleted(entity_id=day.isoformat(), business_date=day.isoformat(),
-                                               loans=run.loans_done))
+        _close_in(db, day)
+
+
+def _close_in(db: Session, day: date) -> None:
+    run = lock_row(db, EodRun, day)
+    # every loan the date did, by this run or by an earlier one that was killed
+    run.loans_done = db.execute(select(func.count()).select_from(Loan).where(Loan.eod_date == day)).scalar_one()
+    run.status, run.finished_at = "done", utcnow()
+    record(db, SYSTEM, events.EodCompleted(entity_id=day.isoformat(), business_date=day.isoformat(),
+                                           loans=run.loans_done))
+
+
+def day_in(db: Session, day: date) -> int:
+    """Close ``day`` in the caller's transaction: every live loan, then the date (the demo seeder,
+    which owns one transaction for a handful of loans; the command runs `run` in chunks). Returns
+    how many loans it did; 0 when the date was closed already."""
+    found = lock_row(db, EodRun, day)
+    if found is not None and found.status == "done":
+        return 0
+    if found is None:
+        db.add(EodRun(business_date=day, status="running", started_at=utcnow(), loans_done=0))
+        db.flush()
+    ids = [i for batch in chunks(db, day) for i in batch]
+    for loan_id in ids:
+        loan_day(db, lock_row(db, Loan, loan_id), day)
+    _close_in(db, day)
+    return len(ids)
 
 
 Dispatch = Callable[[date, list[list[int]]], int]

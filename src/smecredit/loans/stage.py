@@ -35,5 +35,6 @@ STAGE = Stage(
         "payment_recorded": Text("还款已登记，贷款已按交易记录重新计算", "Payment recorded; the loan was recomputed"),
         "payment_reversed": Text("已冲正，贷款已按交易记录重新计算", "Reversed; the loan was recomputed"),
     },
+    demo="smecredit.loans.demo:seed_demo",
     commands=(("schedule", "smecredit.loans.cli:app"), ("eod", "smecredit.loans.cli:eod_app")),
 )
