@@ -111,7 +111,7 @@ def _loans_in_every_state(db, make_user):
     from datetime import date
 
     from smecredit.loans import service
-    from tests.loans.helpers import START, disbursed, open_loan, run, world
+    from tests.loans.helpers import START, disbursed, open_loan, reversed_by_two, run, world
 
     w = world(db, make_user)
     officer = w.officer  # the enterprise's own officer (客户经理)
@@ -123,7 +123,7 @@ def _loans_in_every_state(db, make_user):
             idempotency_key="first", source="page")
         wrong = run(db, service.record_payment, user=w.operations, loan=served, amount="5000", value_date=date(2025, 2, 10),
                     idempotency_key="wrong", source="page")
-        run(db, service.reverse_payment, user=w.operations, loan=served, transaction_id=wrong.id, reason="录错金额")
+        reversed_by_two(db, w, served, wrong.id, "录错金额")
     # the principal was paid into the repayment account: spend it, so the 2025-03-10 instalment goes unpaid
     from smecredit.loans.bank import SandboxBank
     from smecredit.loans.models import SandboxAccount
