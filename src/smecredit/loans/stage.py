@@ -23,7 +23,7 @@ STAGE = Stage(
         MenuItem("loans", "/loans", Text("贷款台账", "Loan book"), perms.LOANS_LIST, "journal-text",
                  ((perms.LOANS_DISBURSE, Text("放款、登记还款、申请冲正", "Disburse, record payments, request reversals")),
                   (perms.LOANS_LIST, Text("查看贷款、还款计划、交易与分录", "Read loans, schedules, transactions and the journal")))),
-        MenuItem("loan_changes", "/loan-change-requests", Text("待审批变更", "Changes to approve"), perms.LOANS_APPROVE_CHANGES,
+        MenuItem("loan_changes", "/loan-change-requests", Text("待审批变更", "Approvals"), perms.LOANS_APPROVE_CHANGES,
                  "check2-square",
                  ((perms.LOANS_APPROVE_CHANGES, Text("复核冲正、展期、重组与核销申请（四眼原则）",
                                                      "Check reversals, extensions, restructurings and write-offs (four-eyes)")),)),
