@@ -28,7 +28,7 @@ PURE = [
     "smecredit.decisioning.scorecard", "smecredit.decisioning.policy", "smecredit.decisioning.engine",
     "smecredit.decisioning.pricing", "smecredit.decisioning.authority", "smecredit.decisioning.replay",
     "smecredit.decisioning.report",
-    "smecredit.loans.schedules", "smecredit.loans.ledger", "smecredit.loans.accounting",
+    "smecredit.loans.schedules", "smecredit.loans.ledger", "smecredit.loans.accounting", "smecredit.loans.change_rules",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 

@@ -111,7 +111,7 @@ def _loans_in_every_state(db, make_user):
     from datetime import date
 
     from smecredit.loans import service
-    from tests.loans.helpers import START, disbursed, open_loan, run, world
+    from tests.loans.helpers import START, disbursed, open_loan, reversed_by_two, run, world
 
     w = world(db, make_user)
     officer = w.officer  # the enterprise's own officer (客户经理)
@@ -123,7 +123,7 @@ def _loans_in_every_state(db, make_user):
             idempotency_key="first", source="page")
         wrong = run(db, service.record_payment, user=w.operations, loan=served, amount="5000", value_date=date(2025, 2, 10),
                     idempotency_key="wrong", source="page")
-        run(db, service.reverse_payment, user=w.operations, loan=served, transaction_id=wrong.id, reason="录错金额")
+        reversed_by_two(db, w, served, wrong.id, "录错金额")
     # the principal was paid into the repayment account: spend it, so the 2025-03-10 instalment goes unpaid
     from smecredit.loans.bank import SandboxBank
     from smecredit.loans.models import SandboxAccount
@@ -200,3 +200,81 @@ def _no_codes(page, codes) -> None:
     text = page.locator("main").inner_text() if page.locator("main").count() else page.locator("body").inner_text()
     shown = [code for code in codes if code in text]
     assert shown == [], (page.url, shown)
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desktop"])
+def test_changes_are_requested_and_approved_by_two_people(browser, live_server, db, make_user, tmp_path, viewport):
+    """The loan page's 变更申请 section and the checkers' 待审批变更 list at phone and desktop width:
+    operations ask for an extension, the loan officer for a write-off, the loan's own approver may
+    decide neither credit change (the reason is shown), a risk manager approves the extension and
+    rejects the write-off; no console error, nothing wider than the screen, no code shown."""
+    from datetime import date
+
+    from smecredit.identity.roles import Role
+
+    w, officer, _fresh, _waiting, served = _loans_in_every_state(db, make_user)
+    risk = make_user(Role.RISK_MANAGER, f"risk-{viewport}")
+    shots = Path(os.environ.get("SMECREDIT_SHOTS", tmp_path))
+    codes = ("pending", "approved", "rejected", "extension", "restructuring", "write_off", "reversal",
+             "four_eyes", "not_a_checker", "equal_installment")
+    with on(date(2025, 3, 15)):
+        ops = open_walker(browser, live_server, viewport, "changes-ops", shots, w.operations.username)
+        ops.visit(f"/loans/{served.id}#changes")
+        ops.page.select_option("#change_kind", "extension")
+        ops.page.fill("#extra_months", "3")
+        ops.page.fill("#change_reason", "受回款延迟影响，申请展期")
+        ops.page.get_by_test_id("request-change").click()
+        expect(ops.page.get_by_test_id("notice")).to_be_visible()
+        expect(ops.page.locator("[data-testid=change-request][data-kind=extension]")).to_have_attribute("data-status", "pending")
+        ops.check("extension-requested")
+        _no_codes(ops.page, codes)
+        ops.page.context.close()
+
+        looking = open_walker(browser, live_server, viewport, "changes-officer", shots, officer.username)
+        looking.visit(f"/loans/{served.id}#changes")
+        looking.page.select_option("#change_kind", "write_off")
+        looking.page.fill("#change_reason", "")
+        looking.page.get_by_test_id("request-change").click()  # the browser asks for the reason first
+        looking.page.fill("#change_reason", "借款人失联，无法收回")
+        looking.page.get_by_test_id("request-change").click()
+        expect(looking.page.locator("[data-testid=change-request][data-kind=write_off]")).to_be_visible()
+        looking.check("write-off-requested")
+        looking.page.context.close()
+
+        own = open_walker(browser, live_server, viewport, "changes-loan-approver", shots, w.approver.username)
+        own.visit("/loan-change-requests")
+        expect(own.page.get_by_test_id("open-change")).to_have_count(2)
+        own.visit(f"/loans/{served.id}#changes")
+        expect(own.page.get_by_test_id("cannot-decide")).to_have_count(2)  # four-eyes: they approved the loan
+        expect(own.page.get_by_test_id("approve-change")).to_have_count(0)
+        _no_codes(own.page, codes)
+        own.page.context.close()
+
+        checker = open_walker(browser, live_server, viewport, "changes-risk", shots, risk.username)
+        checker.visit("/loan-change-requests")
+        _no_codes(checker.page, codes)
+        checker.page.locator("[data-testid=open-change]").first.click()
+        checker.page.wait_for_load_state("networkidle")
+        extension = checker.page.locator("[data-testid=change-request][data-kind=extension]")
+        extension.get_by_test_id("approve-change").click()
+        expect(checker.page.get_by_test_id("notice")).to_be_visible()
+        expect(extension).to_have_attribute("data-status", "approved")
+        write_off = checker.page.locator("[data-testid=change-request][data-kind=write_off]")
+        write_off.get_by_test_id("reject-change").click()  # no comment: refused, the message where they look
+        checker.page.wait_for_load_state("networkidle")
+        expect(checker.page.get_by_test_id("error")).to_be_visible()
+        checker.answered(422)
+        checker.check("reject-needs-a-comment")
+        write_off = checker.page.locator("[data-testid=change-request][data-kind=write_off]")
+        write_off.locator("input[name=comment]").fill("证据不足，先催收")
+        write_off.get_by_test_id("reject-change").click()
+        expect(checker.page.locator("[data-testid=change-request][data-kind=write_off]")).to_have_attribute("data-status", "rejected")
+        checker.check("decided")
+        _no_codes(checker.page, codes)
+        checker.visit("/loan-change-requests")
+        expect(checker.page.get_by_test_id("list-empty")).to_be_visible()
+        checker.page.get_by_test_id("lang-switch").click()
+        for path in ("/loan-change-requests?status=approved", f"/loans/{served.id}#changes"):
+            checker.visit(path)
+            _labels_in_english(checker.page)
+        checker.page.context.close()

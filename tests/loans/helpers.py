@@ -83,3 +83,13 @@ def disbursed(db, w: World, *, day: date = START, **terms):
     with on(day):
         run(db, service.disburse, user=w.operations, loan=loan, idempotency_key=f"disburse-{loan.id}")
     return loan
+
+
+def reversed_by_two(db, w: World, loan, transaction_id: int, reason: str, checker=None):
+    """A reversal as it happens now: operations request it, a second person (by default the loan's
+    approver, who may check a reversal) approves it."""
+    from smecredit.loans import changes
+
+    change = run(db, changes.request_change, user=w.operations, loan=loan, kind="reversal",
+                 transaction_id=transaction_id, reason=reason)
+    return run(db, changes.approve, user=checker or w.approver, change=change)

@@ -55,3 +55,37 @@ def test_a_repeated_repayment_is_recorded_once(db, make_user):
     assert outcomes == ["ok"] * WORKERS, outcomes
     assert _count(db, LoanTransaction, LoanTransaction.loan_id == loan.id, LoanTransaction.kind == "repayment") == 1
     assert _count(db, SandboxTransfer, SandboxTransfer.from_account == loan.repayment_account) == 1
+
+
+def test_two_checkers_approving_at_once_apply_the_change_once(db, make_user):
+    """Maker-checker: of checkers deciding the same request at once, exactly one decision is taken
+    (the loan row, then the request row, locked before the status is read); requests racing for the
+    one pending slot of a kind leave exactly one."""
+    from smecredit.identity.roles import Role
+    from smecredit.loans import changes
+    from smecredit.loans.models import LoanChangeRequest
+
+    w = world(db, make_user)
+    loan = disbursed(db, w)
+    checkers = [make_user(Role.RISK_MANAGER, f"risk-{i}").username for i in range(WORKERS // 2)] + \
+               [make_user(Role.APPROVER, f"approver-x{i}").username for i in range(WORKERS // 2)]
+    with on(date(2025, 3, 20)):
+        outcomes = _parallel(WORKERS, lambda i: _as_edge(w.officer.username, loan.id, lambda s, u, l: changes.request_change(
+            s, user=u, loan=l, kind="extension", extra_months=6, reason=f"request {i}")))
+        assert Counter(outcomes) == {"ok": 1, "pending_exists": WORKERS - 1}, outcomes
+        change_id = db.execute(select(LoanChangeRequest.id).where(LoanChangeRequest.loan_id == loan.id)).scalar_one()
+
+        def decide(i):
+            with new_session() as s, unit_of_work(s):
+                user = s.execute(select(User).where(User.username == checkers[i])).scalar_one()
+                change = changes.load_change_for(s, user=user, change_id=change_id)
+                changes.approve(s, user=user, change=change, comment=f"checker {i}")
+
+        outcomes = _parallel(WORKERS, decide)
+    assert Counter(outcomes) == {"ok": 1, "already_decided": WORKERS - 1}, outcomes
+    db.expire_all()
+    change = db.get(LoanChangeRequest, change_id)
+    assert change.status == "approved" and change.decided_by_id is not None
+    assert _count(db, LoanTransaction, LoanTransaction.loan_id == loan.id, LoanTransaction.kind == "reschedule") == 1
+    db.refresh(loan)
+    assert loan.maturity_date == date(2026, 7, 10)  # extended by 6 months once, not 6 × 8

@@ -57,8 +57,20 @@ def test_operations_record_and_reverse_a_payment_and_read_the_trial_balance(clie
         no_reason = _post(client, f"/loans/{loan.id}/transactions/{txn_id}/reverse", {"reason": ""})
         assert no_reason.status_code == 422
         assert _post(client, f"/loans/{loan.id}/transactions/{txn_id}/reverse", {"reason": "录错 wrong"}).status_code == 303
+        page = client.get(f"/loans/{loan.id}")  # a request: nothing changes until a second person approves
+        assert 'data-status="active"' in page.text and 'data-testid="reversal-pending"' in page.text
+        change_id = re.search(r'/loan-change-requests/(\d+)/cancel', page.text).group(1)
+        assert 'data-testid="approve-change"' not in page.text  # operations do not check
+        client.post("/logout", data={"csrf_token": csrf_of(client)})
+        login(client, w.approver.username)
+        queue = client.get("/loan-change-requests")
+        assert loan.no in queue.text and "冲正" in queue.text and ">reversal<" not in queue.text
+        assert _post(client, f"/loan-change-requests/{change_id}/approve", {"comment": "同意"}).status_code == 303
         page = client.get(f"/loans/{loan.id}")
-        assert 'data-status="overdue"' in page.text
+        assert 'data-status="overdue"' in page.text and "已批准并执行" in page.text
+        assert loan.no not in client.get("/loan-change-requests").text
+        client.post("/logout", data={"csrf_token": csrf_of(client)})
+        login(client, w.operations.username)
         trial = client.get("/accounting/trial-balance?date=2025-02-20")
         assert trial.status_code == 200 and "贷款—本金" in trial.text
         assert client.get("/accounting/trial-balance?date=2025-02-20&format=xlsx").content[:2] == b"PK"

@@ -13,7 +13,7 @@ from smecredit.audit.models import AuditEvent
 from smecredit.kernel.errors import Conflict, Forbidden, Invalid
 from smecredit.loans import accounting, contract, ledger, service
 from smecredit.loans.models import JournalLine, Loan, LoanTransaction, SandboxAccount, SandboxTransfer
-from tests.loans.helpers import START, disbursed, on, open_loan, run, world
+from tests.loans.helpers import START, disbursed, on, open_loan, reversed_by_two, run, world
 
 D = Decimal
 
@@ -94,7 +94,7 @@ def test_a_backdated_payment_re_derives_the_penalty_and_the_journal_follows(db, 
     db.refresh(loan)
     assert loan.penalty == 0 and loan.credit == D("10400") - D("10327.97") - D("24.32") - D("1.50")
     with on(date(2025, 2, 21)):
-        run(db, service.reverse_payment, user=w.operations, loan=loan, transaction_id=late.id, reason="录错日期 wrong date")
+        reversed_by_two(db, w, loan, late.id, "录错日期 wrong date")
         run(db, service.record_payment, user=w.operations, loan=loan, amount="10400", idempotency_key="p2",
             value_date=date(2025, 2, 12))
     db.refresh(loan)

@@ -8,6 +8,7 @@ different request answers 409. Another borrower's loan answers 404, exactly like
 from __future__ import annotations
 
 from datetime import date
+from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
 from sqlalchemy import func, select
@@ -15,15 +16,16 @@ from sqlalchemy.orm import Session
 
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date
-from smecredit.loans import schemas, service, views
+from smecredit.loans import changes, schemas, service, views
 from smecredit.loans.deps import API
-from smecredit.loans.models import Loan, LoanTransaction
+from smecredit.loans.models import Loan, LoanChangeRequest, LoanTransaction
 from smecredit.loans.records import visible_loans
 from smecredit.web.deps import REQUEST_DB
 from smecredit.web.openapi import API_ERRORS, errors
 from smecredit.web.pagination import Page, Paging
 
 router = APIRouter(prefix="/api/v1/loans", tags=["loans"], responses=errors(*API_ERRORS))
+changes_router = APIRouter(prefix="/api/v1/loan-change-requests", tags=["loans"], responses=errors(*API_ERRORS))
 accounting_router = APIRouter(prefix="/api/v1/accounting", tags=["accounting"], responses=errors(*API_ERRORS))
 
 IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", max_length=100,
@@ -108,12 +110,32 @@ def repay(body: schemas.RepaymentIn, response: Response, loan: Loan = API.repayi
     return schemas.TransactionOut.model_validate(row)
 
 
-@router.post("/{loan_id}/transactions/{transaction_id}/reversal", response_model=schemas.TransactionOut,
-             status_code=201, summary="Reverse a wrongly entered payment (operations): everything after it is re-derived")
+@router.post("/{loan_id}/transactions/{transaction_id}/reversal", response_model=schemas.ChangeRequestOut,
+             status_code=202, summary="Ask for the reversal of a wrongly entered payment (operations): a change request "
+                                      "a second person approves (POST /api/v1/loan-change-requests/{id}/approve)")
 def reverse(transaction_id: int, body: schemas.ReversalIn, loan: Loan = API.operating,
             user: User = Depends(API.operate), db: Session = REQUEST_DB):
-    row = service.reverse_payment(db, user=user, loan=loan, transaction_id=transaction_id, reason=body.reason)
-    return schemas.TransactionOut.model_validate(row)
+    change = changes.request_change(db, user=user, loan=loan, kind="reversal", transaction_id=transaction_id,
+                                    reason=body.reason)
+    return schemas.ChangeRequestOut.model_validate(change)
+
+
+@router.get("/{loan_id}/change-requests", response_model=Page[schemas.ChangeRequestOut],
+            summary="The loan's change requests (reversal, extension, restructuring, write-off), newest first")
+def list_change_requests(paging: Paging, loan: Loan = API.listing, user: User = Depends(API.book),
+                         db: Session = REQUEST_DB):
+    rows = changes.of_loan(db, loan)
+    return Page(total=len(rows), items=[schemas.ChangeRequestOut.model_validate(r)
+                                        for r in rows[paging.offset: paging.offset + paging.limit]])
+
+
+@router.post("/{loan_id}/change-requests", response_model=schemas.ChangeRequestOut, status_code=201,
+             summary="Request a change a second person approves: reversal (operations), extension 展期, "
+                     "restructuring 重组 or write-off 核销 (loan officer or operations)")
+def create_change_request(body: schemas.ChangeRequestIn, loan: Loan = API.requesting,
+                          user: User = Depends(API.request_changes), db: Session = REQUEST_DB):
+    change = changes.request_change(db, user=user, loan=loan, **body.model_dump())
+    return schemas.ChangeRequestOut.model_validate(change)
 
 
 @router.get("/{loan_id}/schedule", response_model=list[schemas.InstalmentOut],
@@ -168,3 +190,38 @@ def trial_balance(on: date | None = Query(None, alias="date"), format: str = Que
         return Response(views.trial_balance_xlsx(data), media_type=XLSX,
                         headers={"Content-Disposition": f'attachment; filename="trial-balance-{data["date"]}.xlsx"'})
     return schemas.TrialBalanceOut(**data)
+
+
+# --- change requests a second person decides (loans/changes.py) -------------------------------------
+
+@changes_router.get("", response_model=Page[schemas.ChangeRequestOut],
+                    summary="Change requests on the loans the caller may see (default: those awaiting approval), oldest first")
+def list_changes(paging: Paging, status: Literal["pending", "approved", "rejected", "cancelled"] = "pending",
+                 user: User = Depends(API.book), db: Session = REQUEST_DB):
+    visible = visible_loans(user).with_only_columns(Loan.id)
+    query = select(LoanChangeRequest).where(LoanChangeRequest.status == status, LoanChangeRequest.loan_id.in_(visible))
+    total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    rows = db.execute(query.order_by(LoanChangeRequest.id).limit(paging.limit).offset(paging.offset)).scalars()
+    return Page(total=total, items=[schemas.ChangeRequestOut.model_validate(r) for r in rows])
+
+
+@changes_router.post("/{change_id}/approve", response_model=schemas.ChangeRequestOut,
+                     summary="Approve and apply (an approver or risk manager; never the requester, nor for a credit "
+                             "change the loan's approver): the ledger, the journal and an audit event in one transaction")
+def approve_change(body: schemas.DecisionIn, change: LoanChangeRequest = API.change_deciding,
+                   user: User = Depends(API.approve_changes), db: Session = REQUEST_DB):
+    return schemas.ChangeRequestOut.model_validate(changes.approve(db, user=user, change=change, comment=body.comment))
+
+
+@changes_router.post("/{change_id}/reject", response_model=schemas.ChangeRequestOut,
+                     summary="Reject with a comment (an approver or risk manager; not the requester)")
+def reject_change(body: schemas.DecisionIn, change: LoanChangeRequest = API.change_deciding,
+                  user: User = Depends(API.approve_changes), db: Session = REQUEST_DB):
+    return schemas.ChangeRequestOut.model_validate(changes.reject(db, user=user, change=change, comment=body.comment))
+
+
+@changes_router.post("/{change_id}/cancel", response_model=schemas.ChangeRequestOut,
+                     summary="Withdraw a pending request (its requester)")
+def cancel_change(change: LoanChangeRequest = API.change_cancelling, user: User = Depends(API.request_changes),
+                  db: Session = REQUEST_DB):
+    return schemas.ChangeRequestOut.model_validate(changes.cancel(db, user=user, change=change))

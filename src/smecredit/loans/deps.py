@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
-from smecredit.loans.models import Loan
+from smecredit.loans.models import Loan, LoanChangeRequest
 from smecredit.loans.records import load_for
 from smecredit.web.deps import REQUEST_DB, Allow
 from smecredit.web.params import EntityId
@@ -24,6 +24,16 @@ def _loader(allow: Allow, name: str):
 
     current_loan.__name__ = f"loan_for_{name}"
     return current_loan
+
+
+def _change_loader(allow: Allow, name: str):
+    def current_change(change_id: EntityId, user: User = Depends(allow), db: Session = REQUEST_DB) -> LoanChangeRequest:
+        from smecredit.loans.changes import load_change_for
+
+        return load_change_for(db, user=user, change_id=change_id)
+
+    current_change.__name__ = f"change_for_{name}"
+    return current_change
 
 
 class Guards:
@@ -40,6 +50,13 @@ class Guards:
         self.disbursing = Depends(_loader(self.disburse, "disburse"))
         self.operating = Depends(_loader(self.operate, "operate"))
         self.owning = Depends(_loader(self.mine, "mine"))  # the borrower's own actions (accounts, contract)
+        # changes a second person approves (loans/changes.py): makers request, checkers decide
+        self.request_changes = Allow(perms.LOANS_REQUEST_CHANGES, api=api)
+        self.approve_changes = Allow(perms.LOANS_APPROVE_CHANGES, api=api)
+        self.requesting = Depends(_loader(self.request_changes, "request_changes"))
+        self.listing = Depends(_loader(self.book, "book"))  # staff who read the loan book see its requests
+        self.change_deciding = Depends(_change_loader(self.approve_changes, "approve"))
+        self.change_cancelling = Depends(_change_loader(self.request_changes, "cancel"))
 
 
 PAGES = Guards(api=False)

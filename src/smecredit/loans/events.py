@@ -64,6 +64,67 @@ class PaymentReversed(_LoanEvent):
     reverses_id: int
     amount: str
     reason: str
+    request_id: int | None = None  # the change request a second person approved
+    requested_by_id: int | None = None
+
+
+# --- changes approved by a second person (loans/changes.py) ---
+
+@event("loan.change_requested", "loan", Text("提出贷款变更申请（待复核）", "Loan change requested (awaiting approval)"))
+class ChangeRequested(_LoanEvent):
+    request_id: int
+    kind: str  # reversal | extension | restructuring | write_off
+    parameters: dict
+    reason: str
+
+
+@event("loan.change_rejected", "loan", Text("驳回贷款变更申请", "Loan change rejected"))
+class ChangeRejected(_LoanEvent):
+    request_id: int
+    kind: str
+    requested_by_id: int | None
+    comment: str
+
+
+@event("loan.change_cancelled", "loan", Text("撤回贷款变更申请", "Loan change withdrawn"))
+class ChangeCancelled(_LoanEvent):
+    request_id: int
+    kind: str
+
+
+@event("loan.extended", "loan", Text("贷款展期", "Loan extended"))
+class LoanExtended(_LoanEvent):
+    request_id: int
+    requested_by_id: int | None
+    transaction_id: int
+    extra_months: int
+    months: int  # the new whole term
+    maturity_date: str
+    comment: str | None
+
+
+@event("loan.restructured", "loan", Text("贷款重组", "Loan restructured"))
+class LoanRestructured(_LoanEvent):
+    request_id: int
+    requested_by_id: int | None
+    transaction_id: int
+    months: int
+    annual_rate: str
+    method: str
+    observation_start: str | None
+    observation_until: str | None
+    comment: str | None
+
+
+@event("loan.written_off", "loan", Text("贷款核销", "Loan written off"))
+class LoanWrittenOff(_LoanEvent):
+    request_id: int
+    requested_by_id: int | None
+    transaction_id: int
+    value_date: str
+    principal: str
+    interest: str  # interest, penalty and compound interest written off
+    comment: str | None
 
 
 @event("eod.completed", "eod", Text("日终处理完成", "End of day completed"))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smecredit.kernel.db import Base, Money, Percent, UTCDateTime
@@ -73,6 +73,10 @@ class Loan(Base):
     maturity_date: Mapped[date | None] = mapped_column(Date)
     posted_position: Mapped[dict] = mapped_column(JSON, default=dict)
     eod_date: Mapped[date | None] = mapped_column(Date)  # the last business date the end of day did
+    # --- 重组 (restructured through an approved change request): the observation period ---
+    restructured_on: Mapped[date | None] = mapped_column(Date)
+    observation_start: Mapped[date | None] = mapped_column(Date)
+    observation_until: Mapped[date | None] = mapped_column(Date)
 
     transactions: Mapped[list["LoanTransaction"]] = relationship(
         back_populates="loan", order_by="LoanTransaction.id", foreign_keys="LoanTransaction.loan_id")
@@ -105,6 +109,39 @@ class LoanTransaction(Base):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     loan: Mapped[Loan] = relationship(back_populates="transactions", foreign_keys=[loan_id])
+
+
+class LoanChangeRequest(Base):
+    """A change to a loan that a second person must approve (maker-checker, 四眼原则): a reversal, an
+    extension (展期), a restructuring (重组) or a write-off (核销). At most one pending request of a
+    kind per loan (a partial unique index); decided once (the row is locked, its status checked)."""
+
+    __tablename__ = "loan_change_requests"
+    __table_args__ = (
+        Index("uq_loan_change_requests_one_pending", "loan_id", "kind", unique=True,
+              sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'")),
+        Index("ix_loan_change_requests_status", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id", ondelete="RESTRICT"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # change_rules.KINDS
+    status: Mapped[str] = mapped_column(String(10))  # pending | approved | rejected | cancelled
+    # --- the parameters ---
+    transaction_id: Mapped[int | None] = mapped_column(ForeignKey("loan_transactions.id"))  # reversal: what it undoes
+    extra_months: Mapped[int | None] = mapped_column(Integer)  # extension: months added to the term
+    new_months: Mapped[int | None] = mapped_column(Integer)  # restructuring: the new whole term from the disbursement
+    new_annual_rate: Mapped[Decimal | None] = mapped_column(Percent)  # restructuring
+    new_method: Mapped[str | None] = mapped_column(String(30))  # restructuring
+    effective_on: Mapped[date | None] = mapped_column(Date)  # write-off: its date; others: the date applied
+    reason: Mapped[str] = mapped_column(String(500))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # --- the decision ---
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    comment: Mapped[str | None] = mapped_column(String(1000))
+    applied_transaction_id: Mapped[int | None] = mapped_column(ForeignKey("loan_transactions.id"))
 
 
 class JournalEntry(Base):

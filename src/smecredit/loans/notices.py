@@ -18,7 +18,21 @@ OVERDUE = NotificationKind(
     body=Text("您的贷款 {no} 已逾期，逾期本金按罚息利率计息，请尽快还款",
               "Your loan {no} is overdue; overdue principal bears penalty interest. Please repay soon"), sms=True)
 
-ALL = (DISBURSED, OVERDUE)
+PAYMENT_REVERSED = NotificationKind(
+    code="loan.payment_reversed", title=Text("还款记录已冲正", "Payment record reversed"),
+    body=Text("您的贷款 {no} 的一笔还款记录（¥{amount}）已冲正，贷款已重新计算，请查看最新应还",
+              "A payment record (¥{amount}) on your loan {no} was reversed; the loan was recomputed. See what is due now"),
+    sms=True)
+EXTENDED = NotificationKind(
+    code="loan.extended", title=Text("贷款已展期", "Loan extended"),
+    body=Text("您的贷款 {no} 已展期，新的到期日为 {maturity}，请按新的还款计划还款",
+              "Your loan {no} was extended to {maturity}; repay by the new schedule"), sms=True)
+RESTRUCTURED = NotificationKind(
+    code="loan.restructured", title=Text("贷款已重组", "Loan restructured"),
+    body=Text("您的贷款 {no} 已重组，新的到期日为 {maturity}，请按新的还款计划还款",
+              "Your loan {no} was restructured, now maturing on {maturity}; repay by the new schedule"), sms=True)
+
+ALL = (DISBURSED, OVERDUE, PAYMENT_REVERSED, EXTENDED, RESTRUCTURED)
 
 
 def tell(db: Session, loan, kind: NotificationKind, **params) -> None:

@@ -28,10 +28,10 @@ from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.db import new_session
 from smecredit.kernel.errors import DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
-from smecredit.loans import accounting, contract, ledger, loan_list, schedules, service, views
+from smecredit.loans import accounting, change_list, change_rules, changes, contract, ledger, loan_list, schedules, service, views
 from smecredit.loans.deps import PAGES
 from smecredit.loans.loan_list import STATUS_LABELS, STATUS_TONES
-from smecredit.loans.models import JournalEntry, Loan, LoanTransaction, SandboxAccount, SandboxTransfer
+from smecredit.loans.models import JournalEntry, Loan, LoanChangeRequest, LoanTransaction, SandboxAccount, SandboxTransfer
 from smecredit.loans.records import visible_loans
 from smecredit.web import forms, lists
 from smecredit.web.i18n import request_lang
@@ -124,6 +124,30 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
                              .order_by(JournalEntry.id.desc()).limit(60)).scalars().all()
         ctx["journal"] = entries
         ctx["account_name"] = lambda code: accounting.ACCOUNTS[code].name if code in accounting.ACCOUNTS else UNKNOWN
+    if staff:  # changes a second person approves: staff only (the borrower is told once one is applied)
+        requests = changes.of_loan(db, loan)
+        ctx["change_requests"] = requests
+        ctx["describe_change"] = lambda change: changes.describe(db, change)
+        ctx["may_request_changes"] = perms.LOANS_REQUEST_CHANGES.held_by(user.roles) and loan.disbursed_on is not None
+        ctx["change_kinds"] = {kind: label for kind, label in change_rules.KIND_LABELS.items()
+                               if change_rules.request_refusal(kind, user.roles) is None}
+        ctx["reversible"] = [t for t in transactions if t.kind in ledger.REVERSIBLE and t.id not in reversed_ids]
+        ctx["extension_limit"] = change_rules.max_extension_months(loan.months)
+        ctx["term_class"] = change_rules.term_class(loan.months)
+        ctx["current_term"] = changes.current_term(db, loan)
+        ctx["restructure_methods"] = {m: schedules.METHOD_LABELS[m] for m in changes.RESTRUCTURE_METHODS}
+        ctx["change_kind_label"] = lambda kind: change_rules.KIND_LABELS.get(kind, UNKNOWN)
+        ctx["change_status_label"] = lambda status: change_rules.STATUS_LABELS.get(status, UNKNOWN)
+        ctx["change_status_tone"] = lambda status: change_rules.STATUS_TONES.get(status, "light")
+        names = {u.id: u.display_name for u in db.execute(select(User).where(User.id.in_(
+            {c.requested_by_id for c in requests} | {c.decided_by_id for c in requests}))).scalars()}
+        ctx["person"] = lambda user_id: names.get(user_id, "—")
+        ctx["decision_refusal"] = lambda change: change_rules.decision_refusal(
+            change.kind, user_id=user.id, roles=user.roles, requested_by_id=change.requested_by_id,
+            loan_approved_by_id=loan.approved_by_id)
+        ctx["user_id"] = user.id
+        ctx["pending_reversal_of"] = next((c.transaction_id for c in requests if c.kind == change_rules.REVERSAL
+                                           and c.status == change_rules.PENDING), None)
     ctx.update(extra or {})
     return render(request, "loans/detail.html", ctx, status_code=status_code)
 
@@ -290,10 +314,78 @@ async def pay(request: Request, loan: Loan = PAGES.repaying, user: User = Depend
 @router.post("/loans/{loan_id}/transactions/{transaction_id}/reverse")
 async def reverse(request: Request, transaction_id: EntityId, loan: Loan = PAGES.operating,
                   user: User = Depends(PAGES.operate), db: Session = REQUEST_DB):
+    """Ask for a reversal: a change request a second person approves (四眼原则)."""
     form = forms.values(await request.form(), "reason")
-    return _act(request, db, user, loan, "transactions", "payment_reversed",
-                lambda: service.reverse_payment(db, user=user, loan=loan, transaction_id=transaction_id,
-                                                reason=form.get("reason")), typed={**form, "reversing": transaction_id})
+    return _act(request, db, user, loan, "transactions", "reversal_requested",
+                lambda: changes.request_change(db, user=user, loan=loan, kind=change_rules.REVERSAL,
+                                               transaction_id=transaction_id, reason=form.get("reason")),
+                typed={**form, "reversing": transaction_id})
+
+
+# --- changes a second person approves (loans/changes.py) ----------------------------------------------
+
+CHANGE_FIELDS = ("kind", "reason", "transaction_id", "extra_months", "new_months", "new_annual_rate", "new_method",
+                 "effective_on")
+
+
+@router.post("/loans/{loan_id}/change-requests")
+async def request_change(request: Request, loan: Loan = PAGES.requesting, user: User = Depends(PAGES.request_changes),
+                         db: Session = REQUEST_DB):
+    form = forms.values(await request.form(), *CHANGE_FIELDS)
+    return _act(request, db, user, loan, "changes", "change_requested",
+                lambda: changes.request_change(db, user=user, loan=loan, **{k: form.get(k) for k in CHANGE_FIELDS}),
+                typed=form)
+
+
+def _decide(request: Request, db: Session, user: User, change: LoanChangeRequest, notice: str,
+            action: Callable[[], object], back: str | None):
+    loan = db.get(Loan, change.loan_id)
+    try:
+        action()
+    except DomainError as error:
+        return _refused(request, db, user, loan, "changes", error, {"deciding": change.id})
+    if back == "list":
+        return RedirectResponse(f"/loan-change-requests?notice={notice}", status_code=303)
+    return RedirectResponse(f"/loans/{loan.id}?notice={notice}#changes", status_code=303)
+
+
+@router.post("/loan-change-requests/{change_id}/approve")
+async def approve_change(request: Request, change: LoanChangeRequest = PAGES.change_deciding,
+                         user: User = Depends(PAGES.approve_changes), db: Session = REQUEST_DB):
+    form = forms.values(await request.form(), "comment", "back")
+    return _decide(request, db, user, change, "change_approved",
+                   lambda: changes.approve(db, user=user, change=change, comment=form.get("comment")), form.get("back"))
+
+
+@router.post("/loan-change-requests/{change_id}/reject")
+async def reject_change(request: Request, change: LoanChangeRequest = PAGES.change_deciding,
+                        user: User = Depends(PAGES.approve_changes), db: Session = REQUEST_DB):
+    form = forms.values(await request.form(), "comment", "back")
+    return _decide(request, db, user, change, "change_rejected",
+                   lambda: changes.reject(db, user=user, change=change, comment=form.get("comment")), form.get("back"))
+
+
+@router.post("/loan-change-requests/{change_id}/cancel")
+async def cancel_change(request: Request, change: LoanChangeRequest = PAGES.change_cancelling,
+                        user: User = Depends(PAGES.request_changes), db: Session = REQUEST_DB):
+    return _decide(request, db, user, change, "change_cancelled",
+                   lambda: changes.cancel(db, user=user, change=change), None)
+
+
+@router.get("/loan-change-requests")
+def change_requests(request: Request, user: User = Depends(PAGES.book), db: Session = REQUEST_DB):
+    """待审批变更: the requests awaiting a checker (or, filtered, those decided) on the loans the user sees."""
+    spec = change_list.SPEC
+    state = lists.state_from(request, spec)
+    total = change_list.count(db, user=user, filters=state.filters)
+    pages = max(1, -(-total // spec.page_size))
+    if state.page > pages:
+        state = replace(state, page=pages)
+    rows = change_list.search(db, user=user, filters=state.filters, sort=state.sort, limit=spec.page_size,
+                              offset=(state.page - 1) * spec.page_size)
+    view = lists.ListPage(spec, state, rows, total, request_lang(request), "/loan-change-requests", can_export=False)
+    return render(request, "loans/changes.html", {
+        "view": view, "checker": perms.LOANS_APPROVE_CHANGES.held_by(user.roles)})
 
 
 # --- accounting and the sandbox bank ------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
@@ -157,3 +157,49 @@ class ContractOut(BaseModel):
 
 class ReversalIn(ApiInput):
     reason: str = Field(min_length=1, max_length=500)
+
+
+class ChangeRequestIn(ApiInput):
+    """A change a second person approves. Give the parameters of the kind only."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {
+        "kind": "extension", "extra_months": 6, "reason": "受疫情影响回款延迟 / receivables delayed"}})
+
+    kind: Literal["reversal", "extension", "restructuring", "write_off"] = Field(
+        description="reversal 冲正 | extension 展期 | restructuring 重组 | write_off 核销")
+    reason: str = Field(min_length=1, max_length=500, description="变更原因（必填）")
+    transaction_id: int | None = Field(default=None, description="reversal: the payment (or refund) to undo")
+    extra_months: int | None = Field(default=None, description="extension: months added (《贷款通则》: short-term ≤ the term, medium ≤ half, long ≤ 36)")
+    new_months: int | None = Field(default=None, description="restructuring: the new whole term in months, from the disbursement")
+    new_annual_rate: Decimal | None = Field(default=None, description="restructuring: the new rate, percent (default: unchanged)")
+    new_method: Literal["equal_installment", "equal_principal", "interest_only", "bullet"] | None = Field(
+        default=None, description="restructuring: the new repayment method (default: unchanged)")
+    effective_on: date | None = Field(default=None, description="write_off: its date (default: the business date)")
+
+
+class DecisionIn(ApiInput):
+    comment: str | None = Field(default=None, max_length=1000, description="审批意见（驳回时必填）")
+
+
+class ChangeRequestOut(_Out):
+    id: int
+    loan_id: int
+    kind: str = Field(description="reversal | extension | restructuring | write_off")
+    status: str = Field(description="pending | approved | rejected | cancelled")
+    transaction_id: int | None
+    extra_months: int | None
+    new_months: int | None
+    new_annual_rate: Decimal | None
+    new_method: str | None
+    effective_on: date | None
+    reason: str
+    requested_by_id: int | None
+    requested_at: datetime
+    decided_by_id: int | None
+    decided_at: datetime | None
+    comment: str | None
+    applied_transaction_id: int | None = Field(description="the loan transaction the approval made")
+
+    @field_serializer("new_annual_rate", when_used="json")
+    def _rate(self, value):
+        return None if value is None else f"{value:.4f}"

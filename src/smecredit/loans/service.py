@@ -350,25 +350,53 @@ def record_payment(db: Session, *, user: User | None, loan: Loan, amount, value_
     return row
 
 
-def reverse_payment(db: Session, *, user: User, loan: Loan, transaction_id: int, reason: str) -> LoanTransaction:
-    """Undo a wrongly entered payment: a reversal entry; the loan is re-derived without the payment."""
-    reason = clean_text(reason, "reason", required=True, max_len=500, name=False,
-                        label=Text("冲正原因", "The reason for the reversal"))
-    loan = lock(db, loan)
+def reversible(db: Session, loan: Loan, transaction_id: object) -> LoanTransaction:
+    """The loan's payment (or refund) ``transaction_id`` if it may still be reversed."""
+    if not isinstance(transaction_id, int) or isinstance(transaction_id, bool):
+        raise Invalid("transaction_required", Text("请选择要冲正的交易", "Choose the transaction to reverse"), "transaction_id")
     target = db.get(LoanTransaction, transaction_id)
     if target is None or target.loan_id != loan.id:
         raise NotFound("not_found", Text("交易不存在", "Transaction not found"), "transaction_id")
     if target.kind not in ledger.REVERSIBLE:
-        raise Conflict("not_reversible", Text("只能冲正还款、提前还款或退款", "Only a payment or a refund can be reversed"))
+        raise Conflict("not_reversible", Text("只能冲正还款、提前还款或退款", "Only a payment or a refund can be reversed"),
+                       "transaction_id")
     if db.execute(select(LoanTransaction.id).where(LoanTransaction.reverses_id == target.id)).first():
-        raise Conflict("already_reversed", Text("该笔交易已冲正", "This transaction was reversed already"))
-    row = _new_transaction(db, loan, user=user, kind=REVERSAL, value_date=business_date(), amount=target.amount,
+        raise Conflict("already_reversed", Text("该笔交易已冲正", "This transaction was reversed already"), "transaction_id")
+    return target
+
+
+def apply_reversal(db: Session, *, user: User, loan: Loan, target: LoanTransaction, reason: str,
+                   request_id: int, requested_by_id: int | None) -> LoanTransaction:
+    """Undo a wrongly entered payment once a second person approved it (`loans.changes.approve`,
+    the loan locked): a reversal entry; the loan is re-derived without the payment and the journal
+    posts the difference."""
+    today = business_date()
+    row = _new_transaction(db, loan, user=user, kind=REVERSAL, value_date=today, amount=target.amount,
                            source="page", reverses_id=target.id, note=reason)
-    settle(db, loan, today=business_date(), change=row)
+    settle(db, loan, today=today, change=row)
     record(db, actor_of(user), events.PaymentReversed(entity_id=loan.id, no=loan.no, transaction_id=row.id,
-                                                      reverses_id=target.id, amount=str(target.amount), reason=reason))
-    db.flush()
+                                                      reverses_id=target.id, amount=str(target.amount), reason=reason,
+                                                      request_id=request_id, requested_by_id=requested_by_id))
+    notices.tell(db, loan, notices.PAYMENT_REVERSED, amount=f"{target.amount:,.2f}")
     return row
+
+
+def reschedule(db: Session, *, user: User, loan: Loan, months: int, annual_rate: Decimal | None = None,
+               method: str | None = None) -> tuple[LoanTransaction, LoanState]:
+    """A new term (展期/重组) from today, once approved (`loans.changes.approve`, the loan locked)."""
+    today = business_date()
+    row = _new_transaction(db, loan, user=user, kind=ledger.RESCHEDULE, value_date=today, amount=ZERO,
+                           source="page", months=months, annual_rate=annual_rate, method=method)
+    return row, settle(db, loan, today=today, change=row)
+
+
+def write_off(db: Session, *, user: User, loan: Loan, on: date) -> tuple[LoanTransaction, LoanState]:
+    """核销 everything outstanding on ``on``, once approved (the loan locked); later payments are
+    recoveries. The journal moves principal and interest to the write-off account (1304)."""
+    row = _new_transaction(db, loan, user=user, kind=ledger.WRITE_OFF, value_date=on, amount=ZERO, source="page")
+    state = settle(db, loan, today=business_date(), change=row)
+    row.amount = state.position.principal_written_off
+    return row, state
 
 
 def payoff(db: Session, *, loan: Loan, on: date) -> ledger.PayoffQuote:
