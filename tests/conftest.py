@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -40,6 +42,7 @@ def pytest_collection_modifyitems(config, items):
 def _create_pg_database(admin_url: str) -> str:
     url = make_url(admin_url)
     name = f"smecredit_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    _drop_stale_pg_databases(admin_url)
     engine = create_engine(url, isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
@@ -50,16 +53,51 @@ def _create_pg_database(admin_url: str) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+_DROP_SCRIPT = """
+import sys
+from sqlalchemy import create_engine, text
+engine = create_engine(sys.argv[1], isolation_level="AUTOCOMMIT")
+with engine.connect() as conn:
+    for name in sys.argv[2:]:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+"""
+
+
+def drop_pg_databases_later(admin_url: str, names: list[str]) -> None:
+    """DROP DATABASE waits for a checkpoint of the whole server: under a busy suite that took a
+    minute, at the end of every worker. Drop in a detached process instead; what it leaves (the
+    machine stopped first) the next run drops (`_drop_stale_pg_databases`)."""
+    if names:
+        subprocess.Popen([sys.executable, "-c", _DROP_SCRIPT, admin_url, *names], start_new_session=True,
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _drop_stale_pg_databases(admin_url: str) -> None:
+    """Scratch databases of test processes that have ended (their pid is in the name)."""
+    engine = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        names = conn.execute(text("SELECT datname FROM pg_database WHERE datname ~ '^smecredit_(test|mig)_[0-9]+_'")).scalars()
+        stale = [n for n in names if not _alive(int(n.split("_")[2]))]
+    engine.dispose()
+    drop_pg_databases_later(admin_url, stale)
+
+
 def _drop_pg_database(admin_url: str, test_url: str) -> None:
     from smecredit.kernel.db import engine_for, get_engine
 
     get_engine().dispose()  # close our pooled connections so the database can be dropped
     engine_for.cache_clear()
-    name = make_url(test_url).database
-    engine = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    engine.dispose()
+    drop_pg_databases_later(admin_url, [make_url(test_url).database])
 
 
 @pytest.fixture(scope="session")

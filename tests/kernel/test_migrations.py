@@ -3,6 +3,7 @@ migrated schema matches the models exactly (no drift between models.py and Alemb
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pytest
@@ -14,7 +15,7 @@ from sqlalchemy.engine import make_url
 from smecredit.kernel import migrate
 from smecredit.kernel.db import Base
 from smecredit.models_registry import import_all_models
-from tests.conftest import PG_URL
+from tests.conftest import PG_URL, drop_pg_databases_later
 
 
 @pytest.fixture()
@@ -23,16 +24,15 @@ def scratch_url(tmp_path):
         yield f"sqlite:///{tmp_path / 'scratch.db'}"
         return
     admin = create_engine(make_url(PG_URL), isolation_level="AUTOCOMMIT")
-    name = f"smecredit_mig_{uuid.uuid4().hex[:8]}"
+    name = f"smecredit_mig_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     from smecredit.kernel.db import engine_for
 
     engine_for.cache_clear()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+    drop_pg_databases_later(PG_URL, [name])
 
 
 def _tables(url: str) -> set[str]:

@@ -33,7 +33,7 @@ from smecredit.decisioning import reviews
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date, on_business_date
 from smecredit.kernel.db import lock_row
-from smecredit.loans import bank, contract, eod, ledger, offers, service
+from smecredit.loans import bank, changes, contract, eod, ledger, offers, service
 from smecredit.loans.models import EodRun, Loan, LoanTransaction
 
 log = logging.getLogger("smecredit.demo")
@@ -125,10 +125,10 @@ def seed_demo(db: Session) -> int:
     if (db.execute(select(func.count()).select_from(EodRun)).scalar_one()
             or db.execute(select(func.count()).select_from(LoanTransaction)).scalar_one()):
         return 0
-    applicant, operations = _user(db, "applicant"), _user(db, "operations")
+    applicant, operations, checker = _user(db, "applicant"), _user(db, "operations"), _user(db, "risk")
     enterprise = applications_demo.own_enterprise(db, applicant)
-    if applicant is None or operations is None or enterprise is None:
-        log.info("demo applicant, operations or enterprise missing; skipping the stage 5a demo")
+    if applicant is None or operations is None or checker is None or enterprise is None:
+        log.info("demo applicant, operations, risk manager or enterprise missing; skipping the stage 5a demo")
         return 0
     start = business_date()
     loans: dict[str, Loan] = {}
@@ -150,8 +150,11 @@ def seed_demo(db: Session) -> int:
                 mistaken = db.execute(select(LoanTransaction).where(
                     LoanTransaction.loan_id == reversed_loan.id,
                     LoanTransaction.idempotency_key == "demo-mistake")).scalar_one()
-                service.reverse_payment(db, user=operations, loan=reversed_loan, transaction_id=mistaken.id,
-                                        reason="重复登记，借款人当日并未转账（演示） / entered twice: no money came in (demo)")
+                # maker-checker: operations asks, the risk manager approves (loans.changes)
+                asked = changes.request_change(db, user=operations, loan=reversed_loan, kind="reversal",
+                                               transaction_id=mistaken.id,
+                                               reason="重复登记，借款人当日并未转账（演示） / entered twice: no money came in (demo)")
+                changes.approve(db, user=checker, change=asked, comment="核实无误，同意冲正（演示） / checked, reverse it (demo)")
             paid_off = loans.get("paid_off")
             if paid_off is not None and ago == PAID_OFF:
                 quote = service.payoff(db, loan=lock_row(db, Loan, paid_off.id), on=day)
