@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import uuid
 from datetime import date
 
@@ -58,8 +57,9 @@ def test_workers_on_redis_leave_the_state_the_in_process_run_leaves(db, make_use
     configure()
     celery_app.conf.task_default_queue = queue
     try:
-        time.sleep(3)  # the workers connect
-        eod.run(day, chunk_size=1, dispatch=lambda d, batches: eod.celery_dispatch(d, batches, timeout_seconds=60))
+        # the chunks wait in Redis while the workers start; the timeout only guards against a hang (a
+        # worker starting on a loaded machine took more than the 60 s this had)
+        eod.run(day, chunk_size=1, dispatch=lambda d, batches: eod.celery_dispatch(d, batches, timeout_seconds=300))
         through_workers = snapshot(db)
     except Exception:
         for i in range(2):
