@@ -147,7 +147,7 @@ def open_loan(db: Session, *, actor: Actor, enterprise_id: int, product_code: st
                     principal, schedules.cash_flows(lines), received_on=today),
                 months=months, method=method, penalty_markup=penalty_markup, day_count=day_count,
                 payment_mode=payment_mode, approved_by_id=approved_by_id, status=ledger.PENDING,
-                created_at=now, updated_at=now, version=1, posted_position={})
+                created_at=now, opened_on=today, updated_at=now, version=1, posted_position={})
     db.add(loan)
     db.flush()
     loan.no = f"JK{today:%Y%m%d}{loan.id:06d}"
