@@ -24,6 +24,9 @@ PUBLIC = {
     ("GET", "/signup"), ("POST", "/signup/code"), ("POST", "/signup"),
     ("GET", "/password/forgot"), ("POST", "/password/forgot/code"), ("POST", "/password/forgot"),
     ("POST", "/api/v1/signup/code"), ("POST", "/api/v1/signup"), ("POST", "/api/v1/signup/password-reset"),
+    # A guarantor accepts their guarantee contract without an account: the link's unguessable token
+    # opens it (any other token is a 404), an SMS code to their mobile proves who accepts; rate-limited.
+    ("GET", "/guarantee/{token}"), ("POST", "/guarantee/{token}/code"), ("POST", "/guarantee/{token}/accept"),
 }
 
 

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     demo_seed: bool = True
     host: str = "127.0.0.1"
+    public_url: str = Field(default="", description="the address people open (links sent by SMS); default http://host:port")
     port: int = 8000
     checkpoint_interval_hours: int = 24
     authorisation_valid_days: int = Field(default=365, ge=1, le=3650,

@@ -36,6 +36,14 @@ def percent(value) -> str:
 _env.filters["percent"] = percent
 
 
+def opened_on(loan: Loan):
+    """The business date the contract's indicative schedule runs from: the loan's opening date (the
+    day the loan page's preview starts on the same business date). Loans opened before it was kept
+    use the local date of their creation, as their contracts always did, so a contract accepted
+    then renders — and hashes — exactly as it did."""
+    return loan.opened_on or to_local(loan.created_at).date()
+
+
 def render(db: Session, loan: Loan) -> str:
     """The contract as one HTML document (what the SHA-256 is of, and what the PDF is made from)."""
     return _env.get_template("contract.html").render(**_context(db, loan))
@@ -49,7 +57,7 @@ def text(db: Session, loan: Loan) -> Markup:
 
 def _context(db: Session, loan: Loan) -> dict:
     enterprise = db.get(Enterprise, loan.enterprise_id)
-    start = to_local(loan.created_at).date()  # indicative dates: the schedule runs from the actual disbursement
+    start = opened_on(loan)  # indicative dates: the actual schedule runs from the disbursement
     lines = schedules.build_schedule(principal=loan.principal, annual_rate=loan.annual_rate, months=loan.months,
                                      method=loan.method, start=start, day_count=loan.day_count)
     guarantee, secured = None, False

@@ -127,6 +127,33 @@ class LoanWrittenOff(_LoanEvent):
     comment: str | None
 
 
+@event("loan.guarantee_made", "loan", Text("生成保证合同并发送链接", "Guarantee contract made, link sent"))
+class GuaranteeContractMade(_LoanEvent):
+    guarantee_id: int
+    amount: str
+    contract_sha256: str
+    mobile: str  # masked
+
+
+@event("loan.guarantee_code_sent", "loan", Text("向保证人发送验证码", "Code sent to a guarantor"))
+class GuaranteeCodeSent(_LoanEvent):
+    guarantee_id: int
+    mobile: str  # masked
+
+
+@event("loan.guarantee_code_failed", "loan", Text("保证人验证码错误", "A guarantor's code was wrong"))
+class GuaranteeCodeFailed(_LoanEvent):
+    guarantee_id: int
+    attempts: int
+
+
+@event("loan.guarantee_accepted", "loan", Text("保证人确认保证合同", "Guarantee contract accepted"))
+class GuaranteeAccepted(_LoanEvent):
+    guarantee_id: int
+    contract_sha256: str
+    mobile: str  # masked
+
+
 @event("eod.completed", "eod", Text("日终处理完成", "End of day completed"))
 class EodCompleted(Event):
     business_date: str

@@ -13,10 +13,11 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from smecredit.kernel.db import Base, Money, Percent, UTCDateTime
+from smecredit.kernel.pii import EncryptedText
 
 
 class Loan(Base):
@@ -54,6 +55,9 @@ class Loan(Base):
     disbursed_on: Mapped[date | None] = mapped_column(Date)
     disbursed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The business date the loan was opened on: the contract's indicative schedule runs from it.
+    # Empty for loans opened before it was kept (their contracts run from created_at's local date).
+    opened_on: Mapped[date | None] = mapped_column(Date)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
     # --- figures (the ledger's answer as of `as_of`) ---
@@ -212,3 +216,30 @@ class SandboxTransfer(Base):
     purpose: Mapped[str] = mapped_column(String(200))
     reference: Mapped[str] = mapped_column(String(40))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class GuaranteeContract(Base):
+    """A guarantor's guarantee contract (保证合同) for one loan: the text as shown (and its SHA-256),
+    what it was made from (the guarantor's name and mobile, encrypted; the amount guaranteed), the
+    link's token (only its SHA-256) and the one-time code (only a keyed hash) by which the guarantor
+    accepts it on the public page."""
+
+    __tablename__ = "guarantee_contracts"
+    __table_args__ = (UniqueConstraint("loan_id", "person_id", name="uq_guarantee_contracts_loan_person"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id", ondelete="RESTRICT"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise_persons.id", ondelete="SET NULL"))
+    guarantor_name: Mapped[str] = mapped_column(EncryptedText)
+    mobile: Mapped[str] = mapped_column(EncryptedText)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    text: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(12))  # pending | accepted
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_nonce: Mapped[str | None] = mapped_column(String(32))
+    code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

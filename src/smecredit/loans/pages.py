@@ -28,11 +28,13 @@ from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.db import new_session
 from smecredit.kernel.errors import DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
-from smecredit.loans import accounting, change_list, change_rules, changes, contract, ledger, loan_list, schedules, service, views
+from smecredit.loans import (accounting, change_list, change_rules, changes, contract, guarantees, ledger, loan_list,
+                            schedules, service, views)
 from smecredit.loans.deps import PAGES
 from smecredit.loans.loan_list import STATUS_LABELS, STATUS_TONES
 from smecredit.loans.models import JournalEntry, Loan, LoanChangeRequest, LoanTransaction, SandboxAccount, SandboxTransfer
 from smecredit.loans.records import visible_loans
+from smecredit.standards.resident_id import mask_name
 from smecredit.web import forms, lists
 from smecredit.web.i18n import request_lang
 from smecredit.web.deps import REQUEST_DB
@@ -101,6 +103,11 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
         "due_now": (loan.overdue_principal + loan.overdue_interest + loan.penalty + loan.compound
                     + loan.current_principal + loan.current_interest),
     }
+    ctx["guarantee_contracts"] = guarantees.of_loan(db, loan)
+    ctx["needs_guarantors"] = guarantees.needs_guarantors(db, loan)
+    ctx["guarantees_waiting"] = (guarantees.disbursement_refusal(db, loan)
+                                 if ctx["may_disburse"] and loan.contract_accepted_at else None)
+    ctx["mask_name"] = mask_name
     transactions = db.execute(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id)
                               .order_by(LoanTransaction.id)).scalars().all()
     reversed_ids = {t.reverses_id for t in transactions if t.reverses_id}

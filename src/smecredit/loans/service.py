@@ -28,7 +28,7 @@ from smecredit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from smecredit.kernel.inputs import clean_text
 from smecredit.kernel.money import to_money
 from smecredit.kernel.text import Text
-from smecredit.loans import access, accounting, bank, events, ledger, notices, schedules
+from smecredit.loans import access, accounting, bank, events, guarantees, ledger, notices, schedules
 from smecredit.loans.ledger import DISBURSEMENT, KEEP_TERM, PREPAYMENT, REPAYMENT, REVERSAL, LoanState, Position
 from smecredit.loans.models import JournalEntry, JournalLine, Loan, LoanTransaction
 from smecredit.loans.records import facts_of, lock
@@ -147,7 +147,7 @@ def open_loan(db: Session, *, actor: Actor, enterprise_id: int, product_code: st
                     principal, schedules.cash_flows(lines), received_on=today),
                 months=months, method=method, penalty_markup=penalty_markup, day_count=day_count,
                 payment_mode=payment_mode, approved_by_id=approved_by_id, status=ledger.PENDING,
-                created_at=now, updated_at=now, version=1, posted_position={})
+                created_at=now, opened_on=today, updated_at=now, version=1, posted_position={})
     db.add(loan)
     db.flush()
     loan.no = f"JK{today:%Y%m%d}{loan.id:06d}"
@@ -219,6 +219,7 @@ def accept_contract(db: Session, *, user: User, loan: Loan, contract_sha256: str
     loan.contract_sha256, loan.contract_accepted_at, loan.contract_accepted_by_id = expected, utcnow(), user.id
     loan.version += 1
     record(db, actor_of(user), events.ContractAccepted(entity_id=loan.id, no=loan.no, contract_sha256=expected))
+    guarantees.prepare(db, actor=actor_of(user), loan=loan)  # 保证: each guarantor's contract, a link by SMS
     db.flush()
     return loan
 
@@ -281,6 +282,9 @@ def disburse(db: Session, *, user: User, loan: Loan, idempotency_key: str | None
     if loan.contract_accepted_at is None:
         raise Conflict("contract_not_accepted", Text("借款人尚未确认借款合同，不能放款",
                                                      "The borrower has not accepted the contract yet"))
+    waiting = guarantees.disbursement_refusal(db, loan)
+    if waiting is not None:
+        raise waiting
     today = business_date()
     transfer = bank.adapter().pay(db, idempotency_key=f"loan-{loan.id}-disbursement", to_account=loan.payee_account,
                                   to_name=loan.payee_name, amount=loan.principal, reference=loan.no,

@@ -14,7 +14,8 @@ STAGE = Stage(
     label=Text("放款、还款与核算", "Loans: disbursement, repayment and accounting"),
     models="smecredit.loans.models",
     events="smecredit.loans.events",
-    routers=("smecredit.loans.pages:router", "smecredit.loans.api:router", "smecredit.loans.api:changes_router", "smecredit.loans.api:accounting_router"),
+    routers=("smecredit.loans.pages:router", "smecredit.loans.api:router", "smecredit.loans.api:changes_router",
+             "smecredit.loans.api:accounting_router", "smecredit.loans.guarantee_pages:router"),
     templates=Path(__file__).resolve().parent / "templates",
     menu=(
         MenuItem("my_loans", "/my/loans", Text("我的贷款", "My loans"), perms.MY_LOANS, "cash-coin",
@@ -42,6 +43,8 @@ STAGE = Stage(
         "change_approved": Text("已批准，变更已执行，贷款已按交易记录重新计算", "Approved: the change was applied and the loan recomputed"),
         "change_rejected": Text("已驳回该变更申请", "The change request was rejected"),
         "change_cancelled": Text("已撤回该变更申请", "The change request was withdrawn"),
+        "guarantee_code_sent": Text("验证码已发送，请查看短信", "A code was sent: see your text messages"),
+        "guarantee_accepted": Text("保证合同已确认，谢谢", "Guarantee contract accepted. Thank you"),
     },
     demo="smecredit.loans.demo:seed_demo",
     commands=(("schedule", "smecredit.loans.cli:app"), ("eod", "smecredit.loans.cli:eod_app")),

@@ -46,6 +46,11 @@ SMS_TEMPLATES: dict[str, Text] = {
                        "Your sign-up code is {code}, valid for {minutes} minutes. Do not share it."),
     "otp_password_reset": Text("【{sign}】您正在重置密码，验证码为 {code}，{minutes} 分钟内有效，请勿告诉他人。",
                                "Your password reset code is {code}, valid for {minutes} minutes. Do not share it."),
+    "guarantee_link": Text("【{sign}】您被列为贷款 {no} 的保证人，请打开链接阅读并确认保证合同：{link}",
+                           "You are a guarantor of loan {no}; read and accept the guarantee contract at {link}"),
+    "guarantee_code": Text("【{sign}】您正在确认贷款 {no} 的保证合同，验证码为 {code}，{minutes} 分钟内有效，请勿告诉他人。",
+                           "Your code to accept the guarantee contract of loan {no} is {code}, valid for {minutes} "
+                           "minutes. Do not share it."),
     "signup_already_registered": Text("【{sign}】该手机号已注册。如忘记密码，请在登录页选择“忘记密码”。",
                                       "This number already has an account; use 'Forgot password' on the sign-in page."),
 }
