@@ -8,7 +8,8 @@ and the journal, the sandbox bank and the audit log agree with them:
 * awaiting its contract (the accounts not given yet) and awaiting disbursement (contract accepted:
   the 待放款 queue);
 * current, its instalments collected from the repayment account on their due dates;
-* current, with a payment operations recorded by mistake and reversed the next day;
+* current, with a payment operations recorded by mistake and reversed the next day (a change request
+  operations made and the risk manager approved);
 * overdue: its repayment account held enough for the first instalment only, so penalty interest
   (罚息) and compound interest (复利) have been accruing since the second;
 * paid off: two instalments collected, then the borrower paid the payoff quote.
