@@ -18,6 +18,7 @@ override.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -168,14 +169,21 @@ def officers_enterprises(db: Session, officer: User) -> list[Enterprise]:
 
 
 def new_application(db: Session, user: User, enterprise: Enterprise, code: str, amount: str, purpose: str,
-                    *, submit: bool = True) -> Application | None:
+                    *, submit: bool = True, term_months: int | None = None,
+                    repayment_method: str | None = None) -> Application | None:
     """One application of product ``code`` with every required document, submitted (and so
-    decided); None when the product has no guarantee mode with PDF-only required documents."""
+    decided); None when the product has no guarantee mode with PDF-only required documents. The
+    term and repayment method are the product's when it offers them (else 12 months, its first)."""
     version, mode = _pick_product(db, code)
     if version is None or version.product_code != code:
         return None
-    application = service.create_draft(db, user=user, enterprise_id=enterprise.id, product_code=code,
-                                       need=_need(version.definition, mode, Decimal(amount), purpose))
+    definition = version.definition
+    need = _need(definition, mode, Decimal(amount), purpose)
+    if term_months is not None and definition.min_term_months <= term_months <= definition.max_term_months:
+        need = replace(need, term_months=term_months)
+    if repayment_method in definition.repayment_methods:
+        need = replace(need, repayment_method=repayment_method)
+    application = service.create_draft(db, user=user, enterprise_id=enterprise.id, product_code=code, need=need)
     _documents(db, user, application)
     return service.submit(db, user=user, application=application) if submit else application
 

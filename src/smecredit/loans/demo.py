@@ -8,7 +8,8 @@ and the journal, the sandbox bank and the audit log agree with them:
 * awaiting its contract (the accounts not given yet) and awaiting disbursement (contract accepted:
   the 待放款 queue);
 * current, its instalments collected from the repayment account on their due dates;
-* current, with a payment operations recorded by mistake and reversed the next day;
+* current, with a payment operations recorded by mistake and reversed the next day (a change request
+  operations made and the risk manager approved);
 * overdue: its repayment account held enough for the first instalment only, so penalty interest
   (罚息) and compound interest (复利) have been accruing since the second;
 * paid off: two instalments collected, then the borrower paid the payoff quote.
@@ -28,7 +29,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from smecredit.applications import demo as applications_demo
-from smecredit.applications import service as applications
 from smecredit.decisioning import reviews
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date, on_business_date
@@ -82,17 +82,10 @@ def _account(enterprise_id: int, n: int, kind: int) -> str:
 def _open(db: Session, applicant: User, operations: User, enterprise, plan: Plan, n: int) -> Loan | None:
     """Apply, be decided, accept the offer, give the accounts, accept the contract, be disbursed —
     as far as the plan goes, on the business date it is called on."""
-    version, mode = applications_demo._pick_product(db, PRODUCT)
-    if version is None or version.product_code != PRODUCT:
+    application = applications_demo.new_application(db, applicant, enterprise, PRODUCT, plan.amount, plan.purpose,
+                                                    term_months=plan.months, repayment_method=plan.method)
+    if application is None:
         return None
-    definition = version.definition
-    method = plan.method if plan.method in definition.repayment_methods else definition.repayment_methods[0]
-    application = applications.create_draft(db, user=applicant, enterprise_id=enterprise.id, product_code=PRODUCT,
-                                            need=applications.Need(amount=Decimal(plan.amount), term_months=plan.months,
-                                                                   purpose=plan.purpose, repayment_method=method,
-                                                                   guarantee_mode=mode))
-    applications_demo._documents(db, applicant, application)
-    applications.submit(db, user=applicant, application=application)
     if application.status != "approved":
         log.info("demo loan %s: the application was not approved automatically (%s)", plan.key, application.status)
         return None

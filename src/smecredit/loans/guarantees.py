@@ -25,7 +25,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from smecredit.audit.log import Actor, record
@@ -88,13 +88,16 @@ def disbursement_refusal(db: Session, loan: Loan) -> Conflict | None:
     if not needs_guarantors(db, loan):
         return None
     contracts = of_loan(db, loan)
+    if not contracts:  # only a loan whose contract was accepted before guarantee contracts existed
+        return Conflict("guarantees_missing", Text("该笔贷款为保证担保，但尚无保证合同，不能放款",
+                                                   "The loan is guaranteed but has no guarantee contracts: "
+                                                   "it cannot be paid out"), details={"waiting": 0, "guarantors": 0})
     waiting = sum(1 for c in contracts if c.status != ACCEPTED)
-    if not contracts or waiting:
+    if waiting:
         return Conflict("guarantees_not_accepted",
-                        Text(f"尚有 {waiting or '全部'} 位保证人未确认保证合同，不能放款",
-                             f"{waiting or 'No'} guarantor{'s' if waiting != 1 else ''} "
-                             f"{'have' if waiting != 1 else 'has'} not accepted the guarantee contract yet: "
-                             "the loan cannot be paid out"),
+                        Text(f"尚有 {waiting} 位保证人未确认保证合同，不能放款",
+                             f"{waiting} guarantor{'s have' if waiting != 1 else ' has'} not accepted the "
+                             "guarantee contract yet: the loan cannot be paid out"),
                         details={"waiting": waiting, "guarantors": len(contracts)})
     return None
 
