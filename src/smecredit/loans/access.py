@@ -5,6 +5,9 @@
   auditors and administrators every loan. Any other loan answers exactly like a missing one.
 * Only operations disburse, and never a loan they approved (四眼原则: 审批与放款分离).
 * A borrower repays only their own enterprise's loans; operations record payments for any loan.
+* Guarantee contracts (send a link again, make the missing ones): operations for any loan, a loan
+  officer for the loans of the enterprises they may act on (their own or their branch's); never the
+  borrower.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class LoanFacts:
     enterprise_visible: bool  # the viewer may see the borrowing enterprise (enterprises.access)
     member: bool  # a confirmed member of the borrowing enterprise
     approved_by_id: int | None
+    enterprise_editable: bool = False  # the viewer may act on the borrowing enterprise (enterprises.access EDIT)
 
 
 def visible(roles: frozenset[Role], facts: LoanFacts) -> bool:
@@ -48,3 +52,16 @@ def payment_refusal(roles: frozenset[Role], facts: LoanFacts) -> Forbidden | Non
         return None
     return Forbidden("may_not_repay", Text("只有借款企业或放款/运营岗可以登记还款",
                                            "Only the borrower or operations record a payment"))
+
+
+def guarantee_staff_refusal(roles: frozenset[Role], facts: LoanFacts) -> Forbidden | None:
+    """May this person send a guarantee contract's link again or make the missing contracts?"""
+    if Role.OPERATIONS in roles or (Role.LOAN_OFFICER in roles and facts.enterprise_editable):
+        return None
+    if Role.LOAN_OFFICER in roles:
+        return Forbidden("not_your_enterprise", Text("该企业不在您或您所在网点的客户范围内（待分派的企业请先认领）",
+                                                     "The enterprise is not in your or your branch's portfolio "
+                                                     "(take it from the unassigned queue first)"))
+    return Forbidden("may_not_manage_guarantees", Text("只有负责的客户经理或放款/运营岗可以处理保证合同",
+                                                       "Only the responsible loan officer or operations handle "
+                                                       "guarantee contracts"))

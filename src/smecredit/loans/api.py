@@ -16,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date
-from smecredit.loans import changes, schemas, service, views
+from smecredit.loans import changes, guarantees, schemas, service, views
 from smecredit.loans.deps import API
 from smecredit.loans.models import Loan, LoanChangeRequest, LoanTransaction
 from smecredit.loans.records import visible_loans
 from smecredit.web.deps import REQUEST_DB
 from smecredit.web.openapi import API_ERRORS, errors
+from smecredit.web.params import EntityId
 from smecredit.web.pagination import Page, Paging
 
 router = APIRouter(prefix="/api/v1/loans", tags=["loans"], responses=errors(*API_ERRORS))
@@ -136,6 +137,28 @@ def create_change_request(body: schemas.ChangeRequestIn, loan: Loan = API.reques
                           user: User = Depends(API.request_changes), db: Session = REQUEST_DB):
     change = changes.request_change(db, user=user, loan=loan, **body.model_dump())
     return schemas.ChangeRequestOut.model_validate(change)
+
+
+@router.get("/{loan_id}/guarantees", response_model=Page[schemas.GuaranteeOut],
+            summary="The loan's guarantee contracts (保证合同): guarantor (masked), amount, status, SHA-256")
+def list_guarantees(paging: Paging, loan: Loan = API.viewing, db: Session = REQUEST_DB):
+    rows = guarantees.of_loan(db, loan)
+    return Page(total=len(rows), items=[schemas.GuaranteeOut.of(r) for r in rows[paging.offset: paging.offset + paging.limit]])
+
+
+@router.post("/{loan_id}/guarantees/complete", response_model=list[schemas.GuaranteeOut], status_code=201,
+             summary="补充生成保证合同: a contract and an SMS link for every guarantor of the enterprise who has none "
+                     "for this loan (the responsible loan officer or operations; before disbursement)")
+def complete_guarantees(loan: Loan = API.guaranteeing, user: User = Depends(API.guarantees), db: Session = REQUEST_DB):
+    return [schemas.GuaranteeOut.of(r) for r in guarantees.complete(db, user=user, loan=loan)]
+
+
+@router.post("/{loan_id}/guarantees/{guarantee_id}/resend", response_model=schemas.GuaranteeOut,
+             summary="重新发送保证合同链接: a new link by SMS, the old one stops working (the responsible loan officer "
+                     "or operations; not once accepted; at most once a minute per contract)")
+def resend_guarantee_link(guarantee_id: EntityId, loan: Loan = API.guaranteeing, user: User = Depends(API.guarantees),
+                          db: Session = REQUEST_DB):
+    return schemas.GuaranteeOut.of(guarantees.resend_link(db, user=user, loan=loan, guarantee_id=guarantee_id))
 
 
 @router.get("/{loan_id}/schedule", response_model=list[schemas.InstalmentOut],

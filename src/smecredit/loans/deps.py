@@ -57,6 +57,9 @@ class Guards:
         self.listing = Depends(_loader(self.book, "book"))  # staff who read the loan book see its requests
         self.change_deciding = Depends(_change_loader(self.approve_changes, "approve"))
         self.change_cancelling = Depends(_change_loader(self.request_changes, "cancel"))
+        # guarantee contracts: a link again, the missing ones (which officer: the use case's check)
+        self.guarantees = Allow(perms.LOANS_GUARANTEES, api=api)
+        self.guaranteeing = Depends(_loader(self.guarantees, "guarantees"))
 
 
 PAGES = Guards(api=False)

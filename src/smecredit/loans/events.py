@@ -135,6 +135,13 @@ class GuaranteeContractMade(_LoanEvent):
     mobile: str  # masked
 
 
+@event("loan.guarantee_link_resent", "loan", Text("重新发送保证合同链接（旧链接失效）",
+                                                 "Guarantee contract's link sent again (the old one stops working)"))
+class GuaranteeLinkResent(_LoanEvent):
+    guarantee_id: int
+    mobile: str  # masked
+
+
 @event("loan.guarantee_code_sent", "loan", Text("向保证人发送验证码", "Code sent to a guarantor"))
 class GuaranteeCodeSent(_LoanEvent):
     guarantee_id: int

@@ -12,6 +12,10 @@ the loan may be paid out.
   address, wrong codes per source address too. The acceptance records the time and the SHA-256 of
   the text shown, and an audit event.
 * **Disbursement** is refused (409) while any guarantor has not accepted.
+* **Staff** (the responsible loan officer, or operations) may, while the loan is not paid out, send
+  a contract's link again (`resend_link`: a new token, the old link stops working; once a minute at
+  most) and make the contracts missing (`complete`: guarantors added after the borrower accepted,
+  or a loan accepted before guarantee contracts existed), exactly as at the acceptance.
 """
 
 from __future__ import annotations
@@ -31,14 +35,18 @@ from sqlalchemy.orm import Session
 from smecredit.audit.log import Actor, record
 from smecredit.enterprises.models import Enterprise, EnterprisePerson
 from smecredit.identity import throttle
+from smecredit.identity.models import User
+from smecredit.identity.sessions import actor_of
 from smecredit.kernel.clock import as_utc, utcnow
 from smecredit.kernel.db import lock_row
 from smecredit.kernel.errors import Conflict, Invalid, NotFound, RateLimited
 from smecredit.kernel.pii import blind_index
 from smecredit.kernel.settings import get_settings
 from smecredit.kernel.text import Text
-from smecredit.loans import events, schedules
+from smecredit.loans import events, ledger, schedules
+from smecredit.loans.access import guarantee_staff_refusal
 from smecredit.loans.models import GuaranteeContract, Loan
+from smecredit.loans.records import facts_of, lock
 from smecredit.notifications.dispatch import dispatch_after_commit
 from smecredit.notifications.service import enqueue_sms
 from smecredit.standards.resident_id import mask_name
@@ -48,6 +56,7 @@ PENDING, ACCEPTED = "pending", "accepted"
 GUARANTOR_ACTOR = Actor(username="guarantor", role="guarantor")  # a guarantor has no account: the code proves the mobile
 WRONG_CODE = Text("验证码错误或已失效，请重新获取", "The code is wrong or no longer valid; ask for a new one")
 LINK_PATH = "/guarantee/{token}"
+LINK_RESEND_EVERY = timedelta(seconds=60)  # a contract's link at most once a minute (a new SMS each time)
 
 _env = Environment(loader=FileSystemLoader(str(Path(__file__).resolve().parent / "templates" / "loans")),
                    autoescape=select_autoescape(["html"]), keep_trailing_newline=True)
@@ -89,9 +98,14 @@ def disbursement_refusal(db: Session, loan: Loan) -> Conflict | None:
         return None
     contracts = of_loan(db, loan)
     if not contracts:  # only a loan whose contract was accepted before guarantee contracts existed
-        return Conflict("guarantees_missing", Text("该笔贷款为保证担保，但尚无保证合同，不能放款",
-                                                   "The loan is guaranteed but has no guarantee contracts: "
-                                                   "it cannot be paid out"), details={"waiting": 0, "guarantors": 0})
+        return Conflict("guarantees_missing",
+                        Text("该笔贷款为保证担保，但尚无保证合同，不能放款。请负责的客户经理或放款/运营岗在贷款页"
+                             "“保证合同”处点击“补充生成保证合同”，保证人全部确认后再放款",
+                             "The loan is guaranteed but has no guarantee contracts: it cannot be paid out. The "
+                             "responsible loan officer or operations: use 'Make the missing guarantee contracts' in "
+                             f"the loan page's guarantee section (POST /api/v1/loans/{loan.id}/guarantees/complete), "
+                             "then disburse once every guarantor has accepted"),
+                        details={"waiting": 0, "guarantors": 0})
     waiting = sum(1 for c in contracts if c.status != ACCEPTED)
     if waiting:
         return Conflict("guarantees_not_accepted",
@@ -122,6 +136,44 @@ def link(token: str) -> str:
     return base + LINK_PATH.format(token=token)
 
 
+def _guarantors(db: Session, loan: Loan) -> list[EnterprisePerson]:
+    return list(db.execute(select(EnterprisePerson).where(EnterprisePerson.enterprise_id == loan.enterprise_id,
+                                                          EnterprisePerson.role == "guarantor")
+                           .order_by(EnterprisePerson.id)).scalars())
+
+
+def _check_guarantors(people: list[EnterprisePerson]) -> None:
+    """The guarantors a contract is made for: at least one, each with a mobile to send it to."""
+    if not people:
+        raise Conflict("no_guarantors", Text("该笔贷款的担保方式为保证，请先在企业信息中登记保证人（含手机号与担保金额）",
+                                             "This loan is guaranteed: add the guarantors (with mobile and amount) "
+                                             "to the enterprise first"), "guarantors")
+    for person in people:
+        if not person.phone:
+            raise Conflict("guarantor_without_mobile",
+                           Text(f"保证人 {mask_name(person.name)} 没有手机号，无法发送保证合同",
+                                f"The guarantor {mask_name(person.name)} has no mobile to send the contract to"),
+                           "guarantors")
+
+
+def _make(db: Session, *, actor: Actor, loan: Loan, enterprise: Enterprise, person: EnterprisePerson) -> GuaranteeContract:
+    """One guarantor's contract: the text and its SHA-256, a link by SMS (only the token's hash kept), the event."""
+    amount = person.guarantee_amount if person.guarantee_amount else loan.principal
+    text = render(loan=loan, enterprise=enterprise, guarantor_name=person.name, amount=amount)
+    token = secrets.token_urlsafe(32)
+    row = GuaranteeContract(loan_id=loan.id, person_id=person.id, guarantor_name=person.name, mobile=person.phone,
+                            amount=amount, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+                            token_hash=token_hash(token), status=PENDING, code_attempts=0, created_at=utcnow())
+    db.add(row)
+    db.flush()
+    message = enqueue_sms(db, to=person.phone, template="guarantee_link", params={"no": loan.no, "link": link(token)})
+    dispatch_after_commit(db, message.id)
+    record(db, actor, events.GuaranteeContractMade(entity_id=loan.id, no=loan.no, guarantee_id=row.id,
+                                                   amount=str(amount), contract_sha256=row.sha256,
+                                                   mobile=mask_mobile(person.phone)))
+    return row
+
+
 def prepare(db: Session, *, actor: Actor, loan: Loan) -> list[GuaranteeContract]:
     """One guarantee contract per guarantor of the borrowing enterprise, each with a link sent by
     SMS (the loan row is locked by the caller: the borrower accepting the loan contract). Refused
@@ -129,34 +181,103 @@ def prepare(db: Session, *, actor: Actor, loan: Loan) -> list[GuaranteeContract]
     if not needs_guarantors(db, loan) or of_loan(db, loan):
         return of_loan(db, loan)
     enterprise = db.get(Enterprise, loan.enterprise_id)
-    people = list(db.execute(select(EnterprisePerson).where(EnterprisePerson.enterprise_id == loan.enterprise_id,
-                                                            EnterprisePerson.role == "guarantor")
-                             .order_by(EnterprisePerson.id)).scalars())
-    if not people:
-        raise Conflict("no_guarantors", Text("该笔贷款的担保方式为保证，请先在企业信息中登记保证人（含手机号与担保金额）",
-                                             "This loan is guaranteed: add the guarantors (with mobile and amount) "
-                                             "to the enterprise first"), "guarantors")
-    made = []
-    for person in people:
-        if not person.phone:
-            raise Conflict("guarantor_without_mobile",
-                           Text(f"保证人 {mask_name(person.name)} 没有手机号，无法发送保证合同",
-                                f"The guarantor {mask_name(person.name)} has no mobile to send the contract to"),
-                           "guarantors")
-        amount = person.guarantee_amount if person.guarantee_amount else loan.principal
-        text = render(loan=loan, enterprise=enterprise, guarantor_name=person.name, amount=amount)
-        token = secrets.token_urlsafe(32)
-        row = GuaranteeContract(loan_id=loan.id, person_id=person.id, guarantor_name=person.name, mobile=person.phone,
-                                amount=amount, text=text, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-                                token_hash=token_hash(token), status=PENDING, code_attempts=0, created_at=utcnow())
-        db.add(row)
-        db.flush()
-        message = enqueue_sms(db, to=person.phone, template="guarantee_link", params={"no": loan.no, "link": link(token)})
-        dispatch_after_commit(db, message.id)
-        record(db, actor, events.GuaranteeContractMade(entity_id=loan.id, no=loan.no, guarantee_id=row.id,
-                                                       amount=str(amount), contract_sha256=row.sha256,
-                                                       mobile=mask_mobile(person.phone)))
-        made.append(row)
+    people = _guarantors(db, loan)
+    _check_guarantors(people)
+    return [_make(db, actor=actor, loan=loan, enterprise=enterprise, person=person) for person in people]
+
+
+# --- staff: a link again, the missing contracts -----------------------------------------------------------
+
+def missing(db: Session, loan: Loan) -> list[EnterprisePerson]:
+    """The enterprise's current guarantors who have no contract for this loan (added after the borrower
+    accepted, or every one of them on a loan accepted before guarantee contracts existed)."""
+    have = {c.person_id for c in of_loan(db, loan)}
+    return [person for person in _guarantors(db, loan) if person.id not in have]
+
+
+def _staff_may(db: Session, user: User, loan: Loan) -> None:
+    refused = guarantee_staff_refusal(user.roles, facts_of(db, user, loan))
+    if refused is not None:
+        raise refused
+
+
+def _not_paid_out(loan: Loan) -> None:
+    if loan.status != ledger.PENDING or loan.disbursed_on is not None:
+        raise Conflict("loan_disbursed", Text("贷款已放款，保证合同不再变更",
+                                              "The loan has been paid out: its guarantee contracts no longer change"))
+
+
+def _of_this_loan(db: Session, loan: Loan, guarantee_id: object) -> GuaranteeContract:
+    row = lock_row(db, GuaranteeContract, guarantee_id) if isinstance(guarantee_id, int) else None
+    if row is None or row.loan_id != loan.id:  # another loan's contract answers like a missing one
+        raise NotFound("not_found", Text("该笔贷款没有这份保证合同", "This loan has no such guarantee contract"),
+                       "guarantee_id")
+    return row
+
+
+def resend_link(db: Session, *, user: User, loan: Loan, guarantee_id: int) -> GuaranteeContract:
+    """重新发送保证合同链接: a new token and a new SMS to the mobile on the contract; the old link
+    stops working (404) and a code sent before is void. At most once a minute per contract (counted
+    from the last link, the first one included); refused once the guarantor accepted."""
+    _staff_may(db, user, loan)
+    loan = lock(db, loan)  # the loan before the contract, as acceptance and disbursement take them
+    guarantee = _of_this_loan(db, loan, guarantee_id)
+    _not_paid_out(loan)
+    if guarantee.status == ACCEPTED:
+        raise Conflict("guarantee_already_accepted", Text("保证人已确认该保证合同，无需重新发送链接",
+                                                          "The guarantor accepted this contract already: no new link is needed"))
+    if as_utc(guarantee.created_at) + LINK_RESEND_EVERY > utcnow():
+        raise _link_too_soon(as_utc(guarantee.created_at) + LINK_RESEND_EVERY)
+    wait_until = throttle.claim_once(db, throttle.key_for("guarantee-link", str(guarantee.id)), every=LINK_RESEND_EVERY)
+    if wait_until is not None:
+        raise _link_too_soon(wait_until)
+    token = secrets.token_urlsafe(32)
+    guarantee.token_hash = token_hash(token)
+    guarantee.code_hash = guarantee.code_nonce = guarantee.code_expires_at = None  # a code for the old link is void
+    guarantee.code_attempts = 0
+    message = enqueue_sms(db, to=guarantee.mobile, template="guarantee_link", params={"no": loan.no, "link": link(token)})
+    dispatch_after_commit(db, message.id)
+    record(db, actor_of(user), events.GuaranteeLinkResent(entity_id=loan.id, no=loan.no, guarantee_id=guarantee.id,
+                                                          mobile=mask_mobile(guarantee.mobile)))
+    db.flush()
+    return guarantee
+
+
+def _link_too_soon(retry_at) -> RateLimited:
+    seconds = max(1, int((as_utc(retry_at) - utcnow()).total_seconds()) + 1)
+    local = as_utc(retry_at).astimezone(get_settings().tz).strftime("%H:%M:%S")
+    return RateLimited("link_sent_recently",
+                       Text(f"该保证合同的链接刚刚发送过（每分钟至多一次），请于 {local} 后再试",
+                            f"A link for this contract was sent less than a minute ago; try again after {local}"),
+                       "guarantee_id", {"retry_after_seconds": seconds})
+
+
+def complete(db: Session, *, user: User, loan: Loan) -> list[GuaranteeContract]:
+    """补充生成保证合同: a contract for every current guarantor of the enterprise who has none for this
+    loan, exactly as at the borrower's acceptance (same template, text and SHA-256, a link by SMS, an
+    audit event). Refused before the borrower accepted (the contracts are made then), once paid out,
+    with no guarantor or one without a mobile, and when every guarantor has a contract already."""
+    _staff_may(db, user, loan)
+    loan = lock(db, loan)  # two staff at once: the second waits here, then finds nothing missing
+    _not_paid_out(loan)
+    if not needs_guarantors(db, loan):
+        raise Conflict("no_guarantee_needed", Text("该笔贷款的担保方式不含保证，无需保证合同",
+                                                   "This loan is not guaranteed by guarantors: it needs no guarantee contracts"))
+    if loan.contract_accepted_at is None:
+        raise Conflict("contract_not_accepted", Text("借款人确认借款合同时将自动生成保证合同，请等待借款人确认",
+                                                     "The guarantee contracts are made when the borrower accepts the "
+                                                     "loan contract: wait for the borrower"))
+    people = _guarantors(db, loan)
+    _check_guarantors(people)
+    wanted = missing(db, loan)
+    if not wanted:
+        raise Conflict("guarantees_complete", Text("每位保证人都已有保证合同，无需补充；未收到链接的可重新发送",
+                                                   "Every guarantor has a contract already; send a link again if one "
+                                                   "was lost"), "guarantors")
+    enterprise = db.get(Enterprise, loan.enterprise_id)
+    actor = actor_of(user)
+    made = [_make(db, actor=actor, loan=loan, enterprise=enterprise, person=person) for person in wanted]
+    db.flush()
     return made
 
 
@@ -255,4 +376,5 @@ def accept(db: Session, *, guarantee: GuaranteeContract, code: str, contract_sha
     return guarantee
 
 
-__all__ = ["prepare", "by_token", "send_code", "accept", "disbursement_refusal", "needs_guarantors", "of_loan"]
+__all__ = ["prepare", "resend_link", "complete", "missing", "by_token", "send_code", "accept", "disbursement_refusal",
+           "needs_guarantors", "of_loan"]

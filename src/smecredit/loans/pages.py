@@ -28,12 +28,12 @@ from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.db import new_session
 from smecredit.kernel.errors import DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
-from smecredit.loans import (accounting, change_list, change_rules, changes, contract, guarantees, ledger, loan_list,
+from smecredit.loans import (access, accounting, change_list, change_rules, changes, contract, guarantees, ledger, loan_list,
                             schedules, service, views)
 from smecredit.loans.deps import PAGES
 from smecredit.loans.loan_list import STATUS_LABELS, STATUS_TONES
 from smecredit.loans.models import JournalEntry, Loan, LoanChangeRequest, LoanTransaction, SandboxAccount, SandboxTransfer
-from smecredit.loans.records import visible_loans
+from smecredit.loans.records import facts_of, visible_loans
 from smecredit.standards.resident_id import mask_name
 from smecredit.web import forms, lists
 from smecredit.web.i18n import request_lang
@@ -108,6 +108,11 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
     ctx["guarantees_waiting"] = (guarantees.disbursement_refusal(db, loan)
                                  if ctx["may_disburse"] and loan.contract_accepted_at else None)
     ctx["mask_name"] = mask_name
+    # staff who may handle guarantee contracts, before disbursement: a link again, the missing contracts
+    ctx["may_handle_guarantees"] = (perms.LOANS_GUARANTEES.held_by(user.roles) and loan.status == ledger.PENDING
+                                    and ctx["needs_guarantors"] and loan.contract_accepted_at is not None
+                                    and access.guarantee_staff_refusal(user.roles, facts_of(db, user, loan)) is None)
+    ctx["guarantors_missing"] = guarantees.missing(db, loan) if ctx["may_handle_guarantees"] else []
     transactions = db.execute(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id)
                               .order_by(LoanTransaction.id)).scalars().all()
     reversed_ids = {t.reverses_id for t in transactions if t.reverses_id}
@@ -293,6 +298,20 @@ async def disburse(request: Request, loan: Loan = PAGES.disbursing, user: User =
     return _act(request, db, user, loan, "summary", "disbursed",
                 lambda: service.disburse(db, user=user, loan=loan, idempotency_key=form.get("idempotency_key"),
                                          source="page"))
+
+
+@router.post("/loans/{loan_id}/guarantees/complete")
+async def complete_guarantees(request: Request, loan: Loan = PAGES.guaranteeing, user: User = Depends(PAGES.guarantees),
+                              db: Session = REQUEST_DB):
+    return _act(request, db, user, loan, "guarantees", "guarantees_completed",
+                lambda: guarantees.complete(db, user=user, loan=loan))
+
+
+@router.post("/loans/{loan_id}/guarantees/{guarantee_id}/resend")
+async def resend_guarantee_link(request: Request, guarantee_id: EntityId, loan: Loan = PAGES.guaranteeing,
+                                user: User = Depends(PAGES.guarantees), db: Session = REQUEST_DB):
+    return _act(request, db, user, loan, "guarantees", "guarantee_link_resent",
+                lambda: guarantees.resend_link(db, user=user, loan=loan, guarantee_id=guarantee_id))
 
 
 PAYMENT_KINDS = {ledger.REPAYMENT: Text("还款", "Repayment"), ledger.PREPAYMENT: Text("提前还款", "Prepayment")}

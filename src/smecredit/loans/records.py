@@ -26,8 +26,10 @@ def facts_of(db: Session, user: User, loan: Loan) -> LoanFacts:
     enterprise = db.get(Enterprise, loan.enterprise_id)
     assert enterprise is not None
     facts = enterprise_facts(enterprise)
-    return LoanFacts(enterprise_visible=decide(viewer_of(user), facts, EnterpriseAction.VIEW).allowed,
-                     member=user.id in facts.member_ids, approved_by_id=loan.approved_by_id)
+    viewer = viewer_of(user)
+    return LoanFacts(enterprise_visible=decide(viewer, facts, EnterpriseAction.VIEW).allowed,
+                     member=user.id in facts.member_ids, approved_by_id=loan.approved_by_id,
+                     enterprise_editable=decide(viewer, facts, EnterpriseAction.EDIT).allowed)
 
 
 def visible_loans(user: User):

@@ -203,3 +203,22 @@ class ChangeRequestOut(_Out):
     @field_serializer("new_annual_rate", when_used="json")
     def _rate(self, value):
         return None if value is None else f"{value:.4f}"
+
+
+class GuaranteeOut(_Out):
+    """A guarantor's contract for the loan: the guarantor's name masked, never the mobile or the link."""
+    id: int
+    loan_id: int
+    guarantor: str = Field(description="保证人姓名（脱敏）/ the guarantor's name, masked")
+    amount: Decimal = Field(description="担保金额 / the amount guaranteed")
+    status: str = Field(description="pending | accepted")
+    sha256: str = Field(description="SHA-256 of the contract text")
+    created_at: datetime
+    accepted_at: datetime | None
+
+    @classmethod
+    def of(cls, row) -> "GuaranteeOut":
+        from smecredit.standards.resident_id import mask_name
+
+        return cls(id=row.id, loan_id=row.loan_id, guarantor=mask_name(row.guarantor_name), amount=row.amount,
+                   status=row.status, sha256=row.sha256, created_at=row.created_at, accepted_at=row.accepted_at)
