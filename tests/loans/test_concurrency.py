@@ -89,3 +89,32 @@ def test_two_checkers_approving_at_once_apply_the_change_once(db, make_user):
     assert _count(db, LoanTransaction, LoanTransaction.loan_id == loan.id, LoanTransaction.kind == "reschedule") == 1
     db.refresh(loan)
     assert loan.maturity_date == date(2026, 7, 10)  # extended by 6 months once, not 6 × 8
+
+
+def test_staff_completing_the_guarantee_contracts_at_once_make_them_once(db, make_user):
+    """补充生成保证合同 and 重新发送链接 in parallel: the loan row, then the contract row, are locked;
+    one set of contracts, one new link per contract a minute."""
+    from datetime import timedelta
+
+    from smecredit.kernel.clock import utcnow
+    from smecredit.loans import guarantees
+    from smecredit.loans.models import GuaranteeContract, Loan
+    from tests.loans.test_guarantee_staff import accepted_before_guarantee_contracts
+
+    w, loan = accepted_before_guarantee_contracts(db, make_user)
+    username, loan_id = w.operations.username, loan.id
+    outcomes = _parallel(WORKERS, lambda i: _as_edge(username, loan_id, lambda s, u, l: guarantees.complete(
+        s, user=u, loan=l)))
+    assert Counter(outcomes) == {"ok": 1, "guarantees_complete": WORKERS - 1}, outcomes
+    db.expire_all()
+    assert _count(db, GuaranteeContract, GuaranteeContract.loan_id == loan.id) == 2
+    first = db.execute(select(GuaranteeContract).where(GuaranteeContract.loan_id == loan.id)
+                       .order_by(GuaranteeContract.id)).scalars().first()
+    first.created_at = utcnow() - timedelta(minutes=2)
+    first_id, before, loan_id, username = first.id, first.token_hash, loan.id, w.operations.username
+    db.commit()  # (the threads get plain values: the test's session is not theirs to use)
+    outcomes = _parallel(WORKERS, lambda i: _as_edge(username, loan_id, lambda s, u, l: guarantees.resend_link(
+        s, user=u, loan=l, guarantee_id=first_id)))
+    assert Counter(outcomes) == {"ok": 1, "link_sent_recently": WORKERS - 1}, outcomes
+    db.expire_all()
+    assert db.get(GuaranteeContract, first_id).token_hash != before and db.get(Loan, loan_id).status == "pending"
