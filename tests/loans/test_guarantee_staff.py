@@ -154,6 +154,24 @@ def test_a_guarantor_added_after_acceptance_gets_a_contract_once(client, db, mak
     assert len(contracts_of(db, loan)) == 2 and len(sms_to(db, "13600136004", "guarantee_link")) == 1
 
 
+def test_a_guarantor_added_after_acceptance_holds_the_disbursement_until_they_accept(client, db, make_user):
+    w, loan = guaranteed_loan(db, make_user, guarantors=ONE)
+    accept_on_page(client, db, "13800138001")
+    add_guarantor(db, w, "赵后来", "13600136004", "80000", 9)
+    ops = api_token(client, w.operations.username)
+    with on(DAY):
+        refused = client.post(f"/api/v1/loans/{loan.id}/disburse", headers={**ops, "Idempotency-Key": "k1"})
+        error = refused.json()["error"]
+        assert refused.status_code == 409 and error["code"] == "guarantors_without_contract", refused.text
+        assert "补充生成保证合同" in error["message"]["zh"] and error["details"]["waiting"] == 1
+        assert client.post(f"/api/v1/loans/{loan.id}/guarantees/complete", headers=ops).status_code == 201
+        waiting = client.post(f"/api/v1/loans/{loan.id}/disburse", headers={**ops, "Idempotency-Key": "k2"})
+        assert waiting.status_code == 409 and waiting.json()["error"]["code"] == "guarantees_not_accepted"
+        accept_on_page(client, db, "13600136004")
+        paid = client.post(f"/api/v1/loans/{loan.id}/disburse", headers={**ops, "Idempotency-Key": "k3"})
+        assert paid.status_code == 201, paid.text
+
+
 def test_a_loan_accepted_before_guarantee_contracts_existed_has_a_way_forward(client, db, make_user):
     w, loan = accepted_before_guarantee_contracts(db, make_user)
     ops = api_token(client, w.operations.username)

@@ -106,6 +106,16 @@ def disbursement_refusal(db: Session, loan: Loan) -> Conflict | None:
                              f"the loan page's guarantee section (POST /api/v1/loans/{loan.id}/guarantees/complete), "
                              "then disburse once every guarantor has accepted"),
                         details={"waiting": 0, "guarantors": 0})
+    late = missing(db, loan)
+    if late:  # a guarantor on record now (added after the borrower accepted) must guarantee this loan too
+        return Conflict("guarantors_without_contract",
+                        Text(f"有 {len(late)} 位保证人尚无本笔贷款的保证合同，不能放款。请在贷款页“保证合同”处点击"
+                             "“补充生成保证合同”，保证人全部确认后再放款",
+                             f"{len(late)} guarantor{'s have' if len(late) != 1 else ' has'} no guarantee contract "
+                             "for this loan yet: it cannot be paid out. Use 'Make the missing guarantee contracts' "
+                             f"in the loan page's guarantee section (POST /api/v1/loans/{loan.id}/guarantees/complete), "
+                             "then disburse once every guarantor has accepted"),
+                        details={"waiting": len(late), "guarantors": len(contracts) + len(late)})
     waiting = sum(1 for c in contracts if c.status != ACCEPTED)
     if waiting:
         return Conflict("guarantees_not_accepted",
