@@ -33,6 +33,9 @@ def test_disburse_repay_and_read_a_loan(client, db, make_user):
     got = client.get(f"/api/v1/loans/{loan.id}", headers=borrower).json()
     assert got["status"] == "active" and got["outstanding_principal"] == "120000.00"
     assert got["next_due_date"] == "2025-02-10" and got["next_due_amount"] == "10327.97" and got["apr"] == "6.0000"
+    # an integrator sees whether the contract was accepted (a loan cannot be paid out before) and the accounts
+    assert got["contract_accepted_at"] and len(got["contract_sha256"]) == 64
+    assert got["payee_account"] == got["repayment_account"] == f"6222{w.enterprise.id:08d}"
 
     with on(date(2025, 2, 20)):
         body = {"amount": "11000", "value_date": "2025-02-20"}

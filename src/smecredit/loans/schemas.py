@@ -33,6 +33,12 @@ class LoanOut(_Out):
     months: int
     method: str
     payment_mode: str
+    payee_name: str | None = Field(description="收款账户名 / the account paid out to (the counterparty's under 受托支付)")
+    payee_account: str | None
+    repayment_account: str | None = Field(description="还款账户 / scheduled debits are collected from it")
+    contract_sha256: str | None = Field(description="the SHA-256 of the contract text the borrower accepted")
+    contract_accepted_at: datetime | None = Field(description="when the borrower accepted the contract; "
+                                                  "null: not yet (the loan cannot be paid out)")
     disbursed_on: date | None
     maturity_date: date | None
     as_of: date | None = Field(description="the business date of the figures below")
