@@ -89,9 +89,8 @@ def accept_contract(body: schemas.ContractAcceptIn, loan: Loan = API.owning, use
              responses={200: {"description": "the same key again: the disbursement made the first time"}})
 def disburse(response: Response, loan: Loan = API.disbursing, idempotency_key: str | None = IDEMPOTENCY_KEY,
              user: User = Depends(API.disburse), db: Session = REQUEST_DB):
-    before = loan.status
     row = service.disburse(db, user=user, loan=loan, idempotency_key=idempotency_key)
-    if before != "pending":
+    if service.replayed(row):
         response.status_code = 200
     return schemas.TransactionOut.model_validate(row)
 
@@ -101,12 +100,9 @@ def disburse(response: Response, loan: Loan = API.disbursing, idempotency_key: s
              responses={200: {"description": "the same key again: the payment recorded the first time"}})
 def repay(body: schemas.RepaymentIn, response: Response, loan: Loan = API.repaying,
           idempotency_key: str | None = IDEMPOTENCY_KEY, user: User = Depends(API.repay), db: Session = REQUEST_DB):
-    known = db.execute(select(LoanTransaction.id).where(LoanTransaction.loan_id == loan.id,
-                                                        LoanTransaction.idempotency_key == idempotency_key)).first() \
-        if idempotency_key else None
     row = service.record_payment(db, user=user, loan=loan, amount=body.amount, value_date=body.value_date,
                                  idempotency_key=idempotency_key, kind=body.kind, mode=body.mode, source="api")
-    if known:
+    if service.replayed(row):
         response.status_code = 200
     return schemas.TransactionOut.model_validate(row)
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from weakref import WeakSet
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -243,7 +244,8 @@ def _key(idempotency_key: str | None, *, required: bool = True) -> str | None:
 
 def _replayed(db: Session, loan: Loan, key: str | None, **same) -> LoanTransaction | None:
     """The transaction an earlier request with this key made, if any (the same request again); a key
-    used for a different request is refused."""
+    used for a different request is refused. Read under the loan's row lock, so of requests racing
+    with one key exactly one makes the transaction and the others get it back (`replayed`)."""
     if key is None:
         return None
     found = db.execute(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id,
@@ -252,7 +254,19 @@ def _replayed(db: Session, loan: Loan, key: str | None, **same) -> LoanTransacti
         raise Conflict("idempotency_key_reused", Text("该 Idempotency-Key 已用于另一笔不同的请求",
                                                       "This Idempotency-Key was used for a different request"),
                        "Idempotency-Key")
+    if found is not None:
+        _given_back.add(found)
     return found
+
+
+# Transactions handed back to a repeated request (weakly held: they go with their session).
+_given_back: WeakSet[LoanTransaction] = WeakSet()
+
+
+def replayed(row: LoanTransaction) -> bool:
+    """Was ``row`` given back to a repeated request (the same Idempotency-Key), not made by it? The
+    API answers 200 then, 201 when it was made."""
+    return row in _given_back
 
 
 def _new_transaction(db: Session, loan: Loan, *, user: User | None, kind: str, value_date: date, amount: Decimal,
