@@ -22,6 +22,7 @@ from smecredit.decisioning import report
 from smecredit.decisioning.models import Decision, DecisionOverride
 from smecredit.enterprises.models import Enterprise
 from smecredit.identity.models import User
+from smecredit.kernel.db import contains_pattern
 from smecredit.kernel.text import Text
 from smecredit.products.vocabulary import label_of
 from smecredit.web.lists import Cell, Column, Filter, ListSpec, Option
@@ -131,7 +132,7 @@ def _query(user: User, filters: Mapping[str, str]) -> Select:
         query = query.where(DecisionOverride.stage == filters["stage"])
     text = (filters.get("q") or "").strip()
     if text:
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains_pattern(text)
         query = query.where(or_(Application.no.ilike(like, escape="\\"), Enterprise.name.ilike(like, escape="\\")))
     return query
 

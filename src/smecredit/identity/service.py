@@ -27,8 +27,9 @@ from smecredit.identity.passwords import check_strength, hash_password, verify_p
 from smecredit.identity.roles import Role
 from smecredit.identity.sessions import actor_of  # noqa: F401  (other stages import it from here)
 from smecredit.kernel.clock import utcnow
-from smecredit.kernel.inputs import clean_text
+from smecredit.kernel.db import contains_pattern
 from smecredit.kernel.errors import Conflict, Invalid, not_found
+from smecredit.kernel.inputs import clean_text
 from smecredit.kernel.pii import blind_index
 from smecredit.kernel.settings import get_settings
 from smecredit.kernel.text import Text
@@ -86,7 +87,7 @@ def users_query(*, role: Role | None = None, status: str | None = None, q: str |
         query = query.where(User.branch_code == branch)
     text = (q or "").strip().lower()[:100]
     if text:
-        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = contains_pattern(text)
         matches = [User.username.like(pattern, escape="\\"), func.lower(User.display_name).like(pattern, escape="\\")]
         if looks_like_mobile(text):
             matches.append(User.mobile_index == blind_index(normalise_mobile(text)))

@@ -344,3 +344,9 @@ def lock_row(db: Session, model, ident) -> object | None:
     return db.execute(
         select(model).where(pk == ident).with_for_update().execution_options(populate_existing=True)
     ).scalar_one_or_none()
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern that finds ``text`` anywhere, its own ``%``, ``_`` and ``\\`` taken literally
+    (use it with ``escape="\\"``)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, aliased
 from smecredit.enterprises.models import Enterprise
 from smecredit.identity.models import User
 from smecredit.kernel.clock import to_local
+from smecredit.kernel.db import contains_pattern
 from smecredit.kernel.text import Text
 from smecredit.loans import change_rules as rules
 from smecredit.loans.models import Loan, LoanChangeRequest
@@ -83,7 +84,7 @@ def _query(user: User, filters: Mapping[str, str]) -> Select:
         query = query.where(LoanChangeRequest.kind == filters["kind"])
     text = (filters.get("q") or "").strip()
     if text:
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains_pattern(text)
         query = query.where(or_(Loan.no.ilike(like, escape="\\"), Enterprise.name.ilike(like, escape="\\")))
     return query
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from smecredit.enterprises.models import Enterprise
 from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
+from smecredit.kernel.db import contains_pattern
 from smecredit.kernel.text import Text
 from smecredit.loans import ledger
 from smecredit.loans.models import Loan
@@ -135,7 +136,7 @@ def _query(user: User, filters: Mapping[str, str]) -> Select:
         query = query.where(Loan.status == filters["status"])
     text = (filters.get("q") or "").strip()
     if text:
-        like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        like = contains_pattern(text)
         query = query.where(or_(Loan.no.ilike(like, escape="\\"), Enterprise.name.ilike(like, escape="\\")))
     return query
 
