@@ -41,7 +41,7 @@ def test_the_automatic_refusal_says_why():
 def act(stage, roles, user, amount=D("800000.00"), grade="B", **kw):
     return may_act(MATRIX, stage=stage, roles=roles, amount=amount, grade=grade, user_id=user,
                    prepared_by=kw.get("prepared_by", {PREPARER}), reviewed_by=kw.get("reviewed_by", {REVIEWER}),
-                   voted_by=kw.get("voted_by", ()))
+                   voted_by=kw.get("voted_by", ()), approved_by=kw.get("approved_by", ()))
 
 
 def test_each_stage_takes_its_roles():
@@ -66,6 +66,13 @@ def test_four_eyes_nobody_approves_or_votes_on_what_they_reviewed():
     refused = act("approval", both, REVIEWER)
     assert refused.code == "four_eyes_reviewed" and "four-eyes" in refused.message.en
     assert act("committee", {"approver"}, REVIEWER, amount=D("8000000.00")).code == "four_eyes_reviewed"
+
+
+def test_the_approver_who_passed_it_to_the_committee_does_not_vote_on_it():
+    big = D("8000000.00")
+    refused = act("committee", {"approver"}, APPROVER, amount=big, approved_by={APPROVER})
+    assert refused.code == "four_eyes_approved" and "双人原则" in refused.message.zh and "four-eyes" in refused.message.en
+    assert act("committee", {"approver"}, APPROVER2, amount=big, approved_by={APPROVER}) is None
 
 
 def test_an_approver_acts_within_their_authority_only():

@@ -106,6 +106,9 @@ def test_the_committee_votes_to_a_quorum_and_records_the_dissent(db, make_user):
     with pytest.raises(Forbidden) as refused:  # the reviewer reviewed it: not a committee member anyway
         run(db, reviews.review, user=w.reviewer, application=a, action="approve", comment="x")
     assert refused.value.code == "not_your_role"
+    with pytest.raises(Forbidden) as refused:  # the approver who passed it up does not vote on it
+        run(db, reviews.review, user=w.approver, application=a, action="approve", comment="同意")
+    assert refused.value.code == "four_eyes_approved"
     run(db, reviews.review, user=w.risk, application=a, action="approve", comment="抵押充足 / well secured")
     with pytest.raises(Conflict) as refused:
         run(db, reviews.review, user=w.risk, application=a, action="decline", comment="改主意")

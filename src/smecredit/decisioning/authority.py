@@ -114,11 +114,12 @@ def _roles_text(roles: Iterable[str]) -> Text:
 
 def may_act(matrix: AuthorityMatrix, *, stage: str, roles: Iterable[str], amount: Decimal, grade: str | None,
             user_id: int, prepared_by: Iterable[int] = (), reviewed_by: Iterable[int] = (),
-            voted_by: Iterable[int] = ()) -> Refusal | None:
+            voted_by: Iterable[int] = (), approved_by: Iterable[int] = ()) -> Refusal | None:
     """May this person act in this stage on this application? None, or the refusal with its reason.
 
     ``prepared_by``: everyone who handled it (loan officer, the assignee who claimed it) or acted on
-    the applicant's side; ``reviewed_by``: everyone who reviewed it (审查); ``voted_by``: committee
+    the applicant's side; ``reviewed_by``: everyone who reviewed it (审查); ``approved_by``: the
+    approvers who acted on it in 审批 (and so passed it to the committee); ``voted_by``: committee
     members who have voted."""
     role_set = {str(r) for r in roles}
     prepared, reviewed = set(prepared_by), set(reviewed_by)
@@ -139,6 +140,11 @@ def may_act(matrix: AuthorityMatrix, *, stage: str, roles: Iterable[str], amount
         return Refusal("four_eyes_reviewed",
                        Text(f"您审查了该笔业务，不能参与{what.zh}（双人原则）",
                             f"You reviewed this application, so you may not take part in its {what.en.lower()} (four-eyes)"))
+    if stage == STAGE_COMMITTEE and user_id in set(approved_by):
+        return Refusal("four_eyes_approved",
+                       Text("您在审批环节处理了该笔业务并提交贷审会，不能再参与表决（双人原则）",
+                            "You acted on this application in its approval and passed it to the committee, so you "
+                            "may not vote on it (four-eyes)"))
     if stage == STAGE_APPROVAL and needs_committee(matrix, amount=amount, grade=grade):
         if amount > matrix.approval_max_amount:
             a, m = _yuan(amount), _yuan(matrix.approval_max_amount)

@@ -87,9 +87,10 @@ def _prepared_by(application: Application, *, everyone: bool) -> set[int]:
     return ids
 
 
-def _reviewed_by(db: Session, application: Application) -> set[int]:
+def _reviewed_by(db: Session, application: Application, stage: str = "review") -> set[int]:
+    """Who acted on the application in ``stage`` (审查, or 审批)."""
     return set(db.execute(select(DecisionReview.user_id).where(DecisionReview.application_id == application.id,
-                                                               DecisionReview.stage == "review",
+                                                               DecisionReview.stage == stage,
                                                                DecisionReview.user_id.is_not(None))).scalars())
 
 
@@ -220,7 +221,8 @@ def _vote(db: Session, *, user: User, application: Application, action: str, com
     check = authority.may_act(matrix, stage="committee", roles=[r.value for r in user.roles],
                               amount=decision.approved_amount or application.amount, grade=decision.grade,
                               user_id=user.id, prepared_by=_prepared_by(application, everyone=True),
-                              reviewed_by=_reviewed_by(db, application), voted_by=voted)
+                              reviewed_by=_reviewed_by(db, application), voted_by=voted,
+                              approved_by=_reviewed_by(db, application, "approval"))
     if check is not None:
         raise _refuse(check)
     try:
