@@ -169,6 +169,23 @@ def test_policy_versions_with_four_eyes_and_a_damaged_text_is_503(client, db, ma
     assert damaged.status_code == 503 and damaged.json()["error"]["code"] == "policy_damaged"
 
 
+def test_a_policy_naming_a_scorecard_without_an_approved_version_is_not_approved(client, db, make_user):
+    load_decisioning(db)
+    risk, risk2 = make_user(Role.RISK_MANAGER, "risk"), make_user(Role.RISK_MANAGER, "risk2")
+    current = db.execute(select(PolicyVersion)).scalars().first()
+    text = current.text.replace("scorecard: sme-expert-medium", "scorecard: sme-medium-2027")
+    assert text != current.text
+    drafted = client.post("/api/v1/policies/versions", headers=h(client, risk), json={"text": text})
+    assert drafted.status_code == 201, drafted.text
+    tomorrow = (business_date() + timedelta(days=1)).isoformat()
+    refused = client.post(f"/api/v1/policies/versions/{drafted.json()['id']}/approve", headers=h(client, risk2),
+                          json={"effective_from": tomorrow})
+    error = refused.json()["error"]
+    assert refused.status_code == 409 and error["code"] == "scorecard_not_approved", refused.text
+    assert "sme-medium-2027" in error["message"]["zh"] and error["details"]["scorecards"] == ["sme-medium-2027"]
+    assert client.get(f"/api/v1/policies/versions/{drafted.json()['id']}", headers=h(client, risk)).json()["status"] == "draft"
+
+
 def test_scorecard_versions_draft_and_reject(client, db, make_user):
     load_decisioning(db)
     risk, risk2 = make_user(Role.RISK_MANAGER, "risk"), make_user(Role.RISK_MANAGER, "risk2")

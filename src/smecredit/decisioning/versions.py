@@ -271,6 +271,8 @@ def approve(db: Session, *, kind: Kind, user: User, version_id: int, effective_f
                                                 "The effective date cannot be in the past (decisions made are not rewritten)"),
                       "effective_from")
     row = _decidable(db, kind, version_id, user)
+    if kind is POLICY:
+        _scorecards_ready(db, row, effective_from)
     row.status, row.effective_from = "approved", effective_from
     row.approver_id, row.approver, row.decided_at, row.decision_note = user.id, user.username, utcnow(), note
     db.flush()
@@ -278,6 +280,20 @@ def approve(db: Session, *, kind: Kind, user: User, version_id: int, effective_f
                                              sha256=row.sha256, effective_from=effective_from.isoformat(),
                                              author=row.author, note=note))
     return row
+
+
+def _scorecards_ready(db: Session, row: PolicyVersion, effective_from: date) -> None:
+    """A policy takes effect only with every scorecard it names approved by then (else every
+    submission from that day on would be answered 503)."""
+    in_force = scorecards_in_force(db, effective_from)
+    missing = sorted(code for code in parsed(row).scorecard_codes if code not in in_force)
+    if missing:
+        names, day = "、".join(missing), effective_from.isoformat()
+        raise Conflict("scorecard_not_approved",
+                       Text(f"该政策引用的评分卡 {names} 在生效日 {day} 没有已批准的版本：请先起草并批准评分卡，或推迟生效日期",
+                            f"The policy names scorecards with no approved version on {day} ({', '.join(missing)}): "
+                            "approve them first, or take effect later"),
+                       "effective_from", {"scorecards": missing})
 
 
 def reject(db: Session, *, kind: Kind, user: User, version_id: int, note: str | None) -> Any:
