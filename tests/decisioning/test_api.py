@@ -186,6 +186,20 @@ def test_a_policy_naming_a_scorecard_without_an_approved_version_is_not_approved
     assert client.get(f"/api/v1/policies/versions/{drafted.json()['id']}", headers=h(client, risk)).json()["status"] == "draft"
 
 
+def test_a_scorecard_scoring_columns_no_profile_has_is_refused_at_draft(client, db, make_user):
+    import json
+
+    load_decisioning(db)
+    risk = make_user(Role.RISK_MANAGER, "risk")
+    listed = client.get("/api/v1/scorecards", headers=h(client, risk)).json()
+    data = json.loads(client.get(f"/api/v1/scorecards/versions/{listed['items'][0]['id']}", headers=h(client, risk)).json()["text"])
+    data["characteristics"][0]["feature"] = "checking_status"  # a German-credit column, not a profile feature
+    refused = client.post("/api/v1/scorecards/versions", headers=h(client, risk), json={"scorecard": data})
+    error = refused.json()["error"]
+    assert refused.status_code == 422 and error["code"] == "unknown_features", refused.text
+    assert "checking_status" in error["message"]["zh"] and error["details"]["features"] == ["checking_status"]
+
+
 def test_scorecard_versions_draft_and_reject(client, db, make_user):
     load_decisioning(db)
     risk, risk2 = make_user(Role.RISK_MANAGER, "risk"), make_user(Role.RISK_MANAGER, "risk2")

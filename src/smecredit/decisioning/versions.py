@@ -234,6 +234,8 @@ def draft(db: Session, *, kind: Kind, user: User, text: Any, note: str | None = 
     """A new draft version (a new code when the text's code is new)."""
     note = _note(note)
     stored, value = _checked(kind, text)
+    if kind is SCORECARD:
+        _features_known(value)
     code = kind.code_of(value)
     m = kind.model
     based_on = db.execute(select(func.max(m.version)).where(m.code == code)).scalar()
@@ -242,6 +244,22 @@ def draft(db: Session, *, kind: Kind, user: User, text: Any, note: str | None = 
     record(db, who, kind.drafted(entity_id=code, code=code, version=row.version, version_id=row.id, sha256=row.sha256,
                                  based_on_version=based_on, note=note))
     return row
+
+
+def _features_known(card) -> None:
+    """A scorecard used in decisions scores what a credit profile has (a card trained on other
+    columns would find every feature missing and score every enterprise at its missing bins)."""
+    from smecredit.enterprises.profile_rules import FEATURES_BY_KEY
+    from smecredit.products.eligibility import RECORD_FEATURES
+
+    unknown = [f for f in card.features if f not in FEATURES_BY_KEY and f not in RECORD_FEATURES]
+    if unknown:
+        names = "、".join(unknown)
+        raise Invalid("unknown_features",
+                      Text(f"评分卡使用了信用画像中没有的特征：{names}（特征名须为画像特征，见 docs/scorecards.md）",
+                           f"The scorecard uses features no credit profile has: {', '.join(unknown)} "
+                           "(features must be profile features; see docs/scorecards.md)"),
+                      "text", {"features": unknown})
 
 
 def _decidable(db: Session, kind: Kind, version_id: int, user: User):
