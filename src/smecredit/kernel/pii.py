@@ -19,6 +19,7 @@ import hmac
 import os
 import secrets
 import threading
+from functools import lru_cache
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -66,8 +67,13 @@ def _load_or_create(path: Path) -> bytes:
     return key
 
 
+@lru_cache(maxsize=16)
+def _resolved(path: Path) -> Path:
+    return path.resolve()  # a few system calls a time: every value read or written asked for it
+
+
 def _master_key() -> bytes:
-    path = key_path().resolve()
+    path = _resolved(key_path())
     key = _keys.get(path)
     if key is None:
         with _lock:
@@ -77,9 +83,14 @@ def _master_key() -> bytes:
     return key
 
 
-def _subkey(purpose: bytes) -> bytes:
+@lru_cache(maxsize=16)
+def _derived(master: bytes, purpose: bytes) -> bytes:
     # One file, two keys with separate purposes (HMAC-based derivation, as in HKDF-Expand).
-    return hmac.new(_master_key(), b"smecredit.pii." + purpose, hashlib.sha256).digest()
+    return hmac.new(master, b"smecredit.pii." + purpose, hashlib.sha256).digest()
+
+
+def _subkey(purpose: bytes) -> bytes:
+    return _derived(_master_key(), purpose)
 
 
 def encrypt(plaintext: str) -> str:
