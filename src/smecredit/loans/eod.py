@@ -73,7 +73,12 @@ def chunks(db: Session, day: date, size: int = CHUNK_SIZE) -> Iterator[list[int]
 
 
 def loan_day(db: Session, loan: Loan, day: date) -> None:
-    """One loan's end of ``day`` (the loan row is locked by the caller)."""
+    """One loan's end of ``day`` (the loan row is locked by the caller).
+
+    The loan is derived from its history once; that state is handed to `service.settle`, which
+    uses it instead of reading and deriving the same history again (when no debit was collected
+    and the loan is not already derived beyond ``day``; a collected debit's own settle gives the
+    state the closing settle would derive)."""
     state = ledger.state_at(service.terms_of(loan), service.history_of(db, loan), day)
     if state.due_now > 0:
         taken = bank.adapter().collect(db, idempotency_key=f"loan-{loan.id}-debit-{day.isoformat()}",
@@ -83,13 +88,13 @@ def loan_day(db: Session, loan: Loan, day: date) -> None:
             row = service._new_transaction(db, loan, user=None, kind=ledger.REPAYMENT, value_date=day,
                                            amount=taken.amount, source="scheduled_debit",
                                            key=f"debit-{day.isoformat()}", bank_reference=taken.reference)
-            service.settle(db, loan, today=day, change=row)
+            state = service.settle(db, loan, today=day, change=row)
             record(db, SYSTEM, events.PaymentRecorded(entity_id=loan.id, no=loan.no, transaction_id=row.id,
                                                       kind=ledger.REPAYMENT, amount=str(taken.amount),
                                                       value_date=day.isoformat(), source="scheduled_debit",
                                                       backdated=False))
     was_overdue = loan.status == ledger.OVERDUE
-    service.settle(db, loan, today=day)
+    service.settle(db, loan, today=day, derived=state)
     if loan.status == ledger.OVERDUE and not was_overdue:
         from smecredit.loans import notices
 

@@ -95,11 +95,19 @@ def _copy_figures(loan: Loan, state: LoanState) -> None:
     loan.as_of = state.as_of
 
 
-def settle(db: Session, loan: Loan, *, today: date, change: LoanTransaction | None = None) -> LoanState:
-    """Re-derive the (locked) loan from its whole history and post the journal for ``change``."""
-    terms, history = terms_of(loan), history_of(db, loan)
+def settle(db: Session, loan: Loan, *, today: date, change: LoanTransaction | None = None,
+           derived: LoanState | None = None) -> LoanState:
+    """Re-derive the (locked) loan from its whole history and post the journal for ``change``.
+
+    ``derived``: the caller's ``ledger.state_at`` of this loan's current history (nothing written
+    since), which the end of day has just computed for the day; used instead of reading the history
+    and re-deriving it again when it is as of the date this would derive to and there is no change.
+    """
     as_of = max(today, loan.as_of) if loan.as_of else today
     posted = position_from_json(loan.posted_position)
+    if derived is not None and change is None and derived.as_of == as_of:
+        return _settled(db, loan, today=today, change=None, posted=posted, after=derived)
+    terms, history = terms_of(loan), history_of(db, loan)
     try:
         if change is not None:
             before = ledger.state_at(terms, [t for t in history if t.id != change.id], as_of)
@@ -111,6 +119,12 @@ def settle(db: Session, loan: Loan, *, today: date, change: LoanTransaction | No
                                                 "This clashes with the loan's history (e.g. a refund above the "
                                                 "credit held, a reschedule after payoff)"),
                        details={"reason": str(exc)}) from exc
+    return _settled(db, loan, today=today, change=change, posted=posted, after=after)
+
+
+def _settled(db: Session, loan: Loan, *, today: date, change: LoanTransaction | None, posted: Position,
+             after: LoanState) -> LoanState:
+    """Post what moved from ``posted`` to ``after`` and write ``after`` on the loan row."""
     _post(db, loan, posted, after.position, kind=change.kind if change is not None else "accrual", posted_on=today,
           transaction_id=change.id if change is not None else None)
     _copy_figures(loan, after)
