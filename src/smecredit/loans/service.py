@@ -17,7 +17,7 @@ from datetime import date
 from weakref import WeakSet
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from smecredit.audit.log import Actor, record
@@ -100,8 +100,10 @@ def _post(db: Session, loan: Loan, before: Position, after: Position, *, kind: s
     entry = JournalEntry(loan_id=loan.id, posted_on=posted_on, at=utcnow(), kind=kind, transaction_id=transaction_id)
     db.add(entry)
     db.flush()
-    db.add_all(JournalLine(entry_id=entry.id, loan_id=loan.id, posted_on=posted_on, account=line.account,
-                           debit=line.debit, credit=line.credit) for line in lines)
+    # one INSERT for the lines (the ORM would insert them one at a time to get back ids nobody reads)
+    db.execute(insert(JournalLine), [{"entry_id": entry.id, "loan_id": loan.id, "posted_on": posted_on,
+                                      "account": line.account, "debit": line.debit, "credit": line.credit}
+                                     for line in lines])
     return entry
 
 
