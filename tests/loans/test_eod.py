@@ -139,3 +139,54 @@ def test_the_command_runs_the_end_of_day_with_a_progress_bar(db, make_user):
     assert again.exit_code == 0 and "营业日均已关闭" in again.stdout
     bad = CliRunner().invoke(app, ["eod", "run", "--date", "2025-13-01"])
     assert bad.exit_code == 2 and "日期" in bad.stderr and "Traceback" not in bad.output
+
+
+def mixed_portfolio(db, make_user):
+    """In one chunk: loans due on 2025-02-10 (one with money for the debit, one without), loans
+    disbursed later and not due then, and one whose payment was recorded on a later business date
+    (2025-02-11) before the end of day caught up, so the loan is already derived beyond the days run."""
+    from smecredit.loans.bank import SandboxBank
+    from tests.loans.helpers import run
+
+    due = portfolio(db, make_user, 2)
+    later = []
+    for i in (3, 4):
+        w = world(db, make_user, i)
+        later.append(disbursed(db, w, day=date(2025, 1, 25), principal=str(50000 * i), months=4 + i))
+    w = world(db, make_user, 5)
+    ahead = disbursed(db, w, principal="90000", months=6)
+    run(db, SandboxBank().collect, idempotency_key="spent-5", from_account=ahead.repayment_account,
+        amount=ahead.principal, purpose="spent", reference="test")
+    with on(date(2025, 2, 11)):
+        run(db, service.record_payment, user=w.operations, loan=ahead, amount="4000", value_date=date(2025, 2, 11),
+            idempotency_key="ahead-1")
+    return due, later, ahead
+
+
+@pytest.mark.parametrize("chunk_size", [eod.CHUNK_SIZE, 2])
+def test_a_chunk_of_loans_due_and_not_due_ends_as_loan_by_loan(db, make_user, clean_db, chunk_size):
+    from tests.conftest import reset_database
+
+    mixed_portfolio(db, make_user)
+    eod.run(date(2025, 2, 14), chunk_size=1)
+    loan_by_loan = snapshot(db)
+
+    db.close()
+    reset_database()
+    due, later, ahead = mixed_portfolio(db, make_user)
+    eod.run(date(2025, 2, 5), chunk_size=chunk_size)
+    db.expire_all()
+    ahead = db.get(Loan, ahead.id)
+    # the days before its payment's business date leave it derived as of that date, not set back
+    assert ahead.eod_date == date(2025, 2, 5) and ahead.as_of == date(2025, 2, 11)
+    assert ahead.accrued_interest == service.state_of(db, ahead, date(2025, 2, 11)).accrued_interest
+    eod.run(date(2025, 2, 14), chunk_size=chunk_size)
+    assert snapshot(db) == loan_by_loan
+    db.expire_all()
+    paid, unpaid = (db.get(Loan, loan.id) for loan in due)
+    assert paid.status == ledger.ACTIVE and unpaid.status == ledger.OVERDUE and unpaid.penalty > 0
+    for loan in db.execute(select(Loan)).scalars():
+        derived = service.state_of(db, loan, loan.as_of)
+        assert (loan.status, loan.outstanding_principal, loan.accrued_interest, loan.penalty, loan.days_past_due) == (
+            derived.status, derived.outstanding_principal, derived.accrued_interest, derived.penalty, derived.days_past_due)
+        assert journal_figures(db, loan) == loan_figures(loan)

@@ -10,7 +10,9 @@ accrual to the journal; then the date is closed.
   because what a loan's day does depends only on its own history.
 - **Catches up** over missed dates in order: `run` closes every date after the last closed one up
   to the one asked for.
-- **Set-wise over chunks**: `chunks` splits the loans by id; `run_chunk` is what a Celery worker
+- **Set-wise over chunks**: `chunks` splits the loans by id; `run_chunk` locks a chunk's loans and
+  reads their transactions in one statement each (a chunk's histories are held in memory together:
+  ``--chunk-size`` bounds it), then does them one by one. It is what a Celery worker
   runs (`smecredit.jobs` task ``smecredit.loans.eod_chunk``). Without a broker the tasks run
   in-process (eager); with one, the chunks of a date go to the workers and the date is closed
   when all are back.
@@ -27,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from smecredit.audit.log import SYSTEM, record
 from smecredit.kernel.clock import utcnow
-from smecredit.kernel.db import lock_row, new_session, unit_of_work
+from smecredit.kernel.db import lock_row, lock_rows, new_session, unit_of_work
 from smecredit.loans import bank, events, ledger, service
 from smecredit.loans.models import EodRun, Loan
 
@@ -72,9 +74,17 @@ def chunks(db: Session, day: date, size: int = CHUNK_SIZE) -> Iterator[list[int]
         after = ids[-1]
 
 
-def loan_day(db: Session, loan: Loan, day: date) -> None:
-    """One loan's end of ``day`` (the loan row is locked by the caller)."""
-    state = ledger.state_at(service.terms_of(loan), service.history_of(db, loan), day)
+def loan_day(db: Session, loan: Loan, day: date, history: list[ledger.Transaction] | None = None) -> None:
+    """One loan's end of ``day`` (the loan row is locked by the caller).
+
+    The loan is derived from its history once; that state is handed to `service.settle`, which
+    uses it instead of reading and deriving the same history again (when no debit was collected
+    and the loan is not already derived beyond ``day``; a collected debit's own settle gives the
+    state the closing settle would derive). ``history``: the loan's transactions (`service.history_of`)
+    when the caller has read them already, after locking the loan."""
+    if history is None:
+        history = service.history_of(db, loan)
+    state = ledger.state_at(service.terms_of(loan), history, day)
     if state.due_now > 0:
         taken = bank.adapter().collect(db, idempotency_key=f"loan-{loan.id}-debit-{day.isoformat()}",
                                        from_account=loan.repayment_account, amount=state.due_now,
@@ -83,13 +93,13 @@ def loan_day(db: Session, loan: Loan, day: date) -> None:
             row = service._new_transaction(db, loan, user=None, kind=ledger.REPAYMENT, value_date=day,
                                            amount=taken.amount, source="scheduled_debit",
                                            key=f"debit-{day.isoformat()}", bank_reference=taken.reference)
-            service.settle(db, loan, today=day, change=row)
+            state = service.settle(db, loan, today=day, change=row)
             record(db, SYSTEM, events.PaymentRecorded(entity_id=loan.id, no=loan.no, transaction_id=row.id,
                                                       kind=ledger.REPAYMENT, amount=str(taken.amount),
                                                       value_date=day.isoformat(), source="scheduled_debit",
                                                       backdated=False))
     was_overdue = loan.status == ledger.OVERDUE
-    service.settle(db, loan, today=day)
+    service.settle(db, loan, today=day, derived=state)
     if loan.status == ledger.OVERDUE and not was_overdue:
         from smecredit.loans import notices
 
@@ -99,15 +109,16 @@ def loan_day(db: Session, loan: Loan, day: date) -> None:
 
 def run_chunk(day: date, loan_ids: list[int]) -> int:
     """Do ``day`` for these loans in one transaction; the ones done already are skipped. Returns how many it did."""
-    done = 0
     with new_session() as db, unit_of_work(db, owner="eod"):
-        for loan_id in loan_ids:
-            loan = lock_row(db, Loan, loan_id)
-            if loan is None or loan.status not in LIVE or (loan.eod_date is not None and loan.eod_date >= day):
-                continue
-            loan_day(db, loan, day)
-            done += 1
-    return done
+        # set-wise: the chunk's loans locked (by id, as one by one) and loaded in one statement, then
+        # the transactions of those still to do in one more; read after the locks, so no writer can
+        # change a history between its read and its loan's day
+        loans = [loan for loan in lock_rows(db, Loan, loan_ids)
+                 if loan.status in LIVE and (loan.eod_date is None or loan.eod_date < day)]
+        histories = service.histories_of(db, [loan.id for loan in loans])
+        for loan in loans:
+            loan_day(db, loan, day, histories.pop(loan.id, []))
+    return len(loans)
 
 
 def _open(day: date) -> bool:

@@ -17,7 +17,7 @@ from datetime import date
 from weakref import WeakSet
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from smecredit.audit.log import Actor, record
@@ -58,6 +58,25 @@ def history_of(db: Session, loan: Loan) -> list[ledger.Transaction]:
     return [_as_ledger(row) for row in rows]
 
 
+_LEDGER_COLUMNS = (LoanTransaction.loan_id, LoanTransaction.id, LoanTransaction.kind, LoanTransaction.value_date,
+                   LoanTransaction.amount, LoanTransaction.reverses_id, LoanTransaction.mode, LoanTransaction.months,
+                   LoanTransaction.annual_rate, LoanTransaction.method)
+
+
+def histories_of(db: Session, loan_ids) -> dict[int, list[ledger.Transaction]]:
+    """`history_of` for many loans in one statement (the end of day's chunk, its loans locked):
+    each loan's transactions in id order; a loan with none is absent."""
+    histories: dict[int, list[ledger.Transaction]] = {}
+    ids = sorted(set(loan_ids))
+    if not ids:
+        return histories
+    rows = db.execute(select(*_LEDGER_COLUMNS).where(LoanTransaction.loan_id.in_(ids))
+                      .order_by(LoanTransaction.loan_id, LoanTransaction.id))
+    for row in rows:
+        histories.setdefault(row.loan_id, []).append(_as_ledger(row))
+    return histories
+
+
 def state_of(db: Session, loan: Loan, on: date | None = None) -> LoanState:
     """The loan recomputed from its history as of ``on`` (default: the business date)."""
     return ledger.state_at(terms_of(loan), history_of(db, loan), on or business_date())
@@ -81,8 +100,10 @@ def _post(db: Session, loan: Loan, before: Position, after: Position, *, kind: s
     entry = JournalEntry(loan_id=loan.id, posted_on=posted_on, at=utcnow(), kind=kind, transaction_id=transaction_id)
     db.add(entry)
     db.flush()
-    db.add_all(JournalLine(entry_id=entry.id, loan_id=loan.id, posted_on=posted_on, account=line.account,
-                           debit=line.debit, credit=line.credit) for line in lines)
+    # one INSERT for the lines (the ORM would insert them one at a time to get back ids nobody reads)
+    db.execute(insert(JournalLine), [{"entry_id": entry.id, "loan_id": loan.id, "posted_on": posted_on,
+                                      "account": line.account, "debit": line.debit, "credit": line.credit}
+                                     for line in lines])
     return entry
 
 
@@ -95,11 +116,19 @@ def _copy_figures(loan: Loan, state: LoanState) -> None:
     loan.as_of = state.as_of
 
 
-def settle(db: Session, loan: Loan, *, today: date, change: LoanTransaction | None = None) -> LoanState:
-    """Re-derive the (locked) loan from its whole history and post the journal for ``change``."""
-    terms, history = terms_of(loan), history_of(db, loan)
+def settle(db: Session, loan: Loan, *, today: date, change: LoanTransaction | None = None,
+           derived: LoanState | None = None) -> LoanState:
+    """Re-derive the (locked) loan from its whole history and post the journal for ``change``.
+
+    ``derived``: the caller's ``ledger.state_at`` of this loan's current history (nothing written
+    since), which the end of day has just computed for the day; used instead of reading the history
+    and re-deriving it again when it is as of the date this would derive to and there is no change.
+    """
     as_of = max(today, loan.as_of) if loan.as_of else today
     posted = position_from_json(loan.posted_position)
+    if derived is not None and change is None and derived.as_of == as_of:
+        return _settled(db, loan, today=today, change=None, posted=posted, after=derived)
+    terms, history = terms_of(loan), history_of(db, loan)
     try:
         if change is not None:
             before = ledger.state_at(terms, [t for t in history if t.id != change.id], as_of)
@@ -111,6 +140,12 @@ def settle(db: Session, loan: Loan, *, today: date, change: LoanTransaction | No
                                                 "This clashes with the loan's history (e.g. a refund above the "
                                                 "credit held, a reschedule after payoff)"),
                        details={"reason": str(exc)}) from exc
+    return _settled(db, loan, today=today, change=change, posted=posted, after=after)
+
+
+def _settled(db: Session, loan: Loan, *, today: date, change: LoanTransaction | None, posted: Position,
+             after: LoanState) -> LoanState:
+    """Post what moved from ``posted`` to ``after`` and write ``after`` on the loan row."""
     _post(db, loan, posted, after.position, kind=change.kind if change is not None else "accrual", posted_on=today,
           transaction_id=change.id if change is not None else None)
     _copy_figures(loan, after)
