@@ -217,8 +217,13 @@ def celery_dispatch(day: date, batches: list[list[int]], *, timeout_seconds: flo
 
     if celery_app.conf.task_always_eager:
         return in_process(day, batches)
-    for ids in batches:
-        celery_app.send_task(EOD_CHUNK_TASK, args=[day.isoformat(), ids])
+    # a connection for the broker configured now, on the default queue configured now: the app's
+    # cached producer pool keeps the broker it was first used with (a process that reconfigured —
+    # the tests do — published to its old in-memory broker, and the workers waited for ever)
+    with celery_app.connection_for_write() as connection:
+        for ids in batches:
+            celery_app.send_task(EOD_CHUNK_TASK, args=[day.isoformat(), ids], connection=connection,
+                                 queue=celery_app.conf.task_default_queue)
     deadline = time.monotonic() + timeout_seconds
     total = sum(len(b) for b in batches)
     while time.monotonic() < deadline:
