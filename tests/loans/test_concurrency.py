@@ -36,7 +36,7 @@ def test_parallel_disbursements_pay_out_once(db, make_user):
     with on(START):
         made = []  # per request: was the disbursement given back (the API's 200) rather than made (201)?
         outcomes = _parallel(WORKERS, lambda i: _as_edge(w.operations.username, same.id, lambda s, u, loan: made.append(
-            service.replayed(service.disburse(s, user=u, loan=loan, idempotency_key="one-key")))))
+            service.replayed(s, service.disburse(s, user=u, loan=loan, idempotency_key="one-key")))))
         assert outcomes == ["ok"] * WORKERS, outcomes
         assert sorted(made) == [False] + [True] * (WORKERS - 1), made
         outcomes = _parallel(WORKERS, lambda i: _as_edge(w.operations.username, different.id, lambda s, u, loan: service.disburse(
@@ -54,7 +54,7 @@ def test_a_repeated_repayment_is_recorded_once(db, make_user):
     with on(date(2025, 2, 10)):
         made = []
         outcomes = _parallel(WORKERS, lambda i: _as_edge(w.applicant.username, loan.id, lambda s, u, l: made.append(
-            service.replayed(service.record_payment(s, user=u, loan=l, amount="10327.97", idempotency_key="pay-feb")))))
+            service.replayed(s, service.record_payment(s, user=u, loan=l, amount="10327.97", idempotency_key="pay-feb")))))
     assert outcomes == ["ok"] * WORKERS, outcomes
     assert sorted(made) == [False] + [True] * (WORKERS - 1), made  # one 201, the rest 200
     assert _count(db, LoanTransaction, LoanTransaction.loan_id == loan.id, LoanTransaction.kind == "repayment") == 1

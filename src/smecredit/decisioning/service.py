@@ -121,11 +121,10 @@ def scorecard_version_of(db: Session, decision: Decision) -> ScorecardVersion | 
 def authority_of(db: Session, decision: Decision):
     """The approval authority matrix that applies to this decision (its policy version, its segment)."""
     policy = versions.parsed(policy_version_of(db, decision))
-    segment = intact_result(decision).get("segment") or decision.segment
-    try:
-        return policy.segment(segment).authority
-    except Exception:  # noqa: BLE001 - a decision without a segment: the policy's first segment's matrix
-        return policy.segments[0].authority
+    code = intact_result(decision).get("segment") or decision.segment
+    # a decision without a segment (made before segments): the policy's first segment's matrix
+    found = next((s for s in policy.segments if s.code == code), policy.segments[0])
+    return found.authority
 
 
 # --- gathering the inputs ----------------------------------------------------------------------------------

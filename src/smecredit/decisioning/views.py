@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from smecredit.applications.models import Application
 from smecredit.decisioning import schemas, service
 from smecredit.decisioning.models import Decision, PolicyVersion, ScorecardVersion
+from smecredit.kernel.errors import DomainError
 from smecredit.kernel.text import Text
 
 
@@ -143,7 +144,7 @@ def _committee(db: Session, application, decision, votes) -> dict | None:
         return None
     try:
         matrix = service.authority_of(db, decision)
-    except Exception:  # noqa: BLE001 - a damaged policy version: the votes still show
+    except DomainError:  # a damaged policy version (503 elsewhere): the votes still show
         return None
     round_ = reviews._round(application)
     this_round = [v for v in votes if v.round == round_]

@@ -90,7 +90,7 @@ def accept_contract(body: schemas.ContractAcceptIn, loan: Loan = API.owning, use
 def disburse(response: Response, loan: Loan = API.disbursing, idempotency_key: str | None = IDEMPOTENCY_KEY,
              user: User = Depends(API.disburse), db: Session = REQUEST_DB):
     row = service.disburse(db, user=user, loan=loan, idempotency_key=idempotency_key)
-    if service.replayed(row):
+    if service.replayed(db, row):
         response.status_code = 200
     return schemas.TransactionOut.model_validate(row)
 
@@ -102,7 +102,7 @@ def repay(body: schemas.RepaymentIn, response: Response, loan: Loan = API.repayi
           idempotency_key: str | None = IDEMPOTENCY_KEY, user: User = Depends(API.repay), db: Session = REQUEST_DB):
     row = service.record_payment(db, user=user, loan=loan, amount=body.amount, value_date=body.value_date,
                                  idempotency_key=idempotency_key, kind=body.kind, mode=body.mode, source="api")
-    if service.replayed(row):
+    if service.replayed(db, row):
         response.status_code = 200
     return schemas.TransactionOut.model_validate(row)
 

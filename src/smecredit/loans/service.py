@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from weakref import WeakSet
 from decimal import Decimal
 
 from sqlalchemy import insert, select
@@ -290,18 +289,17 @@ def _replayed(db: Session, loan: Loan, key: str | None, **same) -> LoanTransacti
                                                       "This Idempotency-Key was used for a different request"),
                        "Idempotency-Key")
     if found is not None:
-        _given_back.add(found)
+        db.info.setdefault(_GIVEN_BACK, set()).add(found.id)
     return found
 
 
-# Transactions handed back to a repeated request (weakly held: they go with their session).
-_given_back: WeakSet[LoanTransaction] = WeakSet()
+_GIVEN_BACK = "loans.transactions_given_back"  # in the session's own info: ids handed back this request
 
 
-def replayed(row: LoanTransaction) -> bool:
+def replayed(db: Session, row: LoanTransaction) -> bool:
     """Was ``row`` given back to a repeated request (the same Idempotency-Key), not made by it? The
     API answers 200 then, 201 when it was made."""
-    return row in _given_back
+    return row.id in db.info.get(_GIVEN_BACK, ())
 
 
 def _new_transaction(db: Session, loan: Loan, *, user: User | None, kind: str, value_date: date, amount: Decimal,
