@@ -26,6 +26,16 @@ os.environ["SMECREDIT_PASSWORD_HASH_TIME_COST"] = "1"
 PASSWORD = "Test-Passw0rd-2026"
 
 
+def _runs_on_postgresql_pass(item) -> bool:
+    """Whether `make test`'s second pass (PostgreSQL) runs this test: only those that use the
+    database, and of a browser walk parametrised for a phone and a desktop only the desktop one (the
+    layout at 390 px does not depend on the database; the walk's requests on PostgreSQL do)."""
+    if "database_url" not in getattr(item, "fixturenames", ()):
+        return False
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    return not (item.get_closest_marker("browser") and "phone" in (params.get("viewport"), params.get("kind")))
+
+
 def pytest_collection_modifyitems(config, items):
     """`make test`'s second pass (PostgreSQL) runs only the tests that use the database: the others
     never see which database is configured and ran, identically, in the first pass (SQLite)."""
@@ -33,7 +43,7 @@ def pytest_collection_modifyitems(config, items):
         return
     kept, dropped = [], []
     for item in items:
-        (kept if "database_url" in getattr(item, "fixturenames", ()) else dropped).append(item)
+        (kept if _runs_on_postgresql_pass(item) else dropped).append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept

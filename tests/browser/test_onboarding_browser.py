@@ -249,7 +249,8 @@ def test_swagger_authorize_uses_the_password_flow(browser, live_server, make_use
     page = w.page
     page.goto("/docs")
     expect(page.get_by_test_id("docs-back")).to_be_visible()
-    page.locator("button.authorize").first.click()
+    # Swagger UI's bundle (~1.4 MB of JavaScript) takes a while to parse on a loaded machine
+    page.locator("button.authorize").first.click(timeout=45_000)
     dialog = page.locator(".dialog-ux")
     oauth2 = dialog.locator(".auth-container").filter(has_text="OAuth2PasswordBearer")
     oauth2.locator("input#oauth_username").fill("auditor1")

@@ -42,8 +42,9 @@ def test_a_reviewer_reads_the_risk_report_and_downloads_the_pdf(browser, live_se
     w.check("risk-report-pricing")
 
     if pdf.available():
-        with page.expect_download() as download:
-            page.get_by_test_id("download-pdf").click()
+        # WeasyPrint lays the report out with its CJK fonts: seconds on a loaded machine
+        with page.expect_download(timeout=60_000) as download:
+            page.get_by_test_id("download-pdf").click(timeout=60_000)
         saved = tmp_path / "report.pdf"
         download.value.save_as(saved)
         assert saved.read_bytes().startswith(b"%PDF")
