@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import replace
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -52,7 +51,6 @@ from smecredit.identity.roles import Role
 from smecredit.identity.service import actor_of
 from smecredit.kernel import pdf
 from smecredit.kernel.clock import to_local, utcnow
-from smecredit.kernel.db import new_session
 from smecredit.kernel.errors import DomainError, not_found
 from smecredit.kernel.text import Text
 from smecredit.standards import sme_size
@@ -284,21 +282,9 @@ def risk_report_pdf(request: Request, application: Application = Depends(staff_a
         "Cache-Control": "no-store"})
 
 
-def _overrides_state(request: Request):
-    return lists.state_from(request, override_list.SPEC)
-
-
 @router.get("/decisions/overrides")
 def overrides(request: Request, user: User = Depends(OVERRIDES), db: Session = REQUEST_DB):
-    spec = override_list.SPEC
-    state = _overrides_state(request)
-    total = override_list.count(db, user=user, filters=state.filters)
-    pages = max(1, -(-total // spec.page_size))
-    if state.page > pages:
-        state = replace(state, page=pages)
-    rows = override_list.search(db, user=user, filters=state.filters, sort=state.sort, limit=spec.page_size,
-                                offset=(state.page - 1) * spec.page_size)
-    view = lists.ListPage(spec, state, rows, total, request_lang(request), "/decisions/overrides")
+    view = lists.page_of(request, db, user, override_list, "/decisions/overrides")
     return render(request, "decisioning/overrides.html", {"view": view})
 
 
@@ -306,15 +292,4 @@ def overrides(request: Request, user: User = Depends(OVERRIDES), db: Session = R
 def overrides_export(request: Request, fmt: Literal["xlsx", "csv"], user: User = Depends(OVERRIDES),
                      db: Session = REQUEST_DB):
     """The overrides as filtered and sorted, streamed. Not audited (see `override_list`)."""
-    spec = override_list.SPEC
-    state = _overrides_state(request)
-    total = override_list.count(db, user=user, filters=state.filters)
-    user_id = user.id
-
-    def rows():
-        with new_session() as session:  # the request's session has ended by the time the body is written
-            viewer = session.get(User, user_id)
-            yield from override_list.iterate(session, user=viewer, filters=state.filters, sort=state.sort,
-                                             cap=spec.export_cap)
-
-    return lists.export_response(spec, fmt=fmt, lang=request_lang(request), rows=rows, total=total, when=utcnow())
+    return lists.export_of(request, db, user, override_list, fmt, when=utcnow())

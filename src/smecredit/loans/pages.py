@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
@@ -25,7 +24,6 @@ from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.kernel.clock import business_date, utcnow
-from smecredit.kernel.db import new_session
 from smecredit.kernel.errors import DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
 from smecredit.loans import (access, accounting, change_list, change_rules, changes, contract, guarantees, ledger, loan_list,
@@ -36,7 +34,6 @@ from smecredit.loans.models import JournalEntry, Loan, LoanChangeRequest, LoanTr
 from smecredit.loans.records import facts_of, visible_loans
 from smecredit.standards.resident_id import mask_name
 from smecredit.web import forms, lists
-from smecredit.web.i18n import request_lang
 from smecredit.web.deps import REQUEST_DB
 from smecredit.web.params import EntityId
 from smecredit.web.security import csrf_protect
@@ -193,23 +190,11 @@ def my_loans(request: Request, user: User = Depends(PAGES.mine), db: Session = R
     return render(request, "loans/mine.html", {"loans": loans})
 
 
-def _book_state(request: Request) -> lists.ListState:
-    return lists.state_from(request, loan_list.SPEC)
-
-
 @router.get("/loans")
 def loan_book(request: Request, user: User = Depends(PAGES.book), db: Session = REQUEST_DB):
-    spec = loan_list.SPEC
-    state = _book_state(request)
-    total = loan_list.count(db, user=user, filters=state.filters)
-    pages = max(1, -(-total // spec.page_size))
-    if state.page > pages:
-        state = replace(state, page=pages)
-    rows = loan_list.search(db, user=user, filters=state.filters, sort=state.sort, limit=spec.page_size,
-                            offset=(state.page - 1) * spec.page_size)
-    view = lists.ListPage(spec, state, rows, total, request_lang(request), "/loans")
+    view = lists.page_of(request, db, user, loan_list, "/loans")
     return render(request, "loans/book.html", {
-        "view": view, "status": state.filters.get("status"), "counts": loan_list.counts_by_status(db, user=user),
+        "view": view, "status": view.state.filters.get("status"), "counts": loan_list.counts_by_status(db, user=user),
         "statuses": STATUS_LABELS})
 
 
@@ -217,18 +202,7 @@ def loan_book(request: Request, user: User = Depends(PAGES.book), db: Session = 
 def loan_book_export(request: Request, fmt: Literal["xlsx", "csv"], user: User = Depends(PAGES.book),
                      db: Session = REQUEST_DB):
     """The loan book as filtered and sorted, streamed. Not audited (see `loan_list`)."""
-    spec = loan_list.SPEC
-    state = _book_state(request)
-    total = loan_list.count(db, user=user, filters=state.filters)
-    user_id = user.id
-
-    def rows():
-        with new_session() as session:  # the request's session has ended by the time the body is written
-            viewer = session.get(User, user_id)
-            yield from loan_list.iterate(session, user=viewer, filters=state.filters, sort=state.sort,
-                                         cap=spec.export_cap)
-
-    return lists.export_response(spec, fmt=fmt, lang=request_lang(request), rows=rows, total=total, when=utcnow())
+    return lists.export_of(request, db, user, loan_list, fmt, when=utcnow())
 
 
 # --- one loan ---------------------------------------------------------------------------------------
@@ -401,15 +375,7 @@ async def cancel_change(request: Request, change: LoanChangeRequest = PAGES.chan
 @router.get("/loan-change-requests")
 def change_requests(request: Request, user: User = Depends(PAGES.book), db: Session = REQUEST_DB):
     """待审批变更: the requests awaiting a checker (or, filtered, those decided) on the loans the user sees."""
-    spec = change_list.SPEC
-    state = lists.state_from(request, spec)
-    total = change_list.count(db, user=user, filters=state.filters)
-    pages = max(1, -(-total // spec.page_size))
-    if state.page > pages:
-        state = replace(state, page=pages)
-    rows = change_list.search(db, user=user, filters=state.filters, sort=state.sort, limit=spec.page_size,
-                              offset=(state.page - 1) * spec.page_size)
-    view = lists.ListPage(spec, state, rows, total, request_lang(request), "/loan-change-requests", can_export=False)
+    view = lists.page_of(request, db, user, change_list, "/loan-change-requests", can_export=False)
     return render(request, "loans/changes.html", {
         "view": view, "checker": perms.LOANS_APPROVE_CHANGES.held_by(user.roles)})
 

@@ -22,7 +22,9 @@ and its routes do three things: read the state (``state_from(request, SPEC)``, o
 validated query parameters), run *their one query* for the page, and hand the rows to
 ``ListPage``; the template calls ``{{ lists.render(view) }}`` (``templates/_list.html``). The export
 route runs the same query without paging and returns ``export_response(...)``, which streams the
-file (rows read in a session of its own, after the request's transaction has ended).
+file (rows read in a session of its own, after the request's transaction has ended). A list whose
+module has ``SPEC``, ``count``, ``search`` (and ``iterate``) over one query scoped to the user needs
+no more than ``page_of(request, db, user, module, path)`` and ``export_of(...)`` (``loans.loan_list``).
 
 Cells: ``Column.value(row)`` is the typed value written to exports (text, ``int``, ``Decimal``,
 ``date``, ``datetime``, ``Text``, ``bool``); ``Column.cell(row, lang)`` is what the page shows (a
@@ -45,7 +47,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
@@ -557,3 +559,52 @@ def export_response(spec: ListSpec, *, fmt: str, lang: str, rows: Callable[[], I
     if total > spec.export_cap:
         headers["X-Export-Capped"] = str(spec.export_cap)
     return StreamingResponse(body(), media_type=CSV_TYPE if fmt == "csv" else XLSX_TYPE, headers=headers)
+
+
+# --- the routes of a list over one query ------------------------------------------------------------------
+
+class ListQuery(Protocol):
+    """A list module with one query: its ``SPEC``, ``count`` and ``search`` (and ``iterate`` when it
+    exports), each scoped to what ``user`` may see. `loans.loan_list` is one."""
+
+    SPEC: ListSpec
+
+    def count(self, db: Any, *, user: Any, filters: Mapping[str, str]) -> int: ...
+
+    def search(self, db: Any, *, user: Any, filters: Mapping[str, str], sort: str, limit: int,
+               offset: int) -> Sequence[Any]: ...
+
+
+def page_of(request: Request, db: Any, user: Any, source: ListQuery, path: str, **view: Any) -> ListPage:
+    """The page of ``source`` the request asks for (a page past the end shows the last one)."""
+    from smecredit.web.i18n import request_lang
+
+    spec = source.SPEC
+    state = state_from(request, spec)
+    total = source.count(db, user=user, filters=state.filters)
+    pages = max(1, -(-total // spec.page_size))
+    if state.page > pages:
+        state = ListState(state.filters, state.sort, pages)
+    rows = source.search(db, user=user, filters=state.filters, sort=state.sort, limit=spec.page_size,
+                         offset=(state.page - 1) * spec.page_size)
+    return ListPage(spec, state, rows, total, request_lang(request), path, **view)
+
+
+def export_of(request: Request, db: Any, user: Any, source: Any, fmt: str, *, when: datetime) -> StreamingResponse:
+    """The whole list as filtered and sorted (up to the cap), streamed: ``source.iterate`` runs in a
+    session of its own when the body is written, for the same user read again in that session."""
+    from smecredit.identity.models import User
+    from smecredit.kernel.db import new_session
+    from smecredit.web.i18n import request_lang
+
+    spec = source.SPEC
+    state = state_from(request, spec)
+    total = source.count(db, user=user, filters=state.filters)
+    user_id = user.id
+
+    def rows() -> Iterator[Any]:
+        with new_session() as session:  # the request's session has ended by the time the body is written
+            viewer = session.get(User, user_id)
+            yield from source.iterate(session, user=viewer, filters=state.filters, sort=state.sort, cap=spec.export_cap)
+
+    return export_response(spec, fmt=fmt, lang=request_lang(request), rows=rows, total=total, when=when)
