@@ -167,7 +167,7 @@ def test_every_loan_page_fits_the_screen(browser, live_server, db, make_user, tm
 
         ops = open_walker(browser, live_server, viewport, "loans-ops", shots, w.operations.username)
         pages = ("/loans", "/loans?status=pending", f"/loans/{waiting.id}", f"/loans/{served.id}",
-                 "/accounting/trial-balance", "/loans-sandbox-bank")
+                 "/accounting/trial-balance", "/loans-sandbox-bank", "/loan-transactions")
         for path in pages:
             ops.visit(path)
             _no_codes(ops.page, codes)

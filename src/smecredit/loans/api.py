@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date
-from smecredit.loans import changes, guarantees, schemas, service, views
+from smecredit.loans import changes, guarantees, schemas, service, transaction_list, views
 from smecredit.loans.deps import API
 from smecredit.loans.models import Loan, LoanChangeRequest, LoanTransaction
 from smecredit.loans.records import visible_loans
@@ -27,6 +27,7 @@ from smecredit.web.pagination import Page, Paging
 
 router = APIRouter(prefix="/api/v1/loans", tags=["loans"], responses=errors(*API_ERRORS))
 changes_router = APIRouter(prefix="/api/v1/loan-change-requests", tags=["loans"], responses=errors(*API_ERRORS))
+transactions_router = APIRouter(prefix="/api/v1/loan-transactions", tags=["loans"], responses=errors(*API_ERRORS))
 accounting_router = APIRouter(prefix="/api/v1/accounting", tags=["accounting"], responses=errors(*API_ERRORS))
 
 IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", max_length=100,
@@ -244,3 +245,23 @@ def reject_change(body: schemas.DecisionIn, change: LoanChangeRequest = API.chan
 def cancel_change(change: LoanChangeRequest = API.change_cancelling, user: User = Depends(API.request_changes),
                   db: Session = REQUEST_DB):
     return schemas.ChangeRequestOut.model_validate(changes.cancel(db, user=user, change=change))
+
+
+# --- the transactions across loans (交易流水) -------------------------------------------------------
+
+@transactions_router.get("", response_model=Page[schemas.LoanTransactionOut],
+                         summary="The transactions of the loans the caller may see, newest value date first; "
+                                 "kind (or received = repayments and prepayments), source, value dates from/to, q")
+def list_transactions(paging: Paging, kind: str | None = Query(None, max_length=20),
+                      source: str | None = Query(None, max_length=20),
+                      date_from: date | None = Query(None, alias="from"), date_to: date | None = Query(None, alias="to"),
+                      q: str | None = Query(None, max_length=100), user: User = Depends(API.book),
+                      db: Session = REQUEST_DB):
+    filters = {k: str(v) for k, v in {"kind": kind, "source": source, "from": date_from, "to": date_to, "q": q}.items()
+               if v is not None}
+    total = transaction_list.count(db, user=user, filters=filters)
+    rows = transaction_list.search(db, user=user, filters=filters, sort="value_date", limit=paging.limit,
+                                   offset=paging.offset)
+    return Page(total=total, items=[schemas.LoanTransactionOut(
+        **schemas.TransactionOut.model_validate(r.tx).model_dump(), loan_id=r.tx.loan_id, loan_no=r.loan_no,
+        enterprise_name=r.enterprise, reversed=r.reversed) for r in rows])

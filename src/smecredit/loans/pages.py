@@ -27,7 +27,7 @@ from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.errors import DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
 from smecredit.loans import (access, accounting, change_list, change_rules, changes, contract, guarantees, ledger, loan_list,
-                            schedules, service, views)
+                            schedules, service, transaction_list, views)
 from smecredit.loans.deps import PAGES
 from smecredit.loans.loan_list import STATUS_LABELS, STATUS_TONES
 from smecredit.loans.models import JournalEntry, Loan, LoanChangeRequest, LoanTransaction, SandboxAccount, SandboxTransfer
@@ -35,6 +35,7 @@ from smecredit.loans.records import facts_of, visible_loans
 from smecredit.standards.resident_id import mask_name
 from smecredit.web import forms, lists
 from smecredit.web.deps import REQUEST_DB
+from smecredit.web.i18n import request_lang
 from smecredit.web.params import EntityId
 from smecredit.web.security import csrf_protect
 from smecredit.web.templating import render, templates
@@ -46,21 +47,10 @@ INSTALMENT_LABELS: dict[str, Text] = {
     "partly_paid": Text("部分已还", "Partly paid"), "future": Text("未到期", "To come"),
     "written_off": Text("已核销", "Written off"),
 }
-KIND_LABELS: dict[str, Text] = {
-    ledger.DISBURSEMENT: Text("放款", "Disbursement"), ledger.REPAYMENT: Text("还款", "Repayment"),
-    ledger.PREPAYMENT: Text("提前还款", "Prepayment"), ledger.REVERSAL: Text("冲正", "Reversal"),
-    ledger.REFUND: Text("退款", "Refund"), ledger.WRITE_OFF: Text("核销", "Write-off"),
-    ledger.RESCHEDULE: Text("展期/重组", "Reschedule"), "accrual": Text("计提", "Accrual"),
-    "credit_applied": Text("溢缴款抵扣", "Credit applied"), "scheduled": Text("计划", "Scheduled"),
-}
-SOURCE_LABELS: dict[str, Text] = {
-    "api": Text("接口", "API"), "page": Text("页面", "Page"), "scheduled_debit": Text("到期自动扣款", "Scheduled debit"),
-    "command": Text("命令行", "Command line"),
-}
-UNKNOWN = Text("（未知）", "(unknown)")  # never the raw code as if it were a word
+UNKNOWN = transaction_list.UNKNOWN
 templates.env.globals["loan_status_label"] = loan_list.status_label
 templates.env.globals["loan_status_tone"] = lambda status: STATUS_TONES.get(status, "light")
-templates.env.globals["loan_kind_label"] = lambda kind: KIND_LABELS.get(kind, UNKNOWN)
+templates.env.globals["loan_kind_label"] = transaction_list.kind_label
 
 
 def _money(value: str | None, field: str) -> Decimal | None:
@@ -95,7 +85,7 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
         "may_repay": (member or operates) and loan.status in (ledger.ACTIVE, ledger.OVERDUE),
         "reads_journal": perms.ACCOUNTING_READ.held_by(user.roles),
         "instalment_label": lambda s: INSTALMENT_LABELS.get(s, UNKNOWN),
-        "source_label": lambda s: SOURCE_LABELS.get(s, UNKNOWN),
+        "source_label": lambda s: transaction_list.SOURCE_LABELS.get(s, UNKNOWN),
         "field_errors": {}, "typed": {}, "form_key": uuid.uuid4().hex,
         "due_now": (loan.overdue_principal + loan.overdue_interest + loan.penalty + loan.compound
                     + loan.current_principal + loan.current_interest),
@@ -378,6 +368,28 @@ def change_requests(request: Request, user: User = Depends(PAGES.book), db: Sess
     view = lists.page_of(request, db, user, change_list, "/loan-change-requests", can_export=False)
     return render(request, "loans/changes.html", {
         "view": view, "checker": perms.LOANS_APPROVE_CHANGES.held_by(user.roles)})
+
+
+@router.get("/loan-transactions")
+def transactions_list(request: Request, user: User = Depends(PAGES.book), db: Session = REQUEST_DB):
+    """交易流水: the transactions of the loans the user sees, newest first (filters: kind, source, dates)."""
+    lang = request_lang(request)
+    state = lists.state_from(request, transaction_list.SPEC)
+    try:
+        transaction_list.check_filters(state.filters)
+    except Invalid as error:  # the page with the message at the filter, and no rows
+        view = lists.ListPage(transaction_list.SPEC, state, [], 0, lang, "/loan-transactions",
+                              message=error.text(lang), error_field=error.field)
+        return render(request, "loans/transactions.html", {"view": view}, status_code=422)
+    view = lists.page_of(request, db, user, transaction_list, "/loan-transactions")
+    return render(request, "loans/transactions.html", {"view": view})
+
+
+@router.get("/loan-transactions/export.{fmt}")
+def transactions_export(request: Request, fmt: Literal["xlsx", "csv"], user: User = Depends(PAGES.book),
+                        db: Session = REQUEST_DB):
+    """The transactions as filtered and sorted, streamed. Not audited (see `transaction_list`)."""
+    return lists.export_of(request, db, user, transaction_list, fmt, when=utcnow())
 
 
 # --- accounting and the sandbox bank ------------------------------------------------------------------

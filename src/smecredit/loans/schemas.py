@@ -84,6 +84,15 @@ class TransactionOut(_Out):
     entered_on: date
 
 
+class LoanTransactionOut(TransactionOut):
+    """A transaction in the list across loans (`GET /api/v1/loan-transactions`)."""
+
+    loan_id: int
+    loan_no: str
+    enterprise_name: str
+    reversed: bool  # a later reversal undid it
+
+
 class StatementLine(_Out):
     date: date
     kind: str
