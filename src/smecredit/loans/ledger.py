@@ -37,7 +37,9 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from smecredit.kernel.errors import Conflict, DomainError, Invalid
 from smecredit.kernel.money import FEN
+from smecredit.kernel.text import Text
 from smecredit.loans import schedules
 from smecredit.loans.schedules import EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, Instalment, WorkingDayCalendar
 
@@ -700,6 +702,14 @@ def line_maturity(terms: LoanTerms, start: date) -> date:
     return schedules.add_months(start, terms.months)
 
 
+def line_available(limit: Decimal, outstanding: Decimal, status: str, on: date, maturity: date) -> Decimal:
+    """What may be drawn on a line on ``on``: the limit less the principal outstanding while the
+    line is open for drawing (before its maturity, nothing overdue, not written off), else 0."""
+    if status not in (PENDING, ACTIVE) or on >= maturity:
+        return ZERO
+    return max(Decimal(limit) - Decimal(outstanding), ZERO)
+
+
 class _Draw:
     __slots__ = ("id", "value_date", "amount", "paid", "wo")
 
@@ -1010,7 +1020,6 @@ class _Line:
             status = CLOSED
         else:
             status = ACTIVE
-        drawable = status == ACTIVE and as_of < self.maturity
         return LoanState(
             as_of=as_of, status=status, principal=Decimal(terms.principal), annual_rate=self.rate,
             outstanding_principal=self.principal_open, overdue_principal=overdue_p, overdue_interest=overdue_i,
@@ -1022,7 +1031,34 @@ class _Line:
             instalments=tuple(instalments), allocations=tuple(self.allocations), position=position,
             drawdowns=tuple(DrawdownState(d.id, d.value_date, d.amount, d.paid, d.wo, self.maturity_due)
                             for d in self.draws),
-            available=max(Decimal(terms.principal) - self.principal_open, ZERO) if drawable else ZERO)
+            available=line_available(terms.principal, self.principal_open, status, as_of, self.maturity))
+
+
+def drawdown_refusal(terms: LoanTerms, state: LoanState, amount: Decimal, on: date) -> DomainError | None:
+    """Why a drawdown of ``amount`` on ``on`` may not be made on a line whose state that day is
+    ``state`` (None: it may). The line draws from its start until the day before its maturity,
+    not while anything is overdue nor once written off, and never beyond what is available."""
+    if not terms.revolving:
+        return Conflict("not_a_line", Text("该笔贷款不是随借随还额度，不能提款（贷款一次放款）",
+                                           "This loan is not a revolving line: it is disbursed once, not drawn"))
+    start = terms.line_start or on
+    maturity = line_maturity(terms, start)
+    if on < start:
+        return Conflict("line_not_open", Text(f"额度自 {start} 起生效，尚不能提款",
+                                              f"The line opens on {start}: nothing can be drawn yet"))
+    if on >= maturity:
+        return Conflict("line_expired", Text(f"额度已于 {maturity} 到期，不能再提款",
+                                             f"The line expired on {maturity}: nothing more can be drawn"))
+    if state.status == WRITTEN_OFF:
+        return Conflict("line_written_off", Text("额度已核销，不能提款", "The line was written off: nothing can be drawn"))
+    if state.status == OVERDUE:
+        return Conflict("line_overdue", Text("额度项下有逾期欠款，请先归还逾期款项再提款",
+                                             "Something on the line is overdue: repay it before drawing again"))
+    if amount > state.available:
+        return Invalid("over_limit", Text(f"提款金额超过可用额度（¥{state.available:,.2f}）",
+                                          f"The amount is above what is available on the line (¥{state.available:,.2f})"),
+                       "amount", details={"available": f"{state.available:.2f}"})
+    return None
 
 
 def _line_state(terms: LoanTerms, history: list[Transaction], as_of: date) -> LoanState:
