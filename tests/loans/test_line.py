@@ -147,3 +147,23 @@ def test_the_end_of_day_collects_the_months_interest_and_the_journal_equals_the_
     assert debit.amount == D("130.00")  # 26 days of 5.00, collected on 10 February
     assert db.get(SandboxAccount, line.repayment_account).balance == D("50000") - D("130.00")
     assert journal_figures(db, line) == loan_figures(line)
+
+
+def test_a_line_is_written_off_with_a_checker_but_not_extended(db, make_user):
+    from smecredit.loans import changes
+
+    w = world(db, make_user)
+    line = open_loan(db, w, **LINE)
+    with on(date(2025, 1, 15)):
+        run(db, service.draw, user=w.applicant, loan=line, amount="50000", idempotency_key="k")
+    with on(date(2025, 3, 1)):
+        with pytest.raises(Conflict) as refused:
+            run(db, changes.request_change, user=w.officer, loan=line, kind="extension", extra_months=3, reason="r")
+        assert refused.value.code == "line_not_rescheduled"
+        change = run(db, changes.request_change, user=w.officer, loan=line, kind="write_off", reason="破产")
+        run(db, changes.approve, user=make_user(Role.RISK_MANAGER, "risk-line"), change=change)
+        with pytest.raises(Conflict) as refused:
+            run(db, service.draw, user=w.applicant, loan=line, amount="1", idempotency_key="k-after")
+    assert refused.value.code == "line_written_off"
+    db.expire_all()
+    assert journal_figures(db, line) == loan_figures(line)
