@@ -167,3 +167,35 @@ def test_a_line_is_written_off_with_a_checker_but_not_extended(db, make_user):
     assert refused.value.code == "line_written_off"
     db.expire_all()
     assert journal_figures(db, line) == loan_figures(line)
+
+
+def test_the_line_in_the_pages_limit_used_available_and_a_drawdown_form(client, db, make_user):
+    import re
+
+    from tests.conftest import csrf_of, login
+
+    w = world(db, make_user)
+    line = open_loan(db, w, **LINE)
+    login(client, w.applicant.username)
+    with on(date(2025, 1, 15)):
+        mine = client.get("/my/loans").text
+        assert "可用额度" in mine and "100,000.00" in mine and 'data-testid="to-draw"' in mine
+        page = client.get(f"/loans/{line.id}").text
+        assert 'data-testid="draw-form"' in page and "尚未提款" in page and "2025-01-10 – 2026-01-10" in page
+        key = re.search(r'name="idempotency_key" value="([0-9a-f]+)"', page).group(1)
+        over = client.post(f"/loans/{line.id}/drawdowns", data={"csrf_token": csrf_of(client), "amount": "100000.01",
+                                                                "idempotency_key": key}, follow_redirects=False)
+        assert over.status_code == 422 and "可用额度" in over.text and 'id="draw_amount"' in over.text
+        assert re.search(r'class="form-control is-invalid" id="draw_amount"', over.text)
+        assert not re.search(r'is-invalid" id="amount"', over.text)  # the repay form's amount is not the one refused
+        done = client.post(f"/loans/{line.id}/drawdowns", data={"csrf_token": csrf_of(client), "amount": "30000",
+                                                                "idempotency_key": key}, follow_redirects=False)
+        assert done.status_code == 303 and done.headers["location"].endswith("#draw")
+        page = client.get(f"/loans/{line.id}").text
+        assert 'data-testid="drawdown"' in page and "70,000.00" in page  # available
+        assert 'data-testid="kind"' not in page and 'id="kind"' not in page  # every repayment pays principal on a line
+    client.post("/logout", data={"csrf_token": csrf_of(client)})
+    login(client, w.operations.username)
+    with on(date(2025, 1, 16)):
+        page = client.get(f"/loans/{line.id}").text
+        assert "代借款人提款" in page and 'data-testid="disburse"' not in page
