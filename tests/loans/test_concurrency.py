@@ -61,6 +61,28 @@ def test_a_repeated_repayment_is_recorded_once(db, make_user):
     assert _count(db, SandboxTransfer, SandboxTransfer.from_account == loan.repayment_account) == 1
 
 
+def test_parallel_drawdowns_on_a_line_pay_only_what_the_limit_allows(db, make_user):
+    """Drawdowns racing for one line's headroom: the loan row is locked before the line is read, so of
+    eight drawdowns of 30,000 on a 100,000 line exactly three are paid; eight with one key pay once."""
+    w = world(db, make_user)
+    line = open_loan(db, w, principal="100000", annual_rate="3.6", months=12, method="revolving")
+    with on(START):
+        outcomes = _parallel(WORKERS, lambda i: _as_edge(w.applicant.username, line.id, lambda s, u, l: service.draw(
+            s, user=u, loan=l, amount="30000", idempotency_key=f"draw-{i}")))
+        assert Counter(outcomes) == {"ok": 3, "over_limit": WORKERS - 3}, outcomes
+        made = []
+        outcomes = _parallel(WORKERS, lambda i: _as_edge(w.operations.username, line.id, lambda s, u, l: made.append(
+            service.replayed(s, service.draw(s, user=u, loan=l, amount="10000", idempotency_key="one-key")))))
+        assert outcomes == ["ok"] * WORKERS, outcomes
+        assert sorted(made) == [False] + [True] * (WORKERS - 1), made
+    assert _count(db, SandboxTransfer, SandboxTransfer.reference == line.no) == 4
+    assert _count(db, LoanTransaction, LoanTransaction.loan_id == line.id, LoanTransaction.kind == "drawdown") == 4
+    assert _count(db, JournalEntry, JournalEntry.loan_id == line.id, JournalEntry.kind == "drawdown") == 4
+    db.expire_all()
+    db.refresh(line)
+    assert line.outstanding_principal == 100000 and line.line_available == 0
+
+
 def test_two_checkers_approving_at_once_apply_the_change_once(db, make_user):
     """Maker-checker: of checkers deciding the same request at once, exactly one decision is taken
     (the loan row, then the request row, locked before the status is read); requests racing for the

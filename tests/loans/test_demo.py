@@ -34,19 +34,22 @@ def _kinds(db, loan: Loan) -> list[tuple[str, str]]:
 
 def test_the_demo_has_loans_in_every_state_through_the_use_cases(client, db):
     results = _seed()
-    assert results["loans"] == 6
+    assert results["loans"] == 7
     loans = db.execute(select(Loan).order_by(Loan.id)).scalars().all()
     by_state = {}
     for loan in loans:
         kinds = _kinds(db, loan)
-        if loan.status == "pending":
+        if loan.is_line:
+            by_state["line"] = loan
+        elif loan.status == "pending":
             by_state["awaiting_disbursement" if loan.contract_accepted_at else "awaiting_contract"] = loan
             assert kinds == []
         elif ("reversal", "page") in kinds:
             by_state["reversed"] = loan
         else:
             by_state.setdefault(loan.status, loan)
-    assert set(by_state) == {"awaiting_contract", "awaiting_disbursement", "active", "overdue", "closed", "reversed"}
+    assert set(by_state) == {"awaiting_contract", "awaiting_disbursement", "active", "overdue", "closed", "reversed",
+                             "line"}
 
     waiting = by_state["awaiting_disbursement"]
     assert waiting.payee_account and waiting.repayment_account and len(waiting.contract_sha256) == 64
@@ -69,6 +72,14 @@ def test_the_demo_has_loans_in_every_state_through_the_use_cases(client, db):
     assert reversal.note and db.get(LoanTransaction, reversal.reverses_id).kind == "repayment"
     assert reversed_.status == "active"
 
+    line = by_state["line"]  # 随借随还: two drawdowns, the month's interest collected, part repaid and available again
+    assert line.status == "active" and line.days_past_due == 0
+    assert _kinds(db, line).count(("drawdown", "page")) == 2 and ("repayment", "page") in _kinds(db, line)
+    assert ("repayment", "scheduled_debit") in _kinds(db, line)
+    # 130,000 drawn; the 60,000 repaid paid the interest since the last interest day first, then principal
+    assert Decimal("70000") < line.outstanding_principal < Decimal("70200")
+    assert line.line_available == line.principal - line.outstanding_principal
+
     # every disbursed loan on a business date in the past; the end of day closed each date since up to yesterday
     first = min(loan.disbursed_on for loan in loans if loan.disbursed_on)
     assert first < START - timedelta(days=30)
@@ -81,7 +92,10 @@ def test_the_demo_has_loans_in_every_state_through_the_use_cases(client, db):
     assert debit == credit and debit > 0
     paid_out = db.execute(select(func.count()).select_from(SandboxTransfer)
                           .where(SandboxTransfer.purpose.like("贷款发放%"))).scalar_one()
-    assert paid_out == sum(1 for loan in loans if loan.disbursed_on)
+    assert paid_out == sum(1 for loan in loans if loan.disbursed_on and not loan.is_line)
+    drawn = db.execute(select(func.count()).select_from(SandboxTransfer)
+                       .where(SandboxTransfer.purpose.like("额度提款%"))).scalar_one()
+    assert drawn == 2
 
     # a second start makes nothing; the numbers follow the start date (the same date, the same loans)
     assert _seed()["loans"] == 0
@@ -96,5 +110,5 @@ def test_the_demo_has_loans_in_every_state_through_the_use_cases(client, db):
         client.cookies.clear()
         assert login(client, "operations", DEMO_PASSWORD).status_code == 303
         queue = client.get("/loans?status=pending").text
-        assert waiting.no in queue and overdue.no not in queue
+        assert waiting.no in queue and overdue.no not in queue and line.no not in queue
         assert "逾期" in client.get(f"/loans/{overdue.id}").text

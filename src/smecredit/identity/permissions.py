@@ -90,6 +90,7 @@ LOANS_VIEW = _p("loans.view", "查看贷款", "View loans", *Role)
 LOANS_LIST = _p("loans.list", "贷款台账", "The loan book", O, R, P, M, U, D, OPS)
 LOANS_REPAY = _p("loans.repay", "还款、提前还款", "Repay, prepay", A, OPS)
 LOANS_DISBURSE = _p("loans.disburse", "放款", "Disburse loans", OPS)
+LOANS_DRAW = _p("loans.draw", "额度提款（随借随还）", "Draw on a revolving line", A, OPS)
 LOANS_OPERATE = _p("loans.operate", "登记还款、冲正、退款、日终处理", "Record payments, reversals, refunds; run the end of day", OPS)
 LOANS_REQUEST_CHANGES = _p("loans.request_changes", "申请冲正、展期/重组、核销", "Request reversals, extensions, restructurings and write-offs", O, OPS)
 LOANS_GUARANTEES = _p("loans.guarantees", "重发保证合同链接、补充生成保证合同",

@@ -5,6 +5,8 @@
   auditors and administrators every loan. Any other loan answers exactly like a missing one.
 * Only operations disburse, and never a loan they approved (四眼原则: 审批与放款分离).
 * A borrower repays only their own enterprise's loans; operations record payments for any loan.
+* A revolving line (随借随还) is drawn on by the borrower online (a member of the enterprise) or by
+  operations on their behalf — never by the loan's approver (审批与放款分离, as for a disbursement).
 * Guarantee contracts (send a link again, make the missing ones): operations for any loan, a loan
   officer for the loans of the enterprises they may act on (their own or their branch's); never the
   borrower.
@@ -52,6 +54,18 @@ def payment_refusal(roles: frozenset[Role], facts: LoanFacts) -> Forbidden | Non
         return None
     return Forbidden("may_not_repay", Text("只有借款企业或放款/运营岗可以登记还款",
                                            "Only the borrower or operations record a payment"))
+
+
+def drawdown_refusal(user_id: int, roles: frozenset[Role], facts: LoanFacts) -> Forbidden | None:
+    if Role.APPLICANT in roles and facts.member:
+        return None
+    if Role.OPERATIONS not in roles:
+        return Forbidden("may_not_draw", Text("只有借款企业或放款/运营岗可以提款",
+                                              "Only the borrower or operations draw on a line"))
+    if facts.approved_by_id is not None and facts.approved_by_id == user_id:
+        return Forbidden("approver_may_not_draw", Text("审批该笔额度的人员不能为其提款（审批与放款分离）",
+                                                       "The person who approved this line may not draw on it"))
+    return None
 
 
 def guarantee_staff_refusal(roles: frozenset[Role], facts: LoanFacts) -> Forbidden | None:

@@ -96,6 +96,18 @@ def disburse(response: Response, loan: Loan = API.disbursing, idempotency_key: s
     return schemas.TransactionOut.model_validate(row)
 
 
+@router.post("/{loan_id}/drawdowns", response_model=schemas.TransactionOut, status_code=201,
+             summary="提款: draw on a revolving line (随借随还) within what is available — the borrower, or operations "
+                     "for them (not the approver); paid to the designated account; Idempotency-Key required",
+             responses={200: {"description": "the same key again: the drawdown made the first time"}})
+def drawdown(body: schemas.DrawdownIn, response: Response, loan: Loan = API.drawing,
+             idempotency_key: str | None = IDEMPOTENCY_KEY, user: User = Depends(API.draw), db: Session = REQUEST_DB):
+    row = service.draw(db, user=user, loan=loan, amount=body.amount, idempotency_key=idempotency_key, source="api")
+    if service.replayed(db, row):
+        response.status_code = 200
+    return schemas.TransactionOut.model_validate(row)
+
+
 @router.post("/{loan_id}/repayments", response_model=schemas.TransactionOut, status_code=201,
              summary="A repayment or prepayment with its value date (possibly in the past); Idempotency-Key required",
              responses={200: {"description": "the same key again: the payment recorded the first time"}})
@@ -159,8 +171,11 @@ def resend_guarantee_link(guarantee_id: EntityId, loan: Loan = API.guaranteeing,
 
 
 @router.get("/{loan_id}/schedule", response_model=list[schemas.InstalmentOut],
-            summary="The schedule as it stands (instalments paid, due, overdue and to come)")
+            summary="The schedule as it stands (instalments paid, due, overdue and to come); a revolving line: each "
+                    "month's interest and each drawdown's principal (due at the line's maturity)")
 def schedule(loan: Loan = API.viewing, db: Session = REQUEST_DB):
+    if loan.is_line:
+        return views.line_schedule(db, loan) if loan.disbursed_on is not None else []
     if loan.disbursed_on is None:
         from smecredit.loans import schedules
 

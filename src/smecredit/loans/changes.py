@@ -180,6 +180,10 @@ def _check(db: Session, loan: Loan, change: LoanChangeRequest, today: date) -> N
     if loan.status not in LIVE:
         raise Conflict("loan_not_live", Text("只有正常或逾期的贷款可以展期、重组或核销",
                                              "Only a performing or overdue loan can be extended, restructured or written off"))
+    if change.kind in (rules.EXTENSION, rules.RESTRUCTURING) and loan.method == schedules.REVOLVING:
+        raise Conflict("line_not_rescheduled", Text("随借随还额度暂不支持展期或重组（可申请核销）",
+                                                    "A revolving line cannot be extended or restructured yet "
+                                                    "(a write-off can be requested)"), "kind")
     if change.kind == rules.EXTENSION:
         refused = rules.extension_refusal(rules.ExtensionFacts(original_months=loan.months,
                                                                extensions_before=extensions_of(db, loan),

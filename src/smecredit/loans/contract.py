@@ -14,7 +14,6 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from smecredit.enterprises.models import Enterprise
-from smecredit.kernel.clock import to_local
 from smecredit.loans import schedules
 from smecredit.loans.models import Loan
 
@@ -41,7 +40,7 @@ def opened_on(loan: Loan):
     day the loan page's preview starts on the same business date). Loans opened before it was kept
     use the local date of their creation, as their contracts always did, so a contract accepted
     then renders — and hashes — exactly as it did."""
-    return loan.opened_on or to_local(loan.created_at).date()
+    return loan.contract_date
 
 
 def render(db: Session, loan: Loan) -> str:
@@ -72,7 +71,11 @@ def _context(db: Session, loan: Loan) -> dict:
             guarantee = guarantee_label(mode).zh
             secured = mode != "credit"
     penalty_rate = loan.annual_rate * (1 + loan.penalty_markup / 100)
-    return dict(
+    line = None
+    if loan.is_line:  # 随借随还: the line's term, its interest day and a worked example instead of a schedule
+        example = (Decimal(10000) * loan.annual_rate / Decimal(100) * 30 / 360).quantize(Decimal("0.01"))
+        line = dict(start=start, maturity=loan.line_expires_on, day=start.day, example=example)
+    return dict(line=line, 
         loan=loan, lender=LENDER, borrower=enterprise.name if enterprise else "", uscc=getattr(enterprise, "uscc", ""),
         method=schedules.METHOD_LABELS[loan.method].zh, lines=lines, totals=schedules.totals(lines),
         penalty_rate=penalty_rate, guarantee=guarantee, secured=secured, apr_method=schedules.APR_METHOD.zh,

@@ -12,7 +12,10 @@ and the journal, the sandbox bank and the audit log agree with them:
   operations made and the risk manager approved);
 * overdue: its repayment account held enough for the first instalment only, so penalty interest
   (罚息) and compound interest (复利) have been accruing since the second;
-* paid off: two instalments collected, then the borrower paid the payoff quote.
+* paid off: two instalments collected, then the borrower paid the payoff quote;
+* a revolving line (随借随还): drawn by the borrower online, then by operations for them; its
+  monthly interest collected by the end of day; part of it repaid by the borrower, so that part is
+  available again.
 
 The dates are counted back from the business date at the first start (``SMECREDIT_BUSINESS_DATE``
 or today), so the same start date always gives the same loans.
@@ -66,7 +69,11 @@ PLANS = (
          disburse=False),
     Plan("awaiting_contract", "180000", 12, "equal_installment", 0, "补充流动资金（演示） / working capital (demo)",
          accounts=False, accept=False, disburse=False),
+    Plan("line", "200000", 12, "revolving", 45, "随借随还周转（演示） / revolving working capital (demo)",
+         disburse=False),  # a line is drawn on, not disbursed
 )
+LINE_DRAWS = ((44, "80000.00", "applicant"), (30, "50000.00", "operations"))  # days before the start, amount, who
+LINE_REPAID = (12, "60000.00")  # days before the start: the borrower repays part of the line
 MISTAKE = (25, 24)  # days before the start: operations records a payment by mistake, then reverses it
 PAID_OFF = 20  # days before the start: the borrower pays the payoff quote
 
@@ -148,6 +155,14 @@ def seed_demo(db: Session) -> int:
                                                transaction_id=mistaken.id,
                                                reason="重复登记，借款人当日并未转账（演示） / entered twice: no money came in (demo)")
                 changes.approve(db, user=checker, change=asked, comment="核实无误，同意冲正（演示） / checked, reverse it (demo)")
+            line = loans.get("line")
+            for when, amount, who in LINE_DRAWS:
+                if line is not None and ago == when:
+                    service.draw(db, user=applicant if who == "applicant" else operations, loan=line,
+                                 amount=Decimal(amount), idempotency_key=f"demo-draw-{when}", source="page")
+            if line is not None and ago == LINE_REPAID[0]:
+                service.record_payment(db, user=applicant, loan=line, amount=Decimal(LINE_REPAID[1]),
+                                       idempotency_key="demo-line-repaid", source="page")
             paid_off = loans.get("paid_off")
             if paid_off is not None and ago == PAID_OFF:
                 quote = service.payoff(db, loan=lock_row(db, Loan, paid_off.id), on=day)

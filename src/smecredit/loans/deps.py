@@ -43,11 +43,13 @@ class Guards:
         self.book = Allow(perms.LOANS_LIST, api=api)
         self.repay = Allow(perms.LOANS_REPAY, api=api)
         self.disburse = Allow(perms.LOANS_DISBURSE, api=api)
+        self.draw = Allow(perms.LOANS_DRAW, api=api)
         self.operate = Allow(perms.LOANS_OPERATE, api=api)
         self.accounting = Allow(perms.ACCOUNTING_READ, api=api)
         self.viewing = Depends(_loader(self.view, "view"))
         self.repaying = Depends(_loader(self.repay, "repay"))
         self.disbursing = Depends(_loader(self.disburse, "disburse"))
+        self.drawing = Depends(_loader(self.draw, "draw"))
         self.operating = Depends(_loader(self.operate, "operate"))
         self.owning = Depends(_loader(self.mine, "mine"))  # the borrower's own actions (accounts, contract)
         # changes a second person approves (loans/changes.py): makers request, checkers decide

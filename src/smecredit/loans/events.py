@@ -48,6 +48,17 @@ class LoanDisbursed(_LoanEvent):
     bank_reference: str
 
 
+@event("loan.drawn", "loan", Text("额度提款", "Drawn on the line"))
+class LoanDrawn(_LoanEvent):
+    transaction_id: int
+    amount: str
+    value_date: str
+    payment_mode: str
+    bank_reference: str
+    outstanding: str  # the line's principal outstanding after the drawdown
+    available: str  # what may still be drawn
+
+
 @event("loan.payment_recorded", "loan", Text("登记还款", "Payment recorded"))
 class PaymentRecorded(_LoanEvent):
     transaction_id: int

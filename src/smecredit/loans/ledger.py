@@ -33,11 +33,13 @@ The rules:
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
+from smecredit.kernel.errors import Conflict, DomainError, Invalid
 from smecredit.kernel.money import FEN
+from smecredit.kernel.text import Text
 from smecredit.loans import schedules
 from smecredit.loans.schedules import EQUAL_INSTALLMENT, EQUAL_PRINCIPAL, Instalment, WorkingDayCalendar
 
@@ -61,7 +63,8 @@ REVERSAL = "reversal"
 REFUND = "refund"
 WRITE_OFF = "write_off"
 RESCHEDULE = "reschedule"
-KINDS = (DISBURSEMENT, REPAYMENT, PREPAYMENT, REVERSAL, REFUND, WRITE_OFF, RESCHEDULE)
+DRAWDOWN = "drawdown"  # 提款: a revolving line's money paid out (the line's principal is its limit)
+KINDS = (DISBURSEMENT, REPAYMENT, PREPAYMENT, REVERSAL, REFUND, WRITE_OFF, RESCHEDULE, DRAWDOWN)
 REVERSIBLE = (REPAYMENT, PREPAYMENT, REFUND)
 
 KEEP_TERM = "keep_term"  # 缩短期限不变：lower the instalment
@@ -96,6 +99,13 @@ class LoanTerms:
     allocation: tuple[str, ...] = DEFAULT_ALLOCATION
     rounding: str = ROUND_HALF_UP
     calendar: WorkingDayCalendar | None = None
+    # A revolving line (method ``revolving``): the date its term runs from — the anchor of its
+    # monthly interest days; it matures ``months`` later. None: the first drawdown's date.
+    line_start: date | None = None
+
+    @property
+    def revolving(self) -> bool:
+        return self.method == schedules.REVOLVING
 
     def __post_init__(self):
         if sorted(self.allocation) != sorted(BUCKETS):
@@ -170,6 +180,23 @@ class InstalmentState:
 
 
 @dataclass(frozen=True)
+class DrawdownState:
+    """One drawdown of a revolving line: its principal falls due at the line's maturity and is
+    repaid oldest drawdown first."""
+
+    transaction_id: int
+    value_date: date
+    amount: Decimal
+    repaid: Decimal
+    written_off: Decimal
+    due_date: date
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.repaid - self.written_off
+
+
+@dataclass(frozen=True)
 class Position:
     """Cumulative money figures to a date: what the journal posts the changes of. The loan's own
     balances follow from these (see the properties), and so do the journal's."""
@@ -240,6 +267,10 @@ class LoanState:
     instalments: tuple[InstalmentState, ...] = ()
     allocations: tuple[Allocation, ...] = ()
     position: Position = field(default_factory=Position)
+    # a revolving line: its drawdowns, and what may be drawn now (the limit less the principal
+    # outstanding while the line is open for drawing: valid, nothing overdue, not written off; else 0)
+    drawdowns: tuple[DrawdownState, ...] = ()
+    available: Decimal = ZERO
 
     @property
     def interest(self) -> Decimal:
@@ -664,6 +695,400 @@ class _Book:
             instalments=tuple(instalments), allocations=tuple(self.allocations), position=position)
 
 
+# --- a revolving line (随借随还) -----------------------------------------------------------------
+
+def line_maturity(terms: LoanTerms, start: date) -> date:
+    """The contractual date a line started on ``start`` ends: no drawdown on or after it."""
+    return schedules.add_months(start, terms.months)
+
+
+def line_available(limit: Decimal, outstanding: Decimal, status: str, on: date, maturity: date) -> Decimal:
+    """What may be drawn on a line on ``on``: the limit less the principal outstanding while the
+    line is open for drawing (before its maturity, nothing overdue, not written off), else 0."""
+    if status not in (PENDING, ACTIVE) or on >= maturity:
+        return ZERO
+    return max(Decimal(limit) - Decimal(outstanding), ZERO)
+
+
+class _Draw:
+    __slots__ = ("id", "value_date", "amount", "paid", "wo")
+
+    def __init__(self, txn_id: int, value_date: date, amount: Decimal):
+        self.id, self.value_date, self.amount = txn_id, value_date, amount
+        self.paid = self.wo = ZERO
+
+    @property
+    def open(self) -> Decimal:
+        return self.amount - self.paid - self.wo
+
+
+class _Line:
+    """The replay of a revolving line (随借随还).
+
+    - Interest runs on the principal drawn and not repaid, by actual days over 360 (365 under
+      ``act/365``) at the contract rate: the period's 积数 (Σ balance × days) is kept exactly and its
+      interest rounded to the fen once, when the period ends. Periods run monthly on the line's
+      anchor day (``line_start``) and the interest falls due at each period's end (moved to a
+      working day by the calendar, if any); the last period ends at the maturity.
+    - Every drawdown's principal falls due at the line's maturity.
+    - A payment (repayment or prepayment alike) pays what is due in the allocation order, then the
+      interest earned so far and not yet due, then principal, oldest drawdown first; anything left
+      is held as credit, which pays interest and principal as they fall due. A payment also uses
+      the credit held.
+    - Overdue interest and principal bear compound and penalty interest exactly as a loan's do.
+    """
+
+    def __init__(self, terms: LoanTerms, anchor: date, first_day: date):
+        self.terms = terms
+        self.rate = Decimal(terms.annual_rate)
+        self.anchor = anchor
+        self.maturity = line_maturity(terms, anchor)
+        self.adjust = schedules._adjuster(terms.calendar)
+        self.maturity_due = self.adjust(self.maturity)
+        self.year = 365 if terms.day_count == schedules.ACT_365 else 360
+        self.t = first_day
+        self.rows: list[_Row] = []
+        self.draws: list[_Draw] = []
+        self.first_open = 0
+        self.cursor = 0  # the first row not yet due
+        self.due_interest = ZERO
+        self.principal_open = ZERO
+        self.principal_due = False
+        self.base = Decimal(0)  # 积数 of the running period
+        self.running: _Row | None = None
+        self.penalty_base = Decimal(0)
+        self.compound_base = Decimal(0)
+        self.credit = ZERO
+        self.written_off = False
+        self.allocations: list[Allocation] = []
+        self.p = dict.fromkeys(Position.__dataclass_fields__, ZERO)
+        month = 1
+        while schedules.add_months(anchor, month) <= first_day and month < terms.months:
+            month += 1
+        self._open_period(month)
+
+    # -- periods --------------------------------------------------------------------------------
+
+    def _open_period(self, month: int) -> None:
+        start = schedules.add_months(self.anchor, month - 1)
+        end = schedules.add_months(self.anchor, month)
+        self.running = _Row(month, "interest", month, start, end, self.adjust(end), ZERO, ZERO)
+        self.rows.append(self.running)
+        self.base = Decimal(0)
+
+    def _interest_of(self, base: Decimal) -> Decimal:
+        with localcontext() as ctx:
+            ctx.prec = _PREC
+            return _fen(base * self.rate / (Decimal(100) * self.year), self.terms.rounding)
+
+    def _refresh(self) -> None:
+        """The running period's interest so far (it only grows: its 积数 only grows)."""
+        if self.running is not None:
+            self.running.interest = self._interest_of(self.base)
+
+    def _accrued_penalty(self) -> tuple[Decimal, Decimal]:
+        with localcontext() as ctx:
+            ctx.prec = _PREC
+            yearly = Decimal(100) * self.terms.accrual_days
+            rate = self.terms.penalty_rate(self.rate)
+            return (_fen(self.penalty_base * rate / yearly, self.terms.rounding),
+                    _fen(self.compound_base * rate / yearly, self.terms.rounding))
+
+    @property
+    def due_principal(self) -> Decimal:
+        return self.principal_open if self.principal_due else ZERO
+
+    # -- time -----------------------------------------------------------------------------------
+
+    def advance(self, to: date) -> None:
+        while self.t < to:
+            following = to
+            if self.running is not None:
+                following = min(following, self.running.period_end)
+            if self.cursor < len(self.rows) and self.rows[self.cursor] is not self.running:
+                following = min(following, self.rows[self.cursor].due_date)
+            if not self.principal_due:
+                following = min(following, self.maturity_due)
+            if not self.written_off:
+                days = (following - self.t).days
+                self.penalty_base += self.due_principal * days
+                self.compound_base += self.due_interest * days
+                if self.running is not None:
+                    self.base += self.principal_open * days
+            self.t = following
+            if self.running is not None and self.running.period_end <= following:
+                self._refresh()  # the period's interest, rounded once
+                ended = self.running
+                self.running = None
+                if ended.month < self.terms.months:
+                    self._open_period(ended.month + 1)
+            while self.cursor < len(self.rows) and self.rows[self.cursor] is not self.running and \
+                    self.rows[self.cursor].due_date <= following:
+                self.due_interest += self.rows[self.cursor].open_interest
+                self.cursor += 1
+            if not self.principal_due and following >= self.maturity_due:
+                self.principal_due = True
+            if self.credit > 0:
+                self._use_credit()
+
+    # -- money ----------------------------------------------------------------------------------
+
+    def draw(self, txn: Transaction) -> None:
+        if self.written_off:
+            raise LedgerConflict(f"drawdown {txn.id} after the write-off")
+        if txn.amount <= 0:
+            raise LedgerConflict(f"drawdown {txn.id} of {txn.amount}")
+        if not self.anchor <= txn.value_date < self.maturity:
+            raise LedgerConflict(f"drawdown {txn.id} on {txn.value_date} outside the line's term "
+                                 f"{self.anchor} … {self.maturity}")
+        self.draws.append(_Draw(txn.id, txn.value_date, txn.amount))
+        self.principal_open += txn.amount
+        self.p["disbursed"] += txn.amount
+
+    def _settle_prefix(self) -> None:
+        while self.first_open < self.cursor and self.rows[self.first_open].open_interest == 0:
+            self.first_open += 1
+
+    def _take_interest(self, row: _Row, left: Decimal, parts: dict[str, Decimal], *, due: bool) -> Decimal:
+        take = min(left, row.open_interest)
+        row.paid_interest += take
+        if due:
+            self.due_interest -= take
+        self.p["interest_paid"] += take
+        parts["interest"] += take
+        return take
+
+    def _take_principal(self, left: Decimal, parts: dict[str, Decimal]) -> Decimal:
+        taken = ZERO
+        for draw in self.draws:  # oldest drawdown first
+            if left - taken <= 0:
+                break
+            take = min(left - taken, draw.open)
+            draw.paid += take
+            taken += take
+        self.principal_open -= taken
+        self.p["principal_paid"] += taken
+        parts["principal"] += taken
+        return taken
+
+    def _pay_due(self, amount: Decimal) -> dict[str, Decimal]:
+        """``amount`` to what is due at ``t``, in the allocation order."""
+        parts = {"penalty": ZERO, "compound": ZERO, "interest": ZERO, "principal": ZERO}
+        left = amount
+        penalty, compound = self._accrued_penalty()
+        for bucket in self.terms.allocation:
+            if left <= 0:
+                break
+            if bucket == PENALTY:
+                take = min(left, penalty - self.p["penalty_paid"])
+                self.p["penalty_paid"] += take
+                parts["penalty"] += take
+                left -= take
+            elif bucket == COMPOUND:
+                take = min(left, compound - self.p["compound_paid"])
+                self.p["compound_paid"] += take
+                parts["compound"] += take
+                left -= take
+            elif bucket in (OVERDUE_INTEREST, CURRENT_INTEREST):
+                overdue = bucket == OVERDUE_INTEREST
+                for index in range(self.first_open, self.cursor):
+                    row = self.rows[index]
+                    if left <= 0:
+                        break
+                    if (row.due_date < self.t) == overdue:
+                        left -= self._take_interest(row, left, parts, due=True)
+            elif self.principal_due and (self.maturity_due < self.t) == (bucket == OVERDUE_PRINCIPAL):
+                left -= self._take_principal(left, parts)
+        self._settle_prefix()
+        return parts
+
+    def _use_credit(self) -> None:
+        if self.due_interest == 0 and self.due_principal == 0:
+            penalty, compound = self._accrued_penalty()
+            if penalty == self.p["penalty_paid"] and compound == self.p["compound_paid"]:
+                return
+        parts = self._pay_due(self.credit)
+        used = sum(parts.values(), ZERO)
+        if used > 0:
+            self.credit -= used
+            self.allocations.append(Allocation(None, self.t, ZERO, used, parts["penalty"], parts["compound"],
+                                               parts["interest"], parts["principal"]))
+
+    def repay(self, txn: Transaction) -> None:
+        self.p["cash_in"] += txn.amount
+        if self.written_off:
+            self.p["recovered"] += txn.amount
+            self.allocations.append(Allocation(txn.id, txn.value_date, txn.amount, recovered=txn.amount))
+            return
+        money = txn.amount + self.credit
+        parts = self._pay_due(money)
+        left = money - sum(parts.values(), ZERO)
+        self._refresh()
+        for row in self.rows[self.cursor:]:  # the interest earned so far, not yet due
+            if left <= 0:
+                break
+            left -= self._take_interest(row, left, parts, due=False)
+        if left > 0:
+            left -= self._take_principal(left, parts)
+        used = money - left
+        from_credit = max(used - txn.amount, ZERO)
+        to_credit = max(txn.amount - used, ZERO)
+        self.credit += to_credit - from_credit
+        self.allocations.append(Allocation(txn.id, txn.value_date, txn.amount, from_credit, parts["penalty"],
+                                           parts["compound"], parts["interest"], parts["principal"],
+                                           to_credit=to_credit))
+
+    def refund(self, txn: Transaction) -> None:
+        if txn.amount > self.credit:
+            raise LedgerConflict(f"refund {txn.amount} exceeds the credit held {self.credit} on {txn.value_date}")
+        self.credit -= txn.amount
+        self.p["cash_out"] += txn.amount
+
+    def write_off(self, txn: Transaction) -> None:
+        if self.written_off:
+            raise LedgerConflict("written off twice")
+        self._refresh()
+        if self.running is not None:  # the running period ends today with the interest earned so far
+            self.running.kind, self.running.period_end, self.running.due_date = WRITE_OFF, self.t, self.t
+            self.running = None
+        penalty, compound = self._accrued_penalty()
+        self.p["penalty_written_off"] = penalty - self.p["penalty_paid"]
+        self.p["compound_written_off"] = compound - self.p["compound_paid"]
+        for row in self.rows[self.first_open:]:
+            row.wo_interest = row.open_interest
+            self.p["interest_written_off"] += row.wo_interest
+        for draw in self.draws:
+            draw.wo = draw.open
+            self.p["principal_written_off"] += draw.wo
+        self.principal_open = self.due_interest = ZERO
+        self.written_off = True
+        self.first_open = self.cursor = len(self.rows)
+
+    # -- the answer -----------------------------------------------------------------------------
+
+    def state(self, as_of: date, terms: LoanTerms) -> LoanState:
+        self._refresh()
+        self.p["penalty_charged"], self.p["compound_charged"] = self._accrued_penalty()
+        self.p["interest_earned"] = sum((row.interest for row in self.rows), ZERO)
+        position = Position(**self.p)
+        overdue_i = current_i = accrued = ZERO
+        oldest_overdue = None
+        instalments = []
+        dues: dict[date, Decimal] = {}
+        for row in self.rows:
+            open_i = row.open_interest
+            if row.due_date < as_of and open_i:
+                overdue_i += open_i
+                oldest_overdue = oldest_overdue or row.due_date
+                status = "overdue"
+            elif row.due_date == as_of and open_i:
+                current_i += open_i
+                status = "due"
+            elif row.due_date > as_of:
+                accrued += open_i
+                status = "partly_paid" if row.paid_interest else "future"
+            else:
+                status = "written_off" if row.wo_interest else "paid"
+            if row.due_date >= as_of and not self.written_off:
+                owed = open_i
+                if row is self.running:  # the period's interest if the balance stays as it is
+                    owed = self._interest_of(self.base + self.principal_open * (row.period_end - self.t).days) \
+                        - row.paid_interest
+                if owed > 0:
+                    dues[row.due_date] = dues.get(row.due_date, ZERO) + owed
+            if row.interest or row is self.running or row.kind == WRITE_OFF:
+                instalments.append(InstalmentState(row.number, row.kind, row.due_date, row.period_start,
+                                                   row.period_end, ZERO, row.interest, ZERO, row.paid_interest,
+                                                   ZERO, row.wo_interest, status))
+        overdue_p = current_p = ZERO
+        if self.principal_open > 0 and self.principal_due:
+            if self.maturity_due < as_of:
+                overdue_p = self.principal_open
+                oldest_overdue = min(oldest_overdue or self.maturity_due, self.maturity_due)
+            else:
+                current_p = self.principal_open
+        if self.principal_open > 0 and self.maturity_due >= as_of and not self.written_off:
+            dues[self.maturity_due] = dues.get(self.maturity_due, ZERO) + self.principal_open
+        next_due = min(dues) if dues else None
+        penalty_open, compound_open = position.penalty_receivable, position.compound_receivable
+        owed = self.principal_open or penalty_open or compound_open or any(row.open_interest for row in self.rows)
+        if self.written_off:
+            status = WRITTEN_OFF
+        elif oldest_overdue is not None:
+            status = OVERDUE
+        elif not owed and as_of >= self.maturity:
+            status = CLOSED
+        else:
+            status = ACTIVE
+        return LoanState(
+            as_of=as_of, status=status, principal=Decimal(terms.principal), annual_rate=self.rate,
+            outstanding_principal=self.principal_open, overdue_principal=overdue_p, overdue_interest=overdue_i,
+            current_principal=current_p, current_interest=current_i, accrued_interest=accrued,
+            penalty=penalty_open, compound=compound_open, credit=self.credit,
+            days_past_due=(as_of - oldest_overdue).days if oldest_overdue and not self.written_off else 0,
+            next_due_date=next_due, next_due_amount=dues.get(next_due, ZERO) if next_due else ZERO,
+            maturity_date=self.maturity_due, disbursed_on=self.draws[0].value_date if self.draws else None,
+            instalments=tuple(instalments), allocations=tuple(self.allocations), position=position,
+            drawdowns=tuple(DrawdownState(d.id, d.value_date, d.amount, d.paid, d.wo, self.maturity_due)
+                            for d in self.draws),
+            available=line_available(terms.principal, self.principal_open, status, as_of, self.maturity))
+
+
+def drawdown_refusal(terms: LoanTerms, state: LoanState, amount: Decimal, on: date) -> DomainError | None:
+    """Why a drawdown of ``amount`` on ``on`` may not be made on a line whose state that day is
+    ``state`` (None: it may). The line draws from its start until the day before its maturity,
+    not while anything is overdue nor once written off, and never beyond what is available."""
+    if not terms.revolving:
+        return Conflict("not_a_line", Text("该笔贷款不是随借随还额度，不能提款（贷款一次放款）",
+                                           "This loan is not a revolving line: it is disbursed once, not drawn"))
+    start = terms.line_start or on
+    maturity = line_maturity(terms, start)
+    if on < start:
+        return Conflict("line_not_open", Text(f"额度自 {start} 起生效，尚不能提款",
+                                              f"The line opens on {start}: nothing can be drawn yet"))
+    if on >= maturity:
+        return Conflict("line_expired", Text(f"额度已于 {maturity} 到期，不能再提款",
+                                             f"The line expired on {maturity}: nothing more can be drawn"))
+    if state.status == WRITTEN_OFF:
+        return Conflict("line_written_off", Text("额度已核销，不能提款", "The line was written off: nothing can be drawn"))
+    if state.status == OVERDUE:
+        return Conflict("line_overdue", Text("额度项下有逾期欠款，请先归还逾期款项再提款",
+                                             "Something on the line is overdue: repay it before drawing again"))
+    if amount > state.available:
+        return Invalid("over_limit", Text(f"提款金额超过可用额度（¥{state.available:,.2f}）",
+                                          f"The amount is above what is available on the line (¥{state.available:,.2f})"),
+                       "amount", details={"available": f"{state.available:.2f}"})
+    return None
+
+
+def _line_state(terms: LoanTerms, history: list[Transaction], as_of: date) -> LoanState:
+    if not history:
+        state = _pending(terms, as_of)
+        start = terms.line_start
+        if start is None or start <= as_of < line_maturity(terms, start):
+            state = replace(state, available=Decimal(terms.principal),
+                            maturity_date=line_maturity(terms, start) if start else None)
+        return state
+    first = history[0]
+    if first.kind not in (DRAWDOWN, DISBURSEMENT):
+        raise LedgerConflict(f"{first.kind} {first.id} before the first drawdown")
+    line = _Line(terms, terms.line_start or first.value_date, first.value_date)
+    for txn in history:
+        line.advance(txn.value_date)
+        if txn.kind in (DRAWDOWN, DISBURSEMENT):  # a disbursement on a line (before drawdowns existed): one drawdown
+            line.draw(txn)
+        elif txn.kind in (REPAYMENT, PREPAYMENT):
+            line.repay(txn)
+        elif txn.kind == REFUND:
+            line.refund(txn)
+        elif txn.kind == WRITE_OFF:
+            line.write_off(txn)
+        else:
+            raise LedgerConflict(f"{txn.kind} {txn.id}: a revolving line is not rescheduled")
+    line.advance(as_of)
+    return line.state(as_of, terms)
+
+
 def effective(transactions: Iterable[Transaction]) -> list[Transaction]:
     """The history that counts: reversals and what they reverse left out, in value-date order."""
     listed = list(transactions)
@@ -691,6 +1116,8 @@ def _pending(terms: LoanTerms, as_of: date) -> LoanState:
 def state_at(terms: LoanTerms, transactions: Sequence[Transaction], as_of: date) -> LoanState:
     """The loan at the end of ``as_of``: every transaction with a value date up to then counted."""
     history = [txn for txn in effective(transactions) if txn.value_date <= as_of]
+    if terms.revolving:
+        return _line_state(terms, history, as_of)
     if not history:
         return _pending(terms, as_of)
     first = history[0]
@@ -710,7 +1137,7 @@ def state_at(terms: LoanTerms, transactions: Sequence[Transaction], as_of: date)
         elif txn.kind == RESCHEDULE:
             book.reschedule(txn)
         else:
-            raise LedgerConflict(f"{txn.kind} {txn.id} cannot come after the disbursement")
+            raise LedgerConflict(f"{txn.kind} {txn.id} cannot come after the disbursement")  # a drawdown: lines only
     book.advance(as_of)
     return book.state(as_of, terms)
 

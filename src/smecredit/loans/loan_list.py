@@ -36,6 +36,7 @@ STATUS_TONES = {ledger.PENDING: "warning", ledger.ACTIVE: "success", ledger.OVER
 ACCEPTED = Text("已确认", "Accepted")
 NOT_ACCEPTED = Text("待借款人确认合同", "Contract not yet accepted")
 READY = Text("合同已确认，可放款", "Contract accepted: ready for disbursement")
+LINE_READY = Text("额度已生效，待借款人提款（随借随还）", "Line open: waiting for the borrower to draw (revolving)")
 NOT_DISBURSED = "—"
 
 
@@ -61,7 +62,7 @@ def _no_cell(r: Row, lang: str) -> Cell:
 def _status_cell(r: Row, lang: str) -> Cell:
     note = None
     if r.loan.status == ledger.PENDING:  # the queue: may it be disbursed yet?
-        note = (READY if r.loan.contract_accepted_at else NOT_ACCEPTED).pick(lang)
+        note = ((LINE_READY if r.loan.is_line else READY) if r.loan.contract_accepted_at else NOT_ACCEPTED).pick(lang)
     return Cell("", badges=((status_label(r.loan.status).pick(lang), STATUS_TONES.get(r.loan.status, "light")),),
                 note=note)
 
@@ -73,6 +74,9 @@ def _next_due_cell(r: Row, lang: str) -> str:
 
 
 def _actions_cell(r: Row, lang: str) -> list[Cell]:
+    if r.may_disburse and r.loan.status == ledger.PENDING and r.loan.contract_accepted_at and r.loan.is_line:
+        return [Cell(Text("代为提款", "Draw for them").pick(lang), href=f"/loans/{r.loan.id}#draw", button=True,
+                     testid="to-draw")]
     if r.may_disburse and r.loan.status == ledger.PENDING and r.loan.contract_accepted_at:
         return [Cell(Text("去放款", "Disburse").pick(lang), href=f"/loans/{r.loan.id}#summary", button=True,
                      testid="to-disburse")]

@@ -16,8 +16,10 @@ from decimal import Decimal
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from smecredit.kernel.clock import business_date, to_local
 from smecredit.kernel.db import Base, Money, Percent, UTCDateTime
 from smecredit.kernel.pii import EncryptedText
+from smecredit.loans import ledger, schedules
 
 
 class Loan(Base):
@@ -84,6 +86,31 @@ class Loan(Base):
 
     transactions: Mapped[list["LoanTransaction"]] = relationship(
         back_populates="loan", order_by="LoanTransaction.id", foreign_keys="LoanTransaction.loan_id")
+
+    # --- the contract's date and, for a revolving line (随借随还), the line read from the row ---
+
+    @property
+    def contract_date(self) -> date:
+        """The business date the loan was opened on (its contract's date); loans opened before it
+        was kept: the local date of their creation."""
+        return self.opened_on or to_local(self.created_at).date()
+
+    @property
+    def is_line(self) -> bool:
+        return self.method == schedules.REVOLVING
+
+    @property
+    def line_expires_on(self) -> date | None:
+        """A line's maturity: no drawdown on or after it (its term runs from the contract's date)."""
+        return schedules.add_months(self.contract_date, self.months) if self.is_line else None
+
+    @property
+    def line_available(self) -> Decimal | None:
+        """What may be drawn on the line today (`ledger.line_available` on the row's figures)."""
+        if not self.is_line:
+            return None
+        return ledger.line_available(self.principal, self.outstanding_principal, self.status, business_date(),
+                                     self.line_expires_on)
 
 
 class LoanTransaction(Base):

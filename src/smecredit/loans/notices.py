@@ -13,6 +13,11 @@ from smecredit.notifications.inbox import NotificationKind, notify
 DISBURSED = NotificationKind(
     code="loan.disbursed", title=Text("贷款已发放", "Loan disbursed"),
     body=Text("您的贷款 {no} 已发放 ¥{amount}", "Your loan {no} was paid out: ¥{amount}"), sms=True)
+DRAWN = NotificationKind(
+    code="loan.drawn", title=Text("额度提款已到账", "Drawdown paid"),
+    body=Text("您的额度 {no} 提款 ¥{amount} 已划入指定账户，可用额度 ¥{available}",
+              "¥{amount} drawn on your line {no} was paid to the designated account; ¥{available} is still available"),
+    sms=True)
 OVERDUE = NotificationKind(
     code="loan.overdue", title=Text("贷款已逾期", "Loan overdue"),
     body=Text("您的贷款 {no} 已逾期，逾期本金按罚息利率计息，请尽快还款",
@@ -32,7 +37,7 @@ RESTRUCTURED = NotificationKind(
     body=Text("您的贷款 {no} 已重组，新的到期日为 {maturity}，请按新的还款计划还款",
               "Your loan {no} was restructured, now maturing on {maturity}; repay by the new schedule"), sms=True)
 
-ALL = (DISBURSED, OVERDUE, PAYMENT_REVERSED, EXTENDED, RESTRUCTURED)
+ALL = (DISBURSED, DRAWN, OVERDUE, PAYMENT_REVERSED, EXTENDED, RESTRUCTURED)
 
 
 def tell(db: Session, loan, kind: NotificationKind, **params) -> None:

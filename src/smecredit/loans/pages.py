@@ -24,7 +24,7 @@ from smecredit.identity import permissions as perms
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
 from smecredit.kernel.clock import business_date, utcnow
-from smecredit.kernel.errors import DomainError, Invalid, NotFound
+from smecredit.kernel.errors import Conflict, DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
 from smecredit.loans import (access, accounting, change_list, change_rules, changes, contract, guarantees, ledger, loan_list,
                             schedules, service, transaction_list, views)
@@ -80,7 +80,7 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
         "loan": loan, "staff": staff, "member": member, "today": today,
         "method_label": schedules.METHOD_LABELS.get(loan.method, UNKNOWN),
         "payment_mode_label": service.PAYMENT_MODES.get(loan.payment_mode, UNKNOWN),
-        "may_disburse": perms.LOANS_DISBURSE.held_by(user.roles) and loan.status == ledger.PENDING,
+        "may_disburse": perms.LOANS_DISBURSE.held_by(user.roles) and loan.status == ledger.PENDING and not loan.is_line,
         "may_operate": operates,
         "may_repay": (member or operates) and loan.status in (ledger.ACTIVE, ledger.OVERDUE),
         "reads_journal": perms.ACCOUNTING_READ.held_by(user.roles),
@@ -104,12 +104,18 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
                               .order_by(LoanTransaction.id)).scalars().all()
     reversed_ids = {t.reverses_id for t in transactions if t.reverses_id}
     ctx["transactions"], ctx["reversed_ids"] = transactions, reversed_ids
+    if loan.is_line:
+        _line_context(db, user, loan, ctx, member=member, today=today)
     if loan.disbursed_on is not None:
-        state = service.state_of(db, loan, max(today, loan.disbursed_on))
+        state = ctx.get("line_state") or service.state_of(db, loan, max(today, loan.disbursed_on))
         ctx["instalments"] = state.instalments
         on = quote_on or today
         if loan.status in (ledger.ACTIVE, ledger.OVERDUE):
             ctx["quote"] = service.payoff(db, loan=loan, on=max(on, loan.disbursed_on))
+    elif loan.is_line:
+        ctx["instalments"], ctx["preview"] = None, ()
+        if member and loan.contract_accepted_at is None and loan.payee_account and loan.repayment_account:
+            ctx["contract_sha256"] = contract.sha256_of(db, loan)
     else:
         ctx["instalments"] = None
         ctx["preview"] = schedules.build_schedule(principal=loan.principal, annual_rate=loan.annual_rate,
@@ -129,7 +135,8 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
         ctx["describe_change"] = lambda change: changes.describe(db, change)
         ctx["may_request_changes"] = perms.LOANS_REQUEST_CHANGES.held_by(user.roles) and loan.disbursed_on is not None
         ctx["change_kinds"] = {kind: label for kind, label in change_rules.KIND_LABELS.items()
-                               if change_rules.request_refusal(kind, user.roles) is None}
+                               if change_rules.request_refusal(kind, user.roles) is None
+                               and not (loan.is_line and kind in (change_rules.EXTENSION, change_rules.RESTRUCTURING))}
         ctx["reversible"] = [t for t in transactions if t.kind in ledger.REVERSIBLE and t.id not in reversed_ids]
         ctx["extension_limit"] = change_rules.max_extension_months(loan.months)
         ctx["term_class"] = change_rules.term_class(loan.months)
@@ -149,6 +156,31 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
                                            and c.status == change_rules.PENDING), None)
     ctx.update(extra or {})
     return render(request, "loans/detail.html", ctx, status_code=status_code)
+
+
+FULLY_DRAWN = Text("额度已用完：还款后已还的本金可再次提款", "Nothing is left to draw: what you repay can be drawn again")
+
+
+def _line_context(db: Session, user: User, loan: Loan, ctx: dict[str, Any], *, member: bool, today: date) -> None:
+    """A revolving line (随借随还): its state today, its drawdowns, whether this user may draw and,
+    if the line cannot be drawn on now, why (the use case's own refusals, in its order)."""
+    state = service.state_of(db, loan, max(today, loan.disbursed_on or today))
+    ctx["line_state"], ctx["drawdowns"] = state, state.drawdowns
+    ctx["drawdown_status"] = lambda d: views.drawdown_status(d, state.as_of)
+    ctx["line_start"], ctx["line_expires_on"] = service.line_start(loan), loan.line_expires_on
+    may_draw = perms.LOANS_DRAW.held_by(user.roles) and (member or Role.OPERATIONS in user.roles) \
+        and loan.status not in (ledger.CLOSED, ledger.WRITTEN_OFF)
+    ctx["may_draw"] = may_draw
+    if not may_draw:
+        return
+    blocked: DomainError | None = access.drawdown_refusal(user.id, user.roles, facts_of(db, user, loan))
+    if blocked is None and loan.contract_accepted_at is None:
+        blocked = Conflict("contract_not_accepted", Text("借款人确认借款合同后才能提款",
+                                                         "The borrower must accept the contract first"))
+    blocked = blocked or guarantees.disbursement_refusal(db, loan)
+    blocked = blocked or ledger.drawdown_refusal(service.terms_of(loan), state, Decimal("0.01"), state.as_of)
+    ctx["draw_blocked"] = FULLY_DRAWN if blocked is not None and blocked.code == "over_limit" else \
+        (blocked.message if blocked is not None else None)
 
 
 def _refused(request: Request, db: Session, user: User, loan: Loan, section: str, error: DomainError,
@@ -276,6 +308,19 @@ async def resend_guarantee_link(request: Request, guarantee_id: EntityId, loan: 
                                 user: User = Depends(PAGES.guarantees), db: Session = REQUEST_DB):
     return _act(request, db, user, loan, "guarantees", "guarantee_link_resent",
                 lambda: guarantees.resend_link(db, user=user, loan=loan, guarantee_id=guarantee_id))
+
+
+@router.post("/loans/{loan_id}/drawdowns")
+async def draw(request: Request, loan: Loan = PAGES.drawing, user: User = Depends(PAGES.draw), db: Session = REQUEST_DB):
+    form = forms.values(await request.form(), "amount", "idempotency_key")
+
+    def action():
+        amount = _money(form.get("amount"), "amount")
+        if amount is None:
+            raise Invalid("required", Text("请填写提款金额", "Give the amount to draw"), "amount")
+        service.draw(db, user=user, loan=loan, amount=amount, idempotency_key=form.get("idempotency_key"), source="page")
+
+    return _act(request, db, user, loan, "draw", "drawn", action, typed=form)
 
 
 PAYMENT_KINDS = {ledger.REPAYMENT: Text("还款", "Repayment"), ledger.PREPAYMENT: Text("提前还款", "Prepayment")}

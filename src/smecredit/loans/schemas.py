@@ -53,7 +53,16 @@ class LoanOut(_Out):
     credit: Decimal
     days_past_due: int
     next_due_date: date | None
-    next_due_amount: Decimal
+    next_due_amount: Decimal = Field(description="下一应还日应还金额；随借随还额度的当期利息按当前余额预计 / "
+                                                 "what falls due next; on a revolving line the period's interest "
+                                                 "assumes the balance stays as it is")
+    is_line: bool = Field(description="随借随还额度 / a revolving line: principal is its limit (授信额度), "
+                                      "outstanding_principal what is drawn and not repaid")
+    line_available: Decimal | None = Field(description="可用额度：现在可提款的金额（额度 − 已用；到期、逾期或核销时为 0）/ "
+                                                       "what may be drawn now: the limit less what is drawn, 0 once "
+                                                       "expired, while overdue or written off; null for a loan")
+    line_expires_on: date | None = Field(description="额度到期日：此日起不能再提款，全部本金于此日到期 / the line's "
+                                                     "maturity: no drawdown from that day, all its principal due then")
 
     @field_serializer("annual_rate", "apr", when_used="json")
     def _rate(self, value):
@@ -62,7 +71,8 @@ class LoanOut(_Out):
 
 class InstalmentOut(_Out):
     number: int
-    kind: str
+    kind: str = Field(description="scheduled | prepayment | write_off | reschedule; a line's rows: interest (a "
+                                  "month's interest by actual days) and drawdown (its principal, due at the maturity)")
     due_date: date
     principal: Decimal
     interest: Decimal
@@ -70,6 +80,10 @@ class InstalmentOut(_Out):
     paid_principal: Decimal
     paid_interest: Decimal
     status: str
+    period_start: date | None = Field(default=None, description="the interest period (a line's interest rows)")
+    period_end: date | None = None
+    drawdown_id: int | None = Field(default=None, description="a line's drawdown row: its transaction")
+    drawn_on: date | None = None
 
 
 class TransactionOut(_Out):
@@ -148,6 +162,12 @@ class RepaymentIn(ApiInput):
     value_date: date | None = Field(default=None, description="起息日 (default: the business date); may be in the past")
     kind: Literal["repayment", "prepayment"] = "repayment"
     mode: Literal["keep_term", "keep_instalment"] = "keep_term"
+
+
+class DrawdownIn(ApiInput):
+    model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {"amount": "50000.00"}})
+
+    amount: Decimal = Field(description="提款金额, 元 (decimal string), at most what is available")
 
 
 class AccountsIn(ApiInput):

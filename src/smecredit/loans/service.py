@@ -28,8 +28,8 @@ from smecredit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from smecredit.kernel.inputs import clean_text
 from smecredit.kernel.money import to_money
 from smecredit.kernel.text import Text
-from smecredit.loans import access, accounting, bank, events, guarantees, ledger, notices, schedules
-from smecredit.loans.ledger import DISBURSEMENT, KEEP_TERM, PREPAYMENT, REPAYMENT, REVERSAL, LoanState, Position
+from smecredit.loans import access, accounting, bank, contract, events, guarantees, ledger, notices, schedules
+from smecredit.loans.ledger import DISBURSEMENT, DRAWDOWN, KEEP_TERM, PREPAYMENT, REPAYMENT, REVERSAL, LoanState, Position
 from smecredit.loans.models import JournalEntry, JournalLine, Loan, LoanTransaction
 from smecredit.loans.records import facts_of, lock
 
@@ -42,7 +42,19 @@ SOURCES = ("api", "page", "scheduled_debit", "command")
 
 def terms_of(loan: Loan) -> ledger.LoanTerms:
     return ledger.LoanTerms(principal=loan.principal, annual_rate=loan.annual_rate, months=loan.months,
-                            method=loan.method, penalty_markup=loan.penalty_markup / 100, day_count=loan.day_count)
+                            method=loan.method, penalty_markup=loan.penalty_markup / 100, day_count=loan.day_count,
+                            line_start=line_start(loan) if loan.method == schedules.REVOLVING else None)
+
+
+def line_start(loan: Loan) -> date:
+    """A revolving line's term runs from the contract's date — the business date the loan was opened
+    on, the date the contract's indicative schedule runs from (`contract.opened_on`) — to ``months``
+    later; its monthly interest days fall on that day of the month."""
+    return contract.opened_on(loan)
+
+
+def line_maturity(loan: Loan) -> date:
+    return ledger.line_maturity(terms_of(loan), line_start(loan))
 
 
 def _as_ledger(row: LoanTransaction) -> ledger.Transaction:
@@ -324,6 +336,10 @@ def disburse(db: Session, *, user: User, loan: Loan, idempotency_key: str | None
     found = _replayed(db, loan, key, kind=DISBURSEMENT)
     if found is not None:
         return found
+    if loan.method == schedules.REVOLVING:
+        raise Conflict("revolving_line", Text("随借随还额度不一次放款：借款人（或运营岗代为）在额度内提款",
+                                              "A revolving line is not paid out at once: the borrower (or operations "
+                                              "for them) draws on it within the limit"))
     if loan.status != ledger.PENDING:
         raise Conflict("already_disbursed", Text("该笔贷款已放款", "This loan was disbursed already"))
     if loan.contract_accepted_at is None:
@@ -345,6 +361,58 @@ def disburse(db: Session, *, user: User, loan: Loan, idempotency_key: str | None
                                                     amount=str(loan.principal), value_date=today.isoformat(),
                                                     payment_mode=loan.payment_mode, bank_reference=transfer.reference))
     notices.tell(db, loan, notices.DISBURSED, amount=f"{loan.principal:,.2f}")
+    db.flush()
+    return row
+
+
+def draw(db: Session, *, user: User, loan: Loan, amount, idempotency_key: str | None,
+         source: str = "api") -> LoanTransaction:
+    """提款: draw ``amount`` on a revolving line, paid to the designated account (under 受托支付 the
+    counterparty named in the contract) through the payment adapter, exactly once per request key.
+    The loan row is locked before the line is read, so drawdowns racing for the same headroom are
+    taken one after the other and only those that still fit are paid. The borrower draws online;
+    operations may draw on their behalf (never the loan's approver). Like a disbursement, it needs
+    the contract accepted and every guarantor's contract accepted; and the line valid (from its
+    start to the day before its maturity), nothing overdue, not written off, within the limit."""
+    key = _key(idempotency_key)
+    amount = to_money(amount, exact=True, field="amount")
+    if amount <= 0:
+        raise Invalid("amount_not_positive", Text("提款金额须大于 0", "The amount must be above 0"), "amount")
+    loan = lock(db, loan)
+    refused = access.drawdown_refusal(user.id, user.roles, facts_of(db, user, loan))
+    if refused is not None:
+        raise refused
+    found = _replayed(db, loan, key, kind=DRAWDOWN, amount=amount)
+    if found is not None:
+        return found
+    today = business_date()
+    terms = terms_of(loan)
+    if terms.revolving:
+        if loan.contract_accepted_at is None:
+            raise Conflict("contract_not_accepted", Text("借款人尚未确认借款合同，不能提款",
+                                                         "The borrower has not accepted the contract yet"))
+        waiting = guarantees.disbursement_refusal(db, loan)
+        if waiting is not None:
+            raise waiting
+    state = ledger.state_at(terms, history_of(db, loan), today) if terms.revolving else None
+    refused = ledger.drawdown_refusal(terms, state, amount, today)
+    if refused is not None:
+        raise refused
+    mode = PAYMENT_MODES[loan.payment_mode]
+    transfer = bank.adapter().pay(db, idempotency_key=f"loan-{loan.id}-drawdown-{key}", to_account=loan.payee_account,
+                                  to_name=loan.payee_name, amount=amount, reference=loan.no,
+                                  purpose=f"额度提款 {loan.no} ({mode.zh})")
+    row = _new_transaction(db, loan, user=user, kind=DRAWDOWN, value_date=today, amount=amount, source=source, key=key,
+                           bank_reference=transfer.reference)
+    if loan.disbursed_on is None:  # the first drawdown: the line is in service from today
+        loan.disbursed_on, loan.disbursed_by_id = today, user.id
+    state = settle(db, loan, today=today, change=row)
+    record(db, actor_of(user), events.LoanDrawn(entity_id=loan.id, no=loan.no, transaction_id=row.id, amount=str(amount),
+                                                value_date=today.isoformat(), payment_mode=loan.payment_mode,
+                                                bank_reference=transfer.reference,
+                                                outstanding=str(state.outstanding_principal),
+                                                available=str(state.available)))
+    notices.tell(db, loan, notices.DRAWN, amount=f"{amount:,.2f}", available=f"{state.available:,.2f}")
     db.flush()
     return row
 

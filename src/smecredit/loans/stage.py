@@ -20,10 +20,12 @@ STAGE = Stage(
     templates=Path(__file__).resolve().parent / "templates",
     menu=(
         MenuItem("my_loans", "/my/loans", Text("我的贷款", "My loans"), perms.MY_LOANS, "cash-coin",
-                 ((perms.MY_LOANS, Text("确认借款合同、查看还款计划、还款与提前结清",
-                                        "Accept the contract, see the schedule, repay and pay off")),)),
+                 ((perms.MY_LOANS, Text("确认借款合同、额度提款（随借随还）、查看还款计划、还款与提前结清",
+                                        "Accept the contract, draw on a revolving line, see the schedule, repay "
+                                        "and pay off")),)),
         MenuItem("loans", "/loans", Text("贷款台账", "Loan book"), perms.LOANS_LIST, "journal-text",
-                 ((perms.LOANS_DISBURSE, Text("放款、登记还款、申请冲正", "Disburse, record payments, request reversals")),
+                 ((perms.LOANS_DISBURSE, Text("放款、代借款人额度提款、登记还款、申请冲正",
+                                              "Disburse, draw on a line for the borrower, record payments, request reversals")),
                   (perms.LOANS_GUARANTEES, Text("重发保证合同链接、补充生成保证合同",
                                                 "Send a guarantee link again, make the missing guarantee contracts")),
                   (perms.LOANS_LIST, Text("查看贷款、还款计划、交易与分录", "Read loans, schedules, transactions and the journal")))),
@@ -43,6 +45,7 @@ STAGE = Stage(
         "accounts_given": Text("账户已保存，请阅读并确认借款合同", "Accounts saved: read and accept the contract"),
         "contract_accepted": Text("借款合同已确认，等待放款", "Contract accepted: awaiting disbursement"),
         "disbursed": Text("已放款", "Disbursed"),
+        "drawn": Text("提款成功，款项已划入收款账户", "Drawn: the money was paid to the payee account"),
         "payment_recorded": Text("还款已登记，贷款已按交易记录重新计算", "Payment recorded; the loan was recomputed"),
         "reversal_requested": Text("冲正申请已提交，待第二人审批后生效", "Reversal requested: it takes effect once a second person approves"),
         "change_requested": Text("变更申请已提交，待第二人审批后生效", "Change requested: it takes effect once a second person approves"),

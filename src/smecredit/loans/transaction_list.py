@@ -32,6 +32,7 @@ KIND_LABELS: dict[str, Text] = {
     ledger.PREPAYMENT: Text("提前还款", "Prepayment"), ledger.REVERSAL: Text("冲正", "Reversal"),
     ledger.REFUND: Text("退款", "Refund"), ledger.WRITE_OFF: Text("核销", "Write-off"),
     ledger.RESCHEDULE: Text("展期/重组", "Reschedule"), "accrual": Text("计提", "Accrual"),
+    ledger.DRAWDOWN: Text("提款", "Drawdown"), "interest": Text("结息", "Interest"),
     "credit_applied": Text("溢缴款抵扣", "Credit applied"), "scheduled": Text("计划", "Scheduled"),
 }
 SOURCE_LABELS: dict[str, Text] = {
@@ -41,7 +42,7 @@ SOURCE_LABELS: dict[str, Text] = {
 UNKNOWN = Text("（未知）", "(unknown)")  # never the raw code as if it were a word
 REVERSED = Text("已冲正", "Reversed")
 #: the kinds a transaction of a loan's history has (the others above label derived lines)
-HISTORY_KINDS = (ledger.DISBURSEMENT, ledger.REPAYMENT, ledger.PREPAYMENT, ledger.REVERSAL, ledger.REFUND,
+HISTORY_KINDS = (ledger.DISBURSEMENT, ledger.DRAWDOWN, ledger.REPAYMENT, ledger.PREPAYMENT, ledger.REVERSAL, ledger.REFUND,
                  ledger.WRITE_OFF, ledger.RESCHEDULE)
 #: money received from the borrower (the 还款 filter)
 RECEIVED = (ledger.REPAYMENT, ledger.PREPAYMENT)

@@ -26,7 +26,7 @@ def statement(db: Session, loan: Loan, on: date) -> dict:
     kinds = {txn.id: txn.kind for txn in history}
     lines = []
     for txn in ledger.effective(history):
-        if txn.kind == ledger.DISBURSEMENT and txn.value_date <= on:
+        if txn.kind in (ledger.DISBURSEMENT, ledger.DRAWDOWN) and txn.value_date <= on:
             lines.append({"date": txn.value_date, "kind": txn.kind, "transaction_id": txn.id, "amount": txn.amount,
                           "penalty": ZERO, "compound": ZERO, "interest": ZERO, "principal": ZERO, "to_credit": ZERO,
                           "from_credit": ZERO})
@@ -38,6 +38,34 @@ def statement(db: Session, loan: Loan, on: date) -> dict:
     lines.sort(key=lambda line: (line["date"], line["transaction_id"] or 0))
     return {"loan_id": loan.id, "as_of": on, "lines": lines, "outstanding_principal": state.outstanding_principal,
             "credit": state.credit}
+
+
+def drawdown_status(drawdown: ledger.DrawdownState, on: date) -> str:
+    if drawdown.balance == 0:
+        return "written_off" if drawdown.written_off else "paid"
+    if drawdown.due_date < on:
+        return "overdue"
+    if drawdown.due_date == on:
+        return "due"
+    return "partly_paid" if drawdown.repaid else "future"
+
+
+def line_schedule(db: Session, loan: Loan, on: date | None = None) -> list[dict]:
+    """A revolving line's schedule as it stands: each month's interest (the current one so far),
+    then each drawdown's principal, due at the line's maturity."""
+    from smecredit.kernel.clock import business_date
+
+    on = max(on or business_date(), loan.disbursed_on)
+    state = service.state_of(db, loan, on)
+    rows = [{"number": i.number, "kind": i.kind, "due_date": i.due_date, "principal": i.principal, "interest": i.interest,
+             "payment": i.payment, "paid_principal": i.paid_principal, "paid_interest": i.paid_interest,
+             "status": i.status, "period_start": i.period_start, "period_end": i.period_end}
+            for i in state.instalments]
+    for number, d in enumerate(state.drawdowns, start=1):
+        rows.append({"number": number, "kind": ledger.DRAWDOWN, "due_date": d.due_date, "principal": d.amount,
+                     "interest": ZERO, "payment": d.amount, "paid_principal": d.repaid, "paid_interest": ZERO,
+                     "status": drawdown_status(d, on), "drawdown_id": d.transaction_id, "drawn_on": d.value_date})
+    return rows
 
 
 def trial_balance(db: Session, on: date) -> dict:
