@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse, Response
@@ -26,7 +27,7 @@ from smecredit.identity.roles import Role
 from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.errors import DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
-from smecredit.loans import (access, accounting, change_list, change_rules, changes, contract, guarantees, ledger, loan_list,
+from smecredit.loans import (access, accounting, change_list, change_rules, changes, contract, due_list, guarantees, ledger, loan_list,
                             schedules, service, views)
 from smecredit.loans.deps import PAGES
 from smecredit.loans.loan_list import STATUS_LABELS, STATUS_TONES
@@ -35,6 +36,7 @@ from smecredit.loans.records import facts_of, visible_loans
 from smecredit.standards.resident_id import mask_name
 from smecredit.web import forms, lists
 from smecredit.web.deps import REQUEST_DB
+from smecredit.web.i18n import request_lang
 from smecredit.web.params import EntityId
 from smecredit.web.security import csrf_protect
 from smecredit.web.templating import render, templates
@@ -203,6 +205,34 @@ def loan_book_export(request: Request, fmt: Literal["xlsx", "csv"], user: User =
                      db: Session = REQUEST_DB):
     """The loan book as filtered and sorted, streamed. Not audited (see `loan_list`)."""
     return lists.export_of(request, db, user, loan_list, fmt, when=utcnow())
+
+
+# --- dues by date (到期还款) ----------------------------------------------------------------------------
+
+@router.get("/loan-dues")
+def loan_dues(request: Request, user: User = Depends(PAGES.book), db: Session = REQUEST_DB):
+    today = business_date()
+    tabs = due_list.tabs(today)
+    if not request.query_params:  # the first tab: today's dues
+        return RedirectResponse(f"/loan-dues?{urlencode(tabs[0][2])}", status_code=303)
+    summary = None
+    try:
+        view = lists.page_of(request, db, user, due_list, "/loan-dues")
+        summary = due_list.totals(db, user=user, filters=view.state.filters)
+    except DomainError as error:  # a bad date or range: the list says why, its filters kept
+        lang = request_lang(request)
+        view = lists.ListPage(due_list.SPEC, lists.state_from(request, due_list.SPEC), [], 0, lang, "/loan-dues")
+        view.message, view.error_field = error.text(lang), error.field
+    tab = next((key for key, _, filters in tabs if dict(view.state.filters) == filters), None)
+    return render(request, "loans/dues.html", {"view": view, "tab": tab, "tabs": tabs, "today": today,
+                                               "summary": summary}, status_code=400 if view.message else 200)
+
+
+@router.get("/loan-dues/export.{fmt}")
+def loan_dues_export(request: Request, fmt: Literal["xlsx", "csv"], user: User = Depends(PAGES.book),
+                     db: Session = REQUEST_DB):
+    """The dues as filtered and sorted, streamed. Not audited (see `due_list`)."""
+    return lists.export_of(request, db, user, due_list, fmt, when=utcnow())
 
 
 # --- one loan ---------------------------------------------------------------------------------------

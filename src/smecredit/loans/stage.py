@@ -14,7 +14,7 @@ STAGE = Stage(
     label=Text("放款、还款与核算", "Loans: disbursement, repayment and accounting"),
     models="smecredit.loans.models",
     events="smecredit.loans.events",
-    routers=("smecredit.loans.pages:router", "smecredit.loans.api:router", "smecredit.loans.api:changes_router",
+    routers=("smecredit.loans.pages:router", "smecredit.loans.api:router", "smecredit.loans.api:changes_router", "smecredit.loans.api:dues_router",
              "smecredit.loans.api:accounting_router", "smecredit.loans.guarantee_pages:router"),
     templates=Path(__file__).resolve().parent / "templates",
     menu=(
@@ -26,6 +26,9 @@ STAGE = Stage(
                   (perms.LOANS_GUARANTEES, Text("重发保证合同链接、补充生成保证合同",
                                                 "Send a guarantee link again, make the missing guarantee contracts")),
                   (perms.LOANS_LIST, Text("查看贷款、还款计划、交易与分录", "Read loans, schedules, transactions and the journal")))),
+        MenuItem("loan_dues", "/loan-dues", Text("到期还款", "Dues by date"), perms.LOANS_DUES, "calendar-event",
+                 ((perms.LOANS_DUES, Text("今日到期、未来7天与已逾期的还款，可导出用于提醒",
+                                          "Instalments due today, in the next 7 days and overdue; export them for reminders")),)),
         MenuItem("loan_changes", "/loan-change-requests", Text("待审批变更", "Approvals"), perms.LOANS_APPROVE_CHANGES,
                  "check2-square",
                  ((perms.LOANS_APPROVE_CHANGES, Text("复核冲正、展期、重组与核销申请（四眼原则）",
