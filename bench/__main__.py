@@ -557,6 +557,15 @@ def loan_eod() -> list[tuple[str, str]]:
     return loans.eod_rows()
 
 
+@benchmark
+def loan_eod_due_date() -> list[tuple[str, str]]:
+    """Stage 5a: end of day on a due date and the day after (scheduled debits, the dues rewritten)
+    over BENCH_EOD_DUE_SIZE copied loans (bench/loans.py)."""
+    from bench import loans
+
+    return loans.eod_due_date_rows()
+
+
 def main(argv: list[str]) -> int:
     names = argv or list(BENCHMARKS)
     unknown = [n for n in names if n not in BENCHMARKS]

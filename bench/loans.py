@@ -12,7 +12,8 @@ How the portfolio is seeded (``make_templates``, ``copy_loans``), and why the lo
 2. Each template is then *copied* N/templates times with Core bulk inserts (``insert(table)`` of
    many rows, explicit ids): the loan row with its figures and ``posted_position``, its
    transactions, its journal entries and lines, its sandbox-bank transfer and its own repayment
-   account (holding the disbursed money, so scheduled debits can be collected). Every copy has
+   account (holding the disbursed money, so scheduled debits can be collected) and its stored dues
+   (`loan_dues`). Every copy has
    exactly the rows the service wrote for its template, so the end of day re-derives it from its
    history like any other loan; only ids, loan numbers, account numbers and idempotency keys differ.
    On PostgreSQL the id sequences are moved past the copied ids.
@@ -178,13 +179,14 @@ def copy_loans(template_ids: list[int], count: int, batch: int = 2_000) -> None:
         JournalEntry,
         JournalLine,
         Loan,
+        LoanDue,
         LoanTransaction,
         SandboxAccount,
         SandboxTransfer,
     )
 
     L, T, E, JL = Loan.__table__, LoanTransaction.__table__, JournalEntry.__table__, JournalLine.__table__
-    A, X = SandboxAccount.__table__, SandboxTransfer.__table__
+    A, X, DU = SandboxAccount.__table__, SandboxTransfer.__table__, LoanDue.__table__
     with new_session() as db:
         shapes = []
         for tid in template_ids:
@@ -194,14 +196,15 @@ def copy_loans(template_ids: list[int], count: int, batch: int = 2_000) -> None:
             lines = _rows(db, JL, JL.c.loan_id == tid)
             transfers = _rows(db, X, X.c.idempotency_key == f"loan-{tid}-disbursement")
             balance = _rows(db, A, A.c.account_no == loan["repayment_account"])[0]["balance"]
-            shapes.append((loan, txns, entries, lines, transfers, balance))
+            due_rows = [dict(r._mapping) for r in db.execute(DU.select().where(DU.c.loan_id == tid).order_by(DU.c.seq))]
+            shapes.append((loan, txns, entries, lines, transfers, balance, due_rows))
         next_id = {t.name: _max_id(db, t) + 1 for t in (L, T, E, JL, X)}
     done = 0
     while done < count:
         n = min(batch, count - done)
-        rows = {t.name: [] for t in (L, T, E, JL, A, X)}
+        rows = {t.name: [] for t in (L, T, E, JL, A, X, DU)}
         for i in range(n):
-            loan, txns, entries, lines, transfers, balance = shapes[(done + i) % len(shapes)]
+            loan, txns, entries, lines, transfers, balance, due_rows = shapes[(done + i) % len(shapes)]
             lid = next_id["loans"]
             next_id["loans"] += 1
             account = f"6222{lid:012d}"
@@ -231,8 +234,9 @@ def copy_loans(template_ids: list[int], count: int, batch: int = 2_000) -> None:
                 rows["journal_lines"].append({**line, "id": next_id["journal_lines"], "loan_id": lid,
                                               "entry_id": entry_ids[line["entry_id"]]})
                 next_id["journal_lines"] += 1
+            rows["loan_dues"].extend({**due, "loan_id": lid} for due in due_rows)
         with new_session() as db, unit_of_work(db):
-            for table in (L, A, X, T, E, JL):  # parents first
+            for table in (L, A, X, T, E, JL, DU):  # parents first
                 if rows[table.name]:
                     db.execute(insert(table), rows[table.name])
         done += n
@@ -276,6 +280,48 @@ def eod_rows() -> list[tuple[str, str]]:
                     f"CPU of this process {cpu / size * 1000:.2f} ms a loan")))
         print(f"  {out[-1][0]}: {out[-1][1]}", file=sys.stderr, flush=True)
         day += timedelta(days=1)
+    return out
+
+
+def eod_due_date_rows() -> list[tuple[str, str]]:
+    """The end of day on a due date (every monthly template's first instalment falls due and is
+    collected by the scheduled debit: a repayment, its journal entry, the loan's dues rewritten) and
+    on the day after, over BENCH_EOD_DUE_SIZE copied loans (default 2,000). The dates in between are
+    marked closed without being run (a loan's day derives it from its history, so skipping them
+    changes nothing but the interest the skipped accruals would have posted separately)."""
+    from sqlalchemy import func, select, update
+
+    from bench.__main__ import _scratch_database
+    from smecredit.kernel.clock import utcnow
+    from smecredit.kernel.db import new_session, unit_of_work
+    from smecredit.loans import eod
+    from smecredit.loans.models import EodRun, JournalLine, Loan
+
+    size = int(os.environ.get("BENCH_EOD_DUE_SIZE", "2000"))
+    _scratch_database()
+    _on(START)
+    world = make_world("eod-due")
+    templates = make_templates(world)
+    eod.run(START)
+    copy_loans(templates, size - len(templates))
+    due = date(2026, 4, 2)  # START + one month
+    with new_session() as db, unit_of_work(db):
+        day = START + timedelta(days=1)
+        while day < due:
+            db.add(EodRun(business_date=day, status="done", started_at=utcnow(), finished_at=utcnow(), loans_done=0))
+            day += timedelta(days=1)
+        db.execute(update(Loan).values(eod_date=due - timedelta(days=1)))
+    out = []
+    for label, day in (("a due date", due), ("the day after a due date", due + timedelta(days=1))):
+        _on(day)
+        before = load()
+        seconds, cpu = _wall_and_cpu(lambda day=day: eod.run(day))
+        with new_session() as db:
+            lines = db.execute(select(func.count()).select_from(JournalLine).where(JournalLine.posted_on == day)).scalar_one()
+        out.append((f"end of day on {label} ({day}) over {size:,} loans ({_dialect()}, {lines:,} journal lines; "
+                    f"{before} → {load()})",
+                    f"{seconds:.1f} s ({seconds / size * 1000:.2f} ms a loan); CPU of this process {cpu / size * 1000:.2f} ms a loan"))
+        print(f"  {out[-1][0]}: {out[-1][1]}", file=sys.stderr, flush=True)
     return out
 
 

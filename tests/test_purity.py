@@ -29,6 +29,7 @@ PURE = [
     "smecredit.decisioning.pricing", "smecredit.decisioning.authority", "smecredit.decisioning.replay",
     "smecredit.decisioning.report",
     "smecredit.loans.schedules", "smecredit.loans.ledger", "smecredit.loans.accounting", "smecredit.loans.change_rules",
+    "smecredit.loans.dues",
 ]
 IMPURE = ("sqlalchemy", "fastapi", "starlette", "jinja2", "celery", "alembic", "uvicorn", "httpx")
 

@@ -95,6 +95,7 @@ LOANS_OPERATE = _p("loans.operate", "登记还款、冲正、退款、日终处�
 LOANS_REQUEST_CHANGES = _p("loans.request_changes", "申请冲正、展期/重组、核销", "Request reversals, extensions, restructurings and write-offs", O, OPS)
 LOANS_GUARANTEES = _p("loans.guarantees", "重发保证合同链接、补充生成保证合同",
                       "Send a guarantee contract's link again, make the missing guarantee contracts", O, OPS)
+LOANS_DUES = _p("loans.dues", "到期还款跟进（菜单）", "Follow up dues by date (menu)", O, OPS)
 LOANS_APPROVE_CHANGES = _p("loans.approve_changes", "审批冲正、展期/重组、核销", "Approve reversals, reschedules and write-offs", P, M)
 ACCOUNTING_READ = _p("accounting.read", "会计核算：科目余额表、分户账", "Accounting: trial balance, loan statements", OPS, M, U, D)
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date
-from smecredit.loans import changes, guarantees, schemas, service, transaction_list, views
+from smecredit.loans import changes, due_list, guarantees, schemas, service, transaction_list, views
 from smecredit.loans.deps import API
 from smecredit.loans.models import Loan, LoanChangeRequest, LoanTransaction
 from smecredit.loans.records import visible_loans
@@ -28,6 +28,7 @@ from smecredit.web.pagination import Page, Paging
 router = APIRouter(prefix="/api/v1/loans", tags=["loans"], responses=errors(*API_ERRORS))
 changes_router = APIRouter(prefix="/api/v1/loan-change-requests", tags=["loans"], responses=errors(*API_ERRORS))
 transactions_router = APIRouter(prefix="/api/v1/loan-transactions", tags=["loans"], responses=errors(*API_ERRORS))
+dues_router = APIRouter(prefix="/api/v1/loan-dues", tags=["loans"], responses=errors(*API_ERRORS))
 accounting_router = APIRouter(prefix="/api/v1/accounting", tags=["accounting"], responses=errors(*API_ERRORS))
 
 IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", max_length=100,
@@ -280,3 +281,23 @@ def list_transactions(paging: Paging, kind: str | None = Query(None, max_length=
     return Page(total=total, items=[schemas.LoanTransactionOut(
         **schemas.TransactionOut.model_validate(r.tx).model_dump(), loan_id=r.tx.loan_id, loan_no=r.loan_no,
         enterprise_name=r.enterprise, reversed=r.reversed) for r in rows])
+
+
+# --- dues by date (loans/due_list.py) ---------------------------------------------------------------
+
+DueStatus = Literal["future", "current", "overdue", "paid", "written_off"]
+
+
+@dues_router.get("", response_model=Page[schemas.DueOut],
+                 summary="Every instalment falling due from one date to another on the loans the caller may see "
+                         "(到期还款: for reminders), by due date; optionally one status or one enterprise")
+def list_dues(paging: Paging, due_from: date = Query(alias="from", description="到期日从 / due on or after (YYYY-MM-DD)"),
+              due_to: date = Query(alias="to", description="到期日至 / due on or before (YYYY-MM-DD)"),
+              status: DueStatus | None = Query(None, description="future 未到期 | current 当期 | overdue 逾期 | paid 已结清 | written_off 已核销"),
+              enterprise: int | None = Query(None, ge=1, le=2_147_483_647, description="one borrowing enterprise's id"),
+              user: User = Depends(API.book), db: Session = REQUEST_DB):
+    criteria = due_list.criteria({"from": due_from.isoformat(), "to": due_to.isoformat(), "status": status or ""},
+                                 today=business_date(), enterprise_id=enterprise)
+    total = due_list.count(db, user=user, filters=criteria)
+    rows = due_list.search(db, user=user, filters=criteria, sort="due_date", limit=paging.limit, offset=paging.offset)
+    return Page(total=total, items=[schemas.DueOut.of(row) for row in rows])

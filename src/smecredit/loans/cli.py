@@ -131,3 +131,17 @@ def eod_run(
     for result in results:
         state = "已关闭（未变动）/ closed already" if result.already_closed else f"{result.loans} 笔贷款 / loans"
         console.print(f"{result.business_date}: {state}")
+
+
+@eod_app.command("dues")
+@reports_domain_errors
+def eod_dues(
+    chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, max=100_000, help="每批贷款笔数 / loans per chunk")] = 500,
+    everything: Annotated[bool, typer.Option("--all", help="重写全部已放款贷款（仅写入不同之处）/ every disbursed loan (writes only what differs)")] = False,
+) -> None:
+    """补写到期还款表（迁移 0015 之前放款的贷款）/ Write the dues table for the loans disbursed before
+    migration 0015 (once after upgrading; running it again does nothing)."""
+    from smecredit.loans import eod
+
+    done = eod.backfill_dues(chunk_size=chunk_size, everything=everything)
+    console.print(f"{done} 笔贷款已写入到期还款表 / loans' dues written")

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from smecredit.audit.log import SYSTEM, record
 from smecredit.kernel.clock import utcnow
 from smecredit.kernel.db import lock_row, lock_rows, new_session, unit_of_work
-from smecredit.loans import bank, events, ledger, service
+from smecredit.loans import bank, due_rows, dues, events, ledger, service
 from smecredit.loans.models import EodRun, Loan
 
 CHUNK_SIZE = 500
@@ -233,3 +233,30 @@ def celery_dispatch(day: date, batches: list[list[int]], *, timeout_seconds: flo
             return total
         time.sleep(poll_seconds)
     raise TimeoutError(f"end of day {day}: workers did not finish within {timeout_seconds:.0f} s")
+
+
+def backfill_dues(*, chunk_size: int = CHUNK_SIZE, everything: bool = False) -> int:
+    """Write the dues of the disbursed loans that have none yet (``dues_as_of`` empty: loans paid out
+    before migration 0015), each as of the date its figures are (``loans.as_of``), without touching
+    the figures or the journal; ``everything``: rewrite every disbursed loan's (a check: only what
+    differs is written). Chunks by id, each its own transaction; returns how many loans were done
+    (`smecredit eod dues`)."""
+    done, after = 0, 0
+    while True:
+        with new_session() as db, unit_of_work(db, owner="eod"):
+            query = select(Loan.id).where(Loan.disbursed_on.is_not(None), Loan.as_of.is_not(None), Loan.id > after)
+            if not everything:
+                query = query.where(Loan.dues_as_of.is_(None))
+            ids = list(db.execute(query.order_by(Loan.id).limit(chunk_size)).scalars())
+            if not ids:
+                return done
+            loans = lock_rows(db, Loan, ids)
+            histories = service.histories_of(db, ids)
+            for loan in loans:
+                if not everything and loan.dues_as_of is not None:
+                    continue  # done meanwhile (a change, the end of day)
+                state = ledger.state_at(service.terms_of(loan), histories.get(loan.id, []), loan.as_of)
+                due_rows.write(db, loan, dues.dues_of(state))
+                loan.dues_as_of = loan.as_of
+                done += 1
+            after = ids[-1]

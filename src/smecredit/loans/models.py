@@ -79,6 +79,9 @@ class Loan(Base):
     maturity_date: Mapped[date | None] = mapped_column(Date)
     posted_position: Mapped[dict] = mapped_column(JSON, default=dict)
     eod_date: Mapped[date | None] = mapped_column(Date)  # the last business date the end of day did
+    # the date the stored dues (`LoanDue`) are derived as of; empty: not written yet (loans opened
+    # before migration 0015 until `smecredit eod dues` or their next change or end of day)
+    dues_as_of: Mapped[date | None] = mapped_column(Date)
     # --- 重组 (restructured through an approved change request): the observation period ---
     restructured_on: Mapped[date | None] = mapped_column(Date)
     observation_start: Mapped[date | None] = mapped_column(Date)
@@ -140,6 +143,30 @@ class LoanTransaction(Base):
     entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     loan: Mapped[Loan] = relationship(back_populates="transactions", foreign_keys=[loan_id])
+
+
+class LoanDue(Base):
+    """One instalment of a loan's derived schedule with what it asks for, what was paid and what is
+    outstanding (`loans.dues`), as of the loan's ``dues_as_of``: written by `service.settle` with the
+    loan's figures, so amounts due can be queried by date across loans."""
+
+    __tablename__ = "loan_dues"
+    __table_args__ = (Index("ix_loan_dues_due_date", "due_date"), Index("ix_loan_dues_status_due_date", "status", "due_date"))
+
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id", ondelete="RESTRICT"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)  # the instalment's place in the schedule
+    number: Mapped[int] = mapped_column(Integer)  # the instalment number people read (期次)
+    kind: Mapped[str] = mapped_column(String(20))  # scheduled | prepayment | reschedule | write_off
+    due_date: Mapped[date] = mapped_column(Date)
+    principal: Mapped[Decimal] = mapped_column(Money)
+    interest: Mapped[Decimal] = mapped_column(Money)
+    penalty: Mapped[Decimal] = mapped_column(Money)  # the loan's open 罚息, on its oldest overdue instalment
+    compound: Mapped[Decimal] = mapped_column(Money)  # the loan's open 复利, likewise
+    paid_principal: Mapped[Decimal] = mapped_column(Money)
+    paid_interest: Mapped[Decimal] = mapped_column(Money)
+    written_off: Mapped[Decimal] = mapped_column(Money)
+    outstanding: Mapped[Decimal] = mapped_column(Money)
+    status: Mapped[str] = mapped_column(String(12))  # dues.STATUSES
 
 
 class LoanChangeRequest(Base):

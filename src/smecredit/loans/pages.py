@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import RedirectResponse, Response
@@ -26,8 +27,8 @@ from smecredit.identity.roles import Role
 from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.errors import Conflict, DomainError, Invalid, NotFound
 from smecredit.kernel.text import Text
-from smecredit.loans import (access, accounting, change_list, change_rules, changes, contract, guarantees, ledger, loan_list,
-                            schedules, service, transaction_list, views)
+from smecredit.loans import (access, accounting, change_list, change_rules, changes, contract, due_list, guarantees, ledger,
+                            loan_list, schedules, service, transaction_list, views)
 from smecredit.loans.deps import PAGES
 from smecredit.loans.loan_list import STATUS_LABELS, STATUS_TONES
 from smecredit.loans.models import JournalEntry, Loan, LoanChangeRequest, LoanTransaction, SandboxAccount, SandboxTransfer
@@ -225,6 +226,34 @@ def loan_book_export(request: Request, fmt: Literal["xlsx", "csv"], user: User =
                      db: Session = REQUEST_DB):
     """The loan book as filtered and sorted, streamed. Not audited (see `loan_list`)."""
     return lists.export_of(request, db, user, loan_list, fmt, when=utcnow())
+
+
+# --- dues by date (到期还款) ----------------------------------------------------------------------------
+
+@router.get("/loan-dues")
+def loan_dues(request: Request, user: User = Depends(PAGES.book), db: Session = REQUEST_DB):
+    today = business_date()
+    tabs = due_list.tabs(today)
+    if not request.query_params:  # the first tab: today's dues
+        return RedirectResponse(f"/loan-dues?{urlencode(tabs[0][2])}", status_code=303)
+    summary = None
+    try:
+        view = lists.page_of(request, db, user, due_list, "/loan-dues")
+        summary = due_list.totals(db, user=user, filters=view.state.filters)
+    except DomainError as error:  # a bad date or range: the list says why, its filters kept
+        lang = request_lang(request)
+        view = lists.ListPage(due_list.SPEC, lists.state_from(request, due_list.SPEC), [], 0, lang, "/loan-dues")
+        view.message, view.error_field = error.text(lang), error.field
+    tab = next((key for key, _, filters in tabs if dict(view.state.filters) == filters), None)
+    return render(request, "loans/dues.html", {"view": view, "tab": tab, "tabs": tabs, "today": today,
+                                               "summary": summary}, status_code=400 if view.message else 200)
+
+
+@router.get("/loan-dues/export.{fmt}")
+def loan_dues_export(request: Request, fmt: Literal["xlsx", "csv"], user: User = Depends(PAGES.book),
+                     db: Session = REQUEST_DB):
+    """The dues as filtered and sorted, streamed. Not audited (see `due_list`)."""
+    return lists.export_of(request, db, user, due_list, fmt, when=utcnow())
 
 
 # --- one loan ---------------------------------------------------------------------------------------

@@ -86,6 +86,37 @@ class InstalmentOut(_Out):
     drawn_on: date | None = None
 
 
+class DueOut(_Out):
+    """One instalment of a loan as stored for queries by date (`loan_dues`), as of ``as_of``."""
+    loan_id: int
+    loan_no: str
+    enterprise_id: int
+    enterprise: str = Field(description="借款企业 / the borrowing enterprise's name")
+    seq: int = Field(description="the instalment's place in the loan's schedule (the key with loan_id)")
+    number: int = Field(description="期次 / the instalment number people read (a prepayment or a reschedule's stub repeats it)")
+    kind: str = Field(description="scheduled | prepayment | reschedule | write_off")
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    penalty: Decimal = Field(description="罚息: the loan's open penalty interest, on its oldest overdue instalment (0 on the others)")
+    compound: Decimal = Field(description="复利: the loan's open compound interest, likewise")
+    paid_principal: Decimal
+    paid_interest: Decimal
+    written_off: Decimal
+    outstanding: Decimal = Field(description="principal + interest − paid − written off + penalty + compound")
+    status: str = Field(description="on the business date: future 未到期 | current 当期 (due today) | overdue 逾期 | "
+                                    "paid 已结清 | written_off 已核销")
+    as_of: date | None = Field(description="the date the amounts are derived as of (the loan's last change or end of day)")
+
+    @classmethod
+    def of(cls, row) -> "DueOut":
+        due = row.due
+        return cls(loan_id=due.loan_id, loan_no=row.loan_no, enterprise_id=row.enterprise_id, enterprise=row.enterprise,
+                   as_of=row.as_of, status=row.status, **{name: getattr(due, name) for name in (
+                       "seq", "number", "kind", "due_date", "principal", "interest", "penalty", "compound",
+                       "paid_principal", "paid_interest", "written_off", "outstanding")})
+
+
 class TransactionOut(_Out):
     id: int
     kind: str

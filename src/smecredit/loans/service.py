@@ -4,8 +4,8 @@ the audit head), checks, writes the transaction, re-derives the loan from its wh
 **flushes**; the edge commits.
 
 `settle` is the only writer of a loan's figures: it recomputes them with `ledger.state_at` from the
-terms and every transaction (so a backdated payment or a reversal re-derives everything after it)
-and posts to the journal exactly the difference between what the journal held and the new
+terms and every transaction (so a backdated payment or a reversal re-derives everything after it),
+keeps the stored dues (`due_rows`, the instalments by date) with them, and posts to the journal exactly the difference between what the journal held and the new
 position — first the interest earned up to today under the old history (an accrual entry), then
 the change itself.
 """
@@ -28,7 +28,7 @@ from smecredit.kernel.errors import Conflict, Forbidden, Invalid, NotFound
 from smecredit.kernel.inputs import clean_text
 from smecredit.kernel.money import to_money
 from smecredit.kernel.text import Text
-from smecredit.loans import access, accounting, bank, contract, events, guarantees, ledger, notices, schedules
+from smecredit.loans import access, accounting, bank, contract, due_rows, events, guarantees, ledger, notices, schedules
 from smecredit.loans.ledger import DISBURSEMENT, DRAWDOWN, KEEP_TERM, PREPAYMENT, REPAYMENT, REVERSAL, LoanState, Position
 from smecredit.loans.models import JournalEntry, JournalLine, Loan, LoanTransaction
 from smecredit.loans.records import facts_of, lock
@@ -159,6 +159,9 @@ def _settled(db: Session, loan: Loan, *, today: date, change: LoanTransaction | 
     """Post what moved from ``posted`` to ``after`` and write ``after`` on the loan row."""
     _post(db, loan, posted, after.position, kind=change.kind if change is not None else "accrual", posted_on=today,
           transaction_id=change.id if change is not None else None)
+    # the stored dues go with the figures (due_rows: only what changed is written)
+    due_rows.keep(db, loan, after, before=loan.dues_as_of, penalty=loan.penalty, compound=loan.compound,
+                  same_history=change is None)
     _copy_figures(loan, after)
     loan.posted_position = position_to_json(after.position)
     loan.updated_at = utcnow()

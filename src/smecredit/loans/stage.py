@@ -15,7 +15,7 @@ STAGE = Stage(
     models="smecredit.loans.models",
     events="smecredit.loans.events",
     routers=("smecredit.loans.pages:router", "smecredit.loans.api:router", "smecredit.loans.api:changes_router",
-             "smecredit.loans.api:accounting_router",
+             "smecredit.loans.api:dues_router", "smecredit.loans.api:accounting_router",
              "smecredit.loans.api:transactions_router", "smecredit.loans.guarantee_pages:router"),
     templates=Path(__file__).resolve().parent / "templates",
     menu=(
@@ -29,6 +29,9 @@ STAGE = Stage(
                   (perms.LOANS_GUARANTEES, Text("重发保证合同链接、补充生成保证合同",
                                                 "Send a guarantee link again, make the missing guarantee contracts")),
                   (perms.LOANS_LIST, Text("查看贷款、还款计划、交易与分录", "Read loans, schedules, transactions and the journal")))),
+        MenuItem("loan_dues", "/loan-dues", Text("到期还款", "Dues by date"), perms.LOANS_DUES, "calendar-event",
+                 ((perms.LOANS_DUES, Text("今日到期、未来7天与已逾期的还款，可导出用于提醒",
+                                          "Instalments due today, in the next 7 days and overdue; export them for reminders")),)),
         MenuItem("loan_transactions", "/loan-transactions", Text("交易流水", "Transactions"), perms.LOANS_OPERATE,
                  "list-columns", ((perms.LOANS_OPERATE, Text("按日期、类型查看放款、收款、冲正等交易，导出 XLSX/CSV",
                                                              "Disbursements, payments received, reversals… by date and kind; XLSX/CSV")),)),
