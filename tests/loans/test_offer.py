@@ -15,7 +15,7 @@ def test_accepting_an_offer_makes_a_loan_that_operations_disburse(client, db, ma
     from smecredit.identity.roles import Role
 
     w = world(db, make_user, 2, code="tax_loan")
-    a = submitted(db, w, "300000")
+    a = submitted(db, w, "300000", repayment_method="equal_installment")  # revolving would make a line (drawn, not paid out)
     borrower = api_token(client, w.applicant.username)
     offer = client.get(f"/api/v1/applications/{a.id}/offer", headers=borrower).json()
     accepted = client.post(f"/api/v1/applications/{a.id}/offer/accept", headers=borrower)
