@@ -60,6 +60,7 @@ def test_disburse_repay_and_read_a_loan(client, db, make_user):
         assert sheet.status_code == 200
         rows = list(load_workbook(io.BytesIO(sheet.content)).active.values)
         assert rows[0][0] == "日期 Date" and len(rows) == 3
+        assert [r[1] for r in rows[1:]] == ["放款 Disbursement", "还款 Repayment"]  # names, not the API's codes
         quote = client.get(f"/api/v1/loans/{loan.id}/payoff?date=2025-02-20", headers=borrower).json()
         assert D(quote["total"]) == D(quote["principal"]) + D(quote["interest"]) - D("646.21")
         assert client.get(f"/api/v1/loans/{loan.id}/transactions", headers=ops).json()["total"] == 2

@@ -103,10 +103,17 @@ def xlsx(title: str, header: list[str], rows: list[list]) -> bytes:
 
 
 def statement_xlsx(data: dict) -> bytes:
+    """The statement as a workbook a borrower or an accountant reads: kinds by name (还款 Repayment),
+    never the API's codes."""
+    from smecredit.loans.transaction_list import kind_label
+
     header = ["日期 Date", "类型 Kind", "金额 Amount", "罚息 Penalty", "复利 Compound", "利息 Interest",
               "本金 Principal", "转入溢缴款 To credit", "使用溢缴款 From credit"]
-    rows = [[line["date"], line["kind"], line["amount"], line["penalty"], line["compound"], line["interest"],
-             line["principal"], line["to_credit"], line["from_credit"]] for line in data["lines"]]
+    rows = []
+    for line in data["lines"]:
+        kind = kind_label(line["kind"])
+        rows.append([line["date"], f"{kind.zh} {kind.en}", line["amount"], line["penalty"], line["compound"],
+                     line["interest"], line["principal"], line["to_credit"], line["from_credit"]])
     return xlsx("statement", header, rows)
 
 
