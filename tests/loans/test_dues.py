@@ -25,6 +25,7 @@ from smecredit.loans.models import Loan, LoanDue, LoanTransaction, SandboxAccoun
 from tests.conftest import api_token, login
 from tests.loans.helpers import START, disbursed, on, reversed_by_two, run, world
 from tests.loans.test_ledger import _replay, histories
+from tests.loans.test_line_ledger import lines
 
 D = Decimal
 
@@ -32,7 +33,7 @@ D = Decimal
 # --- pure ------------------------------------------------------------------------------------------
 
 def _check(state: ledger.LoanState, rows: tuple[dues.Due, ...]) -> None:
-    assert [r.seq for r in rows] == list(range(1, len(state.instalments) + 1))
+    assert [r.seq for r in rows] == list(range(1, len(state.instalments) + len(state.drawdowns) + 1))
     by = {status: [r for r in rows if r.status == status] for status in dues.STATUSES}
     owed = lambda rs: sum((r.principal + r.interest - r.paid - r.written_off for r in rs), D(0))
     assert owed(by[dues.OVERDUE]) == state.overdue_principal + state.overdue_interest
@@ -68,6 +69,26 @@ def test_the_dues_of_any_history_add_up_to_the_loan(case):
         assert rows == ()
         return
     _check(state, rows)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@given(lines(), st.integers(1, 40))
+def test_a_lines_dues_add_up_to_the_line_and_its_running_interest_is_rewritten_daily(case, step):
+    """A revolving line: a row per interest period (the running one earned so far) and one per
+    drawdown's principal at the maturity; they add up to the line's figures, and the end of day's
+    shortcut never keeps yesterday's running interest."""
+    terms, txns, as_of = case
+    state = ledger.state_at(terms, txns, as_of)
+    rows = dues.dues_of(state)
+    if state.status == ledger.PENDING:
+        assert rows == ()
+        return
+    _check(state, rows)
+    drawn = [r for r in rows if r.kind == ledger.DRAWDOWN]
+    assert [r.principal for r in drawn] == [d.amount for d in state.drawdowns]
+    assert all(r.due_date == state.maturity_date for r in drawn)
+    later = ledger.state_at(terms, txns, as_of + timedelta(days=step))
+    assert not dues.unchanged_since(later, as_of, state.penalty, state.compound)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -10,7 +10,10 @@ even look when nothing can have changed (``unchanged_since``).
 
 One row per instalment of the derived schedule, in its order (``seq`` 1, 2, …): a prepayment, a
 reschedule's stub period and a write-off are instalments of the schedule too, so ``number`` (the
-number people read) can repeat and ``seq`` is the key.
+number people read) can repeat and ``seq`` is the key. A revolving line (随借随还) has a row per
+interest period (the running one with the interest earned so far, so the end of day rewrites it
+daily) and then one per drawdown (``kind`` drawdown, numbered 1, 2, … in drawing order) for its
+principal, due at the line's maturity and repaid oldest first.
 
 * ``principal``, ``interest``: the instalment's amounts; ``paid_principal``, ``paid_interest``: paid
   so far (by payments and by the credit held); ``written_off``: principal and interest written off.
@@ -53,6 +56,8 @@ KIND_LABELS: dict[str, Text] = {
     "prepayment": Text("提前还款", "Prepayment"),
     "reschedule": Text("展期/重组前利息", "Interest before the reschedule"),
     "write_off": Text("核销", "Write-off"),
+    "interest": Text("随借随还结息", "Line interest"),
+    ledger.DRAWDOWN: Text("提款本金（额度到期还本）", "Drawdown principal (due at the line's maturity)"),
 }
 
 
@@ -84,25 +89,52 @@ class Due(NamedTuple):
 FIELDS = Due._fields  # the stored columns, in order (loan_id aside)
 
 
-def _status(row: ledger.InstalmentState, as_of: date) -> str:
+class _Owed(NamedTuple):
+    """What one row asks for, before its status and any penalty it carries."""
+
+    number: int
+    kind: str
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    paid_principal: Decimal
+    paid_interest: Decimal
+    written_off: Decimal
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.principal + self.interest - self.paid_principal - self.paid_interest - self.written_off
+
+
+def _status(row: _Owed, as_of: date) -> str:
     if row.outstanding > 0:
         if row.due_date > as_of:
             return FUTURE
         return CURRENT if row.due_date == as_of else OVERDUE
-    if row.written_off_principal or row.written_off_interest:
+    if row.written_off:
         return WRITTEN_OFF
     return PAID
 
 
+def _owed(state: ledger.LoanState) -> list[_Owed]:
+    """The instalments; for a revolving line its interest periods (the running one: earned so far),
+    then each drawdown's principal, due at the line's maturity."""
+    rows = [_Owed(i.number, i.kind, i.due_date, i.principal, i.interest, i.paid_principal, i.paid_interest,
+                  i.written_off_principal + i.written_off_interest) for i in state.instalments]
+    rows += [_Owed(n, ledger.DRAWDOWN, d.due_date, d.amount, ZERO, d.repaid, ZERO, d.written_off)
+             for n, d in enumerate(state.drawdowns, start=1)]
+    return rows
+
+
 def dues_of(state: ledger.LoanState) -> tuple[Due, ...]:
-    """The loan's dues as of ``state.as_of`` (none before the disbursement)."""
+    """The loan's dues as of ``state.as_of`` (none before the disbursement, or a line's first drawdown)."""
     if state.status == ledger.PENDING:
         return ()
-    rows = state.instalments
+    rows = _owed(state)
     as_of = state.as_of
     statuses = [_status(row, as_of) for row in rows]
-    # the open penalty and compound interest go on the oldest overdue instalment; failing one (an
-    # allocation order that pays them last), on the latest instalment already due
+    # the open penalty and compound interest go on the oldest overdue row; failing one (an
+    # allocation order that pays them last), on the latest row already due
     carrier = None
     if state.penalty or state.compound:
         carrier = next((i for i, s in enumerate(statuses) if s == OVERDUE), None)
@@ -116,8 +148,7 @@ def dues_of(state: ledger.LoanState) -> tuple[Due, ...]:
         if outstanding > 0 and status not in OPEN:  # paid, but the penalty it carries is not
             status = CURRENT if row.due_date == as_of else OVERDUE
         out.append(Due(index + 1, row.number, row.kind, row.due_date, row.principal, row.interest, penalty, compound,
-                       row.paid_principal, row.paid_interest, row.written_off_principal + row.written_off_interest,
-                       outstanding, status))
+                       row.paid_principal, row.paid_interest, row.written_off, outstanding, status))
     return tuple(out)
 
 
@@ -132,6 +163,8 @@ def unchanged_since(state: ledger.LoanState, before: date, penalty: Decimal, com
     pays what falls due on the day it does), and the same open penalty and compound interest. The end of day asks this first and writes nothing on most
     days (`service.settle`)."""
     if state.penalty != penalty or state.compound != compound:
+        return False
+    if state.drawdowns:  # a revolving line: the running period's interest (earned so far) grows every day
         return False
     as_of = state.as_of
     for row in state.instalments:
