@@ -58,7 +58,7 @@ def test_who_may_request_and_decide_every_kind():
     for kind in change_rules.KINDS:
         for role in Role:
             refused = change_rules.request_refusal(kind, frozenset({role}))
-            makers = {Role.OPERATIONS} if kind == "reversal" else {Role.OPERATIONS, Role.LOAN_OFFICER}
+            makers = {Role.OPERATIONS} if kind in ("reversal", "refund") else {Role.OPERATIONS, Role.LOAN_OFFICER}
             assert (refused is None) == (role in makers), (kind, role)
             decided = change_rules.decision_refusal(kind, user_id=1, roles=frozenset({role}), requested_by_id=2,
                                                     loan_approved_by_id=3)
@@ -67,7 +67,7 @@ def test_who_may_request_and_decide_every_kind():
                                              loan_approved_by_id=3).code == "four_eyes_requester"
         by_loan_approver = change_rules.decision_refusal(kind, user_id=3, roles=frozenset({Role.RISK_MANAGER}),
                                                          requested_by_id=2, loan_approved_by_id=3)
-        assert (by_loan_approver is None) == (kind == "reversal")
+        assert (by_loan_approver is None) == (kind in ("reversal", "refund"))  # not credit decisions
     refused = change_rules.request_refusal("reversal", frozenset({Role.LOAN_OFFICER}))
     assert "放款/运营岗" in refused.message.zh and "operations" in refused.message.en
 

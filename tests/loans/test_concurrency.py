@@ -117,6 +117,37 @@ def test_two_checkers_approving_at_once_apply_the_change_once(db, make_user):
     assert loan.maturity_date == date(2026, 7, 10)  # extended by 6 months once, not 6 × 8
 
 
+def test_checkers_approving_a_refund_at_once_pay_it_once(db, make_user):
+    """溢缴款退还: of checkers approving the same refund at once, one applies it; the bank pays the
+    repayment account once (and would under the request's key even if asked twice)."""
+    from smecredit.identity.roles import Role
+    from smecredit.loans import changes
+    from smecredit.loans.models import Loan, LoanChangeRequest
+    from tests.loans.test_refunds import CREDIT, with_credit
+
+    w, loan = with_credit(db, make_user)
+    checkers = [make_user(Role.RISK_MANAGER, f"risk-r{i}").username for i in range(WORKERS // 2)] + \
+               [make_user(Role.APPROVER, f"approver-r{i}").username for i in range(WORKERS // 2)]
+    with on(date(2025, 2, 12)):
+        with unit_of_work(db):
+            change_id = changes.request_change(db, user=w.operations, loan=loan, kind="refund", reason="多缴").id
+
+        def decide(i):
+            with new_session() as s, unit_of_work(s):
+                user = s.execute(select(User).where(User.username == checkers[i])).scalar_one()
+                changes.approve(s, user=user, change=changes.load_change_for(s, user=user, change_id=change_id))
+
+        outcomes = _parallel(WORKERS, decide)
+    assert Counter(outcomes) == {"ok": 1, "already_decided": WORKERS - 1}, outcomes
+    db.expire_all()
+    assert db.get(LoanChangeRequest, change_id).status == "approved"
+    assert _count(db, LoanTransaction, LoanTransaction.loan_id == loan.id, LoanTransaction.kind == "refund") == 1
+    assert _count(db, SandboxTransfer, SandboxTransfer.idempotency_key == f"loan-{loan.id}-refund-{change_id}") == 1
+    assert db.execute(select(func.sum(SandboxTransfer.amount)).where(
+        SandboxTransfer.idempotency_key.like(f"loan-{loan.id}-refund-%"))).scalar_one() == CREDIT
+    assert db.get(Loan, loan.id).credit == 0
+
+
 def test_staff_completing_the_guarantee_contracts_at_once_make_them_once(db, make_user):
     """补充生成保证合同 and 重新发送链接 in parallel: the loan row, then the contract row, are locked;
     one set of contracts, one new link per contract a minute."""

@@ -132,7 +132,7 @@ def reverse(transaction_id: int, body: schemas.ReversalIn, loan: Loan = API.oper
 
 
 @router.get("/{loan_id}/change-requests", response_model=Page[schemas.ChangeRequestOut],
-            summary="The loan's change requests (reversal, extension, restructuring, write-off), newest first")
+            summary="The loan's change requests (reversal, extension, restructuring, write-off, refund), newest first")
 def list_change_requests(paging: Paging, loan: Loan = API.listing, user: User = Depends(API.book),
                          db: Session = REQUEST_DB):
     rows = changes.of_loan(db, loan)
@@ -141,8 +141,8 @@ def list_change_requests(paging: Paging, loan: Loan = API.listing, user: User = 
 
 
 @router.post("/{loan_id}/change-requests", response_model=schemas.ChangeRequestOut, status_code=201,
-             summary="Request a change a second person approves: reversal (operations), extension 展期, "
-                     "restructuring 重组 or write-off 核销 (loan officer or operations)")
+             summary="Request a change a second person approves: reversal or refund of credit 溢缴款退还 (operations), "
+                     "extension 展期, restructuring 重组 or write-off 核销 (loan officer or operations)")
 def create_change_request(body: schemas.ChangeRequestIn, loan: Loan = API.requesting,
                           user: User = Depends(API.request_changes), db: Session = REQUEST_DB):
     change = changes.request_change(db, user=user, loan=loan, **body.model_dump())

@@ -3,8 +3,9 @@ facts: who may request, who may decide, the limits of an extension (展期, 《�
 observation period of a restructured loan (重组观察期). No database, no web.
 
 * **Kinds**: ``reversal`` (冲正 a wrongly entered payment), ``extension`` (展期: a longer term, same
-  rate and method), ``restructuring`` (重组: a new term, rate and/or method), ``write_off`` (核销).
-* **Maker**: operations request reversals; extensions, restructurings and write-offs are requested
+  rate and method), ``restructuring`` (重组: a new term, rate and/or method), ``write_off`` (核销),
+  ``refund`` (溢缴款退还: the credit held paid back to the borrower).
+* **Maker**: operations request reversals and refunds; extensions, restructurings and write-offs are requested
   by the loan officer (客户经理) or operations. The borrower neither requests nor decides.
 * **Checker**: an approver (审批人) or a risk manager (风险经理); never the person who requested it, and
   for a credit change (extension, restructuring, write-off) never the person who approved the loan
@@ -27,13 +28,14 @@ from smecredit.identity.roles import Role
 from smecredit.kernel.errors import Forbidden
 from smecredit.kernel.text import Text
 
-REVERSAL, EXTENSION, RESTRUCTURING, WRITE_OFF = "reversal", "extension", "restructuring", "write_off"
-KINDS = (REVERSAL, EXTENSION, RESTRUCTURING, WRITE_OFF)
+REVERSAL, EXTENSION, RESTRUCTURING, WRITE_OFF, REFUND = "reversal", "extension", "restructuring", "write_off", "refund"
+KINDS = (REVERSAL, EXTENSION, RESTRUCTURING, WRITE_OFF, REFUND)
 KIND_LABELS: dict[str, Text] = {
     REVERSAL: Text("冲正", "Reversal"),
     EXTENSION: Text("展期", "Extension"),
     RESTRUCTURING: Text("重组", "Restructuring"),
     WRITE_OFF: Text("核销", "Write-off"),
+    REFUND: Text("溢缴款退还", "Refund of credit"),
 }
 CREDIT_CHANGES = frozenset({EXTENSION, RESTRUCTURING, WRITE_OFF})
 
@@ -52,6 +54,7 @@ MAKERS: dict[str, frozenset[Role]] = {
     EXTENSION: frozenset({Role.LOAN_OFFICER, Role.OPERATIONS}),
     RESTRUCTURING: frozenset({Role.LOAN_OFFICER, Role.OPERATIONS}),
     WRITE_OFF: frozenset({Role.LOAN_OFFICER, Role.OPERATIONS}),
+    REFUND: frozenset({Role.OPERATIONS}),  # money leaves: as a reversal, operations ask
 }
 CHECKERS = frozenset({Role.APPROVER, Role.RISK_MANAGER})
 

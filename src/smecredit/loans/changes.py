@@ -2,9 +2,10 @@
 `/api/v1/loans/{id}/change-requests` and `/api/v1/loan-change-requests/{id}/approve|reject|cancel`
 and the loan page's 变更 section.
 
-* `request_change` — operations (reversals) or the loan officer / operations (展期, 重组, 核销) ask
-  for the change with a reason; the parameters are checked at once (an extension within
-  《贷款通则》's limits, a restructuring the ledger can apply, a write-off date within the loan's life),
+* `request_change` — operations (reversals, refunds of credit) or the loan officer / operations (展期,
+  重组, 核销) ask for the change with a reason; the parameters are checked at once (an extension within
+  《贷款通则》's limits, a restructuring the ledger can apply, a write-off date within the loan's life, a
+  refund within the credit held),
   so a checker is never shown a request that cannot be applied. At most one pending request of a
   kind per loan (checked under the loan's lock, and a partial unique index).
 * `approve` — an approver or a risk manager, never the requester (nor, for a credit change, the
@@ -34,6 +35,7 @@ from smecredit.kernel.clock import business_date, utcnow
 from smecredit.kernel.db import lock_row
 from smecredit.kernel.errors import Conflict, Invalid, not_found
 from smecredit.kernel.inputs import clean_text
+from smecredit.kernel.money import to_money
 from smecredit.kernel.text import Text
 from smecredit.loans import change_rules as rules
 from smecredit.loans import events, ledger, notices, schedules, service
@@ -91,6 +93,8 @@ def parameters(change: LoanChangeRequest) -> dict[str, str | int]:
         found["new_method"] = change.new_method
     if change.effective_on is not None and change.kind == rules.WRITE_OFF:
         found["effective_on"] = change.effective_on.isoformat()
+    if change.amount is not None:
+        found["amount"] = f"{change.amount:.2f}"
     return found
 
 
@@ -112,6 +116,10 @@ def describe(db: Session, change: LoanChangeRequest) -> Text:
         return Text(f"重组：期限改为自放款日起 {change.new_months} 个月，年利率 {rate or '不变'}，{method.zh}",
                     f"Restructure: a term of {change.new_months} months from the disbursement, "
                     f"rate {rate or 'unchanged'}, {method.en.lower()}")
+    if change.kind == rules.REFUND:
+        account = service.masked_account(db.get(Loan, change.loan_id).repayment_account)
+        return Text(f"退还溢缴款 ¥{change.amount:,.2f} 至还款账户 {account}",
+                    f"Pay ¥{change.amount:,.2f} of credit back to the repayment account {account}")
     return Text(f"核销（核销日 {change.effective_on}）", f"Write off (on {change.effective_on})")
 
 
@@ -177,6 +185,14 @@ def _check(db: Session, loan: Loan, change: LoanChangeRequest, today: date) -> N
     if change.kind == rules.REVERSAL:
         service.reversible(db, loan, change.transaction_id)
         return
+    if change.kind == rules.REFUND:
+        held = credit_held(db, loan, today)
+        if held <= 0:
+            raise Conflict("no_credit", Text("该笔贷款没有溢缴款可退", "This loan holds no credit to refund"), "amount")
+        if change.amount > held:
+            raise Conflict("refund_above_credit", Text(f"退款金额超过现有溢缴款 ¥{held:,.2f}",
+                                                       f"The refund is more than the credit held (¥{held:,.2f})"), "amount")
+        return
     if loan.status not in LIVE:
         raise Conflict("loan_not_live", Text("只有正常或逾期的贷款可以展期、重组或核销",
                                              "Only a performing or overdue loan can be extended, restructured or written off"))
@@ -218,15 +234,33 @@ def _check(db: Session, loan: Loan, change: LoanChangeRequest, today: date) -> N
         _dry_run(db, loan, ledger.Transaction(_next_id(db), ledger.WRITE_OFF, change.effective_on), "effective_on")
 
 
+def credit_held(db: Session, loan: Loan, today: date) -> Decimal:
+    """The credit (溢缴款) the loan holds today, derived from its history (the loan row's figure may be
+    as of the last end of day)."""
+    return service.state_of(db, loan, today).credit
+
+
+def _refund_amount(value: object) -> Decimal | None:
+    """The amount asked for, or None (all the credit held)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    amount = to_money(value if not isinstance(value, str) else value.strip(), exact=True, field="amount")
+    if amount <= 0:
+        raise Invalid("amount_not_positive", Text("退款金额须大于 0", "The refund must be above 0"), "amount")
+    return amount
+
+
 # --- the use cases ----------------------------------------------------------------------------------
 
 def request_change(db: Session, *, user: User, loan: Loan, kind: object, reason: object, transaction_id: object = None,
                    extra_months: object = None, new_months: object = None, new_annual_rate: object = None,
-                   new_method: object = None, effective_on: object = None) -> LoanChangeRequest:
-    """A maker asks for a change; it waits for a checker. Parameters of other kinds are ignored."""
+                   new_method: object = None, effective_on: object = None, amount: object = None) -> LoanChangeRequest:
+    """A maker asks for a change; it waits for a checker. Parameters of other kinds are ignored.
+    A refund's ``amount`` defaults to all the credit the loan holds when it is asked for."""
     if kind not in rules.KINDS:
-        raise Invalid("unknown_kind", Text("请选择变更类型：冲正、展期、重组或核销",
-                                           "Choose the kind of change: reversal, extension, restructuring or write-off"), "kind")
+        raise Invalid("unknown_kind", Text("请选择变更类型：冲正、展期、重组、核销或溢缴款退还",
+                                           "Choose the kind of change: reversal, extension, restructuring, write-off "
+                                           "or refund of credit"), "kind")
     refused = rules.request_refusal(kind, user.roles)
     if refused is not None:
         raise refused
@@ -246,9 +280,19 @@ def request_change(db: Session, *, user: User, loan: Loan, kind: object, reason:
         change.new_annual_rate = _rate(new_annual_rate)
         method = new_method.strip() if isinstance(new_method, str) else new_method
         change.new_method = method or None
-    else:
+    elif kind == rules.WRITE_OFF:
         change.effective_on = _date(effective_on, "effective_on") or today
+    else:
+        change.amount = _refund_amount(amount)
     loan = lock(db, loan)
+    if kind == rules.REFUND and loan.disbursed_on is not None:
+        held = credit_held(db, loan, today)
+        if change.amount is None:
+            change.amount = held  # all of it (none: refused by the check)
+        elif change.amount > held:
+            raise Invalid("refund_above_credit", Text(f"退款金额不能超过现有溢缴款 ¥{held:,.2f}",
+                                                      f"The refund cannot be more than the credit held (¥{held:,.2f})"),
+                          "amount")
     _check(db, loan, change, today)
     pending = db.execute(select(LoanChangeRequest.id).where(LoanChangeRequest.loan_id == loan.id,
                                                             LoanChangeRequest.kind == kind,
@@ -328,6 +372,10 @@ def approve(db: Session, *, user: User, change: LoanChangeRequest, comment: obje
             observation_start=str(loan.observation_start) if loan.observation_start else None,
             observation_until=str(loan.observation_until) if loan.observation_until else None, comment=comment))
         notices.tell(db, loan, notices.RESTRUCTURED, maturity=str(state.maturity_date))
+    elif change.kind == rules.REFUND:
+        row = service.apply_refund(db, user=user, loan=loan, amount=change.amount, request_id=change.id,
+                                   requested_by_id=requested_by, reason=change.reason, comment=comment)
+        change.effective_on = row.value_date
     else:
         row, state = service.write_off(db, user=user, loan=loan, on=change.effective_on)
         p = state.position

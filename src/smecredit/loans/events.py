@@ -84,7 +84,7 @@ class PaymentReversed(_LoanEvent):
 @event("loan.change_requested", "loan", Text("提出贷款变更申请（待复核）", "Loan change requested (awaiting approval)"))
 class ChangeRequested(_LoanEvent):
     request_id: int
-    kind: str  # reversal | extension | restructuring | write_off
+    kind: str  # reversal | extension | restructuring | write_off | refund
     parameters: dict
     reason: str
 
@@ -135,6 +135,18 @@ class LoanWrittenOff(_LoanEvent):
     value_date: str
     principal: str
     interest: str  # interest, penalty and compound interest written off
+    comment: str | None
+
+
+@event("loan.credit_refunded", "loan", Text("退还溢缴款", "Credit refunded"))
+class CreditRefunded(_LoanEvent):
+    request_id: int
+    requested_by_id: int | None
+    transaction_id: int
+    amount: str
+    to_account: str  # the repayment account, masked
+    bank_reference: str
+    reason: str
     comment: str | None
 
 

@@ -171,7 +171,7 @@ class LoanDue(Base):
 
 class LoanChangeRequest(Base):
     """A change to a loan that a second person must approve (maker-checker, 四眼原则): a reversal, an
-    extension (展期), a restructuring (重组) or a write-off (核销). At most one pending request of a
+    extension (展期), a restructuring (重组), a write-off (核销) or a refund of credit (溢缴款退还). At most one pending request of a
     kind per loan (a partial unique index); decided once (the row is locked, its status checked)."""
 
     __tablename__ = "loan_change_requests"
@@ -192,6 +192,7 @@ class LoanChangeRequest(Base):
     new_annual_rate: Mapped[Decimal | None] = mapped_column(Percent)  # restructuring
     new_method: Mapped[str | None] = mapped_column(String(30))  # restructuring
     effective_on: Mapped[date | None] = mapped_column(Date)  # write-off: its date; others: the date applied
+    amount: Mapped[Decimal | None] = mapped_column(Money)  # refund: the credit to pay back
     reason: Mapped[str] = mapped_column(String(500))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -37,7 +37,13 @@ RESTRUCTURED = NotificationKind(
     body=Text("您的贷款 {no} 已重组，新的到期日为 {maturity}，请按新的还款计划还款",
               "Your loan {no} was restructured, now maturing on {maturity}; repay by the new schedule"), sms=True)
 
-ALL = (DISBURSED, DRAWN, OVERDUE, PAYMENT_REVERSED, EXTENDED, RESTRUCTURED)
+REFUNDED = NotificationKind(
+    code="loan.credit_refunded", title=Text("溢缴款已退还", "Credit refunded"),
+    body=Text("您的贷款 {no} 的溢缴款 ¥{amount} 已退还至还款账户 {account}",
+              "The credit of ¥{amount} held on your loan {no} was paid back to the repayment account {account}"),
+    sms=True)
+
+ALL = (DISBURSED, DRAWN, OVERDUE, PAYMENT_REVERSED, EXTENDED, RESTRUCTURED, REFUNDED)
 
 
 def tell(db: Session, loan, kind: NotificationKind, **params) -> None:

@@ -137,7 +137,9 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
         ctx["may_request_changes"] = perms.LOANS_REQUEST_CHANGES.held_by(user.roles) and loan.disbursed_on is not None
         ctx["change_kinds"] = {kind: label for kind, label in change_rules.KIND_LABELS.items()
                                if change_rules.request_refusal(kind, user.roles) is None
-                               and not (loan.is_line and kind in (change_rules.EXTENSION, change_rules.RESTRUCTURING))}
+                               and not (loan.is_line and kind in (change_rules.EXTENSION, change_rules.RESTRUCTURING))
+                               and (kind != change_rules.REFUND or loan.credit > 0)}  # a refund: only of credit held
+        ctx["repayment_account_masked"] = service.masked_account(loan.repayment_account)
         ctx["reversible"] = [t for t in transactions if t.kind in ledger.REVERSIBLE and t.id not in reversed_ids]
         ctx["extension_limit"] = change_rules.max_extension_months(loan.months)
         ctx["term_class"] = change_rules.term_class(loan.months)
@@ -389,7 +391,7 @@ async def reverse(request: Request, transaction_id: EntityId, loan: Loan = PAGES
 # --- changes a second person approves (loans/changes.py) ----------------------------------------------
 
 CHANGE_FIELDS = ("kind", "reason", "transaction_id", "extra_months", "new_months", "new_annual_rate", "new_method",
-                 "effective_on")
+                 "effective_on", "amount")
 
 
 @router.post("/loans/{loan_id}/change-requests")

@@ -231,8 +231,8 @@ class ChangeRequestIn(ApiInput):
     model_config = ConfigDict(strict=True, extra="forbid", json_schema_extra={"example": {
         "kind": "extension", "extra_months": 6, "reason": "受疫情影响回款延迟 / receivables delayed"}})
 
-    kind: Literal["reversal", "extension", "restructuring", "write_off"] = Field(
-        description="reversal 冲正 | extension 展期 | restructuring 重组 | write_off 核销")
+    kind: Literal["reversal", "extension", "restructuring", "write_off", "refund"] = Field(
+        description="reversal 冲正 | extension 展期 | restructuring 重组 | write_off 核销 | refund 溢缴款退还")
     reason: str = Field(min_length=1, max_length=500, description="变更原因（必填）")
     transaction_id: int | None = Field(default=None, description="reversal: the payment (or refund) to undo")
     extra_months: int | None = Field(default=None, description="extension: months added (《贷款通则》: short-term ≤ the term, medium ≤ half, long ≤ 36)")
@@ -241,6 +241,8 @@ class ChangeRequestIn(ApiInput):
     new_method: Literal["equal_installment", "equal_principal", "interest_only", "bullet"] | None = Field(
         default=None, description="restructuring: the new repayment method (default: unchanged)")
     effective_on: date | None = Field(default=None, description="write_off: its date (default: the business date)")
+    amount: Decimal | None = Field(default=None, description="refund: the credit to pay back to the repayment account "
+                                                             "(default: all the credit held); at most the credit held")
 
 
 class DecisionIn(ApiInput):
@@ -250,7 +252,7 @@ class DecisionIn(ApiInput):
 class ChangeRequestOut(_Out):
     id: int
     loan_id: int
-    kind: str = Field(description="reversal | extension | restructuring | write_off")
+    kind: str = Field(description="reversal | extension | restructuring | write_off | refund")
     status: str = Field(description="pending | approved | rejected | cancelled")
     transaction_id: int | None
     extra_months: int | None
@@ -258,6 +260,7 @@ class ChangeRequestOut(_Out):
     new_annual_rate: Decimal | None
     new_method: str | None
     effective_on: date | None
+    amount: Decimal | None = Field(description="refund: the credit paid back")
     reason: str
     requested_by_id: int | None
     requested_at: datetime

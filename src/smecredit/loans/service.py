@@ -503,6 +503,35 @@ def apply_reversal(db: Session, *, user: User, loan: Loan, target: LoanTransacti
     return row
 
 
+def masked_account(account: str | None) -> str:
+    """An account number as notices and audit events show it: its last four characters."""
+    return f"****{account[-4:]}" if account else "—"
+
+
+def apply_refund(db: Session, *, user: User, loan: Loan, amount: Decimal, request_id: int,
+                 requested_by_id: int | None, reason: str, comment: str | None) -> LoanTransaction:
+    """Pay credit held (溢缴款) back to the borrower's repayment account once a second person approved
+    it (`loans.changes.approve`, the loan locked): the payment adapter pays under a key derived from
+    the request, so it is paid once whoever asks again; a `refund` entry; the loan re-derived and
+    the journal's entry (2241.01 其他应付款—溢缴款 to 1002 银行存款); an audit event; the borrower told."""
+    from smecredit.enterprises.models import Enterprise
+
+    today = business_date()
+    holder = db.get(Enterprise, loan.enterprise_id).name
+    transfer = bank.adapter().pay(db, idempotency_key=f"loan-{loan.id}-refund-{request_id}",
+                                  to_account=loan.repayment_account, to_name=holder, amount=amount, reference=loan.no,
+                                  purpose=f"溢缴款退还 {loan.no}")
+    row = _new_transaction(db, loan, user=user, kind=ledger.REFUND, value_date=today, amount=amount, source="page",
+                           key=f"refund-{request_id}", bank_reference=transfer.reference, note=reason)
+    settle(db, loan, today=today, change=row)
+    record(db, actor_of(user), events.CreditRefunded(
+        entity_id=loan.id, no=loan.no, request_id=request_id, requested_by_id=requested_by_id, transaction_id=row.id,
+        amount=str(amount), to_account=masked_account(loan.repayment_account), bank_reference=transfer.reference,
+        reason=reason, comment=comment))
+    notices.tell(db, loan, notices.REFUNDED, amount=f"{amount:,.2f}", account=masked_account(loan.repayment_account))
+    return row
+
+
 def reschedule(db: Session, *, user: User, loan: Loan, months: int, annual_rate: Decimal | None = None,
                method: str | None = None) -> tuple[LoanTransaction, LoanState]:
     """A new term (展期/重组) from today, once approved (`loans.changes.approve`, the loan locked)."""
