@@ -93,6 +93,11 @@ def test_a_refund_is_asked_for_then_paid_once_by_a_second_person(db, make_user):
     with on(date(2025, 2, 12)), pytest.raises(Conflict) as none_left:
         run(db, changes.request_change, user=w.operations, loan=loan, kind="refund", reason="again")
     assert none_left.value.code == "no_credit"
+    # the bank paid it out: undoing its entry would claim the money came back — not a reversal
+    with on(date(2025, 2, 13)), pytest.raises(Conflict) as refused:
+        run(db, changes.request_change, user=w.operations, loan=loan, kind="reversal", transaction_id=row.id,
+            reason="想撤回退款 / undo the refund")
+    assert refused.value.code == "not_reversible"
 
 
 def test_a_refund_within_the_credit_held(db, make_user):

@@ -140,7 +140,7 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
                                and not (loan.is_line and kind in (change_rules.EXTENSION, change_rules.RESTRUCTURING))
                                and (kind != change_rules.REFUND or loan.credit > 0)}  # a refund: only of credit held
         ctx["repayment_account_masked"] = service.masked_account(loan.repayment_account)
-        ctx["reversible"] = [t for t in transactions if t.kind in ledger.REVERSIBLE and t.id not in reversed_ids]
+        ctx["reversible"] = [t for t in transactions if t.kind in service.REVERSIBLE and t.id not in reversed_ids]
         ctx["extension_limit"] = change_rules.max_extension_months(loan.months)
         ctx["term_class"] = change_rules.term_class(loan.months)
         ctx["current_term"] = changes.current_term(db, loan)

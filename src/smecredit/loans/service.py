@@ -472,15 +472,20 @@ def record_payment(db: Session, *, user: User | None, loan: Loan, amount, value_
     return row
 
 
+#: what a reversal (冲正) may undo: a payment entered by mistake. Not a refund: the bank paid it out, so
+#: undoing its entry would claim money back that never came (money returned is recorded as a payment).
+REVERSIBLE = (REPAYMENT, PREPAYMENT)
+
+
 def reversible(db: Session, loan: Loan, transaction_id: object) -> LoanTransaction:
-    """The loan's payment (or refund) ``transaction_id`` if it may still be reversed."""
+    """The loan's payment ``transaction_id`` if it may still be reversed."""
     if not isinstance(transaction_id, int) or isinstance(transaction_id, bool):
         raise Invalid("transaction_required", Text("请选择要冲正的交易", "Choose the transaction to reverse"), "transaction_id")
     target = db.get(LoanTransaction, transaction_id)
     if target is None or target.loan_id != loan.id:
         raise NotFound("not_found", Text("交易不存在", "Transaction not found"), "transaction_id")
-    if target.kind not in ledger.REVERSIBLE:
-        raise Conflict("not_reversible", Text("只能冲正还款、提前还款或退款", "Only a payment or a refund can be reversed"),
+    if target.kind not in REVERSIBLE:
+        raise Conflict("not_reversible", Text("只能冲正录错的还款或提前还款", "Only a wrongly entered payment can be reversed"),
                        "transaction_id")
     if db.execute(select(LoanTransaction.id).where(LoanTransaction.reverses_id == target.id)).first():
         raise Conflict("already_reversed", Text("该笔交易已冲正", "This transaction was reversed already"), "transaction_id")
