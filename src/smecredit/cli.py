@@ -96,6 +96,16 @@ def seed_demo():
     console.print("demo data created" if created else "users exist already; nothing seeded")
 
 
+@app.callback()
+def _every_command() -> None:
+    """Before any command: every stage's tables known to the ORM (a command imports only what it
+    uses, and the mappers resolve foreign keys across stages — `eod run` failed at its first
+    scheduled debit without this)."""
+    from smecredit.models_registry import import_all_models
+
+    import_all_models()
+
+
 def _mount_stage_commands() -> None:
     for stage in all_stages():
         for name, reference in stage.commands:

@@ -190,3 +190,38 @@ def test_a_chunk_of_loans_due_and_not_due_ends_as_loan_by_loan(db, make_user, cl
         assert (loan.status, loan.outstanding_principal, loan.accrued_interest, loan.penalty, loan.days_past_due) == (
             derived.status, derived.outstanding_principal, derived.accrued_interest, derived.penalty, derived.days_past_due)
         assert journal_figures(db, loan) == loan_figures(loan)
+
+
+def test_the_command_in_a_fresh_process_knows_every_stages_tables(tmp_path):
+    """`smecredit eod run` in its own process (as cron starts it): the loans' foreign keys reach other
+    stages' tables (offers, applications), so the command must load every stage's models first — it
+    failed at its first scheduled debit with NoReferencedTableError when it did not."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SMECREDIT_DATA_DIR": str(tmp_path), "SMECREDIT_DATABASE_URL": f"sqlite:///{tmp_path}/eod.db"}
+    env.pop("SMECREDIT_BUSINESS_DATE", None)
+    migrate = subprocess.run([sys.executable, "-m", "smecredit.cli", "db", "upgrade"], env=env, capture_output=True,
+                             text=True, timeout=300)
+    assert migrate.returncode == 0, migrate.stderr
+    check = ("from typer.testing import CliRunner\n"
+             "from smecredit.cli import app\n"
+             "result = CliRunner().invoke(app, ['eod', 'dues'])\n"
+             "assert result.exit_code == 0, result.output\n"
+             "from smecredit.kernel.db import Base\n"
+             "for table in list(Base.metadata.tables.values()):\n"
+             "    for key in table.foreign_keys:\n"
+             "        key.column  # raises NoReferencedTableError when the other stage's table is unknown\n")
+    ran = subprocess.run([sys.executable, "-c", check], env=env, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+
+
+def test_the_command_refuses_a_date_that_has_not_come(db, make_user):
+    from smecredit.cli import app
+
+    portfolio(db, make_user, 1)
+    with on(date(2025, 1, 12)):
+        ahead = CliRunner().invoke(app, ["eod", "run", "--date", "2025-01-13"])
+    assert ahead.exit_code == 2 and "尚未到来" in ahead.stderr and "Traceback" not in ahead.output
+    assert db.execute(select(EodRun)).first() is None  # nothing closed

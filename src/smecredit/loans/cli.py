@@ -114,7 +114,12 @@ def eod_run(
     from smecredit.kernel.clock import business_date
     from smecredit.loans import eod
 
-    day = _date(on, field="date") if on else business_date()
+    today = business_date()
+    day = _date(on, field="date") if on else today
+    if day > today:  # a day that has not happened: its debits, penalties and days past due cannot be undone
+        raise Invalid("date_in_future", Text(f"不能对尚未到来的营业日做日终：{day} 晚于营业日 {today}",
+                                             f"The end of day cannot run for a date to come: {day} is after the "
+                                             f"business date {today}"), "date")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=False) as bar:
         tasks: dict = {}
