@@ -46,6 +46,9 @@ def test_disburse_repay_and_read_a_loan(client, db, make_user):
         clash = client.post(f"/api/v1/loans/{loan.id}/repayments", json={**body, "amount": "1"},
                             headers={**ops, "Idempotency-Key": "r-1"})
         assert clash.status_code == 409
+        # another caller's key is not theirs to replay: 409, and nothing collected from the borrower
+        theirs = client.post(f"/api/v1/loans/{loan.id}/repayments", json=body, headers={**borrower, "Idempotency-Key": "r-1"})
+        assert theirs.status_code == 409 and theirs.json()["error"]["code"] == "idempotency_key_reused"
         assert client.post(f"/api/v1/loans/{loan.id}/repayments", json={"amount": 1.5, "value_date": "2025-02-20"},
                            headers={**ops, "Idempotency-Key": "r-2"}).status_code == 422
         got = client.get(f"/api/v1/loans/{loan.id}", headers=ops).json()

@@ -151,3 +151,6 @@ def test_prepayment_and_payoff_close_the_loan(db, make_user):
     db.refresh(loan)
     assert loan.status == ledger.CLOSED and loan.outstanding_principal == 0 and loan.credit == 0
     assert journal_figures(db, loan) == loan_figures(loan) == {k: D("0.00") for k in loan_figures(loan)}
+    with on(day), pytest.raises(Conflict) as closed:  # money paid to a closed loan would only sit as credit
+        run(db, service.record_payment, user=w.operations, loan=loan, amount="100", idempotency_key="after")
+    assert closed.value.code == "loan_closed"

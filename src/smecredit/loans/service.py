@@ -292,8 +292,8 @@ def _key(idempotency_key: str | None, *, required: bool = True) -> str | None:
 
 
 def _replayed(db: Session, loan: Loan, key: str | None, **same) -> LoanTransaction | None:
-    """The transaction an earlier request with this key made, if any (the same request again); a key
-    used for a different request is refused. Read under the loan's row lock, so of requests racing
+    """The transaction an earlier request with this key made, if any (the same request again, by the
+    same person); a key used for a different request, or by someone else, is refused. Read under the loan's row lock, so of requests racing
     with one key exactly one makes the transaction and the others get it back (`replayed`)."""
     if key is None:
         return None
@@ -336,7 +336,7 @@ def disburse(db: Session, *, user: User, loan: Loan, idempotency_key: str | None
     refused = access.disbursement_refusal(user.id, user.roles, facts_of(db, user, loan))
     if refused is not None:
         raise refused
-    found = _replayed(db, loan, key, kind=DISBURSEMENT)
+    found = _replayed(db, loan, key, kind=DISBURSEMENT, entered_by_id=user.id)
     if found is not None:
         return found
     if loan.method == schedules.REVOLVING:
@@ -385,7 +385,7 @@ def draw(db: Session, *, user: User, loan: Loan, amount, idempotency_key: str | 
     refused = access.drawdown_refusal(user.id, user.roles, facts_of(db, user, loan))
     if refused is not None:
         raise refused
-    found = _replayed(db, loan, key, kind=DRAWDOWN, amount=amount)
+    found = _replayed(db, loan, key, kind=DRAWDOWN, amount=amount, entered_by_id=user.id)
     if found is not None:
         return found
     today = business_date()
@@ -443,11 +443,16 @@ def record_payment(db: Session, *, user: User | None, loan: Loan, amount, value_
             raise refused
     today = business_date()
     value_date = value_date or today
-    found = _replayed(db, loan, key, kind=kind, amount=amount, value_date=value_date)
+    found = _replayed(db, loan, key, kind=kind, amount=amount, value_date=value_date,
+                      mode=mode if kind == PREPAYMENT else None, entered_by_id=user.id if user else None)
     if found is not None:
         return found
     if loan.status == ledger.PENDING or loan.disbursed_on is None:
         raise Conflict("not_disbursed", Text("该笔贷款尚未放款", "This loan has not been disbursed"))
+    if loan.status == ledger.CLOSED:  # the money would only sit as credit
+        raise Conflict("loan_closed", Text("该笔贷款已结清，不再收款；多缴的款项请办理溢缴款退还",
+                                           "This loan is paid off and takes no more payments; money paid too much "
+                                           "is refunded as credit held"))
     if value_date > today:
         raise Invalid("value_date_in_future", Text("起息日不能晚于今天（营业日）", "The value date cannot be after today"),
                       "value_date")
