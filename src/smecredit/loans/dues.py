@@ -8,9 +8,11 @@ deriving each loan. They are the ledger's answer as of the loan's ``as_of``, lik
 loan row; only the rows that differ from what is stored are written, and the end of day does not
 even look when nothing can have changed (``unchanged_since``).
 
-One row per instalment of the derived schedule, in its order (``seq`` 1, 2, …): a prepayment, a
-reschedule's stub period and a write-off are instalments of the schedule too, so ``number`` (the
-number people read) can repeat and ``seq`` is the key. A revolving line (随借随还) has a row per
+One row per instalment of the derived schedule, in its order (``seq`` 1, 2, …): a prepayment and a
+write-off are instalments of the schedule too, so ``number`` (the number people read) can repeat and
+``seq`` is the key. (A reschedule makes no row of its own: the interest earned before it is part of
+the first new instalment; ``reschedule`` rows were written before that and go when the loan is next
+settled.) A revolving line (随借随还) has a row per
 interest period (the running one with the interest earned so far, so the end of day rewrites it
 daily) and then one per drawdown (``kind`` drawdown, numbered 1, 2, … in drawing order) for its
 principal, due at the line's maturity and repaid oldest first.

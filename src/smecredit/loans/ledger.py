@@ -301,13 +301,16 @@ class PayoffQuote:
 
 class _Row:
     __slots__ = ("number", "kind", "month", "period_start", "period_end", "due_date", "principal", "interest",
-                 "paid_principal", "paid_interest", "wo_principal", "wo_interest")
+                 "paid_principal", "paid_interest", "wo_principal", "wo_interest", "carried", "carried_to")
 
     def __init__(self, number, kind, month, period_start, period_end, due_date, principal, interest):
         self.number, self.kind, self.month = number, kind, month
         self.period_start, self.period_end, self.due_date = period_start, period_end, due_date
         self.principal, self.interest = principal, interest
         self.paid_principal = self.paid_interest = self.wo_principal = self.wo_interest = ZERO
+        # A reschedule inside the period: ``carried`` of ``interest`` was earned by ``carried_to`` (at
+        # the old rate); the rest is earned day by day from then to the period's end.
+        self.carried, self.carried_to = ZERO, None
 
     @property
     def open_principal(self) -> Decimal:
@@ -409,6 +412,10 @@ class _Book:
             return ZERO
         with localcontext() as ctx:
             ctx.prec = _PREC
+            if row.carried_to is not None and on >= row.carried_to:
+                rest = ((row.interest - row.carried) * (on - row.carried_to).days
+                        / (row.period_end - row.carried_to).days)
+                return row.carried + _fen(rest, self.terms.rounding)
             share = row.interest * (on - row.period_start).days / (row.period_end - row.period_start).days
         return _fen(share, self.terms.rounding)
 
@@ -426,6 +433,14 @@ class _Book:
             self.t = following
             while self.cursor < len(rows) and rows[self.cursor].due_date <= following:
                 row = rows[self.cursor]  # falls due today
+                self.due_principal += row.open_principal
+                self.due_interest += row.open_interest
+                self.cursor += 1
+            if self.credit > 0:
+                self._use_credit()
+        if self.cursor < len(rows) and rows[self.cursor].due_date <= self.t:  # a row due today, added today
+            while self.cursor < len(rows) and rows[self.cursor].due_date <= self.t:
+                row = rows[self.cursor]
                 self.due_principal += row.open_principal
                 self.due_interest += row.open_interest
                 self.cursor += 1
@@ -605,9 +620,12 @@ class _Book:
         self.first_open = self.cursor = len(self.rows)
 
     def reschedule(self, txn: Transaction) -> None:
-        """A new term (and rate, method) from ``t``: the interest earned so far this period stays at
-        the old rate and falls due with the first new instalment; the principal not yet due is
-        scheduled again over the anchored months up to the new term."""
+        """A new term (and rate, method) from ``t``: the principal not yet due is scheduled again over
+        the anchored months up to the new term, from the start of the current period. That period
+        stays one instalment: the interest earned in it so far stays at the old rate and the rest of
+        the period is charged at the new one (its interest at the new rate less the share already
+        run), so the whole falls due with the first new instalment — nothing falls due today, and at
+        an unchanged rate the period's interest is unchanged."""
         index = self._current_index(self.t)
         if index is None or self.written_off:
             raise LedgerConflict("nothing left to reschedule")
@@ -627,14 +645,17 @@ class _Book:
             self.rate = Decimal(txn.annual_rate)
         self.method = txn.method or self.method
         del self.rows[index:]
-        stub = None
-        if self.t > current.period_start:
-            stub = _Row(current.number, "reschedule", current.month, current.period_start, self.t, self.t, ZERO, earned)
-            self.rows.append(stub)
-        self._rebuild(remaining, self.t, first_month, months, current.number, keep_level=False)
-        first_due = self.rows[index + (stub is not None)].due_date
-        for row in self.rows[self.cursor:index + 1]:  # not yet due (the stub, earlier stubs, holiday-moved rows):
-            row.due_date = min(row.due_date, first_due)  # paid with the first new instalment at the latest
+        self._rebuild(remaining, current.period_start, first_month, months, current.number, keep_level=False)
+        first = self.rows[index]
+        if self.t > first.period_start:
+            with localcontext() as ctx:
+                ctx.prec = _PREC
+                ran = (first.interest * (self.t - first.period_start).days
+                       / (first.period_end - first.period_start).days)
+            first.interest = earned + first.interest - _fen(ran, self.terms.rounding)
+            first.carried, first.carried_to = earned, self.t
+        for row in self.rows[self.cursor:index]:  # not yet due (holiday-moved rows):
+            row.due_date = min(row.due_date, first.due_date)  # paid with the first new instalment at the latest
 
     # -- the answer -------------------------------------------------------------------------------
 

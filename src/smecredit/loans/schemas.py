@@ -71,7 +71,7 @@ class LoanOut(_Out):
 
 class InstalmentOut(_Out):
     number: int
-    kind: str = Field(description="scheduled | prepayment | write_off | reschedule; a line's rows: interest (a "
+    kind: str = Field(description="scheduled | prepayment | write_off; a line's rows: interest (a "
                                   "month's interest by actual days) and drawdown (its principal, due at the maturity)")
     due_date: date
     principal: Decimal
@@ -93,8 +93,9 @@ class DueOut(_Out):
     enterprise_id: int
     enterprise: str = Field(description="借款企业 / the borrowing enterprise's name")
     seq: int = Field(description="the instalment's place in the loan's schedule (the key with loan_id)")
-    number: int = Field(description="期次 / the instalment number people read (a prepayment or a reschedule's stub repeats it)")
-    kind: str = Field(description="scheduled | prepayment | reschedule | write_off")
+    number: int = Field(description="期次 / the instalment number people read (a prepayment or a write-off repeats it)")
+    kind: str = Field(description="scheduled | prepayment | write_off (reschedule: a row stored before a "
+                                  "reschedule's interest went into the first new instalment)")
     due_date: date
     principal: Decimal
     interest: Decimal
