@@ -78,7 +78,7 @@ def test_extension_limits_follow_the_general_rules_on_loans():
                                         today=date(2025, 6, 1))
     assert change_rules.extension_refusal(facts, 12) is None
     assert change_rules.extension_refusal(facts, 13)[0] == "extension_too_long"
-    assert change_rules.extension_refusal(facts, 0)[0] == "extension_too_long"
+    assert change_rules.extension_refusal(facts, 0)[0] == change_rules.extension_refusal(facts, -3)[0] == "extension_not_positive"
     from dataclasses import replace
 
     assert change_rules.extension_refusal(replace(facts, extensions_before=1), 1)[0] == "already_extended"

@@ -6,6 +6,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import get_args
+
+from smecredit.loans import transaction_list
+from smecredit.loans.api import TransactionKind
 
 from tests.conftest import api_token, login
 from tests.loans.helpers import START, disbursed, on, reversed_by_two, run, world
@@ -96,6 +100,8 @@ def test_the_api_lists_the_transactions_the_caller_may_see(client, db, make_user
     received = client.get("/api/v1/loan-transactions", headers=officer,
                           params={"kind": "received", "from": paid_day.isoformat()}).json()
     assert [i["amount"] for i in received["items"]] == ["700.00"]
+    assert client.get("/api/v1/loan-transactions", headers=officer, params={"kind": "bogus"}).status_code == 422
+    assert set(get_args(TransactionKind)) == {"received", *transaction_list.HISTORY_KINDS}  # one list of kinds
     bad = client.get("/api/v1/loan-transactions", headers=officer, params={"from": "2025-13-01"})
     assert bad.status_code == 422
     backwards = client.get("/api/v1/loan-transactions", headers=officer,

@@ -265,11 +265,16 @@ def cancel_change(change: LoanChangeRequest = API.change_cancelling, user: User 
 
 # --- the transactions across loans (交易流水) -------------------------------------------------------
 
+TransactionKind = Literal["received", "disbursement", "drawdown", "repayment", "prepayment", "reversal", "refund",
+                          "write_off", "reschedule"]
+TransactionSource = Literal["api", "page", "scheduled_debit", "command"]
+
+
 @transactions_router.get("", response_model=Page[schemas.LoanTransactionOut],
                          summary="The transactions of the loans the caller may see, newest value date first; "
                                  "kind (or received = repayments and prepayments), source, value dates from/to, q")
-def list_transactions(paging: Paging, kind: str | None = Query(None, max_length=20),
-                      source: str | None = Query(None, max_length=20),
+def list_transactions(paging: Paging, kind: TransactionKind | None = Query(None, description="received = repayments and prepayments"),
+                      source: TransactionSource | None = None,
                       date_from: date | None = Query(None, alias="from"), date_to: date | None = Query(None, alias="to"),
                       q: str | None = Query(None, max_length=100), user: User = Depends(API.book),
                       db: Session = REQUEST_DB):

@@ -134,7 +134,9 @@ def extension_refusal(facts: ExtensionFacts, extra_months: int) -> tuple[str, Te
     if facts.maturity_date is not None and facts.today > facts.maturity_date:
         return ("after_maturity", Text("展期须在贷款到期日之前申请", "An extension is requested before the maturity date"))
     limit = max_extension_months(facts.original_months)
-    if extra_months < 1 or extra_months > limit:
+    if extra_months < 1:
+        return ("extension_not_positive", Text("展期月数须至少为 1 个月", "An extension is at least 1 month"))
+    if extra_months > limit:
         kind = term_class(facts.original_months)
         return ("extension_too_long",
                 Text(f"{kind.zh}（原期限 {facts.original_months} 个月）展期不得超过 {limit} 个月（《贷款通则》第十二条）",

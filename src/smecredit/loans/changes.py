@@ -207,7 +207,7 @@ def _check(db: Session, loan: Loan, change: LoanChangeRequest, today: date) -> N
                                           change.extra_months)
         if refused is not None:
             code, message = refused
-            if code == "extension_too_long":
+            if code in ("extension_too_long", "extension_not_positive"):
                 raise Invalid(code, message, "extra_months")
             raise Conflict(code, message, "extra_months")
         _dry_run(db, loan, ledger.Transaction(_next_id(db), ledger.RESCHEDULE, today,

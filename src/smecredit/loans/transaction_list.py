@@ -64,6 +64,8 @@ class Row:
 def _kind_cell(r: Row, lang: str) -> Cell:
     badges = ((REVERSED.pick(lang), "secondary"),) if r.reversed else ()
     note = SOURCE_LABELS.get(r.tx.source, UNKNOWN).pick(lang)
+    if r.tx.note:  # e.g. a reversal's reason: under the kind, so the borrower's name keeps its width
+        note = f"{note} · {r.tx.note}"
     return Cell(kind_label(r.tx.kind).pick(lang), badges=badges, note=note)
 
 
@@ -92,7 +94,7 @@ SPEC = ListSpec(
         Column("reversed", Text("已冲正", "Reversed"), lambda r: r.reversed, page=False),
         Column("bank_reference", Text("银行流水号", "Bank reference"), lambda r: r.tx.bank_reference or "", wide=True,
                nowrap=True, cell=lambda r, lang: r.tx.bank_reference or "—"),
-        Column("note", Text("备注", "Note"), lambda r: r.tx.note or "", wide=True, card_wide=True),
+        Column("note", Text("备注", "Note"), lambda r: r.tx.note or "", page=False),
         Column("entered", Text("录入", "Entered"), lambda r: r.tx.entered_on, export=False, wide=True, nowrap=True,
                cell=lambda r, lang: Cell(r.tx.entered_on.isoformat(), note=r.entered_by or None)),
         Column("entered_on", Text("录入日期", "Entered on"), lambda r: r.tx.entered_on, page=False),
