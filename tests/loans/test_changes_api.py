@@ -43,7 +43,10 @@ def test_request_and_approve_an_extension_through_the_api(client, db, make_user)
         assert approved.status_code == 200 and approved.json()["status"] == "approved"
         twice = client.post(f"{url}/reject", json={"comment": "no"}, headers=risk)
         assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_decided"
-        assert client.get(f"/api/v1/loans/{loan.id}", headers=borrower).json()["maturity_date"] == "2026-07-10"
+        shown = client.get(f"/api/v1/loans/{loan.id}", headers=borrower).json()
+        assert shown["maturity_date"] == "2026-07-10"
+        assert (shown["months"], shown["current_months"]) == (12, 18)  # the contract's term, and the term now
+        assert shown["annual_rate"] == shown["current_annual_rate"] == "6.0000" and shown["restructured_on"] is None
         history = client.get(f"/api/v1/loans/{loan.id}/change-requests", headers=officer).json()
         assert history["total"] == 1 and history["items"][0]["status"] == "approved"
 
@@ -80,3 +83,24 @@ def test_another_enterprises_loan_and_its_requests_are_not_found(client, db, mak
     assert client.get("/api/v1/loan-change-requests", headers=officer).json()["total"] == 0
     borrower = api_token(client, mine.applicant.username)
     assert client.get(f"/api/v1/loans/{loan.id}/change-requests", headers=borrower).status_code == 403
+
+
+def test_after_a_restructuring_the_api_shows_the_rate_term_and_observation_period_now(client, db, make_user):
+    from smecredit.loans import changes
+
+    w = world(db, make_user)
+    loan = disbursed(db, w)
+    with on(MARCH):
+        change = run(db, changes.request_change, user=w.operations, loan=loan, kind="restructuring", new_months=24,
+                     new_annual_rate="4.5", new_method="equal_principal", reason="经营困难 financial difficulty")
+        run(db, changes.approve, user=make_user(Role.APPROVER, "approver-other"), change=change)
+        officer = api_token(client, w.officer.username)
+        one = client.get(f"/api/v1/loans/{loan.id}", headers=officer).json()
+        listed = next(x for x in client.get("/api/v1/loans", headers=officer).json()["items"] if x["id"] == loan.id)
+    for shown in (one, listed):
+        assert (shown["annual_rate"], shown["months"], shown["method"]) == ("6.0000", 12, "equal_installment")
+        assert (shown["current_annual_rate"], shown["current_months"], shown["current_method"]) == \
+            ("4.5000", 24, "equal_principal")
+        assert (shown["restructured_on"], shown["observation_start"], shown["observation_until"]) == \
+            ("2025-03-20", "2025-04-10", "2026-04-10")
+        assert shown["maturity_date"] == "2027-01-10"

@@ -167,3 +167,26 @@ def test_the_contract_page_shows_the_text_the_borrower_accepts(client, db, make_
         assert db.get(Loan, loan.id).contract_sha256 == sha
         again = client.get(f"/loans/{loan.id}/contract")
         assert 'data-testid="accept-contract"' not in again.text and sha in again.text
+
+
+def test_after_a_restructuring_the_loan_page_shows_the_rate_and_term_now(client, db, make_user):
+    from smecredit.identity.roles import Role
+    from smecredit.loans import changes
+    from tests.loans.helpers import run
+
+    w = world(db, make_user)
+    loan = disbursed(db, w)
+    login(client, w.officer.username)
+    with on(date(2025, 3, 20)):
+        assert 'data-testid="rate-now"' not in client.get(f"/loans/{loan.id}").text  # the contract's terms still
+        change = run(db, changes.request_change, user=w.operations, loan=loan, kind="restructuring", new_months=24,
+                     new_annual_rate="4.5", new_method="equal_principal", reason="经营困难 financial difficulty")
+        run(db, changes.approve, user=make_user(Role.APPROVER, "approver-other"), change=change)
+        page = client.get(f"/loans/{loan.id}").text
+    rate_now = re.search(r'data-testid="rate-now">([^<]*)<', page).group(1)
+    term_now = re.search(r'data-testid="term-now">([^<]*)<', page).group(1)
+    assert rate_now.startswith("4.50%（展期/重组后）")
+    assert term_now.startswith("等额本金 · 24 个月（自放款日起） · 到期日 2027-01-10")
+    contract_rate = re.search(r"合同年利率</dt><dd[^>]*>([^<]*)<", page).group(1)
+    assert contract_rate.startswith("6.00%")  # the contract's rate stays shown, as contracted
+    assert "年化利率（内部收益率法），按合同" in page

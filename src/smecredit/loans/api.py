@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from smecredit.identity.models import User
 from smecredit.kernel.clock import business_date
-from smecredit.loans import changes, due_list, guarantees, schemas, service, transaction_list, views
+from smecredit.loans import changes, due_list, guarantees, ledger, schemas, service, transaction_list, views
 from smecredit.loans.deps import API
 from smecredit.loans.models import Loan, LoanChangeRequest, LoanTransaction
 from smecredit.loans.records import visible_loans
@@ -36,6 +36,30 @@ IDEMPOTENCY_KEY = Header(None, alias="Idempotency-Key", max_length=100,
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _loan_outs(db: Session, loans) -> list[schemas.LoanOut]:
+    """The loans as the API shows them: the row, and the rate, term and method now (the latest
+    展期/重组's: one query for all of them)."""
+    loans = list(loans)
+    moves: dict[int, list[ledger.Transaction]] = {loan.id: [] for loan in loans}
+    if loans:
+        for t in db.execute(select(LoanTransaction).where(LoanTransaction.loan_id.in_(list(moves)),
+                                                          LoanTransaction.kind == ledger.RESCHEDULE)).scalars():
+            moves[t.loan_id].append(ledger.Transaction(t.id, t.kind, t.value_date, months=t.months,
+                                                       annual_rate=t.annual_rate, method=t.method))
+    out = []
+    for loan in loans:
+        contract = ledger.LoanTerms(principal=loan.principal, annual_rate=loan.annual_rate, months=loan.months,
+                                    method=loan.method)
+        rate, months, method = ledger.terms_now(contract, moves[loan.id])
+        out.append(schemas.LoanOut.model_validate(loan).model_copy(
+            update={"current_annual_rate": rate, "current_months": months, "current_method": method}))
+    return out
+
+
+def _loan_out(db: Session, loan: Loan) -> schemas.LoanOut:
+    return _loan_outs(db, [loan])[0]
+
+
 @router.get("", response_model=Page[schemas.LoanOut], summary="Loans the caller may see (borrowers: their own), newest first")
 def list_loans(paging: Paging, status: str | None = Query(None, max_length=20), user: User = Depends(API.view),
                db: Session = REQUEST_DB):
@@ -44,13 +68,13 @@ def list_loans(paging: Paging, status: str | None = Query(None, max_length=20), 
         query = query.where(Loan.status == status)
     total = db.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     rows = db.execute(query.order_by(Loan.id.desc()).limit(paging.limit).offset(paging.offset)).scalars()
-    return Page(total=total, items=[schemas.LoanOut.model_validate(loan) for loan in rows])
+    return Page(total=total, items=_loan_outs(db, rows))
 
 
 @router.get("/{loan_id}", response_model=schemas.LoanOut,
             summary="One loan: status, principal, outstanding principal, interest and penalty, days past due, next due date and amount")
-def get_loan(loan: Loan = API.viewing):
-    return schemas.LoanOut.model_validate(loan)
+def get_loan(loan: Loan = API.viewing, db: Session = REQUEST_DB):
+    return _loan_out(db, loan)
 
 
 @router.put("/{loan_id}/accounts", response_model=schemas.LoanOut,
@@ -59,7 +83,7 @@ def set_accounts(body: schemas.AccountsIn, loan: Loan = API.owning, user: User =
                  db: Session = REQUEST_DB):
     done = service.set_accounts(db, user=user, loan=loan, payee_name=body.payee_name, payee_account=body.payee_account,
                                 repayment_account=body.repayment_account)
-    return schemas.LoanOut.model_validate(done)
+    return _loan_out(db, done)
 
 
 @router.get("/{loan_id}/contract", response_model=schemas.ContractOut,
@@ -82,8 +106,7 @@ def get_contract(loan: Loan = API.viewing, format: str = Query("json", pattern="
              summary="The borrower accepts the contract they read (its SHA-256); recorded with the time and an audit event")
 def accept_contract(body: schemas.ContractAcceptIn, loan: Loan = API.owning, user: User = Depends(API.mine),
                     db: Session = REQUEST_DB):
-    return schemas.LoanOut.model_validate(service.accept_contract(db, user=user, loan=loan,
-                                                                  contract_sha256=body.contract_sha256))
+    return _loan_out(db, service.accept_contract(db, user=user, loan=loan, contract_sha256=body.contract_sha256))
 
 
 @router.post("/{loan_id}/disburse", response_model=schemas.TransactionOut, status_code=201,

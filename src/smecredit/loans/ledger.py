@@ -1163,6 +1163,16 @@ def state_at(terms: LoanTerms, transactions: Sequence[Transaction], as_of: date)
     return book.state(as_of, terms)
 
 
+def terms_now(terms: LoanTerms, transactions: Iterable[Transaction]) -> tuple[Decimal, int, str]:
+    """The rate (percent), the whole term (months from the start) and the method as they stand: each
+    reschedule (展期/重组) in value-date order replaces what it names; else the contract's."""
+    rate, months, method = Decimal(terms.annual_rate), terms.months, terms.method
+    for txn in sorted((t for t in transactions if t.kind == RESCHEDULE), key=lambda t: (t.value_date, t.id)):
+        rate = Decimal(txn.annual_rate) if txn.annual_rate is not None else rate
+        months, method = txn.months or months, txn.method or method
+    return rate, months, method
+
+
 def payoff_quote(terms: LoanTerms, transactions: Sequence[Transaction], on: date) -> PayoffQuote:
     """What closes the loan if paid on ``on`` (a prepayment of this amount with that value date)."""
     state = state_at(terms, transactions, on)

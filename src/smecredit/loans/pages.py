@@ -105,6 +105,12 @@ def _page(request: Request, db: Session, user: User, loan: Loan, *, extra: dict 
                               .order_by(LoanTransaction.id)).scalars().all()
     reversed_ids = {t.reverses_id for t in transactions if t.reverses_id}
     ctx["transactions"], ctx["reversed_ids"] = transactions, reversed_ids
+    # the terms now (the latest 展期/重组's), shown beside the contract's when they differ
+    rate_now, months_now, method_now = ledger.terms_now(
+        service.terms_of(loan), [ledger.Transaction(t.id, t.kind, t.value_date, months=t.months, annual_rate=t.annual_rate,
+                                                    method=t.method) for t in transactions if t.kind == ledger.RESCHEDULE])
+    ctx["terms_now"] = None if (rate_now, months_now, method_now) == (loan.annual_rate, loan.months, loan.method) else {
+        "rate": rate_now, "months": months_now, "method_label": schedules.METHOD_LABELS.get(method_now, UNKNOWN)}
     if loan.is_line:
         _line_context(db, user, loan, ctx, member=member, today=today)
     if loan.disbursed_on is not None:

@@ -28,10 +28,21 @@ class LoanOut(_Out):
     enterprise_id: int
     product_code: str
     principal: Decimal
-    annual_rate: Decimal = Field(description="合同年利率（%）/ contract rate, percent")
-    apr: Decimal | None = Field(description="年化利率（IRR，%）/ annualised rate, IRR method, percent")
-    months: int
-    method: str
+    annual_rate: Decimal = Field(description="合同年利率（%）/ the contract's rate, percent (as contracted; "
+                                             "after 重组 the rate now is current_annual_rate)")
+    apr: Decimal | None = Field(description="合同年化利率（IRR，%）/ the contract's annualised rate, IRR method, "
+                                            "percent (not recomputed after 展期/重组)")
+    months: int = Field(description="合同期限（月）/ the contract's term in months (the term now: current_months)")
+    method: str = Field(description="合同还款方式 / the contract's repayment method (now: current_method)")
+    current_annual_rate: Decimal | None = Field(None, description="现行年利率（%）：最近一次展期/重组后的利率，否则为合同利率 / "
+                                                                "the rate now: the latest reschedule's, else the contract's")
+    current_months: int | None = Field(None, description="现行期限（月，自放款起）/ the whole term now in months from "
+                                                         "the disbursement: the latest reschedule's, else the contract's")
+    current_method: str | None = Field(None, description="现行还款方式 / the repayment method now")
+    restructured_on: date | None = Field(None, description="重组日期；未重组为 null / the date the loan was restructured")
+    observation_start: date | None = Field(None, description="重组观察期起 / the restructuring's observation period: "
+                                                             "from the first repayment date after it")
+    observation_until: date | None = Field(None, description="重组观察期止 / the observation period's last day")
     payment_mode: str
     payee_name: str | None = Field(description="收款账户名 / the account paid out to (the counterparty's under 受托支付)")
     payee_account: str | None
@@ -64,7 +75,7 @@ class LoanOut(_Out):
     line_expires_on: date | None = Field(description="额度到期日：此日起不能再提款，全部本金于此日到期 / the line's "
                                                      "maturity: no drawdown from that day, all its principal due then")
 
-    @field_serializer("annual_rate", "apr", when_used="json")
+    @field_serializer("annual_rate", "apr", "current_annual_rate", when_used="json")
     def _rate(self, value):
         return None if value is None else f"{value:.4f}"
 
