@@ -234,6 +234,11 @@ def test_a_reversal_and_a_write_off_post_the_journal(db, make_user):
     written = service.position_from_json(loan.posted_position)
     assert written.principal_written_off == owed
     assert balances[accounting.ALLOWANCE] == written.written_off  # principal and interest to the write-off account
+    # 账销案存: off the books, not forgiven — the API and the page say what is still owed
+    from smecredit.loans.schemas import LoanOut
+
+    shown = LoanOut.model_validate(loan)
+    assert shown.written_off_amount == written.written_off > owed and shown.recovered_amount == 0
     assert balances[accounting.INTEREST_RECEIVABLE] == 0
     assert db.get(LoanTransaction, write_off.applied_transaction_id).amount == owed
     kinds = [t.kind for t in db.execute(select(LoanTransaction).where(LoanTransaction.loan_id == loan.id)

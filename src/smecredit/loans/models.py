@@ -99,6 +99,19 @@ class Loan(Base):
         return self.opened_on or to_local(self.created_at).date()
 
     @property
+    def written_off_amount(self) -> Decimal:
+        """What the write-off (核销) took off the books: principal, interest, penalty and compound
+        interest. 账销案存: the claim stands against the borrower and is still pursued."""
+        p = self.posted_position or {}
+        return sum((Decimal(p.get(k, "0")) for k in ("principal_written_off", "interest_written_off",
+                                                     "penalty_written_off", "compound_written_off")), Decimal("0.00"))
+
+    @property
+    def recovered_amount(self) -> Decimal:
+        """Paid on the loan after its write-off (收回)."""
+        return Decimal((self.posted_position or {}).get("recovered", "0.00"))
+
+    @property
     def is_line(self) -> bool:
         return self.method == schedules.REVOLVING
 

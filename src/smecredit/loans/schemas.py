@@ -61,6 +61,9 @@ class LoanOut(_Out):
     accrued_interest: Decimal
     penalty: Decimal
     compound: Decimal
+    written_off_amount: Decimal = Field(description="核销金额（账销案存：债权仍在，继续追偿）/ written off: off the books, "
+                                                    "the claim still stands and is pursued")
+    recovered_amount: Decimal = Field(description="核销后收回 / recovered after the write-off")
     credit: Decimal
     days_past_due: int
     next_due_date: date | None
