@@ -221,6 +221,12 @@ def test_a_reversal_and_a_write_off_post_the_journal(db, make_user):
         db.refresh(loan)
         assert loan.status == ledger.OVERDUE and loan.overdue_principal > 0
         assert_journal_matches_the_loan(db, loan)
+        from smecredit.loans import views
+
+        lines = views.statement(db, loan, MARCH)["lines"]  # the wrong payment and its reversal both shown
+        assert [(line["kind"], line["amount"]) for line in lines] == [
+            ("disbursement", loan.principal), ("repayment", D("10327.97")), ("reversal", D("-10327.97"))]
+        assert all(line["principal"] == line["interest"] == 0 for line in lines[1:])
         with pytest.raises(Conflict) as refused:
             run(db, changes.request_change, user=w.operations, loan=loan, kind="reversal", transaction_id=paid.id,
                 reason="again")

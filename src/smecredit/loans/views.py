@@ -20,7 +20,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def statement(db: Session, loan: Loan, on: date) -> dict:
     """The loan's account as of ``on``: the disbursement, then every payment (and every use of the
-    credit held) as the ledger allocated it, in value-date order."""
+    credit held) as the ledger allocated it, in value-date order; a payment reversed and its reversal
+    (a negative amount) are listed too, allocating nothing."""
     history = service.history_of(db, loan)
     state = ledger.state_at(service.terms_of(loan), history, on)
     kinds = {txn.id: txn.kind for txn in history}
@@ -30,6 +31,16 @@ def statement(db: Session, loan: Loan, on: date) -> dict:
             lines.append({"date": txn.value_date, "kind": txn.kind, "transaction_id": txn.id, "amount": txn.amount,
                           "penalty": ZERO, "compound": ZERO, "interest": ZERO, "principal": ZERO, "to_credit": ZERO,
                           "from_credit": ZERO})
+    # a payment entered by mistake and its reversal: both listed (they cancel out, allocating nothing),
+    # so the statement accounts for every entry the borrower may have seen
+    amounts = {txn.id: txn.amount for txn in history}
+    for txn in history:
+        if txn.kind == ledger.REVERSAL and txn.reverses in amounts and txn.value_date <= on:
+            target = next(t for t in history if t.id == txn.reverses)
+            for line_txn, amount in ((target, target.amount), (txn, -target.amount)):
+                lines.append({"date": line_txn.value_date, "kind": line_txn.kind, "transaction_id": line_txn.id,
+                              "amount": amount, "penalty": ZERO, "compound": ZERO, "interest": ZERO,
+                              "principal": ZERO, "to_credit": ZERO, "from_credit": ZERO})
     for paid in state.allocations:
         lines.append({"date": paid.value_date, "kind": kinds.get(paid.transaction_id, "credit_applied"),
                       "transaction_id": paid.transaction_id, "amount": paid.amount, "penalty": paid.penalty,
