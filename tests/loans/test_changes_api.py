@@ -41,6 +41,9 @@ def test_request_and_approve_an_extension_through_the_api(client, db, make_user)
         assert [c["id"] for c in listed["items"]] == [change["id"]]
         approved = client.post(f"{url}/approve", json={"comment": "同意"}, headers=risk)
         assert approved.status_code == 200 and approved.json()["status"] == "approved"
+        applied = [t for t in client.get(f"/api/v1/loans/{loan.id}/transactions", headers=officer).json()["items"]
+                   if t["id"] == approved.json()["applied_transaction_id"]]
+        assert [t["source"] for t in applied] == ["api"]  # approved through the API, recorded so
         twice = client.post(f"{url}/reject", json={"comment": "no"}, headers=risk)
         assert twice.status_code == 409 and twice.json()["error"]["code"] == "already_decided"
         shown = client.get(f"/api/v1/loans/{loan.id}", headers=borrower).json()

@@ -269,7 +269,8 @@ def list_changes(paging: Paging, status: Literal["pending", "approved", "rejecte
                              "change the loan's approver): the ledger, the journal and an audit event in one transaction")
 def approve_change(body: schemas.DecisionIn, change: LoanChangeRequest = API.change_deciding,
                    user: User = Depends(API.approve_changes), db: Session = REQUEST_DB):
-    return schemas.ChangeRequestOut.model_validate(changes.approve(db, user=user, change=change, comment=body.comment))
+    return schemas.ChangeRequestOut.model_validate(changes.approve(db, user=user, change=change, comment=body.comment,
+                                                                    source="api"))
 
 
 @changes_router.post("/{change_id}/reject", response_model=schemas.ChangeRequestOut,

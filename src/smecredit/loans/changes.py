@@ -335,8 +335,10 @@ def _comment(value: object, *, required: bool) -> str | None:
                       label=Text("审批意见", "The comment"))
 
 
-def approve(db: Session, *, user: User, change: LoanChangeRequest, comment: object = None) -> LoanChangeRequest:
-    """A checker approves: the change is applied through the ledger in this transaction."""
+def approve(db: Session, *, user: User, change: LoanChangeRequest, comment: object = None,
+            source: str = "page") -> LoanChangeRequest:
+    """A checker approves: the change is applied through the ledger in this transaction (the entry
+    records ``source``: the page or the API the approval came through)."""
     comment = _comment(comment, required=False)
     loan, change = _decidable(db, change)
     refused = rules.decision_refusal(change.kind, user_id=user.id, roles=user.roles,
@@ -349,11 +351,11 @@ def approve(db: Session, *, user: User, change: LoanChangeRequest, comment: obje
     if change.kind == rules.REVERSAL:
         target = service.reversible(db, loan, change.transaction_id)
         row = service.apply_reversal(db, user=user, loan=loan, target=target, reason=change.reason,
-                                     request_id=change.id, requested_by_id=requested_by)
+                                     request_id=change.id, requested_by_id=requested_by, source=source)
         change.effective_on = row.value_date
     elif change.kind == rules.EXTENSION:
         months = current_term(db, loan) + change.extra_months
-        row, state = service.reschedule(db, user=user, loan=loan, months=months)
+        row, state = service.reschedule(db, user=user, loan=loan, months=months, source=source)
         change.effective_on = today
         record(db, actor_of(user), events.LoanExtended(
             entity_id=loan.id, no=loan.no, request_id=change.id, requested_by_id=requested_by, transaction_id=row.id,
@@ -361,7 +363,7 @@ def approve(db: Session, *, user: User, change: LoanChangeRequest, comment: obje
         notices.tell(db, loan, notices.EXTENDED, maturity=str(state.maturity_date))
     elif change.kind == rules.RESTRUCTURING:
         row, state = service.reschedule(db, user=user, loan=loan, months=change.new_months,
-                                        annual_rate=change.new_annual_rate, method=change.new_method)
+                                        annual_rate=change.new_annual_rate, method=change.new_method, source=source)
         change.effective_on = today
         observed = rules.observation_period([i.due_date for i in state.instalments], today)
         loan.restructured_on = today
@@ -374,10 +376,11 @@ def approve(db: Session, *, user: User, change: LoanChangeRequest, comment: obje
         notices.tell(db, loan, notices.RESTRUCTURED, maturity=str(state.maturity_date))
     elif change.kind == rules.REFUND:
         row = service.apply_refund(db, user=user, loan=loan, amount=change.amount, request_id=change.id,
-                                   requested_by_id=requested_by, reason=change.reason, comment=comment)
+                                   requested_by_id=requested_by, reason=change.reason, comment=comment,
+                                   source=source)
         change.effective_on = row.value_date
     else:
-        row, state = service.write_off(db, user=user, loan=loan, on=change.effective_on)
+        row, state = service.write_off(db, user=user, loan=loan, on=change.effective_on, source=source)
         p = state.position
         record(db, actor_of(user), events.LoanWrittenOff(
             entity_id=loan.id, no=loan.no, request_id=change.id, requested_by_id=requested_by, transaction_id=row.id,

@@ -498,13 +498,13 @@ def reversible(db: Session, loan: Loan, transaction_id: object) -> LoanTransacti
 
 
 def apply_reversal(db: Session, *, user: User, loan: Loan, target: LoanTransaction, reason: str,
-                   request_id: int, requested_by_id: int | None) -> LoanTransaction:
+                   request_id: int, requested_by_id: int | None, source: str = "page") -> LoanTransaction:
     """Undo a wrongly entered payment once a second person approved it (`loans.changes.approve`,
     the loan locked): a reversal entry; the loan is re-derived without the payment and the journal
     posts the difference."""
     today = business_date()
     row = _new_transaction(db, loan, user=user, kind=REVERSAL, value_date=today, amount=target.amount,
-                           source="page", reverses_id=target.id, note=reason)
+                           source=source, reverses_id=target.id, note=reason)
     settle(db, loan, today=today, change=row)
     record(db, actor_of(user), events.PaymentReversed(entity_id=loan.id, no=loan.no, transaction_id=row.id,
                                                       reverses_id=target.id, amount=str(target.amount), reason=reason,
@@ -519,7 +519,7 @@ def masked_account(account: str | None) -> str:
 
 
 def apply_refund(db: Session, *, user: User, loan: Loan, amount: Decimal, request_id: int,
-                 requested_by_id: int | None, reason: str, comment: str | None) -> LoanTransaction:
+                 requested_by_id: int | None, reason: str, comment: str | None, source: str = "page") -> LoanTransaction:
     """Pay credit held (溢缴款) back to the borrower's repayment account once a second person approved
     it (`loans.changes.approve`, the loan locked): the payment adapter pays under a key derived from
     the request, so it is paid once whoever asks again; a `refund` entry; the loan re-derived and
@@ -531,7 +531,7 @@ def apply_refund(db: Session, *, user: User, loan: Loan, amount: Decimal, reques
     transfer = bank.adapter().pay(db, idempotency_key=f"loan-{loan.id}-refund-{request_id}",
                                   to_account=loan.repayment_account, to_name=holder, amount=amount, reference=loan.no,
                                   purpose=f"溢缴款退还 {loan.no}")
-    row = _new_transaction(db, loan, user=user, kind=ledger.REFUND, value_date=today, amount=amount, source="page",
+    row = _new_transaction(db, loan, user=user, kind=ledger.REFUND, value_date=today, amount=amount, source=source,
                            key=f"refund-{request_id}", bank_reference=transfer.reference, note=reason)
     settle(db, loan, today=today, change=row)
     record(db, actor_of(user), events.CreditRefunded(
@@ -543,18 +543,18 @@ def apply_refund(db: Session, *, user: User, loan: Loan, amount: Decimal, reques
 
 
 def reschedule(db: Session, *, user: User, loan: Loan, months: int, annual_rate: Decimal | None = None,
-               method: str | None = None) -> tuple[LoanTransaction, LoanState]:
+               method: str | None = None, source: str = "page") -> tuple[LoanTransaction, LoanState]:
     """A new term (展期/重组) from today, once approved (`loans.changes.approve`, the loan locked)."""
     today = business_date()
     row = _new_transaction(db, loan, user=user, kind=ledger.RESCHEDULE, value_date=today, amount=ZERO,
-                           source="page", months=months, annual_rate=annual_rate, method=method)
+                           source=source, months=months, annual_rate=annual_rate, method=method)
     return row, settle(db, loan, today=today, change=row)
 
 
-def write_off(db: Session, *, user: User, loan: Loan, on: date) -> tuple[LoanTransaction, LoanState]:
+def write_off(db: Session, *, user: User, loan: Loan, on: date, source: str = "page") -> tuple[LoanTransaction, LoanState]:
     """核销 everything outstanding on ``on``, once approved (the loan locked); later payments are
     recoveries. The journal moves principal and interest to the write-off account (1304)."""
-    row = _new_transaction(db, loan, user=user, kind=ledger.WRITE_OFF, value_date=on, amount=ZERO, source="page")
+    row = _new_transaction(db, loan, user=user, kind=ledger.WRITE_OFF, value_date=on, amount=ZERO, source=source)
     state = settle(db, loan, today=business_date(), change=row)
     row.amount = state.position.principal_written_off
     return row, state
