@@ -9,11 +9,13 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from smecredit.kernel.clock import business_date
 from smecredit.audit.models import AuditEvent
 from smecredit.identity.roles import Role
 from smecredit.products import catalogue
 from smecredit.products.models import ProductVersion
 from tests.conftest import api_token, csrf_of, login
+from tests.loans.helpers import on
 from tests.products.helpers import default_dict, load_defaults, profiled
 
 CLEAN = 7  # tests.enterprises.helpers.code(7): a sandbox enterprise of the "clean" tier
@@ -94,7 +96,7 @@ def test_four_eyes_through_the_api_with_audit_events(db, client, make_user):
     made = client.post("/api/v1/products/invoice_loan/versions", headers=author, json={"definition": data, "note": "20 %"})
     assert made.status_code == 201 and made.json()["status"] == "draft" and made.json()["version"] == 2
     version_id = made.json()["id"]
-    today = date.today().isoformat()
+    today = business_date().isoformat()
     own = client.post(f"/api/v1/products/versions/{version_id}/approve", headers=author, json={"effective_from": today})
     assert own.status_code == 403 and own.json()["error"]["code"] == "four_eyes"
     done = client.post(f"/api/v1/products/versions/{version_id}/approve", headers=approver, json={"effective_from": today})
@@ -189,15 +191,15 @@ def test_the_editor_refuses_with_positions_and_the_second_manager_approves(db, c
     assert 'data-testid="pending-version"' in client.get("/products").text
     page = client.get(version_url).text
     assert 'data-testid="approve-form"' in page
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (business_date() + timedelta(days=1)).isoformat()
     done = client.post(version_url + "/approve", data={"csrf_token": csrf_of(client), "effective_from": tomorrow},
                        follow_redirects=False)
     assert done.status_code == 303
     row = db.execute(select(ProductVersion).where(ProductVersion.product_code == "order_financing",
                                                   ProductVersion.version == 2)).scalar_one()
     db.refresh(row)
-    assert row.status == "approved" and row.approver == "rm-b" and row.effective_from == date.today() + timedelta(days=1)
-    assert catalogue.current_version(db, "order_financing", date.today()).version == 1
+    assert row.status == "approved" and row.approver == "rm-b" and row.effective_from == business_date() + timedelta(days=1)
+    assert catalogue.current_version(db, "order_financing", business_date()).version == 1
 
 
 def test_the_rate_page_adds_a_rate(db, client, make_user):
@@ -284,11 +286,12 @@ def test_the_working_capital_computation_is_shown_with_its_sources_and_downloads
 
 
 def test_working_capital_days_default_to_the_financial_statements(db, client, make_user):
-    load_defaults(db)
-    enterprise, applicant, _ = profiled(db, make_user, CLEAN)
-    login(client, applicant.username)
-    params = {"amount": "300000", "term_months": "12", "purpose": "采购原材料"}
-    text = client.get(f"/enterprises/{enterprise.id}/matches/working-capital", params=params).text
+    with on(date(2026, 11, 29)):  # the sandbox's figures as of a known date (they vary with the date)
+        load_defaults(db)
+        enterprise, applicant, _ = profiled(db, make_user, CLEAN)
+        login(client, applicant.username)
+        params = {"amount": "300000", "term_months": "12", "purpose": "采购原材料"}
+        text = client.get(f"/enterprises/{enterprise.id}/matches/working-capital", params=params).text
     assert 'data-testid="working-capital"' in text and "财务报表推算" in text and "未填写，按 0 计" in text
 
 

@@ -6,10 +6,10 @@ locks); SQLite runs it too (one writer at a time)."""
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
 
 from sqlalchemy import func, select
 
+from smecredit.kernel.clock import business_date
 from smecredit.audit.models import AuditEvent
 from smecredit.identity.models import User
 from smecredit.identity.roles import Role
@@ -42,7 +42,7 @@ def test_parallel_decisions_on_one_draft_end_in_one(db, make_user):
             if i % 3 == 2:
                 catalogue.reject(session, user=user, version_id=version_id, note="no")
             else:
-                catalogue.approve(session, user=user, version_id=version_id, effective_from=date.today())
+                catalogue.approve(session, user=user, version_id=version_id, effective_from=business_date())
 
     outcomes = _parallel(WORKERS, decide)
     assert Counter(outcomes) == Counter({"ok": 1, "not_a_draft": WORKERS - 1}), outcomes

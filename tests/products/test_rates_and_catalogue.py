@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from smecredit.kernel.clock import business_date
 from smecredit.audit.models import AuditEvent
 from smecredit.identity.roles import Role
 from smecredit.kernel.db import unit_of_work
@@ -84,7 +85,7 @@ def test_the_version_in_force_on_a_date(db, make_user):
         v2 = catalogue.draft(db, user=author, code="tax_loan", data=data, note="raise the ceiling")
     assert v2.version == 2 and v2.status == "draft"
     assert catalogue.current_version(db, "tax_loan", on=date(2030, 1, 1)).version == 1  # a draft is not in force
-    later = date.today() + timedelta(days=10)
+    later = business_date() + timedelta(days=10)
     with unit_of_work(db):
         catalogue.approve(db, user=approver, version_id=v2.id, effective_from=later)
     assert catalogue.current_version(db, "tax_loan", on=later - timedelta(days=1)).version == 1
@@ -99,18 +100,18 @@ def test_four_eyes_the_author_cannot_approve_and_decisions_are_final(db, make_us
     with unit_of_work(db):
         draft = catalogue.draft(db, user=author, code="invoice_loan", data=default_dict("invoice_loan"))
     with pytest.raises(Forbidden) as caught, unit_of_work(db):
-        catalogue.approve(db, user=author, version_id=draft.id, effective_from=date.today())
+        catalogue.approve(db, user=author, version_id=draft.id, effective_from=business_date())
     assert caught.value.code == "four_eyes"
     with pytest.raises(Forbidden), unit_of_work(db):
         catalogue.reject(db, user=author, version_id=draft.id, note="no")
     with pytest.raises(Invalid), unit_of_work(db):
-        catalogue.approve(db, user=other, version_id=draft.id, effective_from=date.today() - timedelta(days=1))
+        catalogue.approve(db, user=other, version_id=draft.id, effective_from=business_date() - timedelta(days=1))
     with pytest.raises(Invalid), unit_of_work(db):
         catalogue.reject(db, user=other, version_id=draft.id, note="  ")
     with unit_of_work(db):
         catalogue.reject(db, user=other, version_id=draft.id, note="spread too low")
     with pytest.raises(Conflict), unit_of_work(db):
-        catalogue.approve(db, user=other, version_id=draft.id, effective_from=date.today())
+        catalogue.approve(db, user=other, version_id=draft.id, effective_from=business_date())
     found = actions(db)
     assert found["product.version_drafted"] == 1 and found["product.version_rejected"] == 1
     assert "product.version_approved" not in found

@@ -19,6 +19,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from smecredit.kernel import clock
 from smecredit.enterprises import consent, counterparties, data, registration, schemas
 from smecredit.enterprises.connectors.sandbox import SandboxProfile
 from smecredit.enterprises.models import Enterprise
@@ -119,7 +120,7 @@ def seed_demo(db: Session) -> int:
                 annual_amount=Decimal("3600000"), is_core_enterprise=True))
         else:
             enterprise = registration.register(db, user=officer, data=_registration(row)).enterprise
-            consent.record_paper(db, user=officer, enterprise=enterprise, signed_on=date.today(), scan=DEMO_SCAN,
+            consent.record_paper(db, user=officer, enterprise=enterprise, signed_on=clock.business_date(), scan=DEMO_SCAN,
                                  scan_filename="演示授权书扫描件-demo.pdf")
         data.pull_all(db, user=officer, enterprise=enterprise)
         created += 1
