@@ -24,6 +24,7 @@ PG_URL = os.environ.get("SMECREDIT_TEST_DATABASE_URL")
 os.environ["SMECREDIT_PASSWORD_HASH_MEMORY_KIB"] = "1024"
 os.environ["SMECREDIT_PASSWORD_HASH_TIME_COST"] = "1"
 PASSWORD = "Test-Passw0rd-2026"
+TEST_BUSINESS_DATE = "2026-11-29"
 
 
 def _runs_on_postgresql_pass(item) -> bool:
@@ -116,7 +117,10 @@ def database_url(tmp_path_factory) -> Iterator[str]:
     os.environ["SMECREDIT_DATA_DIR"] = str(data_dir)
     os.environ["SMECREDIT_SESSION_SECRET"] = "test-secret-" + uuid.uuid4().hex
     os.environ["SMECREDIT_DEMO_SEED"] = "false"
-    os.environ.pop("SMECREDIT_BUSINESS_DATE", None)
+    # The business date is fixed for the suite (a test that needs another uses `tests.loans.helpers.on`):
+    # the sandbox's figures are seeded by the date they are "as of", so the decisions the tests expect
+    # from them hold on this date and not on every date (on 2026-11-30 several flip to declines).
+    os.environ["SMECREDIT_BUSINESS_DATE"] = TEST_BUSINESS_DATE
     if PG_URL:
         url = _create_pg_database(PG_URL)
     else:
