@@ -33,10 +33,10 @@ def statement(db: Session, loan: Loan, on: date) -> dict:
                           "from_credit": ZERO})
     # a payment entered by mistake and its reversal: both listed (they cancel out, allocating nothing),
     # so the statement accounts for every entry the borrower may have seen
-    amounts = {txn.id: txn.amount for txn in history}
+    by_id = {txn.id: txn for txn in history}
     for txn in history:
-        if txn.kind == ledger.REVERSAL and txn.reverses in amounts and txn.value_date <= on:
-            target = next(t for t in history if t.id == txn.reverses)
+        if txn.kind == ledger.REVERSAL and txn.reverses in by_id and txn.value_date <= on:
+            target = by_id[txn.reverses]
             for line_txn, amount in ((target, target.amount), (txn, -target.amount)):
                 lines.append({"date": line_txn.value_date, "kind": line_txn.kind, "transaction_id": line_txn.id,
                               "amount": amount, "penalty": ZERO, "compound": ZERO, "interest": ZERO,
